@@ -1,0 +1,66 @@
+import { forgeCa, forgeLeaf } from '../src/pki/certificate.js';
+import { fullMeshBefore, nodesLogAlert, staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
+import { defineScenario } from '../src/scenario/types.js';
+
+const NODES = ['node1', 'node2', 'node3'];
+const RESTARTED = 'node3';
+const DIALED = NODES.filter((n) => n !== RESTARTED);
+
+/**
+ * The Erlang incident: a 30-day CA under 90-day node certificates. Does the
+ * cluster break when the CA expires, or only when a node restarts?
+ */
+export default defineScenario({
+  name: 'erlang-ca-expiry',
+  description: 'Three TLS-distribution nodes, 30-day CA, 90-day node certs; every clock jumps +31 days while running, then one node restarts.',
+  question: 'Did clustering break when the CA expired, or only at the next restart?',
+
+  setup(reference) {
+    const ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
+    return {
+      workload: 'erlang',
+      nodes: NODES.map((name) => ({
+        name,
+        cert: forgeLeaf(name, { ca, validFor: '90d', altNames: [name] }, reference),
+        trusts: ca,
+        clock: '+0',
+      })),
+    };
+  },
+
+  async run(s) {
+    await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
+    await s.jumpClocks(s.nodes, '+31d');
+    await s.observe(6_000, 'the CA has now expired on every clock: do the connected nodes stay connected?');
+    await s.restart(RESTARTED);
+    await s.observe(10_000, `can ${RESTARTED}, restarted after the CA expired, rejoin?`);
+  },
+
+  expectations: [
+    {
+      id: 'mesh-before-jump',
+      title: 'the full mesh forms before the clocks jump',
+      basis: 'all certificates are valid at real time; TLS distribution with verify_peer accepts them',
+      check: (q) => fullMeshBefore(q, NODES, 'jump-clocks'),
+    },
+    {
+      id: 'connected-stay-connected',
+      title: 'the connected nodes stay connected after the CA expires',
+      basis: 'incident: clustering broke only after the pods restarted; TLS checks certificates at the handshake only, not on an established connection',
+      check: (q) => stayFullyConnected(q, NODES, windowAfter(q, 'jump-clocks', `restart-${RESTARTED}`), 'after the jump, before the restart'),
+    },
+    {
+      id: 'restarted-stays-alone',
+      title: `${RESTARTED}, restarted after the CA expired, stays alone`,
+      basis: 'incident: restarted pods no longer clustered; a chain whose CA has expired fails verification (RFC 5280 6.1.3)',
+      check: (q) => staysAlone(q, RESTARTED, DIALED, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
+    },
+    {
+      id: 'dialed-nodes-log-expired',
+      title: `the nodes ${RESTARTED} dials log "received CLIENT ALERT: Fatal - Certificate Expired"`,
+      basis: 'incident: the server side logged "TLS server: In state certify received CLIENT ALERT: Fatal - Certificate Expired"',
+      check: (q) =>
+        nodesLogAlert(q, DIALED, windowAfter(q, `restart-${RESTARTED}`), 'received CLIENT ALERT: Fatal - Certificate Expired', 'after the restart'),
+    },
+  ],
+});

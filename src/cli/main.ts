@@ -1,0 +1,102 @@
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { ClockSpecError } from '../clock/spec.js';
+import { ValidityError } from '../pki/validity.js';
+import { createPlatform, PLATFORMS, type PlatformName } from '../platform/index.js';
+import { EnvironmentError } from '../platform/types.js';
+import { findScenario, loadScenarios, UnknownScenarioError } from '../scenario/registry.js';
+import { runScenario } from '../scenario/runner.js';
+import { progressPrinter } from './progress.js';
+
+const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind]
+       npm run scenario -- --list        the scenarios, with what each rehearses
+       npm run scenario -- --cleanup     remove what interrupted runs left behind`;
+
+const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.list) {
+    for (const scenario of (await loadScenarios()).values()) console.log(`${scenario.name.padEnd(28)} ${scenario.description}`);
+    return 0;
+  }
+  const platformName = values.platform as PlatformName;
+  if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
+  if (values.cleanup) {
+    const platform = createPlatform(platformName, { runId: 'cleanup' });
+    const swept = (await platform.sweepAbandoned?.()) ?? 0;
+    console.log(`removed what ${swept} interrupted run(s) left behind`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario to run' : `one scenario at a time, not ${positionals.join(' ')}`);
+
+  const scenario = await findScenario(positionals[0]!);
+  const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${scenario.name}`));
+  const printer = progressPrinter();
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      printer.line(`second ${signal}: leaving now; npm run scenario -- --cleanup removes what is left`);
+      process.exit(130);
+    }
+    printer.line(`${signal}: stopping and removing what this run made (press Ctrl-C again to leave at once)`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  printer.line(`scenario ${scenario.name}: ${scenario.description}`);
+  const result = await runScenario({ scenario, platform: platformName, outDir, signal: abort.signal, progress: printer.line, onRecord: printer.record });
+  if (result.outcome === 'failed' && result.error) {
+    if (result.error instanceof EnvironmentError) throw result.error;
+    printer.line(`the run failed: ${result.error.message}`);
+  }
+  if (result.outcome === 'interrupted') {
+    printer.line(`interrupted; what it made is removed. Partial findings: ${result.findingsPath}`);
+    return 130;
+  }
+  if (result.expectations.length === 0) return 1;
+  for (const e of result.expectations) printer.line(`${e.result.pass ? 'PASS' : 'FAIL'} ${e.title}: ${e.result.observed}`);
+  printer.line(`findings: ${result.findingsPath}`);
+  printer.line(`timeline: ${result.timelinePath}`);
+  return result.outcome === 'completed' && result.expectations.every((e) => e.result.pass) ? 0 : 1;
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        platform: { type: 'string', default: 'docker' },
+        list: { type: 'boolean', default: false },
+        cleanup: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = [UsageError, UnknownScenarioError, EnvironmentError, ClockSpecError, ValidityError].some((k) => error instanceof k);
+    if (known) {
+      console.error(`certdrill: ${(error as Error).message}`);
+      if (error instanceof UsageError) console.error(USAGE);
+      process.exit(2);
+    }
+    console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+    process.exit(1);
+  },
+);

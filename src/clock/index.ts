@@ -1,0 +1,2 @@
+export * from './faketime.js';
+export * from './spec.js';

@@ -1,0 +1,87 @@
+import type { AlertClass, AlertRecord, MembershipRecord, StepRecord, TimelineRecord } from './records.js';
+
+const ms = (t: string) => Date.parse(t);
+
+/** Read-only questions over a timeline, for expectations and the report. */
+export class TimelineQuery {
+  constructor(readonly records: readonly TimelineRecord[]) {}
+
+  steps(): StepRecord[] {
+    return this.records.filter((r): r is StepRecord => r.kind === 'step');
+  }
+
+  /** The step with this id; throws if the scenario never recorded it. */
+  step(id: string): StepRecord {
+    const found = this.findStep(id);
+    if (!found) throw new Error(`the timeline has no step "${id}"`);
+    return found;
+  }
+
+  findStep(id: string): StepRecord | undefined {
+    return this.steps().find((s) => s.id === id);
+  }
+
+  /** The step after this one, or undefined for the last. */
+  nextStep(id: string): StepRecord | undefined {
+    const steps = this.steps();
+    const index = steps.findIndex((s) => s.id === id);
+    return index >= 0 ? steps[index + 1] : undefined;
+  }
+
+  membership(filter: Window & { node?: string; up?: boolean } = {}): MembershipRecord[] {
+    return this.records.filter(
+      (r): r is MembershipRecord =>
+        r.kind === 'membership' &&
+        inWindow(r.t, filter) &&
+        (filter.node === undefined || r.node === filter.node) &&
+        (filter.up === undefined || r.up === filter.up),
+    );
+  }
+
+  alerts(filter: Window & { node?: string; class?: AlertClass } = {}): AlertRecord[] {
+    return this.records.filter(
+      (r): r is AlertRecord =>
+        r.kind === 'alert' &&
+        inWindow(r.t, filter) &&
+        (filter.node === undefined || r.node === filter.node) &&
+        (filter.class === undefined || r.class === filter.class),
+    );
+  }
+
+  /** Each node's last membership sample at or before `t`. */
+  membershipAt(t: string, nodes: string[]): Map<string, MembershipRecord | undefined> {
+    const result = new Map<string, MembershipRecord | undefined>();
+    for (const node of nodes) {
+      const samples = this.membership({ node, before: t });
+      result.set(node, samples[samples.length - 1]);
+    }
+    return result;
+  }
+
+  /** The nodes that appear in membership samples, in order of first appearance. */
+  nodes(): string[] {
+    return [...new Set(this.membership().map((r) => r.node))];
+  }
+}
+
+export interface Window {
+  /** Strictly after this real time. */
+  after?: string;
+  /** At or before this real time. */
+  before?: string;
+}
+
+function inWindow(t: string, window: Window): boolean {
+  if (window.after !== undefined && !(ms(t) > ms(window.after))) return false;
+  if (window.before !== undefined && !(ms(t) <= ms(window.before))) return false;
+  return true;
+}
+
+/** True when every node in `nodes` is up and sees all the others. */
+export function isFullMesh(samples: Map<string, MembershipRecord | undefined>): boolean {
+  const nodes = [...samples.keys()];
+  return nodes.every((node) => {
+    const sample = samples.get(node);
+    return sample?.up === true && nodes.every((other) => other === node || sample.sees.includes(other));
+  });
+}

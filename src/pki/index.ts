@@ -1,0 +1,4 @@
+export * from './certificate.js';
+export * from './files.js';
+export * from './inspect.js';
+export * from './validity.js';

@@ -1,0 +1,283 @@
+import { createInterface } from 'node:readline';
+import type Dockerode from 'dockerode';
+import {
+  GenericContainer,
+  getContainerRuntimeClient,
+  ImageName,
+  Wait,
+  type ContainerRuntimeClient,
+  type StartedTestContainer,
+} from 'testcontainers';
+import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
+import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
+import { EnvironmentError, type Endpoint, type ImageSource, type LogListener, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { contentTag } from './image.js';
+import { LABEL_NODE, LABEL_RUN, ownerIsGone, runLabels } from './labels.js';
+
+// Ryuk, testcontainers' reaper, is an image from a registry; certdrill removes what it made itself.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+const STARTUP_TIMEOUT_MS = 45_000;
+const ENGINE_TIMEOUT_MS = 15_000;
+
+interface RunningNode {
+  spec: NodeSpec;
+  image: string;
+  offsetSeconds: number;
+  incarnation: number;
+  container?: StartedTestContainer;
+}
+
+export interface DockerPlatformOptions {
+  runId: string;
+  /** Progress lines for a person watching the run. */
+  progress?: (line: string) => void;
+}
+
+/** Nodes as Docker containers on a network of their own, one per run (testcontainers). */
+export class DockerPlatform implements Platform {
+  readonly name = 'docker';
+  private client?: ContainerRuntimeClient;
+  private readonly nodes = new Map<string, RunningNode>();
+  private readonly listeners: LogListener[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly images = new Map<string, Promise<string>>();
+  private networkName?: string;
+  private closed = false;
+
+  constructor(private readonly options: DockerPlatformOptions) {}
+
+  async check(): Promise<void> {
+    await this.runtime();
+  }
+
+  prepareImage(image: ImageSource): Promise<string> {
+    const key = JSON.stringify(image);
+    if (!this.images.has(key)) this.images.set(key, this.buildOrReuse(image));
+    return this.images.get(key)!;
+  }
+
+  private async buildOrReuse(image: ImageSource): Promise<string> {
+    const client = await this.runtime();
+    const tag = await contentTag(image);
+    if (await client.image.exists(ImageName.fromString(tag))) {
+      this.progress(`image ${tag}: reusing the one already built`);
+      return tag;
+    }
+    this.progress(`image ${tag}: building from ${image.context} (the first build takes a minute or two)`);
+    try {
+      await GenericContainer.fromDockerfile(image.context)
+        .withBuildArgs(image.buildArgs ?? {})
+        .build(tag, { deleteOnExit: false });
+    } catch (error) {
+      throw explainBuildFailure(error, tag);
+    }
+    return tag;
+  }
+
+  async startNodes(specs: NodeSpec[]): Promise<void> {
+    await this.ensureNetwork();
+    for (const spec of specs) {
+      if (this.nodes.has(spec.name)) throw new Error(`node ${spec.name} already exists in this run`);
+      const image = await this.prepareImage(spec.image);
+      this.nodes.set(spec.name, { spec, image, offsetSeconds: offsetSeconds(spec.clock), incarnation: 0 });
+    }
+    await Promise.all(specs.map((spec) => this.launch(this.node(spec.name))));
+  }
+
+  async restartNode(name: string, changes: Partial<Pick<NodeSpec, 'files' | 'clock' | 'env'>> = {}): Promise<void> {
+    const node = this.node(name);
+    await this.removeContainer(node);
+    node.spec = {
+      ...node.spec,
+      files: changes.files ? mergeFiles(node.spec.files, changes.files) : node.spec.files,
+      env: { ...node.spec.env, ...changes.env },
+    };
+    if (changes.clock !== undefined) node.offsetSeconds = offsetSeconds(changes.clock);
+    node.incarnation += 1;
+    await this.launch(node);
+  }
+
+  async stopNode(name: string): Promise<void> {
+    await this.removeContainer(this.node(name));
+  }
+
+  async setClock(name: string, clock: ClockSpec): Promise<number> {
+    const node = this.node(name);
+    const offset = offsetSeconds(clock);
+    const container = this.running(node);
+    // Written beside the clock file and renamed over it, so libfaketime never reads a half-written file.
+    const tmp = `${CLOCK_DIR}/.faketime.rc.tmp`;
+    const result = await container.exec(['sh', '-c', `printf '%s' "$1" > ${tmp} && mv ${tmp} ${CLOCK_FILE}`, 'sh', clockFileContent(offset)]);
+    if (result.exitCode !== 0) throw new Error(`could not set the clock of ${name}: ${result.output.trim()}`);
+    node.offsetSeconds = offset;
+    return offset;
+  }
+
+  async putFiles(name: string, files: NodeFile[]): Promise<void> {
+    const node = this.node(name);
+    await this.running(node).copyContentToContainer(files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })));
+    node.spec = { ...node.spec, files: mergeFiles(node.spec.files, files) };
+  }
+
+  async endpoint(name: string, port: number): Promise<Endpoint> {
+    const container = this.running(this.node(name));
+    return { host: container.getHost(), port: container.getMappedPort(port) };
+  }
+
+  onLog(listener: LogListener): void {
+    this.listeners.push(listener);
+  }
+
+  async cleanup(): Promise<void> {
+    this.closed = true;
+    // A container whose creation is under way when Ctrl-C arrives would escape a sweep made now.
+    await Promise.race([Promise.allSettled([...this.inFlight]), delay(STARTUP_TIMEOUT_MS)]);
+    if (!this.client) return;
+    const docker = this.client.container.dockerode;
+    await removeLabelled(docker, `${LABEL_RUN}=${this.options.runId}`);
+    this.nodes.clear();
+  }
+
+  /** Removes containers and networks left by certdrill runs on this host whose process is gone (killed with SIGKILL, say). */
+  async sweepAbandoned(): Promise<number> {
+    const docker = (await this.runtime()).container.dockerode;
+    const containers = await docker.listContainers({ all: true, filters: { label: ['certdrill=true'] } });
+    const networks = await docker.listNetworks({ filters: { label: ['certdrill=true'] } });
+    const runs = new Set<string>();
+    for (const item of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels)]) {
+      if (item && ownerIsGone(item)) runs.add(item[LABEL_RUN]!);
+    }
+    for (const run of runs) await removeLabelled(docker, `${LABEL_RUN}=${run}`);
+    return runs.size;
+  }
+
+  private async launch(node: RunningNode): Promise<void> {
+    if (this.closed) throw new Error('the run is being cleaned up');
+    const { spec } = node;
+    const labels = { ...runLabels(this.options.runId), [LABEL_NODE]: spec.name };
+    const container = new GenericContainer(node.image)
+      .withName(`certdrill-${this.options.runId}-${spec.name}-${node.incarnation}`)
+      .withHostname(spec.name)
+      .withNetworkMode(this.networkName!)
+      .withNetworkAliases(spec.name)
+      .withLabels(labels)
+      .withEnvironment({ ...spec.env, ...faketimeEnv() })
+      .withCopyContentToContainer([
+        ...spec.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })),
+        { content: clockFileContent(node.offsetSeconds), target: CLOCK_FILE, mode: 0o644 },
+      ])
+      .withExposedPorts(...spec.ports)
+      .withWaitStrategy(spec.readyLog ? Wait.forLogMessage(spec.readyLog) : Wait.forListeningPorts())
+      .withStartupTimeout(STARTUP_TIMEOUT_MS);
+    const starting = container.start();
+    this.inFlight.add(starting);
+    try {
+      node.container = await starting;
+    } catch (error) {
+      throw new Error(`node ${spec.name} did not start: ${firstLine(error)}`);
+    } finally {
+      this.inFlight.delete(starting);
+    }
+    await this.followLogs(spec.name, node.container);
+  }
+
+  private async followLogs(name: string, container: StartedTestContainer): Promise<void> {
+    const stream = await container.logs();
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      for (const listener of this.listeners) listener(name, line);
+    });
+  }
+
+  private async removeContainer(node: RunningNode): Promise<void> {
+    if (!node.container) return;
+    const docker = this.client!.container.dockerode;
+    await docker.getContainer(node.container.getId()).remove({ force: true, v: true }).catch(ignoreMissing);
+    node.container = undefined;
+  }
+
+  private async ensureNetwork(): Promise<void> {
+    if (this.networkName) return;
+    const client = await this.runtime();
+    const name = `certdrill-${this.options.runId}`;
+    await client.container.dockerode.createNetwork({ Name: name, Driver: 'bridge', Labels: runLabels(this.options.runId) });
+    this.networkName = name;
+  }
+
+  private async runtime(): Promise<ContainerRuntimeClient> {
+    if (this.client) return this.client;
+    try {
+      this.client = await withTimeout(getContainerRuntimeClient(), ENGINE_TIMEOUT_MS);
+    } catch {
+      throw new EnvironmentError(
+        'no Docker engine is reachable: start one (as root: dockerd &, or systemctl start docker) or set DOCKER_HOST, then run again',
+      );
+    }
+    return this.client;
+  }
+
+  private node(name: string): RunningNode {
+    const node = this.nodes.get(name);
+    if (!node) throw new Error(`no node named ${name} in this run (nodes: ${[...this.nodes.keys()].join(', ') || 'none'})`);
+    return node;
+  }
+
+  private running(node: RunningNode): StartedTestContainer {
+    if (!node.container) throw new Error(`node ${node.spec.name} is not running`);
+    return node.container;
+  }
+
+  private progress(line: string): void {
+    this.options.progress?.(line);
+  }
+}
+
+async function removeLabelled(docker: Dockerode, label: string): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)));
+  const networks = await docker.listNetworks({ filters: { label: [label] } });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(ignoreMissing)));
+}
+
+function mergeFiles(current: NodeFile[], changed: NodeFile[]): NodeFile[] {
+  const byPath = new Map(current.map((f) => [f.path, f]));
+  for (const f of changed) byPath.set(f.path, f);
+  return [...byPath.values()];
+}
+
+function explainBuildFailure(error: unknown, tag: string): Error {
+  const text = String((error as Error)?.message ?? error);
+  if (/pull access denied|not found|lookup|dial tcp|manifest unknown|no such host|connection refused|TLS handshake timeout/i.test(text)) {
+    return new EnvironmentError(
+      `building ${tag} needs the base image debian:bookworm-slim, which is not here and cannot be pulled: run npm run base-image (debootstrap + docker import), then run again`,
+    );
+  }
+  return new Error(`building ${tag} failed: ${firstLine(error)}`);
+}
+
+function ignoreMissing(error: unknown): void {
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status === 404 || status === 409) return;
+  throw error;
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0]!;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,155 @@
+import { describeOffset } from '../clock/spec.js';
+import { TimelineQuery } from '../observe/query.js';
+import type { AlertRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
+import { validityAt, type CertificateInfo } from '../pki/inspect.js';
+import type { ExpectationResult } from '../scenario/types.js';
+import { cell, code, describeRecord, nodeTime, realTime, seconds, seesText, utc } from './format.js';
+
+export interface CertificateSummary {
+  name: string;
+  /** Who holds or trusts it, e.g. "CA trusted by node1, node2, node3". */
+  role: string;
+  madeBy: string;
+  info: CertificateInfo;
+}
+
+export interface ExpectationOutcome {
+  id: string;
+  title: string;
+  basis: string;
+  result: ExpectationResult;
+}
+
+export interface FindingsInput {
+  scenario: { name: string; description: string; question?: string };
+  runId: string;
+  platform: string;
+  startedAt: string;
+  endedAt: string;
+  /** `completed`, or why the run stopped early. */
+  outcome: 'completed' | 'interrupted' | 'failed';
+  error?: string;
+  nodes: string[];
+  certificates: CertificateSummary[];
+  clocks: { node: string; spec: string }[];
+  timeline: readonly TimelineRecord[];
+  expectations: ExpectationOutcome[];
+  /** Relative paths of files beside findings.md worth opening. */
+  files?: string[];
+}
+
+/** The findings report of one scenario run, as markdown. Pure: it runs nothing. */
+export function renderFindings(input: FindingsInput): string {
+  const q = new TimelineQuery(input.timeline);
+  const passed = input.expectations.filter((e) => e.result.pass).length;
+  const verdict = input.outcome !== 'completed' ? input.outcome.toUpperCase() : passed === input.expectations.length ? 'PASS' : 'FAIL';
+  const out: string[] = [];
+  out.push(`# certdrill findings: ${input.scenario.name}`, '');
+  out.push(`${input.scenario.description}`, '');
+  if (input.scenario.question) out.push(`**Question:** ${input.scenario.question}`, '');
+  out.push(
+    `**Result: ${verdict}** — ${passed} of ${input.expectations.length} expectations hold.`,
+    '',
+    `Run \`${input.runId}\` on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)} (${seconds(input.startedAt, input.endedAt)}). ` +
+      'Times below are real time (UTC, time of day) unless marked as a node\'s clock, which libfaketime may have moved.',
+    '',
+  );
+  if (input.error) out.push(`> The run stopped early: ${input.error}`, '');
+
+  out.push('## Expectations', '', '| Result | Expectation | Observed | Why it is expected |', '|---|---|---|---|');
+  for (const e of input.expectations) {
+    out.push(`| ${e.result.pass ? 'PASS' : '**FAIL**'} | [${cell(e.title)}](#${anchor(e.id)}) | ${cell(e.result.observed)} | ${cell(e.basis)} |`);
+  }
+  out.push('');
+  for (const e of input.expectations) {
+    out.push(`### ${e.id}`, '', `${e.result.pass ? 'PASS' : '**FAIL**'}: ${e.title}. Observed: ${e.result.observed}.`, '', 'Evidence:', '');
+    for (const item of e.result.evidence) out.push(`- ${typeof item === 'string' ? item : describeRecord(item)}`);
+    out.push('');
+  }
+
+  out.push('## Set-up', '', '### Certificates', '');
+  out.push('| Certificate | Role | Subject | Issuer | Serial | notBefore | notAfter | At the start | Made by |', '|---|---|---|---|---|---|---|---|---|');
+  for (const c of input.certificates) {
+    out.push(
+      `| ${c.name} | ${cell(c.role)} | ${cell(c.info.subject)} | ${cell(c.info.issuer)} | ${code(shortSerial(c.info.serial))} | ${utc(c.info.notBefore)} | ${utc(c.info.notAfter)} | ${validityAt(c.info, new Date(input.startedAt))} | ${c.madeBy} |`,
+    );
+  }
+  out.push('', '### Clocks', '', '| Node | Clock at the start | Clock changes |', '|---|---|---|');
+  for (const c of input.clocks) {
+    const changes = input.timeline
+      .filter((r) => r.kind === 'clock' && r.node === c.node)
+      .map((r) => (r.kind === 'clock' ? `${describeOffset(r.offsetSeconds)} at ${realTime(r.t)}` : ''));
+    out.push(`| ${c.node} | ${c.spec} | ${changes.join(', ') || 'none'} |`);
+  }
+  out.push('');
+
+  out.push('## Steps and membership', '', 'Membership is what each node\'s probe answered: the nodes it is connected to. "Before" is the last sample before the step began; "after" the last sample before the next step (or the end of the run).', '');
+  const steps = q.steps();
+  steps.forEach((step, i) => {
+    const next = steps[i + 1];
+    const end = next?.startedAt ?? input.endedAt;
+    const before = q.membershipAt(step.startedAt, input.nodes);
+    const after = q.membershipAt(end, input.nodes);
+    out.push(`### ${realTime(step.startedAt)} ${step.title}${step.outcome && step.outcome !== 'done' ? ` — ${step.outcome}` : ''}`, '');
+    if (step.detail) out.push(step.detail, '');
+    out.push('| Node | Before | Its clock before | After | Its clock after |', '|---|---|---|---|---|');
+    for (const node of input.nodes) {
+      const b = before.get(node);
+      const a = after.get(node);
+      out.push(`| ${node} | ${membershipCell(b)} | ${nodeTime(b?.nodeTime)} | ${membershipCell(a)} | ${nodeTime(a?.nodeTime)} |`);
+    }
+    out.push('');
+  });
+
+  out.push('## Membership changes', '', 'Every change in what a node\'s probe answered, in order.', '');
+  out.push('| Real time | Node | Its clock | Now |', '|---|---|---|---|');
+  const last = new Map<string, string>();
+  for (const sample of q.membership()) {
+    const state = membershipCell(sample);
+    if (last.get(sample.node) === state) continue;
+    last.set(sample.node, state);
+    out.push(`| ${realTime(sample.t)} | ${sample.node} | ${nodeTime(sample.nodeTime)} | ${cell(state)}${sample.up ? '' : ` (${cell(sample.error ?? 'no answer')})`} |`);
+  }
+  out.push('');
+
+  out.push('## TLS alerts', '');
+  const alerts = q.alerts();
+  if (alerts.length === 0) {
+    out.push('No node logged a TLS alert.', '');
+  } else {
+    out.push('| Node | Class | Side | Count | First (real / node clock) | Example, verbatim |', '|---|---|---|---|---|---|');
+    for (const group of groupAlerts(alerts)) {
+      const first = group[0]!;
+      const side = first.side ? `${first.side}, ${first.direction}` : '—';
+      out.push(`| ${first.node} | ${first.class} | ${side} | ${group.length} | ${realTime(first.t)} / ${nodeTime(first.nodeTime)} | ${cell(code(first.text))} |`);
+    }
+    out.push('');
+  }
+
+  if (input.files && input.files.length > 0) {
+    out.push('## Files', '', ...input.files.map((f) => `- [${f}](${f})`), '');
+  }
+  return out.join('\n');
+}
+
+function membershipCell(sample: MembershipRecord | undefined): string {
+  if (!sample) return 'no sample';
+  return sample.up ? `sees ${seesText(sample.sees)}` : 'down';
+}
+
+function groupAlerts(alerts: AlertRecord[]): AlertRecord[][] {
+  const groups = new Map<string, AlertRecord[]>();
+  for (const a of alerts) {
+    const key = `${a.node}\0${a.class}\0${a.side ?? ''}\0${a.direction ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  return [...groups.values()].sort((a, b) => a[0]!.node.localeCompare(b[0]!.node) || a[0]!.t.localeCompare(b[0]!.t));
+}
+
+function shortSerial(serial: string): string {
+  return serial.length > 16 ? `${serial.slice(0, 16)}…` : serial;
+}
+
+function anchor(id: string): string {
+  return id.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+}

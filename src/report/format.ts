@@ -1,0 +1,56 @@
+import type { TimelineRecord } from '../observe/records.js';
+
+/** `03:10:43.397` — the time of day of a real-time stamp, UTC. */
+export function realTime(iso: string): string {
+  return iso.slice(11, 23);
+}
+
+/** `2026-12-24 03:10:43` — a node's (possibly faked) clock reading, UTC. */
+export function nodeTime(iso: string | undefined): string {
+  if (!iso) return '—';
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+export function utc(date: Date | string): string {
+  const iso = typeof date === 'string' ? date : date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+export function seconds(fromIso: string, toIso: string): string {
+  return `${((Date.parse(toIso) - Date.parse(fromIso)) / 1000).toFixed(1)} s`;
+}
+
+/** Text safe inside a markdown table cell. */
+export function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** Verbatim text as inline code, whatever backticks it holds. */
+export function code(text: string): string {
+  const fence = text.includes('`') ? '`` ' : '`';
+  const close = text.includes('`') ? ' ``' : '`';
+  return `${fence}${text}${close}`;
+}
+
+export function seesText(sees: string[]): string {
+  return sees.length === 0 ? 'nobody' : sees.join(', ');
+}
+
+/** One line of evidence for a timeline record: when (real and node time), who, what. */
+export function describeRecord(record: TimelineRecord): string {
+  const when = `${code(realTime(record.t))}`;
+  switch (record.kind) {
+    case 'membership':
+      return record.up
+        ? `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) sees ${seesText(record.sees)}`
+        : `${when} ${record.node} did not answer its probe: ${record.error ?? 'no answer'}`;
+    case 'alert':
+      return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) logged ${record.class}: ${code(record.text)}`;
+    case 'step':
+      return `${when} step ${record.id}: ${record.title}${record.outcome ? ` (${record.outcome})` : ''}`;
+    case 'clock':
+      return `${when} ${record.node}'s clock set to ${record.spec}`;
+    case 'run':
+      return `${when} run ${record.event}`;
+  }
+}

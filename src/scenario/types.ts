@@ -1,0 +1,71 @@
+import type { ClockSpec } from '../clock/spec.js';
+import type { TimelineQuery } from '../observe/query.js';
+import type { MembershipRecord, TimelineRecord } from '../observe/records.js';
+import type { Forged } from '../pki/certificate.js';
+
+/** One node of an Erlang cluster as a scenario sets it up. */
+export interface ErlangNode {
+  name: string;
+  cert: Forged;
+  /** The CA it trusts; several during a CA rotation. */
+  trusts: Forged | Forged[];
+  clock: ClockSpec;
+}
+
+export interface ClusterSetup {
+  workload: 'erlang';
+  nodes: ErlangNode[];
+}
+
+export interface ExpectationResult {
+  pass: boolean;
+  /** One sentence: what the timeline shows. */
+  observed: string;
+  /** The timeline records that show it, and notes. */
+  evidence: (TimelineRecord | string)[];
+}
+
+export interface Expectation {
+  id: string;
+  /** What should be true, e.g. "the connected nodes stay connected after the jump". */
+  title: string;
+  /** Why: the incident report or the TLS rule that predicts it. */
+  basis: string;
+  check(timeline: TimelineQuery): ExpectationResult;
+}
+
+/** What the cluster looks like right now, from the latest probe samples. */
+export interface ClusterView {
+  readonly nodes: readonly string[];
+  sample(node: string): MembershipRecord | undefined;
+  fullMesh(): boolean;
+  isAlone(node: string): boolean;
+}
+
+/** What a scenario's script can do; it never touches Docker or kubectl itself. */
+export interface ScenarioContext {
+  readonly nodes: readonly string[];
+  view(): ClusterView;
+  /** Waits until the condition holds or the timeout passes; records a step either way. Returns whether it held. */
+  waitFor(id: string, title: string, condition: (view: ClusterView) => boolean, options: { timeoutMs: number }): Promise<boolean>;
+  /** Moves the clocks of running nodes (no restart). */
+  jumpClocks(nodes: readonly string[], clock: ClockSpec, options?: { id?: string }): Promise<void>;
+  /** Replaces a node with a fresh one (a pod recreated), same certificates and clock unless told otherwise. */
+  restart(node: string, options?: { id?: string; clock?: ClockSpec }): Promise<void>;
+  /** Keeps sampling for a while. */
+  observe(ms: number, why: string): Promise<void>;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** The operator's question this scenario answers with evidence. */
+  question?: string;
+  setup(reference: Date): ClusterSetup;
+  run(context: ScenarioContext): Promise<void>;
+  expectations: Expectation[];
+}
+
+export function defineScenario(scenario: Scenario): Scenario {
+  return scenario;
+}
