@@ -7,10 +7,12 @@ import { createPlatform, PLATFORMS, type PlatformName } from '../platform/index.
 import { EnvironmentError } from '../platform/types.js';
 import { findScenario, loadScenarios, UnknownScenarioError } from '../scenario/registry.js';
 import { runScenario } from '../scenario/runner.js';
+import { WORKLOADS } from '../workload/index.js';
 import { progressPrinter } from './progress.js';
 
 const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind]
        npm run scenario -- --list        the scenarios, with what each rehearses
+       npm run scenario -- --prepare     build (or reuse) the images the scenarios run
        npm run scenario -- --cleanup     remove what interrupted runs left behind`;
 
 const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
@@ -29,6 +31,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const platformName = values.platform as PlatformName;
   if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
+  if (values.prepare) {
+    const platform = createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
+    await platform.check();
+    for (const workload of WORKLOADS) console.log(`${workload.name}: ${await platform.prepareImage(workload.image)}`);
+    return 0;
+  }
   if (values.cleanup) {
     const platform = createPlatform(platformName, { runId: 'cleanup' });
     const swept = (await platform.sweepAbandoned?.()) ?? 0;
@@ -55,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   printer.line(`scenario ${scenario.name}: ${scenario.description}`);
   const result = await runScenario({ scenario, platform: platformName, outDir, signal: abort.signal, progress: printer.line, onRecord: printer.record });
   if (result.outcome === 'failed' && result.error) {
-    if (result.error instanceof EnvironmentError) throw result.error;
+    if (isUserError(result.error)) throw result.error;
     printer.line(`the run failed: ${result.error.message}`);
   }
   if (result.outcome === 'interrupted') {
@@ -69,6 +77,11 @@ async function main(argv: string[]): Promise<number> {
   return result.outcome === 'completed' && result.expectations.every((e) => e.result.pass) ? 0 : 1;
 }
 
+/** Errors the user can fix, reported in one line with exit status 2. */
+function isUserError(error: unknown): boolean {
+  return [UsageError, UnknownScenarioError, EnvironmentError, ClockSpecError, ValidityError].some((k) => error instanceof k);
+}
+
 function parse(argv: string[]) {
   try {
     return parseArgs({
@@ -79,6 +92,7 @@ function parse(argv: string[]) {
         platform: { type: 'string', default: 'docker' },
         list: { type: 'boolean', default: false },
         cleanup: { type: 'boolean', default: false },
+        prepare: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -90,8 +104,7 @@ function parse(argv: string[]) {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = [UsageError, UnknownScenarioError, EnvironmentError, ClockSpecError, ValidityError].some((k) => error instanceof k);
-    if (known) {
+    if (isUserError(error)) {
       console.error(`certdrill: ${(error as Error).message}`);
       if (error instanceof UsageError) console.error(USAGE);
       process.exit(2);

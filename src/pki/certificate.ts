@@ -106,10 +106,10 @@ function rsaKeyPair(bits = 2048): { publicKey: forge.pki.rsa.PublicKey; privateK
   return { publicKey: forge.pki.publicKeyFromPem(publicKey), privateKey: forge.pki.privateKeyFromPem(privateKey) };
 }
 
-// 16 random bytes with the top bit clear: positive, as RFC 5280 requires.
+// 16 random bytes, the first in 0x01..0x7f: positive and minimally encoded, as RFC 5280 requires.
 function serialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
+  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
   return bytes.toString('hex');
 }
 

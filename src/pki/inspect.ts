@@ -18,7 +18,7 @@ export function inspectCertificate(pem: string): CertificateInfo {
   return {
     subject: dn(cert.subject.attributes),
     issuer: dn(cert.issuer.attributes),
-    serial: cert.serialNumber,
+    serial: cert.serialNumber.replace(/^(00)+(?=.)/, ''),
     notBefore: cert.validity.notBefore,
     notAfter: cert.validity.notAfter,
     altNames: (san?.altNames ?? []).map((n) => (n.type === 7 ? `IP:${n.ip}` : `DNS:${n.value}`)),

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseClockSpec } from '../clock/spec.js';
 import { Observer } from '../observe/observer.js';
 import { TimelineQuery } from '../observe/query.js';
 import type { RunRecord, TimelineRecord } from '../observe/records.js';
@@ -52,6 +53,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   if (options.onRecord) timeline.onRecord(options.onRecord);
   const platform = createPlatform(options.platform, { runId, progress });
   const setup = scenario.setup(startedAt);
+  for (const node of setup.nodes) parseClockSpec(node.clock);
   const nodes = setup.nodes.map((n) => n.name);
   const observer = new Observer(platform, erlangWorkload, timeline, nodes, { logDir: join(outDir, 'logs') });
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;
@@ -80,7 +82,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   } finally {
     await observer.stop();
     timeline.add<RunRecord>({ ...runRecord, event: 'end' });
-    progress('removing containers and network');
     await platform.cleanup();
   }
 

@@ -11,6 +11,7 @@ import {
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { EnvironmentError, type Endpoint, type ImageSource, type LogListener, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { dockerHostProblem } from './engine.js';
 import { contentTag } from './image.js';
 import { LABEL_NODE, LABEL_RUN, ownerIsGone, runLabels } from './labels.js';
 
@@ -134,6 +135,7 @@ export class DockerPlatform implements Platform {
     // A container whose creation is under way when Ctrl-C arrives would escape a sweep made now.
     await Promise.race([Promise.allSettled([...this.inFlight]), delay(STARTUP_TIMEOUT_MS)]);
     if (!this.client) return;
+    if (this.networkName) this.progress('removing the containers and the network of this run');
     const docker = this.client.container.dockerode;
     await removeLabelled(docker, `${LABEL_RUN}=${this.options.runId}`);
     this.nodes.clear();
@@ -207,6 +209,12 @@ export class DockerPlatform implements Platform {
 
   private async runtime(): Promise<ContainerRuntimeClient> {
     if (this.client) return this.client;
+    const hostProblem = await dockerHostProblem(process.env.DOCKER_HOST);
+    if (hostProblem) {
+      throw new EnvironmentError(
+        `no Docker engine is reachable: start one at DOCKER_HOST=${process.env.DOCKER_HOST} (${hostProblem}) or unset DOCKER_HOST, then run again`,
+      );
+    }
     try {
       this.client = await withTimeout(getContainerRuntimeClient(), ENGINE_TIMEOUT_MS);
     } catch {

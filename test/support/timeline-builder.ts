@@ -1,0 +1,45 @@
+import type { AlertRecord, MembershipRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
+
+/** Hand-made timelines for the pure code that reads them (checks, report). */
+export class TimelineBuilder {
+  readonly records: TimelineRecord[] = [];
+  private clock = Date.parse('2026-11-23T03:00:00.000Z');
+
+  at(secondsFromStart: number): this {
+    this.clock = Date.parse('2026-11-23T03:00:00.000Z') + secondsFromStart * 1000;
+    return this;
+  }
+
+  private t(): string {
+    return new Date(this.clock).toISOString();
+  }
+
+  sees(node: string, sees: string[], nodeOffsetSeconds = 0): this {
+    const record: MembershipRecord = { t: this.t(), kind: 'membership', node, up: true, sees, nodeTime: new Date(this.clock + nodeOffsetSeconds * 1000).toISOString() };
+    this.records.push(record);
+    return this;
+  }
+
+  down(node: string): this {
+    this.records.push({ t: this.t(), kind: 'membership', node, up: false, sees: [], error: 'fetch failed (ECONNREFUSED)' });
+    return this;
+  }
+
+  step(id: string, title = id, startedAtSeconds?: number): this {
+    const startedAt = startedAtSeconds === undefined ? this.t() : new Date(Date.parse('2026-11-23T03:00:00.000Z') + startedAtSeconds * 1000).toISOString();
+    const record: StepRecord = { t: this.t(), kind: 'step', id, title, startedAt, outcome: 'done' };
+    this.records.push(record);
+    return this;
+  }
+
+  alert(node: string, text: string, cls: AlertRecord['class'] = 'certificate-expired'): this {
+    this.records.push({ t: this.t(), kind: 'alert', node, class: cls, text, side: 'server', direction: 'received', nodeTime: this.t() });
+    return this;
+  }
+}
+
+export const MESH: Record<string, string[]> = {
+  node1: ['node2', 'node3'],
+  node2: ['node1', 'node3'],
+  node3: ['node1', 'node2'],
+};

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { TimelineQuery } from '../../src/observe/query.js';
+import { fullMeshBefore, nodesLogAlert, staysAlone, stayFullyConnected, windowAfter } from '../../src/scenario/checks.js';
+import { MESH, TimelineBuilder } from '../support/timeline-builder.js';
+
+const NODES = ['node1', 'node2', 'node3'];
+const INCIDENT = 'received CLIENT ALERT: Fatal - Certificate Expired';
+
+function meshAt(b: TimelineBuilder, s: number, offset = 0) {
+  b.at(s);
+  for (const n of NODES) b.sees(n, MESH[n]!, offset);
+  return b;
+}
+
+describe('fullMeshBefore', () => {
+  it('passes when every node saw all the others before the step, citing those samples', () => {
+    const b = meshAt(new TimelineBuilder(), 1).at(2).step('jump');
+    const result = fullMeshBefore(new TimelineQuery(b.records), NODES, 'jump');
+    expect(result.pass).toBe(true);
+    expect(result.evidence).toHaveLength(3);
+  });
+
+  it('fails when one node never saw the third', () => {
+    const b = new TimelineBuilder().at(1).sees('node1', ['node2']).sees('node2', ['node1']).sees('node3', []).at(2).step('jump');
+    expect(fullMeshBefore(new TimelineQuery(b.records), NODES, 'jump').pass).toBe(false);
+  });
+
+  it('does not count a mesh that formed only after the step began', () => {
+    const b = new TimelineBuilder().at(1).step('jump');
+    meshAt(b, 2);
+    expect(fullMeshBefore(new TimelineQuery(b.records), NODES, 'jump').pass).toBe(false);
+  });
+});
+
+describe('stayFullyConnected', () => {
+  it('passes when every sample in the window shows the mesh', () => {
+    const b = new TimelineBuilder().at(0).step('jump');
+    meshAt(b, 1, 31 * 86400);
+    meshAt(b, 2, 31 * 86400);
+    b.at(3).step('restart');
+    const q = new TimelineQuery(b.records);
+    expect(stayFullyConnected(q, NODES, windowAfter(q, 'jump', 'restart'), 'after the jump').pass).toBe(true);
+  });
+
+  it('fails and names the node when one sample lost a peer', () => {
+    const b = new TimelineBuilder().at(0).step('jump');
+    meshAt(b, 1);
+    b.at(2).sees('node1', ['node2']).sees('node2', MESH.node2!).sees('node3', MESH.node3!);
+    b.at(3).step('restart');
+    const q = new TimelineQuery(b.records);
+    const result = stayFullyConnected(q, NODES, windowAfter(q, 'jump', 'restart'), 'after the jump');
+    expect(result.pass).toBe(false);
+    expect(result.observed).toContain('node1 lost a peer');
+  });
+
+  it('fails when there are too few samples to judge', () => {
+    const b = new TimelineBuilder().at(0).step('jump');
+    meshAt(b, 1).at(2).step('restart');
+    const q = new TimelineQuery(b.records);
+    expect(stayFullyConnected(q, NODES, windowAfter(q, 'jump', 'restart'), 'after the jump').observed).toMatch(/too few/);
+  });
+});
+
+describe('staysAlone', () => {
+  it('passes when the node answers, sees nobody, and nobody lists it', () => {
+    const b = new TimelineBuilder().at(0).step('restart');
+    for (const s of [1, 2, 3]) b.at(s).sees('node3', []).sees('node1', ['node2']).sees('node2', ['node1']);
+    const q = new TimelineQuery(b.records);
+    expect(staysAlone(q, 'node3', ['node1', 'node2'], windowAfter(q, 'restart'), 'after').pass).toBe(true);
+  });
+
+  it('fails when it rejoins', () => {
+    const b = new TimelineBuilder().at(0).step('restart');
+    b.at(1).sees('node3', []).at(2).sees('node3', ['node1']);
+    const q = new TimelineQuery(b.records);
+    expect(staysAlone(q, 'node3', ['node1', 'node2'], windowAfter(q, 'restart'), 'after').pass).toBe(false);
+  });
+
+  it('fails when it never came up: a down node is not "alone"', () => {
+    const b = new TimelineBuilder().at(0).step('restart');
+    for (const s of [1, 2, 3]) b.at(s).down('node3');
+    const q = new TimelineQuery(b.records);
+    const result = staysAlone(q, 'node3', ['node1', 'node2'], windowAfter(q, 'restart'), 'after');
+    expect(result.pass).toBe(false);
+    expect(result.observed).toContain('answered only 0 probe');
+  });
+});
+
+describe('nodesLogAlert', () => {
+  it('passes when each node logged the line', () => {
+    const b = new TimelineBuilder().at(0).step('restart');
+    b.at(1).alert('node1', `TLS server: In state certify ${INCIDENT}`).alert('node2', `TLS server: In state certify ${INCIDENT}`);
+    const q = new TimelineQuery(b.records);
+    expect(nodesLogAlert(q, ['node1', 'node2'], windowAfter(q, 'restart'), INCIDENT, 'after').pass).toBe(true);
+  });
+
+  it('fails and reports what a node logged instead', () => {
+    const b = new TimelineBuilder().at(0).step('restart');
+    b.at(1).alert('node1', `TLS server: In state certify ${INCIDENT}`).alert('node2', 'TLS server: In state certify received CLIENT ALERT: Fatal - Unknown CA', 'unknown-ca');
+    const q = new TimelineQuery(b.records);
+    const result = nodesLogAlert(q, ['node1', 'node2'], windowAfter(q, 'restart'), INCIDENT, 'after');
+    expect(result.pass).toBe(false);
+    expect(result.observed).toContain('node2 did not log');
+    expect(result.evidence).toContainEqual(expect.objectContaining({ node: 'node2', class: 'unknown-ca' }));
+  });
+
+  it('ignores lines logged before the window', () => {
+    const b = new TimelineBuilder().at(0).alert('node1', INCIDENT).at(1).step('restart');
+    const q = new TimelineQuery(b.records);
+    expect(nodesLogAlert(q, ['node1'], windowAfter(q, 'restart'), INCIDENT, 'after').pass).toBe(false);
+  });
+});

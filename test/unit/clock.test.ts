@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { clockFileContent, faketimeEnv, LIBFAKETIME_ON_DEBIAN } from '../../src/clock/faketime.js';
+import { ClockSpecError, describeOffset, offsetSeconds, parseClockSpec } from '../../src/clock/spec.js';
+
+const DAY = 86_400;
+
+describe('clock specs', () => {
+  it('reads offsets and absolute instants', () => {
+    expect(offsetSeconds('+31d')).toBe(31 * DAY);
+    expect(offsetSeconds('-2h')).toBe(-7200);
+    expect(offsetSeconds('+0')).toBe(0);
+    expect(offsetSeconds('90')).toBe(90);
+    expect(offsetSeconds('+1y')).toBe(365 * DAY);
+    const now = new Date('2026-11-23T00:00:00Z');
+    expect(offsetSeconds('2026-12-24T00:00:00Z', now)).toBe(31 * DAY);
+    expect(offsetSeconds('2026-11-22T22:00:00+00:00', now)).toBe(-7200);
+    expect(parseClockSpec('2026-12-24 00:00:00Z')).toEqual({ kind: 'instant', at: new Date('2026-12-24T00:00:00Z') });
+  });
+
+  it.each(['', '31 days', '+31x', 'tomorrow', '2026-12-24', '2026-12-24T00:00:00', '++1d'])('rejects %j with a message that says what to write', (spec) => {
+    expect(() => parseClockSpec(spec)).toThrow(ClockSpecError);
+    expect(() => parseClockSpec(spec)).toThrow(/use an offset like \+31d/);
+  });
+
+  it('describes offsets the way a scenario writes them', () => {
+    expect(describeOffset(31 * DAY)).toBe('+31d');
+    expect(describeOffset(-7200)).toBe('-2h');
+    expect(describeOffset(0)).toBe('+0');
+    expect(describeOffset(61)).toBe('+61s');
+  });
+
+  it('writes libfaketime relative offsets in seconds', () => {
+    expect(clockFileContent(31 * DAY)).toBe('+2678400\n');
+    expect(clockFileContent(-7200)).toBe('-7200\n');
+    expect(clockFileContent(0)).toBe('+0\n');
+  });
+});
+
+describe('a clock file drives a running process under the real libfaketime', () => {
+  it('jumps the clock of a process that keeps running, forward and back, without a restart', async () => {
+    expect(existsSync(LIBFAKETIME_ON_DEBIAN), `libfaketime is not installed at ${LIBFAKETIME_ON_DEBIAN}: apt-get install libfaketime`).toBe(true);
+    const dir = await mkdtemp(join(tmpdir(), 'certdrill-clock-'));
+    const clockFile = join(dir, 'faketime.rc');
+    const write = async (seconds: number) => {
+      await writeFile(`${clockFile}.tmp`, clockFileContent(seconds));
+      await rename(`${clockFile}.tmp`, clockFile);
+    };
+    await write(0);
+
+    // perl's time() goes through libc, which libfaketime intercepts; it prints its clock every 50 ms.
+    const child = execa('perl', ['-e', '$|=1; for (1..400) { print time(), "\\n"; select(undef, undef, undef, 0.05); }'], {
+      env: faketimeEnv(clockFile, LIBFAKETIME_ON_DEBIAN),
+      buffer: false,
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const offsets: number[] = [];
+    const waitForOffset = (target: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the process clock never reached ${target} s offset (saw ${offsets.slice(-3).join(', ')})`)), 5000);
+        const onLine = (line: string) => {
+          const offset = Number(line) - Math.floor(Date.now() / 1000);
+          offsets.push(offset);
+          if (Math.abs(offset - target) <= 2) {
+            clearTimeout(timer);
+            lines.off('line', onLine);
+            resolve();
+          }
+        };
+        lines.on('line', onLine);
+      });
+
+    await waitForOffset(0);
+    await write(31 * DAY);
+    await waitForOffset(31 * DAY);
+    await write(-2 * 3600);
+    await waitForOffset(-2 * 3600);
+    expect(child.pid).toBeDefined();
+    expect(child.exitCode).toBeNull(); // the same process all along
+    child.kill();
+    await child.catch(() => {});
+  });
+});

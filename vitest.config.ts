@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // The docker tests count the containers certdrill made: two runs at once would see each other's.
+    fileParallelism: false,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // Real clusters on a real Docker engine; minutes allowed for a first image build.
+        test: {
+          name: 'docker',
+          include: ['test/docker/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
