@@ -17,7 +17,7 @@ const runs = Number(argv.runs ?? 1);
 async function timedRun(label: string): Promise<number> {
   const out = await mkdtemp(join(tmpdir(), 'certdrill-bench-'));
   const started = performance.now();
-  const result = await $`node --import tsx src/cli/main.ts erlang-ca-expiry --out ${out}`.nothrow();
+  const result = await $`node --import tsx src/cli/main.ts erlang-ca-expiry --out ${out}`.quiet().nothrow();
   const seconds = (performance.now() - started) / 1000;
   console.log(`${label.padEnd(34)} ${seconds.toFixed(1).padStart(6)} s   exit ${result.exitCode}`);
   return seconds;
