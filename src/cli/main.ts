@@ -7,7 +7,7 @@ import { createPlatform, PLATFORMS, type PlatformName } from '../platform/index.
 import { EnvironmentError } from '../platform/types.js';
 import { findScenario, loadScenarios, UnknownScenarioError } from '../scenario/registry.js';
 import { runScenario } from '../scenario/runner.js';
-import { WORKLOADS } from '../workload/index.js';
+import { WORKLOAD_IMAGES } from '../workload/index.js';
 import { progressPrinter } from './progress.js';
 
 const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind]
@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.prepare) {
     const platform = createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
     await platform.check();
-    for (const workload of WORKLOADS) console.log(`${workload.name}: ${await platform.prepareImage(workload.image)}`);
+    for (const { workload, image } of WORKLOAD_IMAGES) console.log(`${workload}: ${await platform.prepareImage(image)}`);
     return 0;
   }
   if (values.cleanup) {

@@ -19,6 +19,15 @@ export function progressPrinter(write: (text: string) => void = (t) => process.s
         lastSeen.set(r.node, state);
         line(`${r.node} ${state}`);
       }
+    } else if (r.kind === 'health') {
+      const view = r.view === 'apiserver' ? 'API server view' : 'etcdctl';
+      const state = r.healthy ? `Healthy${r.leader ? ` (leader ${r.leader})` : ''}` : `Unhealthy: ${r.error ?? 'no answer'}`;
+      if (lastSeen.get(`${r.node} ${view}`) !== state) {
+        lastSeen.set(`${r.node} ${view}`, state);
+        line(`${r.node} ${view}: ${state}`);
+      }
+    } else if (r.kind === 'certificate') {
+      line(`${r.node}: ${r.role} issued by ${r.madeBy}, valid until ${r.notAfter}`);
     } else if (r.kind === 'alert') {
       const key = `${r.node} ${r.class} ${r.side ?? ''} ${r.direction ?? ''}`;
       const count = (alertsSeen.get(key) ?? 0) + 1;

@@ -2,27 +2,28 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Platform } from '../platform/types.js';
 import type { Workload } from '../workload/types.js';
-import type { AlertRecord, MembershipRecord } from './records.js';
+import type { AlertRecord, HealthRecord, LogRecord, MembershipRecord } from './records.js';
 import type { Timeline } from './timeline.js';
 
 export interface ObserverOptions {
   intervalMs?: number;
-  probeTimeoutMs?: number;
   /** Where each node's raw log is kept, one file per node across restarts. */
   logDir?: string;
 }
 
+type Sampled = MembershipRecord | HealthRecord;
+
 /**
- * Samples every node's probe on an interval and turns TLS alerts in the
- * nodes' logs into timeline records. It records; it never interprets.
+ * Samples every node's probe on an interval and turns TLS alerts and other
+ * notable lines in the nodes' logs into timeline records. It records; it
+ * never interprets.
  */
 export class Observer {
   private timer?: NodeJS.Timeout;
   private round?: Promise<void>;
   private running = false;
-  private readonly latestSample = new Map<string, MembershipRecord>();
+  private readonly latestSample = new Map<string, Sampled>();
   private readonly intervalMs: number;
-  private readonly probeTimeoutMs: number;
 
   constructor(
     private readonly platform: Platform,
@@ -32,7 +33,6 @@ export class Observer {
     private readonly options: ObserverOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 500;
-    this.probeTimeoutMs = options.probeTimeoutMs ?? 1500;
     if (options.logDir) mkdirSync(options.logDir, { recursive: true });
     platform.onLog((node, line) => this.onLogLine(node, line));
   }
@@ -54,37 +54,33 @@ export class Observer {
     await this.round;
   }
 
-  /** The node's most recent membership sample. */
-  latest(node: string): MembershipRecord | undefined {
-    return this.latestSample.get(node);
+  /** The node's most recent sample of a kind (and, for health, of a view). */
+  latest<K extends Sampled['kind']>(node: string, kind: K, view?: HealthRecord['view']): Extract<Sampled, { kind: K }> | undefined {
+    return this.latestSample.get(key(node, kind, view)) as Extract<Sampled, { kind: K }> | undefined;
   }
 
-  /** Samples every node once now, outside the interval (used right after a step). */
-  async sampleAll(): Promise<void> {
+  private async sampleAll(): Promise<void> {
     await Promise.all(this.nodes.map((node) => this.sample(node)));
   }
 
   private async sample(node: string): Promise<void> {
-    let record: MembershipRecord;
-    try {
-      const endpoint = await this.platform.endpoint(node, this.workload.probePort);
-      const sample = await this.workload.probe(endpoint, this.probeTimeoutMs);
-      record = this.timeline.add<MembershipRecord>({ kind: 'membership', node, ...sample });
-    } catch (error) {
-      record = this.timeline.add<MembershipRecord>({ kind: 'membership', node, up: false, sees: [], error: shortError(error) });
+    const access = {
+      endpoint: (port: number) => this.platform.endpoint(node, port),
+      exec: (command: string[]) => this.platform.exec(node, command),
+    };
+    for (const probe of await this.workload.sample(node, access)) {
+      const record = this.timeline.add<Sampled>(probe);
+      this.latestSample.set(key(node, record.kind, record.kind === 'health' ? record.view : undefined), record);
     }
-    this.latestSample.set(node, record);
   }
 
   private onLogLine(node: string, line: string): void {
     if (this.options.logDir) appendFileSync(join(this.options.logDir, `${node}.log`), `${line}\n`);
-    const alert = this.workload.classifyLogLine(line);
-    if (alert) this.timeline.add<AlertRecord>({ kind: 'alert', node, ...alert });
+    const finding = this.workload.classifyLogLine(line);
+    if (finding) this.timeline.add<AlertRecord | LogRecord>({ ...finding, node });
   }
 }
 
-function shortError(error: unknown): string {
-  const err = error as Error & { cause?: { code?: string } };
-  const cause = err.cause?.code ? ` (${err.cause.code})` : '';
-  return `${err.name === 'TimeoutError' ? 'probe timed out' : err.message}${cause}`.split('\n')[0]!;
+function key(node: string, kind: string, view?: string): string {
+  return `${node}\0${kind}\0${view ?? ''}`;
 }

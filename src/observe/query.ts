@@ -1,4 +1,4 @@
-import type { AlertClass, AlertRecord, MembershipRecord, StepRecord, TimelineRecord } from './records.js';
+import type { AlertClass, AlertRecord, HealthRecord, LogRecord, MembershipRecord, StepRecord, TimelineRecord } from './records.js';
 
 const ms = (t: string) => Date.parse(t);
 
@@ -38,6 +38,34 @@ export class TimelineQuery {
     );
   }
 
+  health(filter: Window & { node?: string; view?: HealthRecord['view']; healthy?: boolean } = {}): HealthRecord[] {
+    return this.records.filter(
+      (r): r is HealthRecord =>
+        r.kind === 'health' &&
+        inWindow(r.t, filter) &&
+        (filter.node === undefined || r.node === filter.node) &&
+        (filter.view === undefined || r.view === filter.view) &&
+        (filter.healthy === undefined || r.healthy === filter.healthy),
+    );
+  }
+
+  logs(filter: Window & { node?: string; topic?: string } = {}): LogRecord[] {
+    return this.records.filter(
+      (r): r is LogRecord =>
+        r.kind === 'log' && inWindow(r.t, filter) && (filter.node === undefined || r.node === filter.node) && (filter.topic === undefined || r.topic === filter.topic),
+    );
+  }
+
+  /** The node's own time stamp on its last log line (alert or event) at or before `t`. */
+  nodeClockAt(t: string, node: string): string | undefined {
+    let found: string | undefined;
+    for (const r of this.records) {
+      if (Date.parse(r.t) > Date.parse(t)) break;
+      if ((r.kind === 'alert' || r.kind === 'log') && r.node === node && r.nodeTime) found = r.nodeTime;
+    }
+    return found;
+  }
+
   alerts(filter: Window & { node?: string; class?: AlertClass } = {}): AlertRecord[] {
     return this.records.filter(
       (r): r is AlertRecord =>
@@ -58,10 +86,6 @@ export class TimelineQuery {
     return result;
   }
 
-  /** The nodes that appear in membership samples, in order of first appearance. */
-  nodes(): string[] {
-    return [...new Set(this.membership().map((r) => r.node))];
-  }
 }
 
 export interface Window {

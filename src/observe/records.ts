@@ -1,5 +1,13 @@
 /** One line of timeline.jsonl. `t` is the real time (ISO 8601) the record was made. */
-export type TimelineRecord = RunRecord | StepRecord | ClockRecord | MembershipRecord | AlertRecord;
+export type TimelineRecord =
+  | RunRecord
+  | StepRecord
+  | ClockRecord
+  | CertificateRecord
+  | MembershipRecord
+  | HealthRecord
+  | AlertRecord
+  | LogRecord;
 
 export type AlertClass =
   | 'certificate-expired'
@@ -40,6 +48,20 @@ export interface ClockRecord {
   offsetSeconds: number;
 }
 
+/** A certificate put on a node during the run (a certificate manager renewing it, say). */
+export interface CertificateRecord {
+  t: string;
+  kind: 'certificate';
+  node: string;
+  name: string;
+  /** Where it went, e.g. `peers/me.crt`. */
+  role: string;
+  madeBy: string;
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+}
+
 export interface MembershipRecord {
   t: string;
   kind: 'membership';
@@ -53,6 +75,35 @@ export interface MembershipRecord {
   certNotAfter?: string;
   caNotAfter?: string;
   error?: string;
+}
+
+export interface HealthRecord {
+  t: string;
+  kind: 'health';
+  node: string;
+  /**
+   * `apiserver`: what the Kubernetes API server (`kubectl get cs`) sees, a GET
+   * of /health on the client port with its client certificate, verifying the
+   * member's. `etcdctl`: etcdctl's endpoint health, status and member list.
+   */
+  view: 'apiserver' | 'etcdctl';
+  healthy: boolean;
+  error?: string;
+  /** Member name of the leader this member reports, if any. */
+  leader?: string;
+  raftTerm?: number;
+  members?: string[];
+}
+
+/** A log line worth keeping that is not a TLS failure: a leader elected, a peer lost. */
+export interface LogRecord {
+  t: string;
+  kind: 'log';
+  node: string;
+  text: string;
+  /** What the line is about, e.g. `leader`, `peer`, `ready`. */
+  topic: string;
+  nodeTime?: string;
 }
 
 export interface AlertRecord {
@@ -72,6 +123,12 @@ export interface AlertRecord {
 
 /** A TLS alert found in a log line, before it is stamped and recorded. */
 export type ClassifiedAlert = Omit<AlertRecord, 't' | 'kind' | 'node'>;
+
+/** What a workload finds in one log line: a TLS failure, or another line worth keeping. */
+export type LogFinding = ({ kind: 'alert' } & ClassifiedAlert) | Omit<LogRecord, 't' | 'node'>;
+
+/** What one probe of one node yields, before it is stamped. */
+export type ProbeRecord = Omit<MembershipRecord, 't'> | Omit<HealthRecord, 't'>;
 
 /** A probe's answer, before it is stamped and recorded. */
 export type MembershipSample = Omit<MembershipRecord, 't' | 'kind' | 'node'>;

@@ -2,7 +2,8 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TimelineRecord } from './records.js';
 
-type Unstamped<R> = R extends TimelineRecord ? Omit<R, 't'> & { t?: string } : never;
+/** A record before the timeline stamps it with the real time. */
+export type Unstamped = TimelineRecord extends infer R ? (R extends TimelineRecord ? Omit<R, 't'> : never) : never;
 
 /**
  * The run's record of what happened, in order, written to JSONL as it goes
@@ -19,7 +20,7 @@ export class Timeline {
     }
   }
 
-  add<R extends TimelineRecord>(record: Unstamped<R>): R {
+  add<R extends TimelineRecord = TimelineRecord>(record: Unstamped): R {
     const stamped = { t: new Date().toISOString(), ...record } as unknown as R;
     this.items.push(stamped);
     if (this.file) appendFileSync(this.file, `${JSON.stringify(stamped)}\n`);

@@ -29,6 +29,17 @@ export interface NodeSpec {
   ports: number[];
   /** A log line that means the node is up; without it, the first port listening. */
   readyLog?: RegExp;
+  /**
+   * Folders that outlive the node, like a pod's persistent volume: a
+   * restarted node gets the same ones back, with whatever was written there.
+   */
+  volumes?: { name: string; path: string }[];
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 export interface Endpoint {
@@ -59,6 +70,8 @@ export interface Platform {
   setClock(name: string, clock: ClockSpec): Promise<number>;
   /** Replaces files in a running node. */
   putFiles(name: string, files: NodeFile[]): Promise<void>;
+  /** Runs a command in a running node. */
+  exec(name: string, command: string[]): Promise<ExecResult>;
   /** Where a node's port can be reached from this process. */
   endpoint(name: string, port: number): Promise<Endpoint>;
   /** Every log line of every node, across restarts. */
@@ -67,5 +80,4 @@ export interface Platform {
   cleanup(): Promise<void>;
 }
 
-/** The environment cannot run what was asked (no engine, missing tool): exit 2 with this message. */
-export class EnvironmentError extends Error {}
+export { EnvironmentError } from '../util/errors.js';

@@ -1,9 +1,9 @@
 import { describeOffset } from '../clock/spec.js';
 import { TimelineQuery } from '../observe/query.js';
-import type { AlertRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
+import type { AlertRecord, CertificateRecord, LogRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
 import { validityAt, type CertificateInfo } from '../pki/inspect.js';
 import type { ExpectationResult } from '../scenario/types.js';
-import { cell, code, describeRecord, nodeTime, realTime, seconds, seesText, utc } from './format.js';
+import { cell, code, describeRecord, healthText, nodeTime, realTime, seconds, seesText, utc } from './format.js';
 
 export interface CertificateSummary {
   name: string;
@@ -83,34 +83,56 @@ export function renderFindings(input: FindingsInput): string {
   }
   out.push('');
 
-  out.push('## Steps and membership', '', 'Membership is what each node\'s probe answered: the nodes it is connected to. "Before" is the last sample before the step began; "after" the last sample before the next step (or the end of the run).', '');
+  out.push(
+    '## Steps',
+    '',
+    'What each node showed just before the step began and just before the next one (or the end of the run): the nodes it is connected to (Erlang), or its health as the API server and etcdctl see it (etcd). A node\'s clock is its own reading (Erlang) or its last log line\'s time stamp (etcd).',
+    '',
+  );
   const steps = q.steps();
   steps.forEach((step, i) => {
     const next = steps[i + 1];
     const end = next?.startedAt ?? input.endedAt;
-    const before = q.membershipAt(step.startedAt, input.nodes);
-    const after = q.membershipAt(end, input.nodes);
     out.push(`### ${realTime(step.startedAt)} ${step.title}${step.outcome && step.outcome !== 'done' ? ` — ${step.outcome}` : ''}`, '');
     if (step.detail) out.push(step.detail, '');
     out.push('| Node | Before | Its clock before | After | Its clock after |', '|---|---|---|---|---|');
     for (const node of input.nodes) {
-      const b = before.get(node);
-      const a = after.get(node);
-      out.push(`| ${node} | ${membershipCell(b)} | ${nodeTime(b?.nodeTime)} | ${membershipCell(a)} | ${nodeTime(a?.nodeTime)} |`);
+      const before = stateAt(q, step.startedAt, node);
+      const after = stateAt(q, end, node);
+      out.push(`| ${node} | ${cell(before.text)} | ${nodeTime(before.nodeTime)} | ${cell(after.text)} | ${nodeTime(after.nodeTime)} |`);
     }
     out.push('');
   });
 
-  out.push('## Membership changes', '', 'Every change in what a node\'s probe answered, in order.', '');
-  out.push('| Real time | Node | Its clock | Now |', '|---|---|---|---|');
+  out.push('## State changes', '', 'Every change in what a node\'s probe answered, in order.', '');
+  out.push('| Real time | Node | Its clock | View | Now |', '|---|---|---|---|---|');
   const last = new Map<string, string>();
-  for (const sample of q.membership()) {
-    const state = membershipCell(sample);
-    if (last.get(sample.node) === state) continue;
-    last.set(sample.node, state);
-    out.push(`| ${realTime(sample.t)} | ${sample.node} | ${nodeTime(sample.nodeTime)} | ${cell(state)}${sample.up ? '' : ` (${cell(sample.error ?? 'no answer')})`} |`);
+  for (const sample of input.timeline) {
+    if (sample.kind !== 'membership' && sample.kind !== 'health') continue;
+    const view = sample.kind === 'membership' ? 'membership' : sample.view === 'apiserver' ? 'API server' : 'etcdctl';
+    const state = sample.kind === 'membership' ? membershipCell(sample) + (sample.up ? '' : ` (${sample.error ?? 'no answer'})`) : healthText(sample);
+    const key = `${sample.node}\0${view}`;
+    if (last.get(key) === state) continue;
+    last.set(key, state);
+    const clock = sample.kind === 'membership' ? sample.nodeTime : q.nodeClockAt(sample.t, sample.node);
+    out.push(`| ${realTime(sample.t)} | ${sample.node} | ${nodeTime(clock)} | ${view} | ${cell(state)} |`);
   }
   out.push('');
+
+  const issued = input.timeline.filter((r): r is CertificateRecord => r.kind === 'certificate');
+  if (issued.length > 0) {
+    out.push('## Certificates issued during the run', '', '| Real time | Node | File | Made by | Serial | notBefore | notAfter |', '|---|---|---|---|---|---|---|');
+    for (const c of issued) out.push(`| ${realTime(c.t)} | ${c.node} | ${c.role} | ${cell(c.madeBy)} | ${code(shortSerial(c.serial))} | ${utc(c.notBefore)} | ${utc(c.notAfter)} |`);
+    out.push('');
+  }
+
+  const events = input.timeline.filter((r): r is LogRecord => r.kind === 'log');
+  if (events.length > 0) {
+    out.push('## Other log events', '', 'Lines about leaders, peers and readiness, verbatim (at most 40).', '');
+    for (const e of events.slice(0, 40)) out.push(`- ${describeRecord(e)}`);
+    if (events.length > 40) out.push(`- … and ${events.length - 40} more in timeline.jsonl`);
+    out.push('');
+  }
 
   out.push('## TLS alerts', '');
   const alerts = q.alerts();
@@ -130,6 +152,17 @@ export function renderFindings(input: FindingsInput): string {
     out.push('## Files', '', ...input.files.map((f) => `- [${f}](${f})`), '');
   }
   return out.join('\n');
+}
+
+/** What a node showed at `t`: its membership (Erlang) or its health in both views (etcd), and its clock. */
+function stateAt(q: TimelineQuery, t: string, node: string): { text: string; nodeTime?: string } {
+  const membership = q.membership({ node, before: t }).at(-1);
+  if (membership) return { text: membershipCell(membership), nodeTime: membership.nodeTime };
+  const apiserver = q.health({ node, view: 'apiserver', before: t }).at(-1);
+  const etcdctl = q.health({ node, view: 'etcdctl', before: t }).at(-1);
+  if (!apiserver && !etcdctl) return { text: 'no sample' };
+  const text = [apiserver ? `API server: ${healthText(apiserver)}` : '', etcdctl ? `etcdctl: ${healthText(etcdctl)}` : ''].filter(Boolean).join('; ');
+  return { text, nodeTime: q.nodeClockAt(t, node) };
 }
 
 function membershipCell(sample: MembershipRecord | undefined): string {

@@ -1,4 +1,4 @@
-import type { TimelineRecord } from '../observe/records.js';
+import type { HealthRecord, TimelineRecord } from '../observe/records.js';
 
 /** `03:10:43.397` — the time of day of a real-time stamp, UTC. */
 export function realTime(iso: string): string {
@@ -52,5 +52,18 @@ export function describeRecord(record: TimelineRecord): string {
       return `${when} ${record.node}'s clock set to ${record.spec}`;
     case 'run':
       return `${when} run ${record.event}`;
+    case 'health':
+      return `${when} ${record.node} ${record.view === 'apiserver' ? 'API server view' : 'etcdctl'}: ${healthText(record)}`;
+    case 'log':
+      return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) logged: ${code(record.text)}`;
+    case 'certificate':
+      return `${when} ${record.node}: ${record.role} issued by ${record.madeBy}, valid ${utc(record.notBefore)} to ${utc(record.notAfter)}`;
   }
+}
+
+/** `Healthy (leader etcd-a, term 2)` or `Unhealthy: certificate has expired`. */
+export function healthText(record: Pick<HealthRecord, 'healthy' | 'error' | 'leader' | 'raftTerm'>): string {
+  const raft = [record.leader ? `leader ${record.leader}` : '', record.raftTerm !== undefined ? `term ${record.raftTerm}` : ''].filter(Boolean).join(', ');
+  if (record.healthy) return `Healthy${raft ? ` (${raft})` : ''}`;
+  return `Unhealthy: ${record.error ?? 'no answer'}${raft ? ` (${raft})` : ''}`;
 }

@@ -1,5 +1,5 @@
 import { isFullMesh, type TimelineQuery, type Window } from '../observe/query.js';
-import type { AlertClass, MembershipRecord, StepRecord } from '../observe/records.js';
+import type { AlertClass, AlertRecord, HealthRecord, MembershipRecord, StepRecord } from '../observe/records.js';
 import type { ExpectationResult } from './types.js';
 
 /**
@@ -100,4 +100,80 @@ function summariseInstead(node: string, alerts: ReturnType<TimelineQuery['alerts
   const byClass = new Map<AlertClass, typeof alerts>();
   for (const a of alerts) byClass.set(a.class, [...(byClass.get(a.class) ?? []), a]);
   return [`${node} logged instead:`, ...[...byClass.values()].map((list) => list[0]!)];
+}
+
+/** Every health sample of these nodes in the window, in that view, is healthy (or, with `healthy: false`, unhealthy). */
+export function everyHealthSample(
+  q: TimelineQuery,
+  nodes: string[],
+  window: Window,
+  view: HealthRecord['view'],
+  healthy: boolean,
+  label: string,
+): ExpectationResult {
+  const word = healthy ? 'Healthy' : 'Unhealthy';
+  const viewName = view === 'apiserver' ? 'API server view' : 'etcdctl';
+  const evidence: HealthRecord[] = [];
+  for (const node of nodes) {
+    const samples = q.health({ ...window, node, view });
+    if (samples.length < MIN_SAMPLES) {
+      return { pass: false, observed: `only ${samples.length} ${viewName} sample(s) of ${node} ${label}: too few to judge`, evidence: samples };
+    }
+    const odd = samples.find((s) => s.healthy !== healthy);
+    if (odd) {
+      return { pass: false, observed: `${node} was ${healthy ? 'Unhealthy' : 'Healthy'} in the ${viewName} at ${odd.t} ${label}`, evidence: [samples[0]!, odd] };
+    }
+    evidence.push(samples[0]!, samples[samples.length - 1]!);
+  }
+  const count = q.health({ ...window, view }).filter((s) => nodes.includes(s.node)).length;
+  return { pass: true, observed: `all ${count} ${viewName} samples of ${nodes.join(', ')} ${label} are ${word}`, evidence };
+}
+
+/** Every named node logged, in the window, a line containing each of `texts`. */
+export function nodesLogAll(q: TimelineQuery, nodes: string[], window: Window, texts: string[], label: string): ExpectationResult {
+  const evidence: (string | AlertRecord)[] = [];
+  const missing: string[] = [];
+  for (const node of nodes) {
+    const alerts = q.alerts({ ...window, node });
+    for (const text of texts) {
+      const match = alerts.find((a) => a.text.includes(text));
+      if (match) evidence.push(match);
+      else missing.push(`${node} "${text}"`);
+    }
+  }
+  if (missing.length > 0) {
+    const seen = [...new Map(q.alerts({ ...window }).filter((a) => nodes.includes(a.node)).map((a) => [`${a.node}${a.class}`, a])).values()];
+    return { pass: false, observed: `missing ${label}: ${missing.join('; ')}`, evidence: [...evidence, ...(seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all'])] };
+  }
+  return { pass: true, observed: `${nodes.join(', ')} each logged ${texts.map((t) => `"${t}"`).join(' and ')} ${label}`, evidence };
+}
+
+/** The first sample of each node, in that view, after `after` that is unhealthy; a node that never turned fails. */
+export function firstUnhealthy(q: TimelineQuery, nodes: string[], window: Window, view: HealthRecord['view']): { node: string; sample?: HealthRecord; lastHealthy?: HealthRecord }[] {
+  return nodes.map((node) => {
+    const samples = q.health({ ...window, node, view });
+    const index = samples.findIndex((s) => !s.healthy);
+    return { node, sample: index >= 0 ? samples[index] : undefined, lastHealthy: index > 0 ? samples[index - 1] : undefined };
+  });
+}
+
+/** Every unhealthy sample of these nodes in that view names `text` in its error (e.g. why the TLS handshake failed). */
+export function healthErrorsMention(q: TimelineQuery, nodes: string[], window: Window, view: HealthRecord['view'], text: string, label: string): ExpectationResult {
+  const unhealthy = q.health({ ...window, view, healthy: false }).filter((s) => nodes.includes(s.node));
+  if (unhealthy.length < MIN_SAMPLES) return { pass: false, observed: `only ${unhealthy.length} unhealthy sample(s) ${label}: too few to judge`, evidence: unhealthy };
+  const other = unhealthy.find((s) => !(s.error ?? '').includes(text));
+  if (other) return { pass: false, observed: `${other.node} was unhealthy for another reason: ${other.error}`, evidence: [other] };
+  const perNode = nodes.map((n) => unhealthy.find((s) => s.node === n) ?? `${n}: no unhealthy sample`);
+  return { pass: true, observed: `all ${unhealthy.length} unhealthy samples ${label} say "${text}"`, evidence: perNode };
+}
+
+/** At least one of the nodes logged, in the window, a line containing `text`. */
+export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, text: string, label: string): ExpectationResult {
+  const match = q.alerts({ ...window }).filter((a) => nodes.includes(a.node) && a.text.includes(text));
+  if (match.length === 0) {
+    const seen = [...new Map(q.alerts({ ...window }).filter((a) => nodes.includes(a.node)).map((a) => [`${a.node}${a.class}`, a])).values()];
+    return { pass: false, observed: `none of ${nodes.join(', ')} logged "${text}" ${label}`, evidence: seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all'] };
+  }
+  const first = [...new Map(match.map((a) => [a.node, a])).values()];
+  return { pass: true, observed: `${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${match.length} line(s))`, evidence: first };
 }

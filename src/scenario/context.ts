@@ -1,35 +1,44 @@
 import { describeOffset, parseClockSpec, type ClockSpec } from '../clock/spec.js';
 import type { Observer } from '../observe/observer.js';
 import { isFullMesh } from '../observe/query.js';
-import type { ClockRecord, MembershipRecord, StepRecord } from '../observe/records.js';
+import type { CertificateRecord, ClockRecord, HealthRecord, LogRecord, StepRecord } from '../observe/records.js';
 import type { Timeline } from '../observe/timeline.js';
 import type { Platform } from '../platform/types.js';
+import type { Deployment, IssuedCertificate, RestartPlan } from './deployment.js';
 import type { ClusterView, ScenarioContext } from './types.js';
 
 const POLL_MS = 250;
+const MAINTAIN_EVERY_MS = 1000;
 
 /** The ScenarioContext a runner hands a scenario: each action goes through the platform and lands on the timeline. */
 export class RunContext implements ScenarioContext {
+  readonly nodes: readonly string[];
+
   constructor(
-    readonly nodes: readonly string[],
+    private readonly deployment: Deployment,
     private readonly platform: Platform,
     private readonly observer: Observer,
     private readonly timeline: Timeline,
     private readonly signal: AbortSignal,
     private readonly progress: (line: string) => void = () => {},
-  ) {}
+  ) {
+    this.nodes = deployment.nodes;
+  }
 
   view(): ClusterView {
     const nodes = this.nodes;
-    const sample = (node: string) => this.observer.latest(node);
+    const sample = (node: string) => this.observer.latest(node, 'membership');
+    const health = (node: string, view: HealthRecord['view'] = 'apiserver') => this.observer.latest(node, 'health', view);
     return {
       nodes,
       sample,
+      health,
       fullMesh: () => isFullMesh(new Map(nodes.map((n) => [n, sample(n)]))),
       isAlone: (node) => {
         const own = sample(node);
         return own?.up === true && own.sees.length === 0 && nodes.every((n) => n === node || !sample(n)?.sees.includes(node));
       },
+      allHealthy: (some = nodes, view = 'apiserver') => some.every((n) => health(n, view)?.healthy === true),
     };
   }
 
@@ -51,7 +60,7 @@ export class RunContext implements ScenarioContext {
     parseClockSpec(clock);
     const startedAt = now();
     const offsets = await Promise.all(nodes.map((node) => this.platform.setClock(node, clock)));
-    nodes.forEach((node, i) => this.timeline.add<ClockRecord>({ kind: 'clock', node, spec: clock, offsetSeconds: offsets[i]! }));
+    nodes.forEach((node, i) => this.timeline.add({ kind: 'clock', node, spec: clock, offsetSeconds: offsets[i]! } satisfies Omit<ClockRecord, 't'>));
     const shown = new Set(offsets.map(describeOffset));
     this.step({
       id: options.id ?? 'jump-clocks',
@@ -64,24 +73,71 @@ export class RunContext implements ScenarioContext {
 
   async restart(node: string, options: { id?: string; clock?: ClockSpec } = {}): Promise<void> {
     const startedAt = now();
-    await this.platform.restartNode(node, options.clock === undefined ? {} : { clock: options.clock });
-    const changes = options.clock === undefined ? 'same certificates and clock' : `same certificates, clock ${options.clock}`;
-    this.step({ id: options.id ?? `restart-${node}`, title: `restart ${node}: a fresh node, ${changes}`, startedAt, nodes: [node], outcome: 'done' });
+    const plan = this.deployment.onRestart(node, new Date());
+    await this.applyRestart(node, plan, options.clock);
+    const certs = plan.files ? 'certificates re-issued by its manager' : 'same certificates';
+    const clock = options.clock === undefined ? 'same clock' : `clock ${options.clock}`;
+    this.step({ id: options.id ?? `restart-${node}`, title: `restart ${node}: a fresh node, ${certs}, ${clock}`, startedAt, nodes: [node], outcome: 'done' });
+  }
+
+  async restartManager(nodes: readonly string[], options: { id?: string } = {}): Promise<void> {
+    const onManagerRestart = this.deployment.onManagerRestart;
+    if (!onManagerRestart) throw new Error('restartManager: this workload has no certificate manager (etcd has)');
+    const startedAt = now();
+    await Promise.all(nodes.map((node) => this.applyRestart(node, onManagerRestart(node, new Date()))));
+    this.step({
+      id: options.id ?? 'restart-manager',
+      title: `restart etcd-manager on ${list(nodes)}: certificates regenerated in the pki folders, members restarted`,
+      startedAt,
+      nodes: [...nodes],
+      outcome: 'done',
+    });
   }
 
   async observe(ms: number, why: string): Promise<void> {
     this.progress(`observing for ${ms / 1000} s: ${why}`);
-    await sleep(ms, this.signal);
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      await sleep(Math.min(MAINTAIN_EVERY_MS, end - Date.now()), this.signal);
+      for (const { node, plan } of this.deployment.maintain?.(new Date()) ?? []) {
+        this.progress(`${node}: its manager renews certificates before they expire`);
+        await this.applyRestart(node, plan);
+      }
+    }
+  }
+
+  async observeUntil(at: Date, id: string, title: string): Promise<void> {
+    const wait = at.getTime() - Date.now();
+    if (wait > 0) await this.observe(wait, `until ${at.toISOString()}: ${title}`);
+    // A mark, not an action: it begins and ends at the instant it marks.
+    this.step({ id, title, startedAt: now(), outcome: 'done' });
+  }
+
+  async readLibcClock(node: string): Promise<void> {
+    const result = await this.platform.exec(node, ['date', '-u', '+%Y-%m-%dT%H:%M:%SZ']);
+    const reading = result.stdout.trim();
+    this.timeline.add({
+      kind: 'log',
+      node,
+      topic: 'libc-clock',
+      text: `date -u, run in ${node} under its libfaketime, printed ${reading}`,
+      ...(Number.isNaN(Date.parse(reading)) ? {} : { nodeTime: new Date(reading).toISOString() }),
+    } satisfies Omit<LogRecord, 't'>);
+  }
+
+  private async applyRestart(node: string, plan: RestartPlan, clock?: ClockSpec): Promise<void> {
+    this.recordIssued(plan.issued);
+    await this.platform.restartNode(node, { ...(plan.files ? { files: plan.files } : {}), ...(clock === undefined ? {} : { clock }) });
+  }
+
+  recordIssued(issued: IssuedCertificate[]): void {
+    for (const cert of issued) this.timeline.add({ kind: 'certificate', ...cert } satisfies Omit<CertificateRecord, 't'>);
   }
 
   private step(step: Omit<StepRecord, 't' | 'kind'>): void {
-    this.timeline.add<StepRecord>({ kind: 'step', ...step });
+    this.timeline.add({ kind: 'step', ...step });
     this.progress(`step ${step.id}: ${step.title}${step.outcome === 'timeout' ? ` (TIMED OUT: ${step.detail})` : ''}`);
   }
-}
-
-export function latestSamples(view: ClusterView): Map<string, MembershipRecord | undefined> {
-  return new Map(view.nodes.map((n) => [n, view.sample(n)]));
 }
 
 function now(): string {

@@ -8,9 +8,9 @@ import { Timeline } from '../observe/timeline.js';
 import type { Forged } from '../pki/certificate.js';
 import { writeForged } from '../pki/files.js';
 import { createPlatform, type PlatformName } from '../platform/index.js';
-import { renderFindings, type CertificateSummary, type ExpectationOutcome } from '../report/findings.js';
-import { erlangWorkload } from '../workload/erlang/erlang-workload.js';
+import { renderFindings, type ExpectationOutcome } from '../report/findings.js';
 import { RunContext } from './context.js';
+import { deploy } from './deployment.js';
 import type { ClusterSetup, Scenario } from './types.js';
 
 export interface RunOptions {
@@ -46,16 +46,18 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const signal = options.signal ?? new AbortController().signal;
   const runId = makeRunId();
   const startedAt = new Date();
+  const setup = await scenario.setup(startedAt);
+  const deployment = deploy(setup);
+  for (const { spec } of deployment.clocks()) parseClockSpec(spec);
+
   await mkdir(outDir, { recursive: true });
   const timelinePath = join(outDir, 'timeline.jsonl');
   const findingsPath = join(outDir, 'findings.md');
   const timeline = new Timeline(timelinePath);
   if (options.onRecord) timeline.onRecord(options.onRecord);
   const platform = createPlatform(options.platform, { runId, progress });
-  const setup = scenario.setup(startedAt);
-  for (const node of setup.nodes) parseClockSpec(node.clock);
-  const nodes = setup.nodes.map((n) => n.name);
-  const observer = new Observer(platform, erlangWorkload, timeline, nodes, { logDir: join(outDir, 'logs') });
+  const observer = new Observer(platform, deployment.workload, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
+  const context = new RunContext(deployment, platform, observer, timeline, signal, progress);
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;
 
   let outcome: RunResult['outcome'] = 'completed';
@@ -67,11 +69,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       if (swept) progress(`removed what ${swept} earlier interrupted run(s) left behind`);
       await writePki(join(outDir, 'pki'), setup);
       timeline.add<RunRecord>({ ...runRecord, event: 'start' });
-      progress(`starting ${nodes.length} ${erlangWorkload.name} nodes on ${platform.name}: ${nodes.join(', ')}`);
-      const peers = nodes;
-      await platform.startNodes(setup.nodes.map((n) => erlangWorkload.nodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: trusted(n.trusts), clock: n.clock }, peers)));
+      const { specs, issued } = deployment.start(new Date());
+      context.recordIssued(issued);
+      progress(`starting ${specs.length} ${deployment.workload.name} nodes on ${platform.name}: ${deployment.nodes.join(', ')}`);
+      await platform.startNodes(specs);
       observer.start();
-      await scenario.run(new RunContext(nodes, platform, observer, timeline, signal, progress));
+      await scenario.run(context);
     });
   } catch (error) {
     if (error instanceof RunInterrupted) outcome = 'interrupted';
@@ -85,7 +88,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     await platform.cleanup();
   }
 
-  if (failure && !timeline.records.some((r) => r.kind === 'membership')) {
+  if (failure && !timeline.records.some((r) => r.kind === 'membership' || r.kind === 'health')) {
     // Nothing ran: there is nothing to report, only the error to give.
     return { outcome, expectations: [], findingsPath, timelinePath, error: failure };
   }
@@ -99,12 +102,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     endedAt: new Date().toISOString(),
     outcome,
     error: failure?.message ?? (outcome === 'interrupted' ? 'interrupted (Ctrl-C)' : undefined),
-    nodes,
-    certificates: summariseCertificates(setup),
-    clocks: setup.nodes.map((n) => ({ node: n.name, spec: n.clock })),
+    nodes: deployment.nodes,
+    certificates: deployment.certificates(),
+    clocks: deployment.clocks(),
     timeline: timeline.records,
     expectations,
-    files: ['timeline.jsonl', ...nodes.map((n) => `logs/${n}.log`)],
+    files: ['timeline.jsonl', ...deployment.nodes.map((n) => `logs/${n}.log`)],
   });
   await writeFile(findingsPath, markdown);
   return { outcome, expectations, findingsPath, timelinePath, error: failure };
@@ -132,38 +135,22 @@ function safeCheck(check: () => ExpectationOutcome['result']): ExpectationOutcom
   }
 }
 
-function trusted(trusts: Forged | Forged[]): string {
-  return (Array.isArray(trusts) ? trusts : [trusts]).map((ca) => ca.certPem).join('');
-}
-
-function allCertificates(setup: ClusterSetup): Map<string, { forged: Forged; holders: string[]; trustedBy: string[] }> {
-  const all = new Map<string, { forged: Forged; holders: string[]; trustedBy: string[] }>();
-  const entry = (forged: Forged) => {
-    const key = forged.info.serial;
-    if (!all.has(key)) all.set(key, { forged, holders: [], trustedBy: [] });
-    return all.get(key)!;
-  };
-  for (const node of setup.nodes) {
-    for (const ca of Array.isArray(node.trusts) ? node.trusts : [node.trusts]) entry(ca).trustedBy.push(node.name);
-    entry(node.cert).holders.push(node.name);
-  }
-  return all;
-}
-
-function summariseCertificates(setup: ClusterSetup): CertificateSummary[] {
-  return [...allCertificates(setup).values()].map(({ forged, holders, trustedBy }) => ({
-    name: forged.name,
-    role: [forged.info.isCa ? 'CA' : 'node certificate', holders.length ? `of ${holders.join(', ')}` : '', trustedBy.length ? `trusted by ${trustedBy.join(', ')}` : '']
-      .filter(Boolean)
-      .join(' '),
-    madeBy: forged.madeBy,
-    info: forged.info,
-  }));
-}
-
 /** The run's certificates and keys (0600) in its own folder, never in a report. */
 async function writePki(dir: string, setup: ClusterSetup): Promise<void> {
-  for (const { forged } of allCertificates(setup).values()) await writeForged(dir, forged);
+  const all: Forged[] =
+    setup.workload === 'erlang'
+      ? setup.nodes.flatMap((n) => [n.cert, ...(Array.isArray(n.trusts) ? n.trusts : [n.trusts])])
+      : setup.clusters.flatMap((c) => [c.peersCa, c.clientsCa, c.client, ...c.members.flatMap((m) => [rename(m.peerCert, `${m.name}-peer`), rename(m.serverCert, `${m.name}-server`)])]);
+  const written = new Set<string>();
+  for (const forged of all) {
+    if (written.has(forged.name)) continue;
+    written.add(forged.name);
+    await writeForged(dir, forged);
+  }
+}
+
+function rename(forged: Forged, name: string): Forged {
+  return { ...forged, name };
 }
 
 function makeRunId(): string {

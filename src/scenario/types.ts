@@ -1,7 +1,8 @@
 import type { ClockSpec } from '../clock/spec.js';
 import type { TimelineQuery } from '../observe/query.js';
-import type { MembershipRecord, TimelineRecord } from '../observe/records.js';
+import type { HealthRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
+import type { EtcdSetup } from '../workload/etcd/setup.js';
 
 /** One node of an Erlang cluster as a scenario sets it up. */
 export interface ErlangNode {
@@ -12,10 +13,13 @@ export interface ErlangNode {
   clock: ClockSpec;
 }
 
-export interface ClusterSetup {
+export interface ErlangSetup {
   workload: 'erlang';
   nodes: ErlangNode[];
 }
+
+/** What a scenario starts: an Erlang cluster, or kops-style etcd clusters. */
+export type ClusterSetup = ErlangSetup | EtcdSetup;
 
 export interface ExpectationResult {
   pass: boolean;
@@ -40,6 +44,10 @@ export interface ClusterView {
   sample(node: string): MembershipRecord | undefined;
   fullMesh(): boolean;
   isAlone(node: string): boolean;
+  /** etcd: the latest health sample of a member, by default the API server's view. */
+  health(node: string, view?: HealthRecord['view']): HealthRecord | undefined;
+  /** etcd: every node (or those named) healthy in that view. */
+  allHealthy(nodes?: readonly string[], view?: HealthRecord['view']): boolean;
 }
 
 /** What a scenario's script can do; it never touches Docker or kubectl itself. */
@@ -50,10 +58,22 @@ export interface ScenarioContext {
   waitFor(id: string, title: string, condition: (view: ClusterView) => boolean, options: { timeoutMs: number }): Promise<boolean>;
   /** Moves the clocks of running nodes (no restart). */
   jumpClocks(nodes: readonly string[], clock: ClockSpec, options?: { id?: string }): Promise<void>;
-  /** Replaces a node with a fresh one (a pod recreated), same certificates and clock unless told otherwise. */
+  /**
+   * Replaces a node with a fresh one (a pod recreated): same certificates and
+   * clock unless told otherwise, or unless a renewing etcd-manager re-issues them.
+   */
   restart(node: string, options?: { id?: string; clock?: ClockSpec }): Promise<void>;
+  /** etcd: restarts etcd-manager on these members: it regenerates their certificates, then restarts etcd. */
+  restartManager(nodes: readonly string[], options?: { id?: string }): Promise<void>;
   /** Keeps sampling for a while. */
   observe(ms: number, why: string): Promise<void>;
+  /** Keeps sampling until an instant (a certificate's notAfter, say), then marks it as a step. */
+  observeUntil(at: Date, id: string, title: string): Promise<void>;
+  /**
+   * Reads a node's clock as a libc program sees it (`date`), under the same
+   * libfaketime as the node's own process; recorded as a `log` record.
+   */
+  readLibcClock(node: string): Promise<void>;
 }
 
 export interface Scenario {
@@ -61,7 +81,8 @@ export interface Scenario {
   description: string;
   /** The operator's question this scenario answers with evidence. */
   question?: string;
-  setup(reference: Date): ClusterSetup;
+  /** `reference` is the run's start; windows and clocks may be set relative to it. */
+  setup(reference: Date): ClusterSetup | Promise<ClusterSetup>;
   run(context: ScenarioContext): Promise<void>;
   expectations: Expectation[];
 }

@@ -1,5 +1,9 @@
-import { erlangWorkload } from './erlang/erlang-workload.js';
-import type { Workload } from './types.js';
+import type { ImageSource } from '../platform/types.js';
+import { ERLANG_IMAGE } from './erlang/erlang-workload.js';
+import { ETCD_IMAGE } from './etcd/etcd-workload.js';
 
-/** Every workload certdrill can run; their images are what `--prepare` builds. */
-export const WORKLOADS: readonly Workload[] = [erlangWorkload];
+/** The image of every workload certdrill runs; `--prepare` builds them all. */
+export const WORKLOAD_IMAGES: readonly { workload: string; image: ImageSource }[] = [
+  { workload: 'erlang', image: ERLANG_IMAGE },
+  { workload: 'etcd', image: ETCD_IMAGE },
+];

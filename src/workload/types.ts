@@ -1,13 +1,22 @@
-import type { ClassifiedAlert, MembershipSample } from '../observe/records.js';
-import type { Endpoint, ImageSource } from '../platform/types.js';
+import type { LogFinding, ProbeRecord } from '../observe/records.js';
+import type { Endpoint, ExecResult, ImageSource } from '../platform/types.js';
+
+/** What a probe may use of a node, through the platform. */
+export interface NodeAccess {
+  endpoint(port: number): Promise<Endpoint>;
+  exec(command: string[]): Promise<ExecResult>;
+}
 
 /** What runs on the nodes: how to probe it and how to read its logs. Never decides pass or fail. */
 export interface Workload {
   readonly name: string;
-  readonly image: ImageSource;
-  /** The container port the probe talks to. */
-  readonly probePort: number;
-  probe(endpoint: Endpoint, timeoutMs: number): Promise<MembershipSample>;
-  /** A TLS alert or certificate failure in one log line, or null for any other line. */
-  classifyLogLine(line: string): ClassifiedAlert | null;
+  /** Probes one node; a node that does not answer yields a record saying so, never a throw. */
+  sample(node: string, access: NodeAccess): Promise<ProbeRecord[]>;
+  /** A TLS failure or another notable event in one log line, or null. */
+  classifyLogLine(line: string): LogFinding | null;
+}
+
+export interface WorkloadImage {
+  workload: string;
+  image: ImageSource;
 }

@@ -6,6 +6,7 @@ describe('Erlang log lines', () => {
   it('classifies the incident line, with side, direction and the node\'s time stamp', () => {
     const line = '2026-12-24T03:10:48.533619+00:00 notice TLS server: In state certify received CLIENT ALERT: Fatal - Certificate Expired';
     expect(classifyErlangLogLine(line)).toEqual({
+      kind: 'alert',
       class: 'certificate-expired',
       text: line,
       side: 'server',
@@ -25,7 +26,7 @@ describe('Erlang log lines', () => {
     ['TLS server: In state wait_cert received CLIENT ALERT: Fatal - Bad Certificate', 'bad-certificate'],
     ['TLS client: In state connection received SERVER ALERT: Fatal - Internal Error', 'other'],
   ])('%s → %s', (message, cls) => {
-    expect(classifyErlangLogLine(`2026-11-23T00:00:00.000000+00:00 notice ${message}`)?.class).toBe(cls);
+    expect(classifyErlangLogLine(`2026-11-23T00:00:00.000000+00:00 notice ${message}`)).toMatchObject({ kind: 'alert', class: cls });
   });
 
   it('ignores lines that are not TLS alerts', () => {

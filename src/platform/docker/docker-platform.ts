@@ -10,7 +10,7 @@ import {
 } from 'testcontainers';
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
-import { EnvironmentError, type Endpoint, type ImageSource, type LogListener, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeFile, type NodeSpec, type Platform } from '../types.js';
 import { dockerHostProblem } from './engine.js';
 import { contentTag } from './image.js';
 import { LABEL_NODE, LABEL_RUN, ownerIsGone, runLabels } from './labels.js';
@@ -121,6 +121,11 @@ export class DockerPlatform implements Platform {
     node.spec = { ...node.spec, files: mergeFiles(node.spec.files, files) };
   }
 
+  async exec(name: string, command: string[]): Promise<ExecResult> {
+    const result = await this.running(this.node(name)).exec(command);
+    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  }
+
   async endpoint(name: string, port: number): Promise<Endpoint> {
     const container = this.running(this.node(name));
     return { host: container.getHost(), port: container.getMappedPort(port) };
@@ -146,8 +151,9 @@ export class DockerPlatform implements Platform {
     const docker = (await this.runtime()).container.dockerode;
     const containers = await docker.listContainers({ all: true, filters: { label: ['certdrill=true'] } });
     const networks = await docker.listNetworks({ filters: { label: ['certdrill=true'] } });
+    const { Volumes: volumes } = await docker.listVolumes({ filters: { label: ['certdrill=true'] } });
     const runs = new Set<string>();
-    for (const item of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels)]) {
+    for (const item of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels), ...(volumes ?? []).map((v) => v.Labels)]) {
       if (item && ownerIsGone(item)) runs.add(item[LABEL_RUN]!);
     }
     for (const run of runs) await removeLabelled(docker, `${LABEL_RUN}=${run}`);
@@ -158,7 +164,7 @@ export class DockerPlatform implements Platform {
     if (this.closed) throw new Error('the run is being cleaned up');
     const { spec } = node;
     const labels = { ...runLabels(this.options.runId), [LABEL_NODE]: spec.name };
-    const container = new GenericContainer(node.image)
+    const container = new NodeContainer(node.image)
       .withName(`certdrill-${this.options.runId}-${spec.name}-${node.incarnation}`)
       .withHostname(spec.name)
       .withNetworkMode(this.networkName!)
@@ -169,9 +175,11 @@ export class DockerPlatform implements Platform {
         ...spec.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })),
         { content: clockFileContent(node.offsetSeconds), target: CLOCK_FILE, mode: 0o644 },
       ])
+      .withNamedVolumes((spec.volumes ?? []).map((v) => ({ source: this.volumeName(spec.name, v.name), target: v.path })))
       .withExposedPorts(...spec.ports)
       .withWaitStrategy(spec.readyLog ? Wait.forLogMessage(spec.readyLog) : Wait.forListeningPorts())
       .withStartupTimeout(STARTUP_TIMEOUT_MS);
+    for (const volume of spec.volumes ?? []) await this.ensureVolume(spec.name, volume.name);
     const starting = container.start();
     this.inFlight.add(starting);
     try {
@@ -197,6 +205,17 @@ export class DockerPlatform implements Platform {
     const docker = this.client!.container.dockerode;
     await docker.getContainer(node.container.getId()).remove({ force: true, v: true }).catch(ignoreMissing);
     node.container = undefined;
+  }
+
+  private volumeName(node: string, volume: string): string {
+    return `certdrill-${this.options.runId}-${node}-${volume}`;
+  }
+
+  private async ensureVolume(node: string, volume: string): Promise<void> {
+    const docker = (await this.runtime()).container.dockerode;
+    const name = this.volumeName(node, volume);
+    const existing = await docker.getVolume(name).inspect().catch(() => undefined);
+    if (!existing) await docker.createVolume({ Name: name, Labels: { ...runLabels(this.options.runId), [LABEL_NODE]: node } });
   }
 
   private async ensureNetwork(): Promise<void> {
@@ -241,11 +260,21 @@ export class DockerPlatform implements Platform {
   }
 }
 
+/** testcontainers has bind mounts but no named volumes; Docker's mount list has both. */
+class NodeContainer extends GenericContainer {
+  withNamedVolumes(volumes: { source: string; target: string }[]): this {
+    if (volumes.length > 0) this.hostConfig.Mounts = volumes.map((v) => ({ Type: 'volume', Source: v.source, Target: v.target }));
+    return this;
+  }
+}
+
 async function removeLabelled(docker: Dockerode, label: string): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)));
   const networks = await docker.listNetworks({ filters: { label: [label] } });
   await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(ignoreMissing)));
+  const { Volumes: volumes } = await docker.listVolumes({ filters: { label: [label] } });
+  await Promise.all((volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(ignoreMissing)));
 }
 
 function mergeFiles(current: NodeFile[], changed: NodeFile[]): NodeFile[] {

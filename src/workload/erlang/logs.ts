@@ -1,4 +1,4 @@
-import type { ClassifiedAlert } from '../../observe/records.js';
+import type { ClassifiedAlert, LogFinding } from '../../observe/records.js';
 import { classifyTlsFailure } from '../tls-alert-class.js';
 
 // erlang-app's logger writes one line per event: "<node time> <level> <message>".
@@ -7,7 +7,12 @@ const LINE = /^(\d{4}-\d{2}-\d{2}T\S+)\s+\S+\s+(.*)$/;
 const ALERT = /TLS (server|client):.*\b(received|generated) (?:CLIENT|SERVER) ALERT/;
 
 /** A TLS alert from an erlang-app log line, or null. */
-export function classifyErlangLogLine(line: string): ClassifiedAlert | null {
+export function classifyErlangLogLine(line: string): LogFinding | null {
+  const alert = erlangAlert(line);
+  return alert ? { kind: 'alert', ...alert } : null;
+}
+
+export function erlangAlert(line: string): ClassifiedAlert | null {
   const alert = ALERT.exec(line);
   const isCertFailure = /hostname_check_failed|\{bad_cert,/.test(line);
   if (!alert && !isCertFailure) return null;

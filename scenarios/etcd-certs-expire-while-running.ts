@@ -1,0 +1,78 @@
+import { everyHealthSample, firstUnhealthy, someNodeLogs, windowAfter } from '../src/scenario/checks.js';
+import type { ExpectationResult } from '../src/scenario/types.js';
+import { defineScenario } from '../src/scenario/types.js';
+import { kopsEtcdCluster, memberCert } from '../src/workload/etcd/setup.js';
+
+const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
+const RESTARTED = 'etcd-b';
+const OTHERS = MEMBERS.filter((m) => m !== RESTARTED);
+/** Long enough for the cluster to form and be seen healthy; short enough to wait for. */
+const LIFETIME = '40s';
+
+let expiresAt = new Date(0);
+
+export default defineScenario({
+  name: 'etcd-certs-expire-while-running',
+  description: `kops-style etcd whose peer and client certificates expire ${LIFETIME} after the start, in real time (no faking): when does each member turn Unhealthy, do established peer connections survive, and what does a restarted member do?`,
+  question: 'What happens at the moment the certificates of a running etcd cluster expire?',
+
+  async setup(reference) {
+    const cluster = await kopsEtcdCluster({
+      reference,
+      manager: 'legacy',
+      peerCert: (member, ca) => memberCert(member, ca, reference, LIFETIME),
+      serverCert: (member, ca) => memberCert(member, ca, reference, LIFETIME),
+    });
+    expiresAt = cluster.members[0]!.peerCert.info.notAfter;
+    return { workload: 'etcd', clusters: [cluster] };
+  },
+
+  async run(s) {
+    await s.waitFor('healthy', 'wait until every member is Healthy in the API server\'s view', (view) => view.allHealthy(), { timeoutMs: 25_000 });
+    // Sampling goes on one second past notAfter, so the first sample after it is past the window's end.
+    await s.observeUntil(new Date(expiresAt.getTime() + 1000), 'expired', `the certificates' notAfter (${expiresAt.toISOString()}) has passed`);
+    await s.observe(8_000, 'which view turns Unhealthy, and does raft keep its leader over the established peer connections?');
+    await s.restart(RESTARTED);
+    await s.observe(10_000, `can ${RESTARTED}, restarted with its expired certificates, rejoin?`);
+  },
+
+  expectations: [
+    {
+      id: 'healthy-before-expiry',
+      title: 'every member is Healthy in the API server\'s view until the certificates expire',
+      basis: 'all certificates are within their validity window',
+      check: (q) => everyHealthSample(q, MEMBERS, { after: q.step('healthy').t, before: expiresAt.toISOString() }, 'apiserver', true, 'between the first Healthy sample and notAfter'),
+    },
+    {
+      id: 'apiserver-unhealthy-after-expiry',
+      title: 'each member turns Unhealthy in the API server\'s view once its certificate has expired',
+      basis: 'each /health probe is a new TLS handshake, which checks the dates (RFC 5280 6.1.3)',
+      check: (q): ExpectationResult => {
+        const turned = firstUnhealthy(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'apiserver');
+        const missing = turned.filter((t) => !t.sample);
+        const evidence = turned.flatMap((t) => [...(t.lastHealthy ? [t.lastHealthy] : []), t.sample ?? `${t.node}: never Unhealthy after notAfter`]);
+        const delays = turned.filter((t) => t.sample).map((t) => `${t.node} ${((Date.parse(t.sample!.t) - expiresAt.getTime()) / 1000).toFixed(1)} s after notAfter`);
+        return missing.length > 0
+          ? { pass: false, observed: `${missing.map((m) => m.node).join(', ')} stayed Healthy after notAfter`, evidence }
+          : { pass: true, observed: `Unhealthy at the first samples after notAfter: ${delays.join(', ')}`, evidence };
+      },
+    },
+    {
+      id: 'raft-survives-on-established-connections',
+      title: 'raft keeps its leader after the expiry: etcdctl endpoint health stays Healthy until a member restarts',
+      basis: 'TLS checks certificate dates only during a handshake; rafthttp\'s peer streams are long-lived connections made before the expiry',
+      check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'etcdctl', true, 'after notAfter, before the restart'),
+    },
+    {
+      id: 'restarted-member-rejected',
+      title: `${RESTARTED}, restarted with its expired certificates, cannot rejoin: its etcdctl view stays Unhealthy and its peers reject it`,
+      basis: 'a restarted member must make new peer handshakes, in which the expired certificates are rejected',
+      check: (q): ExpectationResult => {
+        const restart = windowAfter(q, `restart-${RESTARTED}`);
+        const own = everyHealthSample(q, [RESTARTED], restart, 'etcdctl', false, 'after its restart');
+        const rejected = someNodeLogs(q, OTHERS, restart, 'certificate has expired or is not yet valid', 'after the restart');
+        return { pass: own.pass && rejected.pass, observed: `${own.observed}; ${rejected.observed}`, evidence: [...own.evidence, ...rejected.evidence] };
+      },
+    },
+  ],
+});

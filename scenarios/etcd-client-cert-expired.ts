@@ -1,0 +1,58 @@
+import { forgeWithOpenssl } from '../src/pki/openssl-faketime.js';
+import { everyHealthSample, healthErrorsMention, nodesLogAll } from '../src/scenario/checks.js';
+import { defineScenario } from '../src/scenario/types.js';
+import { kopsEtcdCluster } from '../src/workload/etcd/setup.js';
+
+const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
+
+export default defineScenario({
+  name: 'etcd-client-cert-expired',
+  description: 'kops-style etcd whose clients/server.crt expired (issued Nov 5 2019 for a year) while the peer certificates are valid: raft and the API server, separately.',
+  question: 'If only the client-facing certificate has expired, what happens to raft, and what does the API server see?',
+
+  async setup(reference) {
+    return {
+      workload: 'etcd',
+      clusters: [
+        await kopsEtcdCluster({
+          reference,
+          manager: 'legacy',
+          serverCert: (member, ca) =>
+            forgeWithOpenssl(member, { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: [member, 'localhost', '127.0.0.1'] }, reference),
+        }),
+      ],
+    };
+  },
+
+  async run(s) {
+    await s.waitFor('quorum', 'wait for a leader (etcdctl endpoint health)', (view) => view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 20_000 });
+    await s.observe(6_000, 'raft has quorum; what does the API server see?');
+  },
+
+  expectations: [
+    {
+      id: 'raft-healthy',
+      title: 'raft is unaffected: after the first leader, etcdctl endpoint health is Healthy on every member',
+      basis: 'peers use peers/me.crt, which is valid; clients/server.crt only serves port 4001',
+      check: (q) => everyHealthSample(q, MEMBERS, { after: q.step('quorum').t }, 'etcdctl', true, 'after quorum'),
+    },
+    {
+      id: 'apiserver-unhealthy',
+      title: 'the API server\'s view (GET /health on port 4001, verifying the member\'s certificate) is Unhealthy for every member, all along',
+      basis: 'the API server checks the serving certificate\'s dates at each TLS handshake (RFC 5280 6.1.3)',
+      check: (q) => everyHealthSample(q, MEMBERS, {}, 'apiserver', false, 'during the run'),
+    },
+    {
+      id: 'apiserver-sees-expiry',
+      title: 'the API server\'s TLS handshake fails because the member\'s certificate has expired',
+      basis: 'RFC 5280 6.1.3: a certificate is valid only within its notBefore/notAfter window',
+      check: (q) => healthErrorsMention(q, MEMBERS, {}, 'apiserver', 'certificate has expired', 'during the run'),
+    },
+    {
+      id: 'members-log-rejected-handshakes',
+      title: 'each member logs the failed handshakes on its client port as "rejected connection"',
+      basis: 'incident: etcd logs every failed TLS handshake as `embed: rejected connection from ...` with the reason',
+      check: (q) => nodesLogAll(q, MEMBERS, {}, ['rejected connection from'], 'during the run'),
+    },
+  ],
+});

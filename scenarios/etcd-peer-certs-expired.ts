@@ -1,0 +1,57 @@
+import { forgeWithOpenssl } from '../src/pki/openssl-faketime.js';
+import { everyHealthSample, nodesLogAll } from '../src/scenario/checks.js';
+import { defineScenario } from '../src/scenario/types.js';
+import { kopsEtcdCluster } from '../src/workload/etcd/setup.js';
+
+const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
+
+/**
+ * The kops incident: etcd-manager (before 3.0.20200428) issued the peer
+ * certificates on Nov 5 2019 with a one-year lifetime and never renewed them.
+ */
+export default defineScenario({
+  name: 'etcd-peer-certs-expired',
+  description: 'Three kops-style etcd members whose peers/me.crt were issued Nov 5 2019 for a year (openssl under faketime); client certificates valid.',
+  question: 'What do etcd members do when their peer certificates have expired?',
+
+  async setup(reference) {
+    return {
+      workload: 'etcd',
+      clusters: [
+        await kopsEtcdCluster({
+          reference,
+          manager: 'legacy',
+          // The incident's certificates, made the way they were made: openssl on the day.
+          peerCert: (member, ca) =>
+            forgeWithOpenssl(member, { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: [member, 'localhost', '127.0.0.1'] }, reference),
+        }),
+      ],
+    };
+  },
+
+  async run(s) {
+    await s.waitFor('quorum', 'wait up to 15 s for a leader (etcdctl endpoint health)', (view) => view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 15_000 });
+    await s.observe(3_000, 'do the members keep rejecting each other?');
+  },
+
+  expectations: [
+    {
+      id: 'members-reject-each-other',
+      title: 'every member rejects its peers: "remote error: tls: bad certificate" and "certificate has expired or is not yet valid"',
+      basis: 'incident: members logged `embed: rejected connection ... (error "remote error: tls: bad certificate" ...)` and `x509: certificate has expired or is not yet valid`; Go checks the peer chain\'s dates at each handshake',
+      check: (q) => nodesLogAll(q, MEMBERS, {}, ['remote error: tls: bad certificate', 'certificate has expired or is not yet valid'], 'during the run'),
+    },
+    {
+      id: 'no-quorum',
+      title: 'the cluster has no quorum: etcdctl endpoint health fails on every member',
+      basis: 'raft needs 2 of 3 members talking; no peer connection completes a TLS handshake',
+      check: (q) => everyHealthSample(q, MEMBERS, {}, 'etcdctl', false, 'during the run'),
+    },
+    {
+      id: 'apiserver-unhealthy',
+      title: 'the API server\'s view (GET /health on port 4001 with a client certificate) is Unhealthy for every member',
+      basis: 'incident: `kubectl get cs` showed etcd Unhealthy',
+      check: (q) => everyHealthSample(q, MEMBERS, {}, 'apiserver', false, 'during the run'),
+    },
+  ],
+});

@@ -1,0 +1,188 @@
+import { request } from 'node:https';
+import { checkServerIdentity } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import type { HealthRecord, ProbeRecord } from '../../observe/records.js';
+import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
+import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
+import { shortError } from '../erlang/erlang-workload.js';
+import type { NodeAccess, Workload } from '../types.js';
+import type { MemberCerts } from './cert-manager.js';
+import { classifyEtcdLogLine } from './logs.js';
+import { pkiDir, type EtcdClusterSetup, type EtcdMemberSetup } from './setup.js';
+
+export const CLIENT_PORT = 4001;
+export const PEER_PORT = 2380;
+const ETCDCTL_DIR = '/certdrill/etcdctl';
+const PROBE_TIMEOUT_MS = 2000;
+
+export const ETCD_IMAGE: ImageSource = {
+  repository: 'certdrill/etcd-member',
+  context: fileURLToPath(new URL('../../../etcd-member', import.meta.url)),
+  // ETCD_VERSION picks another etcd than Debian's (it downloads that release).
+  buildArgs: process.env.CERTDRILL_ETCD_VERSION ? { ETCD_VERSION: process.env.CERTDRILL_ETCD_VERSION } : {},
+};
+
+/** The member's certificates where etcd-manager keeps them: /mnt/master-vol-<id>/pki/<hash>/{clients,peers}/. */
+export function memberPkiFiles(cluster: EtcdClusterSetup, member: EtcdMemberSetup, certs: MemberCerts): NodeFile[] {
+  const dir = pkiDir(cluster.name, member);
+  return [
+    { path: `${dir}/clients/ca.crt`, content: cluster.clientsCa.certPem, mode: CERT_MODE },
+    { path: `${dir}/clients/server.crt`, content: certs.serverCert.certPem, mode: CERT_MODE },
+    { path: `${dir}/clients/server.key`, content: certs.serverCert.keyPem, mode: KEY_MODE },
+    { path: `${dir}/peers/ca.crt`, content: cluster.peersCa.certPem, mode: CERT_MODE },
+    { path: `${dir}/peers/me.crt`, content: certs.peerCert.certPem, mode: CERT_MODE },
+    { path: `${dir}/peers/me.key`, content: certs.peerCert.keyPem, mode: KEY_MODE },
+  ];
+}
+
+export function etcdMemberSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetup, certs: MemberCerts): NodeSpec {
+  const dir = pkiDir(cluster.name, member);
+  return {
+    name: member.name,
+    image: ETCD_IMAGE,
+    env: {
+      CERTDRILL_MEMBER: member.name,
+      CERTDRILL_VOLUME_ID: member.volumeId,
+      CERTDRILL_PKI_HASH: dir.split('/').pop()!,
+      CERTDRILL_CLUSTER: cluster.members.map((m) => m.name).join(','),
+      CERTDRILL_CLUSTER_TOKEN: `certdrill-${cluster.name}`,
+      CERTDRILL_CLIENT_PORT: String(CLIENT_PORT),
+      CERTDRILL_PEER_PORT: String(PEER_PORT),
+    },
+    files: [
+      ...memberPkiFiles(cluster, member, certs),
+      { path: `${ETCDCTL_DIR}/ca.crt`, content: cluster.clientsCa.certPem, mode: CERT_MODE },
+      { path: `${ETCDCTL_DIR}/client.crt`, content: cluster.client.certPem, mode: CERT_MODE },
+      { path: `${ETCDCTL_DIR}/client.key`, content: cluster.client.keyPem, mode: KEY_MODE },
+    ],
+    clock: member.clock ?? '+0',
+    ports: [CLIENT_PORT],
+    readyLog: /listening for peers on/,
+    volumes: [{ name: 'master-vol', path: `/mnt/master-vol-${member.volumeId}` }],
+  };
+}
+
+/**
+ * kops' etcd: each sample gives two views of a member. `apiserver`: what
+ * `kubectl get cs` shows, a GET of /health on the client port with
+ * kube-apiserver's client certificate, verifying the member's. `etcdctl`:
+ * endpoint health, status (leader, raft term) and member list, run inside the
+ * member; it presents a valid client certificate but skips verifying the
+ * member's serving certificate, so it reads raft's state even when that
+ * certificate has expired.
+ */
+export class EtcdWorkload implements Workload {
+  readonly name = 'etcd';
+  private readonly clusterOf = new Map<string, EtcdClusterSetup>();
+
+  constructor(clusters: EtcdClusterSetup[]) {
+    for (const cluster of clusters) for (const m of cluster.members) this.clusterOf.set(m.name, cluster);
+  }
+
+  async sample(node: string, access: NodeAccess): Promise<ProbeRecord[]> {
+    const [apiserver, etcdctl] = await Promise.all([this.apiserverView(node, access), this.etcdctlView(node, access)]);
+    return [apiserver, etcdctl];
+  }
+
+  classifyLogLine = classifyEtcdLogLine;
+
+  private async apiserverView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
+    const base = { kind: 'health', node, view: 'apiserver' } as const;
+    const cluster = this.clusterOf.get(node)!;
+    try {
+      const endpoint = await access.endpoint(CLIENT_PORT);
+      const { status, body } = await getHealth(endpoint, node, cluster);
+      const health = parseJson<{ health?: string; reason?: string }>(body);
+      const healthy = status === 200 && health?.health === 'true';
+      return { ...base, healthy, ...(healthy ? {} : { error: `HTTP ${status} ${body.trim()}` }) };
+    } catch (error) {
+      return { ...base, healthy: false, error: shortError(error) };
+    }
+  }
+
+  private async etcdctlView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
+    const base = { kind: 'health', node, view: 'etcdctl' } as const;
+    const etcdctl = [
+      'etcdctl',
+      `--endpoints=https://${node}:${CLIENT_PORT}`,
+      `--cacert=${ETCDCTL_DIR}/ca.crt`,
+      `--cert=${ETCDCTL_DIR}/client.crt`,
+      `--key=${ETCDCTL_DIR}/client.key`,
+      '--insecure-skip-tls-verify',
+      '--dial-timeout=1s',
+      '--command-timeout=1s',
+      '-w',
+      'json',
+    ].join(' ');
+    // The three run at once: each waits up to its timeout when there is no quorum.
+    const script = [
+      'd=$(mktemp -d)',
+      `${etcdctl} endpoint health >$d/1 2>$d/e1 & ${etcdctl} endpoint status >$d/2 2>$d/e2 & ${etcdctl} member list >$d/3 2>$d/e3 & wait`,
+      'cat $d/1; echo @@; cat $d/2; echo @@; cat $d/3; cat $d/e1 >&2; rm -rf $d',
+    ].join('\n');
+    try {
+      const result = await access.exec(['sh', '-c', script]);
+      // Member ids are 64-bit: keep them as text, JSON numbers would round them.
+      const [health, status, members] = result.stdout.replace(/(":\s*)(\d{16,})/g, '$1"$2"').split('@@').map((part) => part.trim());
+      const healthJson = parseJson<{ health?: boolean; error?: string }[]>(health ?? '')?.[0];
+      const statusJson = parseJson<{ Status?: { leader?: string; raftTerm?: number } }[]>(status ?? '')?.[0]?.Status;
+      const memberJson = parseJson<{ members?: { ID: string; name: string }[] }>(members ?? '')?.members ?? [];
+      const leader = statusJson?.leader ? (memberJson.find((m) => m.ID === statusJson.leader)?.name ?? statusJson.leader) : undefined;
+      const healthy = healthJson?.health === true;
+      const error = healthy ? undefined : (healthJson?.error ?? lastLine(result.stderr) ?? 'no answer');
+      return {
+        ...base,
+        healthy,
+        ...(error ? { error } : {}),
+        ...(leader ? { leader } : {}),
+        ...(statusJson?.raftTerm !== undefined ? { raftTerm: Number(statusJson.raftTerm) } : {}),
+        ...(memberJson.length ? { members: memberJson.map((m) => m.name).sort() } : {}),
+      };
+    } catch (error) {
+      return { ...base, healthy: false, error: shortError(error) };
+    }
+  }
+}
+
+function getHealth(endpoint: Endpoint, member: string, cluster: EtcdClusterSetup): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: endpoint.host,
+        port: endpoint.port,
+        path: '/health',
+        method: 'GET',
+        // The API server dials the member by name and checks its certificate for that name.
+        servername: member,
+        checkServerIdentity: (_host, cert) => checkServerIdentity(member, cert),
+        ca: cluster.clientsCa.certPem,
+        cert: cluster.client.certPem,
+        key: cluster.client.keyPem,
+        agent: false,
+        timeout: PROBE_TIMEOUT_MS,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function lastLine(text: string): string | undefined {
+  const lines = text.trim().split('\n').filter((l) => !l.startsWith('{"level"'));
+  return lines.at(-1)?.replace(/^Error:\s*/, '') || undefined;
+}

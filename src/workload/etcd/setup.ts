@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { ClockSpec } from '../../clock/spec.js';
+import { forgeCa, forgeLeaf, type Forged } from '../../pki/certificate.js';
+import type { ManagerMode } from './cert-manager.js';
+
+export interface EtcdMemberSetup {
+  /** Member name and host name, e.g. `etcd-a`. */
+  name: string;
+  /** The id in /mnt/master-vol-<id>, the member's data volume. */
+  volumeId: string;
+  /** peers/me.crt: presented to other members, both as server and as client. */
+  peerCert: Forged;
+  /** clients/server.crt: presented to clients on port 4001. */
+  serverCert: Forged;
+  clock?: ClockSpec;
+}
+
+export interface EtcdClusterSetup {
+  /** kops' cluster name: `main` (client port 4001) or `events`. */
+  name: string;
+  /** How the etcd-manager handles member certificates (see cert-manager.ts). */
+  manager: ManagerMode;
+  peersCa: Forged;
+  clientsCa: Forged;
+  /** The client certificate kube-apiserver (and certdrill's etcdctl) presents. */
+  client: Forged;
+  members: EtcdMemberSetup[];
+}
+
+export interface EtcdSetup {
+  workload: 'etcd';
+  clusters: EtcdClusterSetup[];
+}
+
+/** The folder etcd-manager keeps a member's certificates in, under its volume. */
+export function pkiDir(cluster: string, member: EtcdMemberSetup): string {
+  // etcd-manager names the folder by a hash; this one is stable per cluster.
+  const hash = createHash('sha256').update(cluster).digest('hex').slice(0, 16);
+  return `/mnt/master-vol-${member.volumeId}/pki/${hash}`;
+}
+
+export interface KopsClusterOptions {
+  name?: string;
+  manager?: ManagerMode;
+  /** Member names; default etcd-a, etcd-b, etcd-c. */
+  members?: string[];
+  reference: Date;
+  /** How each member's peer certificate is made; default: one year from now, as etcd-manager issues it. */
+  peerCert?: (member: string, peersCa: Forged) => Forged | Promise<Forged>;
+  serverCert?: (member: string, clientsCa: Forged) => Forged | Promise<Forged>;
+  clock?: (member: string) => ClockSpec | undefined;
+}
+
+/**
+ * A kops-style etcd cluster: separate etcd-peers-ca and etcd-clients-ca
+ * (long-lived, as kops makes them), member certificates signed by them.
+ */
+export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<EtcdClusterSetup> {
+  const { reference } = options;
+  const name = options.name ?? 'main';
+  const peersCa = forgeCa('etcd-peers-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-peers-ca' }, reference);
+  const clientsCa = forgeCa('etcd-clients-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-clients-ca' }, reference);
+  const client = forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: '1y', usages: ['client'], altNames: [] }, reference);
+  const names = options.members ?? ['etcd-a', 'etcd-b', 'etcd-c'];
+  const members: EtcdMemberSetup[] = [];
+  for (const member of names) {
+    members.push({
+      name: member,
+      volumeId: `vol-${member}`,
+      peerCert: await (options.peerCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, peersCa),
+      serverCert: await (options.serverCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, clientsCa),
+      clock: options.clock?.(member),
+    });
+  }
+  return { name, manager: options.manager ?? 'legacy', peersCa, clientsCa, client, members };
+}
+
+/** A member certificate the way etcd-manager issues it: one year, server and client auth, the member's host name. */
+export function memberCert(member: string, ca: Forged, reference: Date, validFor = '1y'): Forged {
+  return forgeLeaf(member, { ca, validFor, altNames: [member, 'localhost', '127.0.0.1'] }, reference);
+}
