@@ -57,6 +57,6 @@ describe('the scenario command', () => {
     const run = await child;
     expect(run.all).toContain('SIGINT: stopping and removing what this run made');
     expect(run.exitCode).toBe(130);
-    expect(await certdrillLeftovers()).toEqual({ containers: [], networks: [] });
+    expect(await certdrillLeftovers()).toEqual({ containers: [], networks: [], volumes: [] });
   });
 });

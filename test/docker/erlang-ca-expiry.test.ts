@@ -119,6 +119,6 @@ describe('erlang-ca-expiry on docker', () => {
   });
 
   it('leaves no container or network behind', async () => {
-    expect(await certdrillLeftovers()).toEqual({ containers: [], networks: [] });
+    expect(await certdrillLeftovers()).toEqual({ containers: [], networks: [], volumes: [] });
   });
 });

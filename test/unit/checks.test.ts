@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TimelineQuery } from '../../src/observe/query.js';
-import { fullMeshBefore, nodesLogAlert, staysAlone, stayFullyConnected, windowAfter } from '../../src/scenario/checks.js';
+import { everyHealthSample, fullMeshBefore, healthErrorsMention, nodesLogAlert, staysAlone, stayFullyConnected, windowAfter } from '../../src/scenario/checks.js';
 import { MESH, TimelineBuilder } from '../support/timeline-builder.js';
 
 const NODES = ['node1', 'node2', 'node3'];
@@ -108,5 +108,29 @@ describe('nodesLogAlert', () => {
     const b = new TimelineBuilder().at(0).alert('node1', INCIDENT).at(1).step('restart');
     const q = new TimelineQuery(b.records);
     expect(nodesLogAlert(q, ['node1'], windowAfter(q, 'restart'), INCIDENT, 'after').pass).toBe(false);
+  });
+});
+
+describe('health checks', () => {
+  const health = (b: TimelineBuilder, node: string, healthy: boolean, error?: string) => {
+    b.records.push({ t: new Date(Date.parse('2026-11-23T03:00:00Z') + b.records.length * 1000).toISOString(), kind: 'health', node, view: 'apiserver', healthy, ...(error ? { error } : {}) });
+    return b;
+  };
+
+  it('everyHealthSample fails on one healthy sample among unhealthy ones, naming it', () => {
+    const b = new TimelineBuilder();
+    for (const n of ['a', 'b']) health(health(b, n, false, 'certificate has expired'), n, false, 'certificate has expired');
+    health(b, 'b', true);
+    const result = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', false, 'during the run');
+    expect(result.pass).toBe(false);
+    expect(result.observed).toContain('b was Healthy');
+  });
+
+  it('healthErrorsMention fails when a member was unhealthy for another reason', () => {
+    const b = new TimelineBuilder();
+    health(health(b, 'a', false, 'certificate has expired'), 'a', false, 'no answer within 2 s');
+    const result = healthErrorsMention(new TimelineQuery(b.records), ['a'], {}, 'apiserver', 'certificate has expired', 'during the run');
+    expect(result.pass).toBe(false);
+    expect(result.observed).toContain('no answer within 2 s');
   });
 });

@@ -122,7 +122,12 @@ export class DockerPlatform implements Platform {
   }
 
   async exec(name: string, command: string[]): Promise<ExecResult> {
-    const result = await this.running(this.node(name)).exec(command);
+    const result = await this.running(this.node(name))
+      .exec(command)
+      .catch((error: { statusCode?: number }) => {
+        // 409: the container stopped between the check and the exec (a restart under way).
+        throw error.statusCode === 409 ? new Error(`node ${name} is not running`) : error;
+      });
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   }
 

@@ -1,0 +1,43 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AlertRecord, HealthRecord, MembershipRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
+import { parseTimeline } from '../../src/observe/timeline.js';
+import { findScenario } from '../../src/scenario/registry.js';
+import { runScenario, type RunResult } from '../../src/scenario/runner.js';
+
+/** A real run of a scenario on Docker, and what its timeline.jsonl recorded, for the tests to read. */
+export interface RecordedRun {
+  outDir: string;
+  result: RunResult;
+  records: TimelineRecord[];
+  findings: string;
+  step(id: string): StepRecord;
+  membership(): MembershipRecord[];
+  health(view: HealthRecord['view']): HealthRecord[];
+  alerts(): AlertRecord[];
+}
+
+export async function recordRun(name: string): Promise<RecordedRun> {
+  const outDir = await mkdtemp(join(tmpdir(), `certdrill-${name}-`));
+  const lines: string[] = [];
+  const result = await runScenario({ scenario: await findScenario(name), platform: 'docker', outDir, progress: (l) => lines.push(l) });
+  if (result.error) throw new Error(`the run failed: ${result.error.message}\n${lines.join('\n')}`);
+  const records = parseTimeline(await readFile(join(outDir, 'timeline.jsonl'), 'utf8'));
+  return {
+    outDir,
+    result,
+    records,
+    findings: await readFile(join(outDir, 'findings.md'), 'utf8'),
+    step(id) {
+      const found = records.find((r): r is StepRecord => r.kind === 'step' && r.id === id);
+      if (!found) throw new Error(`no step ${id} in the timeline`);
+      return found;
+    },
+    membership: () => records.filter((r): r is MembershipRecord => r.kind === 'membership'),
+    health: (view) => records.filter((r): r is HealthRecord => r.kind === 'health' && r.view === view),
+    alerts: () => records.filter((r): r is AlertRecord => r.kind === 'alert'),
+  };
+}
+
+export const ms = (t: string) => Date.parse(t);
