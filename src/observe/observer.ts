@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Platform } from '../platform/types.js';
 import type { Workload } from '../workload/types.js';
-import type { AlertRecord, HealthRecord, LogRecord, MembershipRecord } from './records.js';
+import type { AlertRecord, HealthRecord, LogRecord, MembershipRecord, MetricsRecord } from './records.js';
 import type { Timeline } from './timeline.js';
 
 export interface ObserverOptions {
@@ -11,7 +11,7 @@ export interface ObserverOptions {
   logDir?: string;
 }
 
-type Sampled = MembershipRecord | HealthRecord;
+type Sampled = MembershipRecord | HealthRecord | MetricsRecord;
 
 /**
  * Samples every node's probe on an interval and turns TLS alerts and other

@@ -6,8 +6,10 @@ export type TimelineRecord =
   | CertificateRecord
   | MembershipRecord
   | HealthRecord
+  | MetricsRecord
   | AlertRecord
-  | LogRecord;
+  | LogRecord
+  | VersionsRecord;
 
 export type AlertClass =
   | 'certificate-expired'
@@ -95,6 +97,22 @@ export interface HealthRecord {
   members?: string[];
 }
 
+/** A node's Prometheus metrics at one moment, by series (`name{label="v"}`). */
+export interface MetricsRecord {
+  t: string;
+  kind: 'metrics';
+  node: string;
+  values: Record<string, number>;
+  nodeTime?: string;
+}
+
+/** What the run ran on: OTP, etcd, libfaketime versions as the images report them. */
+export interface VersionsRecord {
+  t: string;
+  kind: 'versions';
+  versions: Record<string, string>;
+}
+
 /** A log line worth keeping that is not a TLS failure: a leader elected, a peer lost. */
 export interface LogRecord {
   t: string;
@@ -128,7 +146,7 @@ export type ClassifiedAlert = Omit<AlertRecord, 't' | 'kind' | 'node'>;
 export type LogFinding = ({ kind: 'alert' } & ClassifiedAlert) | Omit<LogRecord, 't' | 'node'>;
 
 /** What one probe of one node yields, before it is stamped. */
-export type ProbeRecord = Omit<MembershipRecord, 't'> | Omit<HealthRecord, 't'>;
+export type ProbeRecord = Omit<MembershipRecord, 't'> | Omit<HealthRecord, 't'> | Omit<MetricsRecord, 't'>;
 
 /** A probe's answer, before it is stamped and recorded. */
 export type MembershipSample = Omit<MembershipRecord, 't' | 'kind' | 'node'>;

@@ -56,6 +56,10 @@ export function describeRecord(record: TimelineRecord): string {
       return `${when} ${record.node} ${record.view === 'apiserver' ? 'API server view' : 'etcdctl'}: ${healthText(record)}`;
     case 'log':
       return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) logged: ${code(record.text)}`;
+    case 'metrics':
+      return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) exported ${Object.entries(record.values).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+    case 'versions':
+      return `${when} versions: ${Object.entries(record.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`;
     case 'certificate':
       return `${when} ${record.node}: ${record.role} issued by ${record.madeBy}, valid ${utc(record.notBefore)} to ${utc(record.notAfter)}`;
   }

@@ -5,7 +5,7 @@ import type { CertificateRecord, ClockRecord, HealthRecord, LogRecord, StepRecor
 import type { Timeline } from '../observe/timeline.js';
 import type { Platform } from '../platform/types.js';
 import type { Deployment, IssuedCertificate, RestartPlan } from './deployment.js';
-import type { ClusterView, ScenarioContext } from './types.js';
+import type { ClusterView, RestartChanges, ScenarioContext } from './types.js';
 
 const POLL_MS = 250;
 const MAINTAIN_EVERY_MS = 1000;
@@ -71,11 +71,11 @@ export class RunContext implements ScenarioContext {
     });
   }
 
-  async restart(node: string, options: { id?: string; clock?: ClockSpec } = {}): Promise<void> {
+  async restart(node: string, options: RestartChanges & { id?: string } = {}): Promise<void> {
     const startedAt = now();
-    const plan = this.deployment.onRestart(node, new Date());
+    const plan = this.deployment.onRestart(node, new Date(), options);
     await this.applyRestart(node, plan, options.clock);
-    const certs = plan.files ? 'certificates re-issued by its manager' : 'same certificates';
+    const certs = plan.summary ?? (plan.files ? 'certificates re-issued by its manager' : 'same certificates');
     const clock = options.clock === undefined ? 'same clock' : `clock ${options.clock}`;
     this.step({ id: options.id ?? `restart-${node}`, title: `restart ${node}: a fresh node, ${certs}, ${clock}`, startedAt, nodes: [node], outcome: 'done' });
   }
@@ -127,7 +127,7 @@ export class RunContext implements ScenarioContext {
 
   private async applyRestart(node: string, plan: RestartPlan, clock?: ClockSpec): Promise<void> {
     this.recordIssued(plan.issued);
-    await this.platform.restartNode(node, { ...(plan.files ? { files: plan.files } : {}), ...(clock === undefined ? {} : { clock }) });
+    await this.platform.restartNode(node, { ...(plan.files ? { files: plan.files } : {}), ...(plan.env ? { env: plan.env } : {}), ...(clock === undefined ? {} : { clock }) });
   }
 
   recordIssued(issued: IssuedCertificate[]): void {

@@ -2,19 +2,22 @@ import type { CertificateRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
 import type { ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
 import type { CertificateSummary } from '../report/findings.js';
-import { ERLANG_IMAGE, erlangNodeSpec, erlangWorkload } from '../workload/erlang/erlang-workload.js';
+import { ERLANG_IMAGE, erlangCertFiles, erlangNodeSpec, erlangWorkload, preflightEnv } from '../workload/erlang/erlang-workload.js';
 import { EtcdCertManager, type Occasion } from '../workload/etcd/cert-manager.js';
 import { ETCD_IMAGE, EtcdWorkload, etcdMemberSpec, memberPkiFiles } from '../workload/etcd/etcd-workload.js';
 import type { EtcdClusterSetup, EtcdMemberSetup } from '../workload/etcd/setup.js';
 import type { Workload } from '../workload/types.js';
-import type { ClusterSetup, ErlangNode } from './types.js';
+import type { ClusterSetup, ErlangNode, RestartChanges } from './types.js';
 
 export type IssuedCertificate = Omit<CertificateRecord, 't' | 'kind'>;
 
 /** A node restart's changes: files to replace and the certificates issued for it. */
 export interface RestartPlan {
   files?: NodeFile[];
+  env?: Record<string, string>;
   issued: IssuedCertificate[];
+  /** What changed, for the step's title. */
+  summary?: string;
 }
 
 /** A scenario's set-up turned into what the platform runs and what the report shows. */
@@ -26,8 +29,8 @@ export interface Deployment {
   start(now: Date): { specs: NodeSpec[]; issued: IssuedCertificate[] };
   certificates(): CertificateSummary[];
   clocks(): { node: string; spec: string }[];
-  /** What changes when a node restarts on its own (a pod recreated). */
-  onRestart(node: string, now: Date): RestartPlan;
+  /** What changes when a node restarts (a pod recreated), given what the scenario changes. */
+  onRestart(node: string, now: Date, changes: RestartChanges): RestartPlan;
   /** etcd only: restarting etcd-manager regenerates the member's certificates. */
   onManagerRestart?(node: string, now: Date): RestartPlan;
   /** Called while the run observes: certificates a manager renews before they expire. */
@@ -40,14 +43,17 @@ export function deploy(setup: ClusterSetup): Deployment {
 
 function deployErlang(nodes: ErlangNode[]): Deployment {
   const names = nodes.map((n) => n.name);
-  const trusted = (n: ErlangNode) => (Array.isArray(n.trusts) ? n.trusts : [n.trusts]);
+  const trusted = (n: Pick<ErlangNode, 'trusts'>) => (Array.isArray(n.trusts) ? n.trusts : [n.trusts]);
+  const caPem = (n: Pick<ErlangNode, 'trusts'>) => trusted(n).map((ca) => ca.certPem).join('');
+  // What each node has now; restarts with new certificates change it.
+  const current = new Map(nodes.map((n) => [n.name, { ...n }]));
   return {
     workload: erlangWorkload,
     nodes: names,
     images: [ERLANG_IMAGE],
     start: () => ({
       specs: nodes.map((n) =>
-        erlangNodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: trusted(n).map((ca) => ca.certPem).join(''), clock: n.clock }, names),
+        erlangNodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: caPem(n), clock: n.clock, preflightMarginSeconds: n.preflightMarginSeconds }, names),
       ),
       issued: [],
     }),
@@ -66,7 +72,39 @@ function deployErlang(nodes: ErlangNode[]): Deployment {
       );
     },
     clocks: () => nodes.map((n) => ({ node: n.name, spec: n.clock })),
-    onRestart: () => ({ issued: [] }),
+    onRestart: (node, _now, changes) => {
+      const now = current.get(node)!;
+      const plan: RestartPlan = { issued: [] };
+      const said: string[] = [];
+      if (changes.cert || changes.trusts) {
+        if (changes.cert) now.cert = changes.cert;
+        if (changes.trusts) now.trusts = changes.trusts;
+        plan.files = erlangCertFiles({ certPem: now.cert.certPem, keyPem: now.cert.keyPem, caPem: caPem(now) });
+        if (changes.cert) {
+          plan.issued.push(certificateRecord(node, 'node.crt', changes.cert));
+          said.push(`new certificate ${changes.cert.name} (issued by ${changes.cert.info.issuer})`);
+        }
+        if (changes.trusts) said.push(`trusting ${trusted({ trusts: changes.trusts }).map((ca) => ca.name).join(' + ')}`);
+      }
+      if (changes.preflight !== undefined) {
+        plan.env = preflightEnv(changes.preflight === false ? undefined : changes.preflight);
+        said.push(changes.preflight === false ? 'no pre-flight check' : `pre-flight check on (margin ${changes.preflight} s)`);
+      }
+      if (said.length > 0) plan.summary = said.join(', ');
+      return plan;
+    },
+  };
+}
+
+function certificateRecord(node: string, role: string, forged: Forged): IssuedCertificate {
+  return {
+    node,
+    name: forged.name,
+    role,
+    madeBy: forged.madeBy,
+    serial: forged.info.serial,
+    notBefore: forged.info.notBefore.toISOString(),
+    notAfter: forged.info.notAfter.toISOString(),
   };
 }
 
@@ -80,7 +118,7 @@ function deployEtcd(clusters: EtcdClusterSetup[]): Deployment {
     const { cluster, member, manager } = members.get(node)!;
     const fresh = manager.reissue(member, occasion, now);
     if (!fresh) return { issued: [] };
-    return { files: memberPkiFiles(cluster, member, fresh), issued: issuedRecords(cluster, member, fresh) };
+    return { files: memberPkiFiles(cluster, member, fresh), issued: issuedRecords(member, fresh) };
   };
   return {
     workload: new EtcdWorkload(clusters),
@@ -90,7 +128,7 @@ function deployEtcd(clusters: EtcdClusterSetup[]): Deployment {
       const issued: IssuedCertificate[] = [];
       const specs = [...members.values()].map(({ cluster, member, manager }) => {
         const fresh = manager.reissue(member, 'start', now);
-        if (fresh) issued.push(...issuedRecords(cluster, member, fresh));
+        if (fresh) issued.push(...issuedRecords(member, fresh));
         return etcdMemberSpec(cluster, member, manager.certs(member.name));
       });
       return { specs, issued };
@@ -110,7 +148,10 @@ function deployEtcd(clusters: EtcdClusterSetup[]): Deployment {
         ];
       }),
     clocks: () => [...members.values()].map(({ member }) => ({ node: member.name, spec: member.clock ?? '+0' })),
-    onRestart: (node, now) => plan(node, 'member-restart', now),
+    onRestart: (node, now, changes) => {
+      if (changes.cert || changes.trusts || changes.preflight !== undefined) throw new Error('etcd members get their certificates from etcd-manager: use restartManager');
+      return plan(node, 'member-restart', now);
+    },
     onManagerRestart: (node, now) => plan(node, 'manager-restart', now),
     maintain: (now) =>
       [...members.keys()].map((node) => ({ node, plan: plan(node, 'maintenance', now) })).filter((m) => m.plan.files),
@@ -121,21 +162,9 @@ function summary(forged: Forged, role: string, name = forged.name): CertificateS
   return { name, role, madeBy: forged.madeBy, info: forged.info };
 }
 
-function issuedRecords(cluster: EtcdClusterSetup, member: EtcdMemberSetup, certs: { peerCert: Forged; serverCert: Forged }): IssuedCertificate[] {
-  void cluster;
+function issuedRecords(member: EtcdMemberSetup, certs: { peerCert: Forged; serverCert: Forged }): IssuedCertificate[] {
   return [
-    [certs.peerCert, 'peers/me.crt'],
-    [certs.serverCert, 'clients/server.crt'],
-  ].map(([forged, role]) => {
-    const f = forged as Forged;
-    return {
-      node: member.name,
-      name: `${member.name} ${role === 'peers/me.crt' ? 'peer' : 'server'}`,
-      role: role as string,
-      madeBy: f.madeBy,
-      serial: f.info.serial,
-      notBefore: f.info.notBefore.toISOString(),
-      notAfter: f.info.notAfter.toISOString(),
-    };
-  });
+    certificateRecord(member.name, 'peers/me.crt', { ...certs.peerCert, name: `${member.name} peer` }),
+    certificateRecord(member.name, 'clients/server.crt', { ...certs.serverCert, name: `${member.name} server` }),
+  ];
 }

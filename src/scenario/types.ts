@@ -11,6 +11,19 @@ export interface ErlangNode {
   /** The CA it trusts; several during a CA rotation. */
   trusts: Forged | Forged[];
   clock: ClockSpec;
+  /** Run the pre-flight check before the node starts, refusing within this many seconds of an expiry. */
+  preflightMarginSeconds?: number;
+}
+
+/** What a restarted node gets that differs from before (a pod recreated with a new spec or new Secrets). */
+export interface RestartChanges {
+  clock?: ClockSpec;
+  /** Erlang: a new node certificate. */
+  cert?: Forged;
+  /** Erlang: a new trusted CA or bundle. */
+  trusts?: Forged | Forged[];
+  /** Erlang: turn the pre-flight check on (margin in seconds) or off (false). */
+  preflight?: number | false;
 }
 
 export interface ErlangSetup {
@@ -62,7 +75,7 @@ export interface ScenarioContext {
    * Replaces a node with a fresh one (a pod recreated): same certificates and
    * clock unless told otherwise, or unless a renewing etcd-manager re-issues them.
    */
-  restart(node: string, options?: { id?: string; clock?: ClockSpec }): Promise<void>;
+  restart(node: string, options?: RestartChanges & { id?: string }): Promise<void>;
   /** etcd: restarts etcd-manager on these members: it regenerates their certificates, then restarts etcd. */
   restartManager(nodes: readonly string[], options?: { id?: string }): Promise<void>;
   /** Keeps sampling for a while. */

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClockSpec } from '../../clock/spec.js';
 import type { ProbeRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
-import type { Endpoint, ImageSource, NodeSpec } from '../../platform/types.js';
+import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
 import type { NodeAccess, Workload } from '../types.js';
 import { classifyErlangLogLine } from './logs.js';
 
@@ -24,6 +24,8 @@ export interface ErlangNodeFiles {
   /** PEM of the CA certificate(s) it trusts: one CA, or a bundle during a rotation. */
   caPem: string;
   clock: ClockSpec;
+  /** Run the pre-flight check before the node starts, refusing within this many seconds of expiry. */
+  preflightMarginSeconds?: number;
 }
 
 /** The NodeSpec of one erlang-app node (erlang-app/) that dials `peers`. */
@@ -35,23 +37,54 @@ export function erlangNodeSpec(node: ErlangNodeFiles, peers: string[]): NodeSpec
       CERTDRILL_NODE: NODE_PREFIX + node.name,
       CERTDRILL_PEERS: peers.map((p) => NODE_PREFIX + p).join(','),
       CERTDRILL_HTTP_PORT: String(HTTP_PORT),
+      ...preflightEnv(node.preflightMarginSeconds),
     },
-    files: [
-      { path: `${CERT_DIR}/ca.crt`, content: node.caPem, mode: CERT_MODE },
-      { path: `${CERT_DIR}/node.crt`, content: node.certPem, mode: CERT_MODE },
-      { path: `${CERT_DIR}/node.key`, content: node.keyPem, mode: KEY_MODE },
-    ],
+    files: erlangCertFiles(node),
     clock: node.clock,
     ports: [HTTP_PORT],
-    readyLog: /certdrill: node \S+ started/,
+    // A node the pre-flight check refuses never starts: that line is as final as the other.
+    readyLog: /certdrill: node \S+ started|certdrill preflight: refusing to start/,
   };
+}
+
+/** The files of a node's certificates, for a node that restarts with new ones. */
+export function erlangCertFiles(node: Pick<ErlangNodeFiles, 'certPem' | 'keyPem' | 'caPem'>): NodeFile[] {
+  return [
+    { path: `${CERT_DIR}/ca.crt`, content: node.caPem, mode: CERT_MODE },
+    { path: `${CERT_DIR}/node.crt`, content: node.certPem, mode: CERT_MODE },
+    { path: `${CERT_DIR}/node.key`, content: node.keyPem, mode: KEY_MODE },
+  ];
+}
+
+/** The environment that turns the pre-flight check on (a margin in seconds) or off (undefined). */
+export function preflightEnv(marginSeconds: number | undefined): Record<string, string> {
+  return marginSeconds === undefined
+    ? { CERTDRILL_PREFLIGHT: '0' }
+    : { CERTDRILL_PREFLIGHT: '1', CERTDRILL_PREFLIGHT_MARGIN: String(Math.round(marginSeconds)) };
+}
+
+/** GET /metrics: the Prometheus text an alert rule would read. */
+export async function scrapeErlangMetrics(endpoint: Endpoint, timeoutMs: number): Promise<Record<string, number>> {
+  const response = await fetch(`http://${endpoint.host}:${endpoint.port}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+  return parsePrometheusText(await response.text());
+}
+
+/** Series → value from Prometheus' text format (comments skipped). */
+export function parsePrometheusText(text: string): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?)\s+(\S+)/.exec(line.trim());
+    if (match && !line.startsWith('#')) values[match[1]!] = Number(match[2]);
+  }
+  return values;
 }
 
 /** GET /status of an erlang-app node: the nodes it is connected to and its own clock. */
 export async function probeErlangNode(endpoint: Endpoint, timeoutMs: number): Promise<Omit<ProbeRecord & { kind: 'membership' }, 'node' | 'kind'>> {
   const response = await fetch(`http://${endpoint.host}:${endpoint.port}/status`, { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw new Error(`GET /status answered ${response.status}`);
-  const status = (await response.json()) as { nodes: string[]; timeMs: number; cert?: { notAfter?: string }; ca?: { notAfter?: string } };
+  const status = (await response.json()) as { nodes: string[]; timeMs: number; otp?: string; cert?: { notAfter?: string }; ca?: { notAfter?: string } };
   return {
     up: true,
     sees: status.nodes.map(hostOf),
@@ -66,12 +99,21 @@ export const erlangWorkload: Workload = {
   name: 'erlang',
 
   async sample(node: string, access: NodeAccess): Promise<ProbeRecord[]> {
+    let endpoint: Endpoint;
     try {
-      const status = await probeErlangNode(await access.endpoint(HTTP_PORT), PROBE_TIMEOUT_MS);
-      return [{ kind: 'membership', node, ...status }];
+      endpoint = await access.endpoint(HTTP_PORT);
     } catch (error) {
       return [{ kind: 'membership', node, up: false, sees: [], error: shortError(error) }];
     }
+    const [status, metrics] = await Promise.allSettled([probeErlangNode(endpoint, PROBE_TIMEOUT_MS), scrapeErlangMetrics(endpoint, PROBE_TIMEOUT_MS)]);
+    const records: ProbeRecord[] = [
+      status.status === 'fulfilled' ? { kind: 'membership', node, ...status.value } : { kind: 'membership', node, up: false, sees: [], error: shortError(status.reason) },
+    ];
+    if (metrics.status === 'fulfilled') {
+      const nodeTime = status.status === 'fulfilled' ? status.value.nodeTime : undefined;
+      records.push({ kind: 'metrics', node, values: metrics.value, ...(nodeTime ? { nodeTime } : {}) });
+    }
+    return records;
   },
 
   classifyLogLine: classifyErlangLogLine,

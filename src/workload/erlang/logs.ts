@@ -9,8 +9,21 @@ const ALERT = /TLS (server|client):.*\b(received|generated) (?:CLIENT|SERVER) AL
 /** A TLS alert from an erlang-app log line, or null. */
 export function classifyErlangLogLine(line: string): LogFinding | null {
   const alert = erlangAlert(line);
-  return alert ? { kind: 'alert', ...alert } : null;
+  if (alert) return { kind: 'alert', ...alert };
+  for (const [pattern, topic] of EVENTS) {
+    if (pattern.test(line)) {
+      const stamped = LINE.exec(line);
+      return { kind: 'log', topic, text: line.trim(), ...(stamped ? { nodeTime: normaliseTime(stamped[1]!) } : {}) };
+    }
+  }
+  return null;
 }
+
+const EVENTS: [RegExp, string][] = [
+  [/^certdrill preflight: /, 'preflight'],
+  [/certdrill: node(up|down) /, 'membership'],
+  [/certdrill: start failed/, 'start'],
+];
 
 export function erlangAlert(line: string): ClassifiedAlert | null {
   const alert = ALERT.exec(line);
