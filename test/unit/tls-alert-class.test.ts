@@ -29,8 +29,20 @@ describe('Erlang log lines', () => {
     expect(classifyErlangLogLine(`2026-11-23T00:00:00.000000+00:00 notice ${message}`)).toMatchObject({ kind: 'alert', class: cls });
   });
 
-  it('ignores lines that are not TLS alerts', () => {
-    expect(classifyErlangLogLine('2026-11-23T03:10:31.668699+00:00 notice certdrill: nodeup certdrill@node2, connected [certdrill@node2]')).toBeNull();
+  it('keeps membership changes and pre-flight verdicts as log events', () => {
+    expect(classifyErlangLogLine('2026-11-23T03:10:31.668699+00:00 notice certdrill: nodeup certdrill@node2, connected [certdrill@node2]')).toMatchObject({
+      kind: 'log',
+      topic: 'membership',
+      nodeTime: '2026-11-23T03:10:31.668Z',
+    });
+    expect(classifyErlangLogLine('certdrill preflight: refusing to start: CA CN=cluster-ca expired at 2026-12-23T03:10:29Z, now 2026-12-24T03:48:52Z')).toMatchObject({
+      kind: 'log',
+      topic: 'preflight',
+    });
+  });
+
+  it('ignores every other line', () => {
+    expect(classifyErlangLogLine('2026-11-23T03:10:31.015599+00:00 notice certdrill: node certdrill@node1 started, peers certdrill@node1')).toBeNull();
     expect(classifyErlangLogLine('')).toBeNull();
   });
 });
