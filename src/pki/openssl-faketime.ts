@@ -39,8 +39,9 @@ export async function forgeWithOpenssl(name: string, options: OpensslOptions, re
     const sign = options.ca
       ? await writeSigner(dir, options.ca).then((ca) => ['-CA', ca.cert, '-CAkey', ca.key])
       : ['-signkey', path('key.pem')];
+    // -f: a clock stopped at the instant, so notBefore is exactly it (a running clock may tick past a second).
     await run(
-      ['faketime', stamp, 'openssl', 'x509', '-req', '-in', path('csr.pem'), ...sign, '-set_serial', serial, '-days', String(options.days), '-sha256', '-extfile', path('ext.cnf'), '-extensions', 'ext', '-out', path('cert.pem')],
+      ['faketime', '-f', stamp, 'openssl', 'x509', '-req', '-in', path('csr.pem'), ...sign, '-set_serial', serial, '-days', String(options.days), '-sha256', '-extfile', path('ext.cnf'), '-extensions', 'ext', '-out', path('cert.pem')],
       env,
     );
     const certPem = await readFile(path('cert.pem'), 'utf8');
