@@ -36,6 +36,11 @@ export default defineScenario({
     await s.observe(10_000, `can ${RESTARTED}, restarted after the CA expired, rejoin?`);
   },
 
+  answer: (r) =>
+    r['connected-stay-connected']?.pass && r['restarted-stays-alone']?.pass
+      ? `Only at the next restart: after the CA expired on every clock the connected nodes stayed connected (${r['connected-stay-connected'].observed}); node3, restarted, stayed alone, and the nodes it dialled logged the incident's "Certificate Expired" alert.`
+      : `Not as the incident says: ${r['connected-stay-connected']?.observed}; ${r['restarted-stays-alone']?.observed}.`,
+
   expectations: [
     {
       id: 'mesh-before-jump',

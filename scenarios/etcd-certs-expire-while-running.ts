@@ -35,6 +35,9 @@ export default defineScenario({
     await s.observe(10_000, `can ${RESTARTED}, restarted with its expired certificates, rejoin?`);
   },
 
+  answer: (r) =>
+    `The API server's view turns Unhealthy at once (${r['apiserver-unhealthy-after-expiry']?.observed}); raft ${r['raft-survives-on-established-connections']?.pass ? 'keeps its leader over the peer connections made before the expiry' : `does not survive: ${r['raft-survives-on-established-connections']?.observed}`}; a restarted member ${r['restarted-member-rejected']?.pass ? 'cannot rejoin' : `— ${r['restarted-member-rejected']?.observed}`}.`,
+
   expectations: [
     {
       id: 'healthy-before-expiry',

@@ -29,6 +29,11 @@ export default defineScenario({
     await s.observe(6_000, 'raft has quorum; what does the API server see?');
   },
 
+  answer: (r) =>
+    r['raft-healthy']?.pass && r['apiserver-unhealthy']?.pass
+      ? `An expired clients/server.crt alone leaves raft healthy (${r['raft-healthy'].observed}) while the API server sees every member Unhealthy: ${r['apiserver-sees-expiry']?.observed ?? ''}.`
+      : `Not as expected: ${r['raft-healthy']?.observed}; ${r['apiserver-unhealthy']?.observed}.`,
+
   expectations: [
     {
       id: 'raft-healthy',

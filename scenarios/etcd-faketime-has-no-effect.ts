@@ -26,6 +26,11 @@ export default defineScenario({
     await s.observe(4_000, `does ${SKEWED} stay in the cluster?`);
   },
 
+  answer: (r) =>
+    r['etcd-keeps-real-time']?.pass && r['libfaketime-active']?.pass
+      ? `No: libfaketime moved a libc program's clock (${r['libfaketime-active'].observed}) but not etcd's (${r['etcd-keeps-real-time'].observed}); Go reads the time through the vDSO. certdrill rehearses etcd expiry with certificates forged in the past or short-lived, instead.`
+      : `Not as expected: ${r['libfaketime-active']?.observed}; ${r['etcd-keeps-real-time']?.observed}.`,
+
   expectations: [
     {
       id: 'libfaketime-active',

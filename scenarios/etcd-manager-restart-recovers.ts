@@ -37,6 +37,11 @@ export default defineScenario({
     await s.observe(4_000, 'does it stay Healthy?');
   },
 
+  answer: (r) =>
+    r['manager-restart-recovers']?.pass && r['renewing-never-unhealthy']?.pass
+      ? `Yes: a legacy etcd-manager stays broken until it restarts, then regenerates the certificates and etcd is Healthy again (${r['manager-restart-recovers'].observed.split(';')[1]?.trim() ?? ''}); a renewing one re-issues expired certificates at start and is never Unhealthy.`
+      : `Not as expected: ${r['manager-restart-recovers']?.observed}; ${r['renewing-never-unhealthy']?.observed}.`,
+
   expectations: [
     {
       id: 'legacy-broken-across-wait',

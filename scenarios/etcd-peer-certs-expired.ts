@@ -34,6 +34,11 @@ export default defineScenario({
     await s.observe(3_000, 'do the members keep rejecting each other?');
   },
 
+  answer: (r) =>
+    r['members-reject-each-other']?.pass && r['apiserver-unhealthy']?.pass
+      ? `Expired peer certificates: every member rejects the others ("remote error: tls: bad certificate", "x509: certificate has expired or is not yet valid"), raft has no quorum, and the API server sees every member Unhealthy.`
+      : `Not as the incident says: ${r['members-reject-each-other']?.observed}; ${r['apiserver-unhealthy']?.observed}.`,
+
   expectations: [
     {
       id: 'members-reject-each-other',

@@ -7,10 +7,12 @@ import { createPlatform, PLATFORMS, type PlatformName } from '../platform/index.
 import { EnvironmentError } from '../platform/types.js';
 import { findScenario, loadScenarios, UnknownScenarioError } from '../scenario/registry.js';
 import { runScenario } from '../scenario/runner.js';
+import { runSuite } from '../scenario/suite.js';
 import { WORKLOAD_IMAGES } from '../workload/index.js';
 import { progressPrinter } from './progress.js';
 
 const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind]
+       npm run scenario -- all [--out DIR]  every scenario, and one findings.md over them all
        npm run scenario -- --list        the scenarios, with what each rehearses
        npm run scenario -- --prepare     build (or reuse) the images the scenarios run
        npm run scenario -- --cleanup     remove what interrupted runs left behind`;
@@ -45,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario to run' : `one scenario at a time, not ${positionals.join(' ')}`);
 
-  const scenario = await findScenario(positionals[0]!);
-  const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${scenario.name}`));
+  const name = positionals[0]!;
+  const scenario = name === 'all' ? undefined : await findScenario(name);
+  const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${name}`));
   const printer = progressPrinter();
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -59,6 +62,21 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+
+  if (!scenario) {
+    const scenarios = [...(await loadScenarios()).values()];
+    printer.line(`suite: ${scenarios.length} scenarios on ${platformName}, into ${outDir}`);
+    const suite = await runSuite({ scenarios, platform: platformName, outDir, signal: abort.signal, progress: printer.line, onRecord: printer.record });
+    const failedEnv = suite.entries.find((e) => isUserError(e.result.error));
+    if (failedEnv?.result.error) throw failedEnv.result.error;
+    const all = suite.entries.flatMap((e) => e.result.expectations.map((x) => ({ name: e.scenario.name, x })));
+    for (const { name: n, x } of all) if (!x.result.pass) printer.line(`FAIL ${n}: ${x.title}: ${x.result.observed}`);
+    printer.line(`${all.filter((a) => a.x.result.pass).length} of ${all.length} expectations hold across ${suite.entries.length} scenarios`);
+    printer.line(`findings: ${suite.findingsPath}`);
+    if (suite.outcome === 'interrupted') return 130;
+    const complete = suite.entries.every((e) => e.result.outcome === 'completed' && e.result.expectations.length > 0);
+    return complete && all.every((a) => a.x.result.pass) ? 0 : 1;
+  }
 
   printer.line(`scenario ${scenario.name}: ${scenario.description}`);
   const result = await runScenario({ scenario, platform: platformName, outDir, signal: abort.signal, progress: printer.line, onRecord: printer.record });

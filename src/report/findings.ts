@@ -54,6 +54,8 @@ export function renderFindings(input: FindingsInput): string {
       'Times below are real time (UTC, time of day) unless marked as a node\'s clock, which libfaketime may have moved.',
     '',
   );
+  const versions = input.timeline.find((r) => r.kind === 'versions');
+  if (versions?.kind === 'versions') out.push(`Ran on: ${Object.entries(versions.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
   if (input.error) out.push(`> The run stopped early: ${input.error}`, '');
 
   out.push('## Expectations', '', '| Result | Expectation | Observed | Why it is expected |', '|---|---|---|---|');

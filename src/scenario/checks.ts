@@ -1,5 +1,5 @@
 import { isFullMesh, type TimelineQuery, type Window } from '../observe/query.js';
-import type { AlertClass, AlertRecord, HealthRecord, MembershipRecord, StepRecord } from '../observe/records.js';
+import type { AlertClass, AlertRecord, HealthRecord, MembershipRecord, MetricsRecord, StepRecord } from '../observe/records.js';
 import type { ExpectationResult } from './types.js';
 
 /**
@@ -14,6 +14,11 @@ export function windowAfter(q: TimelineQuery, stepId: string, untilStepId?: stri
   const from = q.step(stepId);
   const to = untilStepId ? q.step(untilStepId) : undefined;
   return { after: from.t, before: to?.startedAt, from, to };
+}
+
+/** The window from the end of one step to the start of a later one. */
+export function between(q: TimelineQuery, fromStepId: string, toStepId: string): Window {
+  return { after: q.step(fromStepId).t, before: q.step(toStepId).startedAt };
 }
 
 /** Every node sees every other at some moment before the step began. */
@@ -176,4 +181,75 @@ export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, 
   }
   const first = [...new Map(match.map((a) => [a.node, a])).values()];
   return { pass: true, observed: `${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${match.length} line(s))`, evidence: first };
+}
+
+/** Only these nodes generated (sent) TLS alerts in the window: they are the ones that judged a certificate invalid. */
+export function onlyTheseReject(q: TimelineQuery, judges: string[], window: Window, label: string): ExpectationResult {
+  const generated = q.alerts({ ...window }).filter((a) => a.direction === 'generated');
+  if (generated.length === 0) return { pass: false, observed: `no node generated a TLS alert ${label}`, evidence: [] };
+  const others = generated.filter((a) => !judges.includes(a.node));
+  const byNode = [...new Map(generated.map((a) => [`${a.node}${a.side}`, a])).values()];
+  if (others.length > 0) {
+    return { pass: false, observed: `${[...new Set(others.map((a) => a.node))].join(', ')} also rejected certificates ${label}`, evidence: byNode };
+  }
+  return { pass: true, observed: `all ${generated.length} generated alerts ${label} came from ${judges.join(', ')}, as client and as server`, evidence: byNode };
+}
+
+/** A Prometheus-style alert rule over one node's metrics samples. */
+export interface MetricsRule {
+  name: string;
+  /** The rule as it would be written in Prometheus. */
+  expr: string;
+  fires(values: Record<string, number>): boolean;
+}
+
+/** The first metrics sample, per node, on which the rule fires in the window. */
+export function firstFiring(q: TimelineQuery, rule: MetricsRule, nodes: string[], window: Window = {}): Map<string, MetricsRecord | undefined> {
+  return new Map(nodes.map((node) => [node, q.records.find((r): r is MetricsRecord => r.kind === 'metrics' && r.node === node && inWindowOf(r.t, window) && rule.fires(r.values))]));
+}
+
+function inWindowOf(t: string, window: Window): boolean {
+  return (window.after === undefined || Date.parse(t) > Date.parse(window.after)) && (window.before === undefined || Date.parse(t) <= Date.parse(window.before));
+}
+
+/**
+ * The largest group of running nodes connected to one another, at each
+ * membership sample in the window: 3 for a whole three-node cluster, 2 while
+ * one node restarts, 1 when none can reach another.
+ */
+export function largestGroupOverTime(q: TimelineQuery, nodes: string[], window: Window): { t: string; size: number }[] {
+  const latest = new Map<string, MembershipRecord>();
+  for (const r of q.membership({ before: window.after })) if (nodes.includes(r.node)) latest.set(r.node, r);
+  const series: { t: string; size: number }[] = [];
+  for (const r of q.membership(window)) {
+    if (!nodes.includes(r.node)) continue;
+    latest.set(r.node, r);
+    series.push({ t: r.t, size: largestGroup([...latest.values()]) });
+  }
+  return series;
+}
+
+function largestGroup(samples: MembershipRecord[]): number {
+  const up = new Map(samples.filter((s) => s.up).map((s) => [s.node, s]));
+  const seen = new Set<string>();
+  let best = 0;
+  for (const start of up.keys()) {
+    if (seen.has(start)) continue;
+    // Connected only where both ends say so: a half-open view is not membership.
+    const stack = [start];
+    let size = 0;
+    seen.add(start);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      size += 1;
+      for (const peer of up.get(node)!.sees) {
+        if (!seen.has(peer) && up.get(peer)?.sees.includes(node)) {
+          seen.add(peer);
+          stack.push(peer);
+        }
+      }
+    }
+    best = Math.max(best, size);
+  }
+  return best;
 }

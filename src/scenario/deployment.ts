@@ -1,3 +1,4 @@
+import { formatDuration } from '../util/duration.js';
 import type { CertificateRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
 import type { ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
@@ -88,7 +89,7 @@ function deployErlang(nodes: ErlangNode[]): Deployment {
       }
       if (changes.preflight !== undefined) {
         plan.env = preflightEnv(changes.preflight === false ? undefined : changes.preflight);
-        said.push(changes.preflight === false ? 'no pre-flight check' : `pre-flight check on (margin ${changes.preflight} s)`);
+        said.push(changes.preflight === false ? 'no pre-flight check' : `pre-flight check on (margin ${formatDuration(changes.preflight).replace('+', '')})`);
       }
       if (said.length > 0) plan.summary = said.join(', ');
       return plan;

@@ -8,6 +8,7 @@ import { Timeline } from '../observe/timeline.js';
 import type { Forged } from '../pki/certificate.js';
 import { writeForged } from '../pki/files.js';
 import { createPlatform, type PlatformName } from '../platform/index.js';
+import type { Platform } from '../platform/types.js';
 import { renderFindings, type ExpectationOutcome } from '../report/findings.js';
 import { RunContext } from './context.js';
 import { deploy } from './deployment.js';
@@ -74,6 +75,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       progress(`starting ${specs.length} ${deployment.workload.name} nodes on ${platform.name}: ${deployment.nodes.join(', ')}`);
       await platform.startNodes(specs);
       observer.start();
+      await recordVersions(deployment, platform, timeline);
       await scenario.run(context);
     });
   } catch (error) {
@@ -111,6 +113,21 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   });
   await writeFile(findingsPath, markdown);
   return { outcome, expectations, findingsPath, timelinePath, error: failure };
+}
+
+/** What the run ran on, as the first node that can say reports it. */
+async function recordVersions(deployment: ReturnType<typeof deploy>, platform: Platform, timeline: Timeline): Promise<void> {
+  for (const node of deployment.nodes) {
+    try {
+      const versions = await deployment.workload.versions({ endpoint: (port) => platform.endpoint(node, port), exec: (command) => platform.exec(node, command) });
+      if (Object.keys(versions).length > 0) {
+        timeline.add({ kind: 'versions', versions });
+        return;
+      }
+    } catch {
+      // A node that refused to start (pre-flight) cannot say; ask the next.
+    }
+  }
 }
 
 async function untilAborted(signal: AbortSignal, work: () => Promise<void>): Promise<void> {

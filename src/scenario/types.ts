@@ -98,6 +98,11 @@ export interface Scenario {
   setup(reference: Date): ClusterSetup | Promise<ClusterSetup>;
   run(context: ScenarioContext): Promise<void>;
   expectations: Expectation[];
+  /**
+   * The one-line answer to `question` that a run gives, from its
+   * expectations' results by id: what was observed, not what was hoped.
+   */
+  answer?(results: Record<string, ExpectationResult>): string;
 }
 
 export function defineScenario(scenario: Scenario): Scenario {

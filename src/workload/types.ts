@@ -14,6 +14,18 @@ export interface Workload {
   sample(node: string, access: NodeAccess): Promise<ProbeRecord[]>;
   /** A TLS failure or another notable event in one log line, or null. */
   classifyLogLine(line: string): LogFinding | null;
+  /** What the node runs, by component (OTP, etcd, libfaketime), as the node itself reports it. */
+  versions(access: NodeAccess): Promise<Record<string, string>>;
+}
+
+/** Versions from `dpkg-query` lines ("package version") and any `name: version` lines. */
+export function parseVersionLines(text: string): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([\w.+-]+):?\s+(\S+)/.exec(line.trim());
+    if (match) versions[match[1]!] = match[2]!;
+  }
+  return versions;
 }
 
 export interface WorkloadImage {

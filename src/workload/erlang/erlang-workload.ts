@@ -3,7 +3,7 @@ import type { ClockSpec } from '../../clock/spec.js';
 import type { ProbeRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
-import type { NodeAccess, Workload } from '../types.js';
+import { parseVersionLines, type NodeAccess, type Workload } from '../types.js';
 import { classifyErlangLogLine } from './logs.js';
 
 const HTTP_PORT = 8080;
@@ -117,6 +117,12 @@ export const erlangWorkload: Workload = {
   },
 
   classifyLogLine: classifyErlangLogLine,
+
+  async versions(access: NodeAccess): Promise<Record<string, string>> {
+    const script = "echo OTP: $(cat /usr/lib/erlang/releases/*/OTP_VERSION); dpkg-query -W -f='${Package} ${Version}\\n' erlang-base libfaketime";
+    const result = await access.exec(['sh', '-c', script]);
+    return parseVersionLines(result.stdout);
+  },
 };
 
 function hostOf(nodeName: string): string {

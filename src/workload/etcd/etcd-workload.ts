@@ -5,7 +5,7 @@ import type { HealthRecord, ProbeRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
 import { shortError } from '../erlang/erlang-workload.js';
-import type { NodeAccess, Workload } from '../types.js';
+import { parseVersionLines, type NodeAccess, type Workload } from '../types.js';
 import type { MemberCerts } from './cert-manager.js';
 import { classifyEtcdLogLine } from './logs.js';
 import { pkiDir, type EtcdClusterSetup, type EtcdMemberSetup } from './setup.js';
@@ -85,6 +85,11 @@ export class EtcdWorkload implements Workload {
   }
 
   classifyLogLine = classifyEtcdLogLine;
+
+  async versions(access: NodeAccess): Promise<Record<string, string>> {
+    const script = "echo etcd: $(etcd --version | sed -n 's/^etcd Version: //p'); dpkg-query -W -f='${Package} ${Version}\\n' libfaketime";
+    return parseVersionLines((await access.exec(['sh', '-c', script])).stdout);
+  }
 
   private async apiserverView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
     const base = { kind: 'health', node, view: 'apiserver' } as const;

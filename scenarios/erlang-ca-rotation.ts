@@ -1,0 +1,98 @@
+import type { TimelineQuery } from '../src/observe/query.js';
+import { forgeCa, forgeLeaf, type Forged } from '../src/pki/certificate.js';
+import { largestGroupOverTime } from '../src/scenario/checks.js';
+import { defineScenario, type ExpectationResult, type RestartChanges, type ScenarioContext } from '../src/scenario/types.js';
+
+const NODES = ['node1', 'node2', 'node3'];
+const ROLL_WAIT_MS = 6_000;
+
+interface Pki {
+  ca: Forged;
+  certs: Record<string, Forged>;
+}
+const pki: Record<'ca1' | 'ca2' | 'ca3', Pki> = {} as never;
+
+function issue(name: 'ca1' | 'ca2' | 'ca3', reference: Date): Pki {
+  const ca = forgeCa(`cluster-${name}`, { validFor: '1y' }, reference);
+  return { ca, certs: Object.fromEntries(NODES.map((n) => [n, { ...forgeLeaf(n, { ca, validFor: '90d', altNames: [n] }, reference), name: `${n} (${name})` }])) };
+}
+
+/** Restarts the nodes one at a time, each with its changes, waiting for the full mesh after each. */
+async function rollingRestart(s: ScenarioContext, phase: string, changes: (node: string) => RestartChanges): Promise<void> {
+  for (const node of NODES) {
+    await s.restart(node, { id: `${phase}-${node}`, ...changes(node) });
+    await s.waitFor(`${phase}-${node}-mesh`, `wait for the full mesh after ${node}`, (view) => view.fullMesh(), { timeoutMs: ROLL_WAIT_MS });
+  }
+}
+
+export default defineScenario({
+  name: 'erlang-ca-rotation',
+  description:
+    'Two ways to roll the CA of a running three-node cluster. Naive: new CA and node certificates in one rolling restart. Overlap: trust both CAs (rolling restart), then new node certificates (rolling restart), then drop the old CA (rolling restart). The report gives the smallest membership seen during each.',
+  question: 'How can the CA be rolled without downtime?',
+
+  setup(reference) {
+    pki.ca1 = issue('ca1', reference);
+    pki.ca2 = issue('ca2', reference);
+    pki.ca3 = issue('ca3', reference);
+    return { workload: 'erlang', nodes: NODES.map((name) => ({ name, cert: pki.ca1.certs[name]!, trusts: pki.ca1.ca, clock: '+0' })) };
+  },
+
+  async run(s) {
+    await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
+    // Naive: CA1 → CA2 in one go.
+    await rollingRestart(s, 'naive', (node) => ({ cert: pki.ca2.certs[node]!, trusts: pki.ca2.ca }));
+    await s.waitFor('naive-done', 'wait for the full mesh after the naive rotation', (view) => view.fullMesh(), { timeoutMs: 15_000 });
+    // Overlap: CA2 → CA3 in three rolling restarts.
+    await rollingRestart(s, 'overlap-trust-both', () => ({ trusts: [pki.ca2.ca, pki.ca3.ca] }));
+    await rollingRestart(s, 'overlap-new-certs', (node) => ({ cert: pki.ca3.certs[node]! }));
+    await rollingRestart(s, 'overlap-drop-old', () => ({ trusts: pki.ca3.ca }));
+    await s.waitFor('overlap-done', 'wait for the full mesh after the overlap rotation', (view) => view.fullMesh(), { timeoutMs: 15_000 });
+  },
+
+  answer: (r) =>
+    r['overlap-never-below-one-restart']?.pass
+      ? `Trust both CAs first, then re-issue the node certificates, then drop the old CA, each in a rolling restart: ${r['overlap-never-below-one-restart'].observed}. Replacing CA and certificates in one rolling restart split the cluster: ${r['naive-splits']?.observed}.`
+      : `The overlap procedure lost more than one node at once: ${r['overlap-never-below-one-restart']?.observed}.`,
+
+  expectations: [
+    {
+      id: 'naive-splits',
+      title: 'naive: replacing CA and certificates together splits the cluster: membership drops below what one restart costs (2 of 3)',
+      basis: 'a node on the new CA and a node on the old one each reject the other\'s chain (unknown CA)',
+      check: (q) => minimumMembership(q, 'naive-node1', 'naive-done', (min) => min < NODES.length - 1),
+    },
+    {
+      id: 'overlap-never-below-one-restart',
+      title: 'overlap: membership never drops below what a single rolling restart costs (2 of 3)',
+      basis: 'at every moment each pair of running nodes trusts the CA of the other\'s certificate',
+      check: (q) => minimumMembership(q, 'overlap-trust-both-node1', 'overlap-done', (min) => min >= NODES.length - 1),
+    },
+    {
+      id: 'both-end-whole',
+      title: 'both procedures end with the full mesh',
+      basis: 'after either, every node holds a certificate from, and trusts, the same CA',
+      check: (q): ExpectationResult => {
+        const steps = [q.step('naive-done'), q.step('overlap-done')];
+        return { pass: steps.every((st) => st.outcome === 'met'), observed: steps.map((st) => `${st.id}: ${st.outcome}`).join(', '), evidence: steps };
+      },
+    },
+  ],
+});
+
+function minimumMembership(q: TimelineQuery, fromStep: string, toStep: string, holds: (min: number) => boolean): ExpectationResult {
+  const window = { after: q.step(fromStep).startedAt, before: q.step(toStep).t };
+  const series = largestGroupOverTime(q, NODES, window);
+  if (series.length === 0) return { pass: false, observed: 'no membership samples in the procedure', evidence: [] };
+  const min = Math.min(...series.map((p) => p.size));
+  const at = series.find((p) => p.size === min)!;
+  const below = series.filter((p) => p.size < NODES.length);
+  const seconds = (Date.parse(window.before) - Date.parse(window.after)) / 1000;
+  const degraded = (below.length / series.length) * seconds;
+  const snapshot = q.membershipAt(at.t, NODES);
+  return {
+    pass: holds(min),
+    observed: `smallest membership ${min} of ${NODES.length} (at ${at.t}); below ${NODES.length} in ${below.length} of ${series.length} samples, about ${degraded.toFixed(0)} s of the ${seconds.toFixed(0)} s procedure`,
+    evidence: NODES.map((n) => snapshot.get(n) ?? `${n}: no sample`),
+  };
+}

@@ -1,0 +1,81 @@
+import { forgeCa, forgeLeaf } from '../src/pki/certificate.js';
+import { between, nodesLogAlert, onlyTheseReject, staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
+import { defineScenario } from '../src/scenario/types.js';
+
+const NODES = ['node1', 'node2', 'node3'];
+const AHEAD = 'node3';
+const BEHIND = 'node2';
+const others = (node: string) => NODES.filter((n) => n !== node);
+
+export default defineScenario({
+  name: 'erlang-clock-skew',
+  description: `Three TLS-distribution nodes, a 30-day CA and 90-day certificates issued now. ${AHEAD}'s clock alone jumps past the CA's expiry (+31d), then it restarts; later ${BEHIND} restarts with its clock 2 h behind the certificates' notBefore. The other nodes keep real time.`,
+  question: 'What does one node with a wrong clock do to the cluster: does it reject everyone, or does everyone reject it?',
+
+  setup(reference) {
+    const ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
+    return {
+      workload: 'erlang',
+      nodes: NODES.map((name) => ({ name, cert: forgeLeaf(name, { ca, validFor: '90d', altNames: [name] }, reference), trusts: ca, clock: '+0' })),
+    };
+  },
+
+  async run(s) {
+    await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
+    await s.jumpClocks([AHEAD], '+31d', { id: 'jump-ahead' });
+    await s.observe(4_000, `${AHEAD} alone sees the CA expired: do its connections survive?`);
+    await s.restart(AHEAD);
+    await s.observe(7_000, `who rejects whom once ${AHEAD} has to handshake again?`);
+    await s.restart(AHEAD, { id: 'fix-clock', clock: '+0' });
+    await s.waitFor('mesh-again', `wait for the full mesh with ${AHEAD}'s clock right`, (view) => view.fullMesh(), { timeoutMs: 20_000 });
+    await s.restart(BEHIND, { id: 'restart-behind', clock: '-2h' });
+    await s.observe(7_000, `${BEHIND}'s clock is before every certificate's notBefore: can it join?`);
+  },
+
+  answer: (r) =>
+    r['ahead-rejects-everyone']?.pass
+      ? `The node with the wrong clock rejects everyone, not the other way round: restarted at +31 days it stayed alone and ${r['ahead-rejects-everyone'].observed}; with its clock 2 h behind the certificates' notBefore it also stayed alone, logging "Certificate Expired" (TLS has one alert for expired and not yet valid).`
+      : `Not as expected: ${r['ahead-rejects-everyone']?.observed}.`,
+
+  expectations: [
+    {
+      id: 'skewed-connections-survive',
+      title: `${AHEAD}'s connections survive its clock jumping past the CA's expiry`,
+      basis: 'an established TLS connection is not re-verified',
+      check: (q) => stayFullyConnected(q, NODES, between(q, 'jump-ahead', `restart-${AHEAD}`), `after ${AHEAD}'s jump, before its restart`),
+    },
+    {
+      id: 'ahead-alone',
+      title: `${AHEAD}, restarted with its clock +31 days, stays alone`,
+      basis: 'by its clock the CA has expired, so it cannot verify any chain (RFC 5280 6.1.3)',
+      check: (q) => staysAlone(q, AHEAD, others(AHEAD), between(q, `restart-${AHEAD}`, 'fix-clock'), 'after its restart'),
+    },
+    {
+      id: 'ahead-rejects-everyone',
+      title: `${AHEAD} rejects everyone, not the other way round: only it generates alerts, as client and as server`,
+      basis: 'only its clock is past the CA\'s notAfter; the others verify with real time, where every certificate is valid',
+      check: (q) => onlyTheseReject(q, [AHEAD], between(q, `restart-${AHEAD}`, 'fix-clock'), `while ${AHEAD} ran at +31d`),
+    },
+    {
+      id: 'ahead-recovers',
+      title: `${AHEAD} rejoins once its clock is right`,
+      basis: 'nothing but its clock was wrong',
+      check: (q) => {
+        const wait = q.step('mesh-again');
+        return { pass: wait.outcome === 'met', observed: wait.outcome === 'met' ? `full mesh again at ${wait.t}` : `no full mesh within the wait (${wait.detail})`, evidence: [wait] };
+      },
+    },
+    {
+      id: 'behind-alone',
+      title: `${BEHIND}, restarted with its clock 2 h behind, stays alone`,
+      basis: 'by its clock every certificate is not yet valid (RFC 5280 6.1.3)',
+      check: (q) => staysAlone(q, BEHIND, others(BEHIND), windowAfter(q, 'restart-behind'), 'after its restart'),
+    },
+    {
+      id: 'behind-says-expired',
+      title: `${BEHIND} rejects the others with "Certificate Expired": TLS has one alert for "expired or not yet valid"`,
+      basis: 'RFC 8446 6.2: certificate_expired means "a certificate has expired or is not currently valid"',
+      check: (q) => nodesLogAlert(q, [BEHIND], windowAfter(q, 'restart-behind'), 'generated CLIENT ALERT: Fatal - Certificate Expired', 'after its restart'),
+    },
+  ],
+});

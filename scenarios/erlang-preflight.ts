@@ -1,0 +1,94 @@
+import type { TimelineQuery } from '../src/observe/query.js';
+import { forgeCa, forgeLeaf } from '../src/pki/certificate.js';
+import { staysAlone, windowAfter } from '../src/scenario/checks.js';
+import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
+
+const NODES = ['node1', 'node2', 'node3'];
+const DAY = 86_400;
+const SILENT = 'node2';
+const LOUD = 'node3';
+
+export default defineScenario({
+  name: 'erlang-preflight',
+  description:
+    'A pre-flight check (what a Kubernetes init container runs) that refuses to start a node whose certificate or CA is not valid, or expires within a margin. First a margin wider than the CA\'s remaining life, then a narrower one; then, after the CA expires, one node restarts without the check and one with it.',
+  question: 'Can a pod refuse to start when its certificate or the CA has expired, so the failure is loud instead of silent?',
+
+  setup(reference) {
+    const ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
+    return {
+      workload: 'erlang',
+      nodes: NODES.map((name) => ({ name, cert: forgeLeaf(name, { ca, validFor: '90d', altNames: [name] }, reference), trusts: ca, clock: '+0' })),
+    };
+  },
+
+  async run(s) {
+    await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
+    await s.restart('node1', { id: 'preflight-wide-margin', preflight: 40 * DAY });
+    await s.observe(3_000, 'the CA has 30 days left, the margin is 40: does node1 refuse to start?');
+    await s.restart('node1', { id: 'preflight-narrow-margin', preflight: 7 * DAY });
+    await s.waitFor('mesh-again', 'wait for the full mesh with a 7-day margin', (view) => view.fullMesh(), { timeoutMs: 20_000 });
+    await s.jumpClocks(s.nodes, '+31d');
+    await s.restart(SILENT, { id: 'restart-silent', preflight: false });
+    await s.restart(LOUD, { id: 'restart-loud', preflight: 0 });
+    await s.observe(6_000, `the CA has expired: ${SILENT} restarts without the check, ${LOUD} with it`);
+  },
+
+  answer: (r) =>
+    r['loud-with-check']?.pass && r['silent-without-check']?.pass
+      ? `Yes: the pre-flight check refuses to start the node with a one-line reason (${r['loud-with-check'].observed.replace(/;.*$/, '')}), where without it the node starts and silently runs alone; a margin (40 days refused, 7 passed) makes it refuse before the expiry.`
+      : `Not as expected: ${r['loud-with-check']?.observed}; ${r['silent-without-check']?.observed}.`,
+
+  expectations: [
+    {
+      id: 'refuses-within-margin',
+      title: 'with a 40-day margin, node1 refuses to start: a one-line reason naming the CA, and no node answers',
+      basis: 'the check refuses a CA that expires within the margin, before the node starts',
+      check: (q) => refused(q, 'node1', 'preflight-wide-margin', 'preflight-narrow-margin', 'within the'),
+    },
+    {
+      id: 'passes-and-rejoins',
+      title: 'with a 7-day margin, the check passes and node1 rejoins the cluster',
+      basis: 'the CA has 30 days left, more than the margin',
+      check: (q): ExpectationResult => {
+        const ok = q.logs({ node: 'node1', topic: 'preflight', after: q.step('preflight-narrow-margin').startedAt }).find((l) => l.text.includes('preflight: ok'));
+        const wait = q.step('mesh-again');
+        return { pass: !!ok && wait.outcome === 'met', observed: `${ok ? 'the check passed' : 'no "ok" from the check'}; ${wait.outcome === 'met' ? 'full mesh again' : 'no full mesh'}`, evidence: [...(ok ? [ok] : []), wait] };
+      },
+    },
+    {
+      id: 'silent-without-check',
+      title: `without the check, ${SILENT} starts after the CA expired and runs alone: nothing at start says why`,
+      basis: 'incident: the restarted pods ran but no longer clustered',
+      check: (q): ExpectationResult => {
+        const window = windowAfter(q, 'restart-silent', 'restart-loud');
+        const alone = staysAlone(q, SILENT, NODES.filter((n) => n !== SILENT), { after: q.step('restart-silent').t }, 'after its restart');
+        const preflight = q.logs({ node: SILENT, topic: 'preflight', ...window });
+        return {
+          pass: alone.pass && preflight.length === 0,
+          observed: `${alone.observed}; ${preflight.length === 0 ? 'no pre-flight line' : 'a pre-flight line was logged'}`,
+          evidence: alone.evidence,
+        };
+      },
+    },
+    {
+      id: 'loud-with-check',
+      title: `with the check, ${LOUD} refuses to start, saying the CA has expired`,
+      basis: 'the check compares the CA\'s notAfter with the node\'s clock before the node starts',
+      check: (q) => refused(q, LOUD, 'restart-loud', undefined, 'CA CN=cluster-ca expired at'),
+    },
+  ],
+});
+
+function refused(q: TimelineQuery, node: string, stepId: string, untilStepId: string | undefined, reason: string): ExpectationResult {
+  const window = windowAfter(q, stepId, untilStepId);
+  const line = q.logs({ node, topic: 'preflight', after: q.step(stepId).startedAt, before: window.before }).find((l) => l.text.includes('refusing to start'));
+  const answered = q.membership({ ...window, node, up: true });
+  const down = q.membership({ ...window, node, up: false });
+  const pass = !!line && line.text.includes(reason) && answered.length === 0 && down.length >= 2;
+  return {
+    pass,
+    observed: `${line ? `it said: ${line.text}` : 'no refusal line'}; ${answered.length} answered probe(s), ${down.length} unanswered`,
+    evidence: [...(line ? [line] : []), ...down.slice(0, 1), ...answered.slice(0, 1)],
+  };
+}

@@ -1,0 +1,85 @@
+import type { TimelineQuery } from '../src/observe/query.js';
+import type { MembershipRecord } from '../src/observe/records.js';
+import { forgeCa, forgeLeaf, type Forged } from '../src/pki/certificate.js';
+import { staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
+import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
+
+const NODES = ['node1', 'node2', 'node3'];
+const DAY_MS = 86_400_000;
+/** The CA lives 30 days; the clocks go 36 days ahead: it expired six days ago. */
+const SKEW = '+36d';
+
+let ca: Forged | undefined;
+
+export default defineScenario({
+  name: 'erlang-restart-after-expiry',
+  description: `The Erlang incident exactly: a 30-day CA that expired six days ago (every clock ${SKEW}), the nodes still running and clustered; then every pod restarts with brand-new 90-day node certificates from the same, expired CA.`,
+  question: 'When did clustering actually break: when the CA expired, or when the pods restarted with fresh certificates?',
+
+  setup(reference) {
+    ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
+    return {
+      workload: 'erlang',
+      nodes: NODES.map((name) => ({ name, cert: forgeLeaf(name, { ca: ca!, validFor: '90d', altNames: [name] }, reference), trusts: ca!, clock: '+0' })),
+    };
+  },
+
+  async run(s) {
+    await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
+    await s.jumpClocks(s.nodes, SKEW);
+    await s.observe(5_000, 'the CA expired six days ago by every clock: is the cluster still whole?');
+    // cert-manager issues the new certificates at the nodes' present, from the same CA.
+    const issuedAt = new Date(Date.now() + 36 * DAY_MS);
+    await Promise.all(
+      s.nodes.map((name) =>
+        s.restart(name, { cert: { ...forgeLeaf(name, { ca: ca!, validFor: '90d', altNames: [name] }, issuedAt), name: `${name} (re-issued)` } }),
+      ),
+    );
+    await s.observe(8_000, 'every pod restarted with a fresh certificate: does the cluster form again?');
+  },
+
+  answer: (r) =>
+    r['break-came-at-restart']?.pass
+      ? `At the restart, not at the expiry: ${r['break-came-at-restart'].observed}. Fresh node certificates from an expired CA do not help.`
+      : `Not as the incident says: ${r['break-came-at-restart']?.observed}.`,
+
+  expectations: [
+    {
+      id: 'whole-while-running',
+      title: 'the running cluster stays whole for as long as nothing restarts, though the CA expired six days ago',
+      basis: 'incident: nothing broke until the pods restarted; an established TLS connection is not re-verified',
+      check: (q) => stayFullyConnected(q, NODES, { after: q.step('jump-clocks').t, before: firstRestart(q) }, 'after the jump, before the restarts'),
+    },
+    ...NODES.map((node) => ({
+      id: `${node}-alone`,
+      title: `${node}, restarted with a fresh certificate from the expired CA, stays alone`,
+      basis: 'incident: the restarted pods no longer clustered; a chain through an expired CA fails verification (RFC 5280 6.1.3) however new the leaf',
+      check: (q: TimelineQuery) => staysAlone(q, node, NODES.filter((n) => n !== node), windowAfter(q, `restart-${node}`), 'after the restarts'),
+    })),
+    {
+      id: 'break-came-at-restart',
+      title: 'clustering broke at the restart, days after the CA expired: the report gives both times and the gap',
+      basis: 'incident: the CA expired, the pods restarted later, and only then did clustering break',
+      check: (q) => breakAfterExpiry(q),
+    },
+  ],
+});
+
+function firstRestart(q: TimelineQuery): string {
+  return NODES.map((n) => q.step(`restart-${n}`).startedAt).sort()[0]!;
+}
+
+function breakAfterExpiry(q: TimelineQuery): ExpectationResult {
+  const restart = firstRestart(q);
+  const lost = q.membership({ after: q.step('jump-clocks').t }).find((r: MembershipRecord) => !r.up || r.sees.length < NODES.length - 1);
+  const caNotAfter = q.membership().find((r) => r.caNotAfter)?.caNotAfter;
+  if (!lost || !caNotAfter) return { pass: false, observed: lost ? 'no sample reported the CA\'s notAfter' : 'clustering never broke', evidence: lost ? [lost] : [] };
+  const brokeAt = lost.nodeTime ?? new Date(Date.parse(lost.t) + 36 * DAY_MS).toISOString();
+  const gapDays = (Date.parse(brokeAt) - Date.parse(caNotAfter)) / DAY_MS;
+  const afterRestart = Date.parse(lost.t) >= Date.parse(restart);
+  return {
+    pass: afterRestart && gapDays > 5,
+    observed: `the CA expired at ${caNotAfter} (nodes' clocks); clustering broke at ${brokeAt} (${lost.node}'s clock, real ${lost.t}), ${afterRestart ? 'after' : 'BEFORE'} the restarts began: ${gapDays.toFixed(2)} days later`,
+    evidence: [q.membership({ before: restart }).filter((r) => r.up).at(-1)!, lost, `CA notAfter ${caNotAfter}, as node1 reported it`],
+  };
+}

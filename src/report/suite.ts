@@ -1,0 +1,111 @@
+import type { TimelineRecord } from '../observe/records.js';
+import type { ExpectationResult, Scenario } from '../scenario/types.js';
+import type { RunResult } from '../scenario/runner.js';
+import { cell, utc } from './format.js';
+
+export interface SuiteEntry {
+  scenario: Scenario;
+  /** Folder of the scenario's own findings, relative to the suite's. */
+  dir: string;
+  result: RunResult;
+  findings?: string;
+  timeline: TimelineRecord[];
+}
+
+export interface SuiteInput {
+  entries: SuiteEntry[];
+  platform: string;
+  startedAt: string;
+  endedAt: string;
+  outcome: 'completed' | 'interrupted';
+}
+
+/**
+ * The questions the two incidents' operators asked (../shared/design.md), in
+ * their words, and the scenarios whose runs answer them.
+ */
+export const INCIDENT_QUESTIONS: { incident: string; question: string; scenarios: string[] }[] = [
+  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'Did clustering break when the CA expired, or only at the next restart?', scenarios: ['erlang-ca-expiry', 'erlang-restart-after-expiry'] },
+  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'The same for a node certificate expiring.', scenarios: ['erlang-node-cert-expiry'] },
+  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'Can a pod refuse to start (init/pre-flight check) when its cert or the CA has expired, so the failure is loud instead of silent?', scenarios: ['erlang-preflight'] },
+  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'Which metrics show cluster membership, so an alert fires before or when clustering breaks?', scenarios: ['erlang-membership-metrics'] },
+  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'How can the CA be rolled without downtime?', scenarios: ['erlang-ca-rotation'] },
+  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'What does one node with a wrong clock do to the cluster?', scenarios: ['erlang-clock-skew'] },
+  { incident: 'kops etcd (etcd-manager)', question: 'Why did etcd go Unhealthy when the member certificates expired?', scenarios: ['etcd-peer-certs-expired', 'etcd-client-cert-expired'] },
+  { incident: 'kops etcd (etcd-manager)', question: 'What happens at the moment the certificates of a running cluster expire?', scenarios: ['etcd-certs-expire-while-running'] },
+  { incident: 'kops etcd (etcd-manager)', question: 'Does restarting etcd-manager fix it, and would a newer etcd-manager have avoided it?', scenarios: ['etcd-manager-restart-recovers'] },
+  { incident: 'kops etcd (etcd-manager)', question: 'Can the expiry be rehearsed on etcd by moving its clock with libfaketime?', scenarios: ['etcd-faketime-has-no-effect'] },
+];
+
+/** One page over a whole suite run: the incidents' questions answered, every expectation, each scenario's findings. Pure. */
+export function renderSuite(input: SuiteInput): string {
+  const byName = new Map(input.entries.map((e) => [e.scenario.name, e]));
+  const all = input.entries.flatMap((e) => e.result.expectations.map((x) => ({ entry: e, x })));
+  const passed = all.filter((a) => a.x.result.pass).length;
+  const out: string[] = [];
+  out.push('# certdrill findings: the whole suite', '');
+  out.push(
+    `**${passed} of ${all.length} expectations hold** across ${input.entries.length} scenarios${input.outcome === 'interrupted' ? ' (the suite was interrupted)' : ''}. ` +
+      `Run on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)}.`,
+    '',
+  );
+  const versions = collectVersions(input.entries);
+  if (versions.length > 0) out.push(`Versions: ${versions.join(', ')}.`, '');
+
+  out.push('## The incidents\' questions', '');
+  let incident = '';
+  for (const q of INCIDENT_QUESTIONS) {
+    if (q.incident !== incident) {
+      incident = q.incident;
+      out.push(`### ${incident}`, '');
+    }
+    out.push(`**${q.question}**`, '');
+    for (const name of q.scenarios) {
+      const entry = byName.get(name);
+      out.push(`- ${entry ? `${answerOf(entry)} — [${name}](#${name})` : `not run in this suite (${name})`}`);
+    }
+    out.push('');
+  }
+
+  out.push('## Every expectation', '', '| Scenario | Result | Expectation | Observed |', '|---|---|---|---|');
+  for (const { entry, x } of all) {
+    out.push(`| [${entry.scenario.name}](#${entry.scenario.name}) | ${x.result.pass ? 'PASS' : '**FAIL**'} | ${cell(x.title)} | ${cell(x.result.observed)} |`);
+  }
+  for (const entry of input.entries.filter((e) => e.result.expectations.length === 0)) {
+    out.push(`| [${entry.scenario.name}](#${entry.scenario.name}) | **${entry.result.outcome.toUpperCase()}** | the run did not get far enough to check | ${cell(entry.result.error?.message ?? '')} |`);
+  }
+  out.push('');
+
+  out.push('## The scenarios', '', 'Each scenario\'s own report follows; its timeline and node logs are in its folder.', '');
+  for (const entry of input.entries) {
+    out.push(`<a id="${entry.scenario.name}"></a>`, '');
+    out.push(entry.findings ? demote(entry.findings, entry.dir) : `## ${entry.scenario.name}\n\nNo findings: ${entry.result.error?.message ?? entry.result.outcome}.\n`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function answerOf(entry: SuiteEntry): string {
+  const results: Record<string, ExpectationResult> = Object.fromEntries(entry.result.expectations.map((e) => [e.id, e.result]));
+  if (entry.result.expectations.length === 0) return `No answer: the run ${entry.result.outcome} (${entry.result.error?.message ?? 'no findings'}).`;
+  const failed = entry.result.expectations.filter((e) => !e.result.pass).map((e) => e.id);
+  const answer = entry.scenario.answer?.(results) ?? `${entry.result.expectations.length - failed.length} of ${entry.result.expectations.length} expectations hold.`;
+  return failed.length > 0 ? `${answer} (Not as expected: ${failed.join(', ')}.)` : answer;
+}
+
+/** A scenario's findings one heading level down, its links pointing into its folder. */
+function demote(markdown: string, dir: string): string {
+  return markdown
+    .split('\n')
+    .map((line) => (line.startsWith('#') ? `#${line}` : line))
+    .join('\n')
+    .replace(/\]\((?!#|https?:)([^)]+)\)/g, `](${dir}/$1)`)
+    .replace(/\]\(#([^)]+)\)/g, (_m, id: string) => `](#${dir}-${id})`)
+    .replace(/^(#{3,}) ([a-z0-9-]+)$/gm, (_m, hashes: string, id: string) => `${hashes} ${id}\n<a id="${dir}-${id}"></a>`);
+}
+
+function collectVersions(entries: SuiteEntry[]): string[] {
+  const seen = new Map<string, string>();
+  for (const e of entries) for (const r of e.timeline) if (r.kind === 'versions') for (const [k, v] of Object.entries(r.versions)) seen.set(k, v);
+  return [...seen.entries()].map(([k, v]) => `${k} ${v}`);
+}

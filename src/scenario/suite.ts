@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import type { PlatformName } from '../platform/index.js';
+import { renderSuite, type SuiteEntry } from '../report/suite.js';
+import type { TimelineRecord } from '../observe/records.js';
+import { readFile } from 'node:fs/promises';
+import { parseTimeline } from '../observe/timeline.js';
+import { runScenario } from './runner.js';
+import type { Scenario } from './types.js';
+
+export interface SuiteOptions {
+  scenarios: Scenario[];
+  platform: PlatformName;
+  outDir: string;
+  signal?: AbortSignal;
+  progress?: (line: string) => void;
+  onRecord?: (record: TimelineRecord) => void;
+}
+
+export interface SuiteResult {
+  outcome: 'completed' | 'interrupted';
+  entries: SuiteEntry[];
+  findingsPath: string;
+}
+
+/** Runs every scenario, one after another, each into OUT/<name>/, then writes OUT/findings.md over all of them. */
+export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const entries: SuiteEntry[] = [];
+  const startedAt = new Date().toISOString();
+  let outcome: SuiteResult['outcome'] = 'completed';
+  for (const [i, scenario] of options.scenarios.entries()) {
+    if (options.signal?.aborted) {
+      outcome = 'interrupted';
+      break;
+    }
+    options.progress?.(`── ${i + 1}/${options.scenarios.length} ${scenario.name}`);
+    const dir = join(options.outDir, scenario.name);
+    const result = await runScenario({ ...options, scenario, outDir: dir });
+    if (result.outcome === 'interrupted') outcome = 'interrupted';
+    const findings = await readFile(result.findingsPath, 'utf8').catch(() => undefined);
+    const timeline = await readFile(result.timelinePath, 'utf8').then(parseTimeline).catch(() => [] as TimelineRecord[]);
+    entries.push({ scenario, dir: scenario.name, result, findings, timeline });
+  }
+  const findingsPath = join(options.outDir, 'findings.md');
+  await writeFile(findingsPath, renderSuite({ entries, platform: options.platform, startedAt, endedAt: new Date().toISOString(), outcome }));
+  return { outcome, entries, findingsPath };
+}
