@@ -12,7 +12,9 @@ import { WORKLOAD_IMAGES } from '../workload/index.js';
 import { progressPrinter } from './progress.js';
 
 const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind]
-       npm run scenario -- all [--out DIR]  every scenario, and one findings.md over them all
+       npm run scenario -- all [--out DIR] [--summary FILE]
+                                         every scenario, and one findings.md over them all
+                                         (--summary: that page also at FILE, linking into DIR)
        npm run scenario -- --list        the scenarios, with what each rehearses
        npm run scenario -- --prepare     build (or reuse) the images the scenarios run
        npm run scenario -- --cleanup     remove what interrupted runs left behind`;
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`removed what ${swept} interrupted run(s) left behind`);
     return 0;
   }
+  if (values.summary && positionals[0] !== 'all') throw new UsageError('--summary goes with all');
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario to run' : `one scenario at a time, not ${positionals.join(' ')}`);
 
   const name = positionals[0]!;
@@ -66,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   if (!scenario) {
     const scenarios = [...(await loadScenarios()).values()];
     printer.line(`suite: ${scenarios.length} scenarios on ${platformName}, into ${outDir}`);
-    const suite = await runSuite({ scenarios, platform: platformName, outDir, signal: abort.signal, progress: printer.line, onRecord: printer.record });
+    const suite = await runSuite({ scenarios, platform: platformName, outDir, signal: abort.signal, progress: printer.line, onRecord: printer.record, summary: values.summary });
     const failedEnv = suite.entries.find((e) => isUserError(e.result.error));
     if (failedEnv?.result.error) throw failedEnv.result.error;
     const all = suite.entries.flatMap((e) => e.result.expectations.map((x) => ({ name: e.scenario.name, x })));
@@ -111,6 +114,7 @@ function parse(argv: string[]) {
         list: { type: 'boolean', default: false },
         cleanup: { type: 'boolean', default: false },
         prepare: { type: 'boolean', default: false },
+        summary: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });

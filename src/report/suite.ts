@@ -18,6 +18,8 @@ export interface SuiteInput {
   startedAt: string;
   endedAt: string;
   outcome: 'completed' | 'interrupted';
+  /** Where the scenario folders are, relative to the page (default: beside it). */
+  base?: string;
 }
 
 /**
@@ -79,7 +81,8 @@ export function renderSuite(input: SuiteInput): string {
   out.push('## The scenarios', '', 'Each scenario\'s own report follows; its timeline and node logs are in its folder.', '');
   for (const entry of input.entries) {
     out.push(`<a id="${entry.scenario.name}"></a>`, '');
-    out.push(entry.findings ? demote(entry.findings, entry.dir) : `## ${entry.scenario.name}\n\nNo findings: ${entry.result.error?.message ?? entry.result.outcome}.\n`);
+    const folder = input.base ? `${input.base}/${entry.dir}` : entry.dir;
+    out.push(entry.findings ? demote(entry.findings, entry.dir, folder) : `## ${entry.scenario.name}\n\nNo findings: ${entry.result.error?.message ?? entry.result.outcome}.\n`);
     out.push('');
   }
   return out.join('\n');
@@ -93,13 +96,13 @@ function answerOf(entry: SuiteEntry): string {
   return failed.length > 0 ? `${answer} (Not as expected: ${failed.join(', ')}.)` : answer;
 }
 
-/** A scenario's findings one heading level down, its links pointing into its folder. */
-function demote(markdown: string, dir: string): string {
+/** A scenario's findings one heading level down, its anchors prefixed with its name, its file links into its folder. */
+function demote(markdown: string, dir: string, folder: string): string {
   return markdown
     .split('\n')
     .map((line) => (line.startsWith('#') ? `#${line}` : line))
     .join('\n')
-    .replace(/\]\((?!#|https?:)([^)]+)\)/g, `](${dir}/$1)`)
+    .replace(/\]\((?!#|https?:)([^)]+)\)/g, `](${folder}/$1)`)
     .replace(/\]\(#([^)]+)\)/g, (_m, id: string) => `](#${dir}-${id})`)
     .replace(/^(#{3,}) ([a-z0-9-]+)$/gm, (_m, hashes: string, id: string) => `${hashes} ${id}\n<a id="${dir}-${id}"></a>`);
 }

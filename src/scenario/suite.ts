@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import type { PlatformName } from '../platform/index.js';
 import { renderSuite, type SuiteEntry } from '../report/suite.js';
@@ -15,6 +15,8 @@ export interface SuiteOptions {
   signal?: AbortSignal;
   progress?: (line: string) => void;
   onRecord?: (record: TimelineRecord) => void;
+  /** Also write the suite's page here (e.g. reports/FINDINGS.md), its links pointing into outDir. */
+  summary?: string;
 }
 
 export interface SuiteResult {
@@ -42,6 +44,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     entries.push({ scenario, dir: scenario.name, result, findings, timeline });
   }
   const findingsPath = join(options.outDir, 'findings.md');
-  await writeFile(findingsPath, renderSuite({ entries, platform: options.platform, startedAt, endedAt: new Date().toISOString(), outcome }));
+  const page = { entries, platform: options.platform, startedAt, endedAt: new Date().toISOString(), outcome };
+  await writeFile(findingsPath, renderSuite(page));
+  if (options.summary) await writeFile(options.summary, renderSuite({ ...page, base: relative(dirname(resolve(options.summary)), resolve(options.outDir)) || '.' }));
   return { outcome, entries, findingsPath };
 }

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { TimelineQuery } from '../../src/observe/query.js';
-import { everyHealthSample, fullMeshBefore, healthErrorsMention, nodesLogAlert, staysAlone, stayFullyConnected, windowAfter } from '../../src/scenario/checks.js';
+import {
+  everyHealthSample,
+  firstFiring,
+  fullMeshBefore,
+  healthErrorsMention,
+  largestGroupOverTime,
+  nodesLogAlert,
+  onlyTheseReject,
+  staysAlone,
+  stayFullyConnected,
+  windowAfter,
+} from '../../src/scenario/checks.js';
 import { MESH, TimelineBuilder } from '../support/timeline-builder.js';
 
 const NODES = ['node1', 'node2', 'node3'];
@@ -132,5 +143,46 @@ describe('health checks', () => {
     const result = healthErrorsMention(new TimelineQuery(b.records), ['a'], {}, 'apiserver', 'certificate has expired', 'during the run');
     expect(result.pass).toBe(false);
     expect(result.observed).toContain('no answer within 2 s');
+  });
+});
+
+describe('largestGroupOverTime', () => {
+  it('counts only mutual connections among running nodes', () => {
+    const b = new TimelineBuilder();
+    meshAt(b, 1);
+    b.at(2).down('node1');
+    b.at(3).sees('node2', ['node3']).sees('node3', ['node2']);
+    b.at(4).sees('node1', []);
+    b.at(5).sees('node2', []).sees('node3', ['node2']);
+    const series = largestGroupOverTime(new TimelineQuery(b.records), NODES, { after: '2026-11-23T03:00:01.500Z' });
+    expect(series.map((p) => p.size)).toEqual([2, 2, 2, 2, 1, 1]);
+  });
+});
+
+describe('onlyTheseReject', () => {
+  it('fails when another node also generated an alert', () => {
+    const b = new TimelineBuilder().at(1);
+    b.records.push(
+      { t: '2026-11-23T03:00:01.000Z', kind: 'alert', node: 'node3', class: 'certificate-expired', text: 'x', side: 'client', direction: 'generated' },
+      { t: '2026-11-23T03:00:02.000Z', kind: 'alert', node: 'node1', class: 'certificate-expired', text: 'y', side: 'server', direction: 'generated' },
+    );
+    const q = new TimelineQuery(b.records);
+    expect(onlyTheseReject(q, ['node3'], {}, 'here').pass).toBe(false);
+    expect(onlyTheseReject(q, ['node3', 'node1'], {}, 'here').pass).toBe(true);
+  });
+});
+
+describe('firstFiring', () => {
+  it('finds the first sample on which a rule holds, per node', () => {
+    const records = [10, 8, 6, 4].map((days, i) => ({
+      t: `2026-11-23T03:00:0${i}.000Z`,
+      kind: 'metrics' as const,
+      node: 'node1',
+      values: { 'certdrill_certificate_expiry_seconds{certificate="ca"}': days * 86_400 },
+    }));
+    const rule = { name: 'soon', expr: '< 7d', fires: (v: Record<string, number>) => v['certdrill_certificate_expiry_seconds{certificate="ca"}']! < 7 * 86_400 };
+    const fired = firstFiring(new TimelineQuery(records), rule, ['node1', 'node2']);
+    expect(fired.get('node1')?.t).toBe('2026-11-23T03:00:02.000Z');
+    expect(fired.get('node2')).toBeUndefined();
   });
 });

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { renderSuite, type SuiteEntry } from '../../src/report/suite.js';
+import { defineScenario } from '../../src/scenario/types.js';
+
+function entry(name: string, results: { id: string; pass: boolean; observed: string }[], findings?: string): SuiteEntry {
+  return {
+    scenario: defineScenario({
+      name,
+      description: `${name} described`,
+      setup: () => ({ workload: 'erlang', nodes: [] }),
+      run: async () => {},
+      expectations: [],
+      answer: (r) => `answer from ${Object.keys(r).join('+')}`,
+    }),
+    dir: name,
+    result: {
+      outcome: 'completed',
+      findingsPath: `${name}/findings.md`,
+      timelinePath: `${name}/timeline.jsonl`,
+      expectations: results.map((r) => ({ id: r.id, title: `${r.id} title`, basis: 'b', result: { pass: r.pass, observed: r.observed, evidence: [] } })),
+    },
+    findings,
+    timeline: [{ t: '2026-11-23T03:00:00.000Z', kind: 'versions', versions: { OTP: '25.2.3', libfaketime: '0.9.10-2.1' } }],
+  };
+}
+
+describe('renderSuite', () => {
+  const markdown = renderSuite({
+    platform: 'docker',
+    startedAt: '2026-11-23T03:00:00.000Z',
+    endedAt: '2026-11-23T03:05:00.000Z',
+    outcome: 'completed',
+    entries: [
+      entry('erlang-ca-expiry', [{ id: 'a', pass: true, observed: 'held' }], '# certdrill findings: erlang-ca-expiry\n\n| PASS | [a title](#a) |\n\n### a\n\n- [timeline.jsonl](timeline.jsonl)\n'),
+      entry('erlang-preflight', [{ id: 'b', pass: false, observed: 'did not' }]),
+    ],
+  });
+
+  it('answers each incident question from the run, flagging what was not as expected', () => {
+    expect(markdown).toContain('**Did clustering break when the CA expired, or only at the next restart?**');
+    expect(markdown).toContain('- answer from a — [erlang-ca-expiry](#erlang-ca-expiry)');
+    expect(markdown).toContain('- answer from b (Not as expected: b.) — [erlang-preflight](#erlang-preflight)');
+    expect(markdown).toContain('- not run in this suite (erlang-restart-after-expiry)');
+  });
+
+  it('tables every expectation and gives the versions', () => {
+    expect(markdown).toContain('**1 of 2 expectations hold** across 2 scenarios');
+    expect(markdown).toContain('| [erlang-preflight](#erlang-preflight) | **FAIL** | b title | did not |');
+    expect(markdown).toContain('Versions: OTP 25.2.3, libfaketime 0.9.10-2.1.');
+  });
+
+  it('embeds each scenario\'s report a level down, its links into its folder', () => {
+    expect(markdown).toContain('## certdrill findings: erlang-ca-expiry');
+    expect(markdown).toContain('[a title](#erlang-ca-expiry-a)');
+    expect(markdown).toContain('<a id="erlang-ca-expiry-a"></a>');
+    expect(markdown).toContain('[timeline.jsonl](erlang-ca-expiry/timeline.jsonl)');
+  });
+});
