@@ -97,7 +97,7 @@ export function nodesLogAlert(q: TimelineQuery, nodes: string[], window: Window,
   if (missing.length > 0) {
     return { pass: false, observed: `${missing.join(', ')} did not log "${text}" ${label}`, evidence };
   }
-  return { pass: true, observed: `${nodes.join(', ')} each logged "${text}" ${label}`, evidence };
+  return { pass: true, observed: `${nodes.join(", ")} ${nodes.length > 1 ? "each " : ""}logged "${text}" ${label}`, evidence };
 }
 
 function summariseInstead(node: string, alerts: ReturnType<TimelineQuery['alerts']>): (string | ReturnType<TimelineQuery['alerts']>[number])[] {
@@ -150,7 +150,7 @@ export function nodesLogAll(q: TimelineQuery, nodes: string[], window: Window, t
     const seen = [...new Map(q.alerts({ ...window }).filter((a) => nodes.includes(a.node)).map((a) => [`${a.node}${a.class}`, a])).values()];
     return { pass: false, observed: `missing ${label}: ${missing.join('; ')}`, evidence: [...evidence, ...(seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all'])] };
   }
-  return { pass: true, observed: `${nodes.join(', ')} each logged ${texts.map((t) => `"${t}"`).join(' and ')} ${label}`, evidence };
+  return { pass: true, observed: `${nodes.join(", ")} ${nodes.length > 1 ? "each " : ""}logged ${texts.map((t) => `"${t}"`).join(" and ")} ${label}`, evidence };
 }
 
 /** The first sample of each node, in that view, after `after` that is unhealthy; a node that never turned fails. */
