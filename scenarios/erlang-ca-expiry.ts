@@ -1,4 +1,4 @@
-import { forgeCa, forgeLeaf } from '../src/pki/certificate.js';
+import { erlangCluster } from '../src/workload/erlang/setup.js';
 import { fullMeshBefore, nodesLogAlert, staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
 
@@ -15,18 +15,8 @@ export default defineScenario({
   description: 'Three TLS-distribution nodes, 30-day CA, 90-day node certs; every clock jumps +31 days while running, then one node restarts.',
   question: 'Did clustering break when the CA expired, or only at the next restart?',
 
-  setup(reference) {
-    const ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
-    return {
-      workload: 'erlang',
-      nodes: NODES.map((name) => ({
-        name,
-        cert: forgeLeaf(name, { ca, validFor: '90d', altNames: [name] }, reference),
-        trusts: ca,
-        clock: '+0',
-      })),
-    };
-  },
+  // The incident's lifetimes: a 30-day CA under 90-day node certificates.
+  setup: (reference) => erlangCluster({ reference, nodes: NODES, caValidFor: '30d', certValidFor: '90d' }),
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });

@@ -1,5 +1,6 @@
 import type { TimelineQuery } from '../src/observe/query.js';
-import { forgeCa, forgeLeaf, type Forged } from '../src/pki/certificate.js';
+import { forgeCa, type Forged } from '../src/pki/certificate.js';
+import { nodeCert } from '../src/workload/erlang/setup.js';
 import { largestGroupOverTime } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult, type RestartChanges, type ScenarioContext } from '../src/scenario/types.js';
 
@@ -14,7 +15,7 @@ const pki: Record<'ca1' | 'ca2' | 'ca3', Pki> = {} as never;
 
 function issue(name: 'ca1' | 'ca2' | 'ca3', reference: Date): Pki {
   const ca = forgeCa(`cluster-${name}`, { validFor: '1y' }, reference);
-  return { ca, certs: Object.fromEntries(NODES.map((n) => [n, { ...forgeLeaf(n, { ca, validFor: '90d', altNames: [n] }, reference), name: `${n} (${name})` }])) };
+  return { ca, certs: Object.fromEntries(NODES.map((n) => [n, { ...nodeCert(n, ca, reference), name: `${n} (${name})` }])) };
 }
 
 /** Restarts the nodes one at a time, each with its changes, waiting for the full mesh after each. */

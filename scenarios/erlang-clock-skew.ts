@@ -1,4 +1,4 @@
-import { forgeCa, forgeLeaf } from '../src/pki/certificate.js';
+import { erlangCluster } from '../src/workload/erlang/setup.js';
 import { between, nodesLogAlert, onlyTheseReject, staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
 
@@ -12,13 +12,7 @@ export default defineScenario({
   description: `Three TLS-distribution nodes, a 30-day CA and 90-day certificates issued now. ${AHEAD}'s clock alone jumps past the CA's expiry (+31d), then it restarts; later ${BEHIND} restarts with its clock 2 h behind the certificates' notBefore. The other nodes keep real time.`,
   question: 'What does one node with a wrong clock do to the cluster: does it reject everyone, or does everyone reject it?',
 
-  setup(reference) {
-    const ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
-    return {
-      workload: 'erlang',
-      nodes: NODES.map((name) => ({ name, cert: forgeLeaf(name, { ca, validFor: '90d', altNames: [name] }, reference), trusts: ca, clock: '+0' })),
-    };
-  },
+  setup: (reference) => erlangCluster({ reference, nodes: NODES }),
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });

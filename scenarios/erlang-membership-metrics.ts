@@ -1,5 +1,5 @@
 import type { TimelineQuery } from '../src/observe/query.js';
-import { forgeCa, forgeLeaf } from '../src/pki/certificate.js';
+import { erlangCluster } from '../src/workload/erlang/setup.js';
 import { firstFiring, type MetricsRule } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
 
@@ -26,13 +26,7 @@ export default defineScenario({
     'erlang-app exports Prometheus metrics (connected peers, expected cluster size, seconds until its certificate and the CA expire). A 30-day CA; the clocks advance to +20d, +24d and +31d, then one node restarts. When would an alert rule on those metrics have fired, and when did clustering break?',
   question: 'Which metrics show cluster membership, so an alert fires before or when clustering breaks?',
 
-  setup(reference) {
-    const ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
-    return {
-      workload: 'erlang',
-      nodes: NODES.map((name) => ({ name, cert: forgeLeaf(name, { ca, validFor: '90d', altNames: [name] }, reference), trusts: ca, clock: '+0' })),
-    };
-  },
+  setup: (reference) => erlangCluster({ reference, nodes: NODES }),
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });

@@ -1,4 +1,4 @@
-import { forgeCa, forgeLeaf } from '../src/pki/certificate.js';
+import { erlangCluster } from '../src/workload/erlang/setup.js';
 import { fullMeshBefore, nodesLogAlert, staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
 
@@ -11,18 +11,7 @@ export default defineScenario({
   description: `Three TLS-distribution nodes under a one-year CA; ${EXPIRING}'s certificate is valid 10 days, the others' 90. Every clock jumps +11 days while running, then ${EXPIRING} restarts.`,
   question: 'Did clustering break when a node certificate expired, or only at the next restart, and which side rejects whom?',
 
-  setup(reference) {
-    const ca = forgeCa('cluster-ca', { validFor: '1y' }, reference);
-    return {
-      workload: 'erlang',
-      nodes: NODES.map((name) => ({
-        name,
-        cert: forgeLeaf(name, { ca, validFor: name === EXPIRING ? '10d' : '90d', altNames: [name] }, reference),
-        trusts: ca,
-        clock: '+0',
-      })),
-    };
-  },
+  setup: (reference) => erlangCluster({ reference, nodes: NODES, caValidFor: '1y', certValidFor: (node) => (node === EXPIRING ? '10d' : '90d') }),
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });

@@ -1,5 +1,5 @@
 import type { TimelineQuery } from '../src/observe/query.js';
-import { forgeCa, forgeLeaf } from '../src/pki/certificate.js';
+import { erlangCluster } from '../src/workload/erlang/setup.js';
 import { staysAlone, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
 
@@ -14,13 +14,7 @@ export default defineScenario({
     'A pre-flight check (what a Kubernetes init container runs) that refuses to start a node whose certificate or CA is not valid, or expires within a margin. First a margin wider than the CA\'s remaining life, then a narrower one; then, after the CA expires, one node restarts without the check and one with it.',
   question: 'Can a pod refuse to start when its certificate or the CA has expired, so the failure is loud instead of silent?',
 
-  setup(reference) {
-    const ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
-    return {
-      workload: 'erlang',
-      nodes: NODES.map((name) => ({ name, cert: forgeLeaf(name, { ca, validFor: '90d', altNames: [name] }, reference), trusts: ca, clock: '+0' })),
-    };
-  },
+  setup: (reference) => erlangCluster({ reference, nodes: NODES }),
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });

@@ -1,6 +1,7 @@
 import type { TimelineQuery } from '../src/observe/query.js';
 import type { MembershipRecord } from '../src/observe/records.js';
-import { forgeCa, forgeLeaf, type Forged } from '../src/pki/certificate.js';
+import type { Forged } from '../src/pki/certificate.js';
+import { erlangCluster, nodeCert } from '../src/workload/erlang/setup.js';
 import { staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
 
@@ -17,11 +18,9 @@ export default defineScenario({
   question: 'When did clustering actually break: when the CA expired, or when the pods restarted with fresh certificates?',
 
   setup(reference) {
-    ca = forgeCa('cluster-ca', { validFor: '30d' }, reference);
-    return {
-      workload: 'erlang',
-      nodes: NODES.map((name) => ({ name, cert: forgeLeaf(name, { ca: ca!, validFor: '90d', altNames: [name] }, reference), trusts: ca!, clock: '+0' })),
-    };
+    const cluster = erlangCluster({ reference, nodes: NODES });
+    ca = cluster.ca;
+    return cluster;
   },
 
   async run(s) {
@@ -32,7 +31,7 @@ export default defineScenario({
     const issuedAt = new Date(Date.now() + 36 * DAY_MS);
     await Promise.all(
       s.nodes.map((name) =>
-        s.restart(name, { cert: { ...forgeLeaf(name, { ca: ca!, validFor: '90d', altNames: [name] }, issuedAt), name: `${name} (re-issued)` } }),
+        s.restart(name, { cert: { ...nodeCert(name, ca!, issuedAt), name: `${name} (re-issued)` } }),
       ),
     );
     await s.observe(8_000, 'every pod restarted with a fresh certificate: does the cluster form again?');

@@ -1,7 +1,6 @@
-import { forgeWithOpenssl } from '../src/pki/openssl-faketime.js';
 import { everyHealthSample, healthErrorsMention, nodesLogAll } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { kopsEtcdCluster } from '../src/workload/etcd/setup.js';
+import { incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/setup.js';
 
 const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 
@@ -17,8 +16,7 @@ export default defineScenario({
         await kopsEtcdCluster({
           reference,
           manager: 'legacy',
-          serverCert: (member, ca) =>
-            forgeWithOpenssl(member, { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: [member, 'localhost', '127.0.0.1'] }, reference),
+          serverCert: incidentMemberCert(reference),
         }),
       ],
     };

@@ -1,16 +1,11 @@
-import { forgeWithOpenssl } from '../src/pki/openssl-faketime.js';
 import { everyHealthSample } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
 import { defineScenario } from '../src/scenario/types.js';
 import type { TimelineQuery } from '../src/observe/query.js';
-import { kopsEtcdCluster } from '../src/workload/etcd/setup.js';
+import { incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/setup.js';
 
 const LEGACY = ['etcd-a', 'etcd-b', 'etcd-c'];
 const RENEWING = ['etcd-r1', 'etcd-r2', 'etcd-r3'];
-
-/** The incident's certificates: issued Nov 5 2019 by openssl, one year (and a day). */
-const incidentCert = (reference: Date) => (member: string, ca: Parameters<typeof forgeWithOpenssl>[1]['ca']) =>
-  forgeWithOpenssl(member, { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: [member, 'localhost', '127.0.0.1'] }, reference);
 
 export default defineScenario({
   name: 'etcd-manager-restart-recovers',
@@ -19,7 +14,7 @@ export default defineScenario({
   question: 'Does restarting etcd-manager bring etcd back, and would a newer etcd-manager have avoided the outage?',
 
   async setup(reference) {
-    const forge = incidentCert(reference);
+    const forge = incidentMemberCert(reference);
     return {
       workload: 'etcd',
       clusters: [
@@ -31,7 +26,7 @@ export default defineScenario({
 
   async run(s) {
     await s.waitFor('renewing-healthy', 'wait until the renewing cluster is Healthy', (view) => view.allHealthy(RENEWING), { timeoutMs: 25_000 });
-    await s.observe(8_000, 'a plain wait: does the legacy cluster recover on its own?');
+    await s.observe(15_000, 'a plain wait: does the legacy cluster recover on its own?');
     await s.restartManager(LEGACY, { id: 'restart-manager' });
     await s.waitFor('legacy-healthy', 'wait until the legacy cluster is Healthy', (view) => view.allHealthy(LEGACY), { timeoutMs: 30_000 });
     await s.observe(4_000, 'does it stay Healthy?');

@@ -1,7 +1,6 @@
-import { forgeWithOpenssl } from '../src/pki/openssl-faketime.js';
 import { everyHealthSample, nodesLogAll } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { kopsEtcdCluster } from '../src/workload/etcd/setup.js';
+import { incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/setup.js';
 
 const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 
@@ -22,8 +21,7 @@ export default defineScenario({
           reference,
           manager: 'legacy',
           // The incident's certificates, made the way they were made: openssl on the day.
-          peerCert: (member, ca) =>
-            forgeWithOpenssl(member, { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: [member, 'localhost', '127.0.0.1'] }, reference),
+          peerCert: incidentMemberCert(reference),
         }),
       ],
     };

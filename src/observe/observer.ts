@@ -19,8 +19,8 @@ type Sampled = MembershipRecord | HealthRecord | MetricsRecord;
  * never interprets.
  */
 export class Observer {
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private readonly latestSample = new Map<string, Sampled>();
   private readonly intervalMs: number;
@@ -37,30 +37,31 @@ export class Observer {
     platform.onLog((node, line) => this.onLogLine(node, line));
   }
 
+  /** Samples each node on its own loop, so a node whose probe is slow (no quorum) does not hold back the others. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    const tick = () => {
-      this.round = this.sampleAll().finally(() => {
-        if (this.running) this.timer = setTimeout(tick, this.intervalMs);
-      });
-    };
-    tick();
+    for (const node of this.nodes) {
+      const tick = () => {
+        const round = this.sample(node).finally(() => {
+          this.inFlight.delete(round);
+          if (this.running) this.timers.set(node, setTimeout(tick, this.intervalMs));
+        });
+        this.inFlight.add(round);
+      };
+      tick();
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.timer);
-    await this.round;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** The node's most recent sample of a kind (and, for health, of a view). */
   latest<K extends Sampled['kind']>(node: string, kind: K, view?: HealthRecord['view']): Extract<Sampled, { kind: K }> | undefined {
     return this.latestSample.get(key(node, kind, view)) as Extract<Sampled, { kind: K }> | undefined;
-  }
-
-  private async sampleAll(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => this.sample(node)));
   }
 
   private async sample(node: string): Promise<void> {

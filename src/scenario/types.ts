@@ -2,18 +2,10 @@ import type { ClockSpec } from '../clock/spec.js';
 import type { TimelineQuery } from '../observe/query.js';
 import type { HealthRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
+import type { ErlangSetup } from '../workload/erlang/setup.js';
 import type { EtcdSetup } from '../workload/etcd/setup.js';
 
-/** One node of an Erlang cluster as a scenario sets it up. */
-export interface ErlangNode {
-  name: string;
-  cert: Forged;
-  /** The CA it trusts; several during a CA rotation. */
-  trusts: Forged | Forged[];
-  clock: ClockSpec;
-  /** Run the pre-flight check before the node starts, refusing within this many seconds of an expiry. */
-  preflightMarginSeconds?: number;
-}
+export type { ErlangNode, ErlangSetup } from '../workload/erlang/setup.js';
 
 /** What a restarted node gets that differs from before (a pod recreated with a new spec or new Secrets). */
 export interface RestartChanges {
@@ -24,11 +16,6 @@ export interface RestartChanges {
   trusts?: Forged | Forged[];
   /** Erlang: turn the pre-flight check on (margin in seconds) or off (false). */
   preflight?: number | false;
-}
-
-export interface ErlangSetup {
-  workload: 'erlang';
-  nodes: ErlangNode[];
 }
 
 /** What a scenario starts: an Erlang cluster, or kops-style etcd clusters. */

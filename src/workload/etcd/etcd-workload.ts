@@ -107,7 +107,10 @@ export class EtcdWorkload implements Workload {
 
   private async etcdctlView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
     const base = { kind: 'health', node, view: 'etcdctl' } as const;
+    // `timeout`: etcdctl retries past its own timeouts when there is no quorum.
     const etcdctl = [
+      'timeout',
+      '2',
       'etcdctl',
       `--endpoints=https://${node}:${CLIENT_PORT}`,
       `--cacert=${ETCDCTL_DIR}/ca.crt`,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClockSpec } from '../../clock/spec.js';
 import { forgeCa, forgeLeaf, type Forged } from '../../pki/certificate.js';
+import { forgeWithOpenssl } from '../../pki/openssl-faketime.js';
 import type { ManagerMode } from './cert-manager.js';
 
 export interface EtcdMemberSetup {
@@ -78,4 +79,13 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
 /** A member certificate the way etcd-manager issues it: one year, server and client auth, the member's host name. */
 export function memberCert(member: string, ca: Forged, reference: Date, validFor = '1y'): Forged {
   return forgeLeaf(member, { ca, validFor, altNames: [member, 'localhost', '127.0.0.1'] }, reference);
+}
+
+/**
+ * A member certificate as the incident's etcd-manager left it: issued on
+ * Nov 5 2019 for 367 days by the real openssl under faketime, expired since
+ * Nov 6 2020.
+ */
+export function incidentMemberCert(reference: Date): (member: string, ca: Forged) => Promise<Forged> {
+  return (member, ca) => forgeWithOpenssl(member, { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: [member, 'localhost', '127.0.0.1'] }, reference);
 }
