@@ -4,10 +4,6 @@
 set -eu
 : "${CERTDRILL_NODE:?set CERTDRILL_NODE, e.g. certdrill@node1}"
 : "${CERTDRILL_COOKIE:=certdrill}"
-# Where no init container runs it (Docker), the pre-flight check runs here first.
-if [ "${CERTDRILL_PREFLIGHT:-0}" = 1 ]; then
-  /app/bin/preflight.sh || exit $?
-fi
 exec erl -noshell -noinput \
   -sname "$CERTDRILL_NODE" \
   -setcookie "$CERTDRILL_COOKIE" \

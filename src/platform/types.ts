@@ -34,6 +34,29 @@ export interface NodeSpec {
    * restarted node gets the same ones back, with whatever was written there.
    */
   volumes?: { name: string; path: string }[];
+  /**
+   * A check that must succeed before the node starts (what a Kubernetes init
+   * container runs); when it fails, the node does not start.
+   */
+  preflight?: string[];
+}
+
+/** What a restarted node gets that differs from its spec: files replaced, env added, a clock, the pre-flight check on or off. */
+export interface NodeChanges {
+  files?: NodeFile[];
+  env?: Record<string, string>;
+  clock?: ClockSpec;
+  preflight?: string[] | false;
+}
+
+/** The spec a restarted node runs: the old one with the changes applied (the clock is the platform's to keep). */
+export function applyChanges(spec: NodeSpec, changes: NodeChanges): NodeSpec {
+  const byPath = new Map(spec.files.map((f) => [f.path, f]));
+  for (const f of changes.files ?? []) byPath.set(f.path, f);
+  const next: NodeSpec = { ...spec, files: [...byPath.values()], env: { ...spec.env, ...changes.env } };
+  if (changes.preflight === false) delete next.preflight;
+  else if (changes.preflight) next.preflight = changes.preflight;
+  return next;
 }
 
 export interface ExecResult {
@@ -64,7 +87,7 @@ export interface Platform {
    * Replaces the node with a fresh one from the same spec (a pod deleted and
    * recreated): same files, same clock as it is now, unless `changes` says otherwise.
    */
-  restartNode(name: string, changes?: Partial<Pick<NodeSpec, 'files' | 'clock' | 'env'>>): Promise<void>;
+  restartNode(name: string, changes?: NodeChanges): Promise<void>;
   stopNode(name: string): Promise<void>;
   /** Moves a running node's clock without restarting it. Returns the offset applied, in seconds. */
   setClock(name: string, clock: ClockSpec): Promise<number>;

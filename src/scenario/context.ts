@@ -127,7 +127,12 @@ export class RunContext implements ScenarioContext {
 
   private async applyRestart(node: string, plan: RestartPlan, clock?: ClockSpec): Promise<void> {
     this.recordIssued(plan.issued);
-    await this.platform.restartNode(node, { ...(plan.files ? { files: plan.files } : {}), ...(plan.env ? { env: plan.env } : {}), ...(clock === undefined ? {} : { clock }) });
+    await this.platform.restartNode(node, {
+      ...(plan.files ? { files: plan.files } : {}),
+      ...(plan.env ? { env: plan.env } : {}),
+      ...(plan.preflight === undefined ? {} : { preflight: plan.preflight }),
+      ...(clock === undefined ? {} : { clock }),
+    });
   }
 
   recordIssued(issued: IssuedCertificate[]): void {

@@ -3,7 +3,7 @@ import type { CertificateRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
 import type { ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
 import type { CertificateSummary } from '../report/findings.js';
-import { ERLANG_IMAGE, erlangCertFiles, erlangNodeSpec, erlangWorkload, preflightEnv } from '../workload/erlang/erlang-workload.js';
+import { ERLANG_IMAGE, erlangCertFiles, erlangNodeSpec, erlangWorkload, PREFLIGHT_COMMAND, preflightEnv } from '../workload/erlang/erlang-workload.js';
 import { EtcdCertManager, type Occasion } from '../workload/etcd/cert-manager.js';
 import { ETCD_IMAGE, EtcdWorkload, etcdMemberSpec, memberPkiFiles } from '../workload/etcd/etcd-workload.js';
 import type { EtcdClusterSetup, EtcdMemberSetup } from '../workload/etcd/setup.js';
@@ -16,6 +16,7 @@ export type IssuedCertificate = Omit<CertificateRecord, 't' | 'kind'>;
 export interface RestartPlan {
   files?: NodeFile[];
   env?: Record<string, string>;
+  preflight?: string[] | false;
   issued: IssuedCertificate[];
   /** What changed, for the step's title. */
   summary?: string;
@@ -89,6 +90,7 @@ function deployErlang(nodes: ErlangNode[]): Deployment {
       }
       if (changes.preflight !== undefined) {
         plan.env = preflightEnv(changes.preflight === false ? undefined : changes.preflight);
+        plan.preflight = changes.preflight === false ? false : PREFLIGHT_COMMAND;
         said.push(changes.preflight === false ? 'no pre-flight check' : `pre-flight check on (margin ${formatDuration(changes.preflight).replace('+', '')})`);
       }
       if (said.length > 0) plan.summary = said.join(', ');

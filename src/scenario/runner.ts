@@ -112,6 +112,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     files: ['timeline.jsonl', ...deployment.nodes.map((n) => `logs/${n}.log`)],
   });
   await writeFile(findingsPath, markdown);
+  await writeFile(join(outDir, RESULTS_FILE), `${JSON.stringify(runResults(scenario.name, platform.name, runId, startedAt, outcome, timeline.records, expectations), null, 2)}\n`);
   return { outcome, expectations, findingsPath, timelinePath, error: failure };
 }
 
@@ -128,6 +129,40 @@ async function recordVersions(deployment: ReturnType<typeof deploy>, platform: P
       // A node that refused to start (pre-flight) cannot say; ask the next.
     }
   }
+}
+
+/** A run's verdicts, machine-readable: what the nightly matrix merges across cells. */
+export interface RunResults {
+  scenario: string;
+  platform: string;
+  runId: string;
+  startedAt: string;
+  outcome: RunResult['outcome'];
+  versions: Record<string, string>;
+  expectations: { id: string; title: string; pass: boolean; observed: string }[];
+}
+
+export const RESULTS_FILE = 'results.json';
+
+function runResults(
+  scenario: string,
+  platform: string,
+  runId: string,
+  startedAt: Date,
+  outcome: RunResult['outcome'],
+  records: readonly TimelineRecord[],
+  expectations: ExpectationOutcome[],
+): RunResults {
+  const versions = records.find((r) => r.kind === 'versions');
+  return {
+    scenario,
+    platform,
+    runId,
+    startedAt: startedAt.toISOString(),
+    outcome,
+    versions: versions?.kind === 'versions' ? versions.versions : {},
+    expectations: expectations.map((e) => ({ id: e.id, title: e.title, pass: e.result.pass, observed: e.result.observed })),
+  };
 }
 
 async function untilAborted(signal: AbortSignal, work: () => Promise<void>): Promise<void> {

@@ -10,7 +10,7 @@ import {
 } from 'testcontainers';
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
-import { EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { applyChanges, EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
 import { dockerHostProblem } from './engine.js';
 import { contentTag } from './image.js';
 import { LABEL_NODE, LABEL_RUN, ownerIsGone, runLabels } from './labels.js';
@@ -86,14 +86,10 @@ export class DockerPlatform implements Platform {
     await Promise.all(specs.map((spec) => this.launch(this.node(spec.name))));
   }
 
-  async restartNode(name: string, changes: Partial<Pick<NodeSpec, 'files' | 'clock' | 'env'>> = {}): Promise<void> {
+  async restartNode(name: string, changes: NodeChanges = {}): Promise<void> {
     const node = this.node(name);
     await this.removeContainer(node);
-    node.spec = {
-      ...node.spec,
-      files: changes.files ? mergeFiles(node.spec.files, changes.files) : node.spec.files,
-      env: { ...node.spec.env, ...changes.env },
-    };
+    node.spec = applyChanges(node.spec, changes);
     if (changes.clock !== undefined) node.offsetSeconds = offsetSeconds(changes.clock);
     node.incarnation += 1;
     await this.launch(node);
@@ -118,7 +114,7 @@ export class DockerPlatform implements Platform {
   async putFiles(name: string, files: NodeFile[]): Promise<void> {
     const node = this.node(name);
     await this.running(node).copyContentToContainer(files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })));
-    node.spec = { ...node.spec, files: mergeFiles(node.spec.files, files) };
+    node.spec = applyChanges(node.spec, { files });
   }
 
   async exec(name: string, command: string[]): Promise<ExecResult> {
@@ -185,6 +181,7 @@ export class DockerPlatform implements Platform {
       .withWaitStrategy(spec.readyLog ? Wait.forLogMessage(spec.readyLog) : Wait.forListeningPorts())
       .withStartupTimeout(STARTUP_TIMEOUT_MS);
     for (const volume of spec.volumes ?? []) await this.ensureVolume(spec.name, volume.name);
+    if (spec.preflight) container.withEntrypoint(await this.withPreflight(node.image, spec.preflight));
     const starting = container.start();
     this.inFlight.add(starting);
     try {
@@ -195,6 +192,13 @@ export class DockerPlatform implements Platform {
       this.inFlight.delete(starting);
     }
     await this.followLogs(spec.name, node.container);
+  }
+
+  /** The image's own entrypoint, run only if the pre-flight command succeeds: Docker's stand-in for an init container. */
+  private async withPreflight(image: string, preflight: string[]): Promise<string[]> {
+    const config = (await (await this.runtime()).container.dockerode.getImage(image).inspect()).Config;
+    const original = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    return ['/bin/sh', '-c', `${preflight.map(shellQuote).join(' ')} || exit $?; exec "$@"`, 'certdrill-preflight', ...original];
   }
 
   private async followLogs(name: string, container: StartedTestContainer): Promise<void> {
@@ -282,11 +286,10 @@ async function removeLabelled(docker: Dockerode, label: string): Promise<void> {
   await Promise.all((volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(ignoreMissing)));
 }
 
-function mergeFiles(current: NodeFile[], changed: NodeFile[]): NodeFile[] {
-  const byPath = new Map(current.map((f) => [f.path, f]));
-  for (const f of changed) byPath.set(f.path, f);
-  return [...byPath.values()];
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
 
 function explainBuildFailure(error: unknown, tag: string): Error {
   const text = String((error as Error)?.message ?? error);

@@ -14,6 +14,8 @@ const PROBE_TIMEOUT_MS = 1500;
 export const ERLANG_IMAGE: ImageSource = {
   repository: 'certdrill/erlang-app',
   context: fileURLToPath(new URL('../../../erlang-app', import.meta.url)),
+  // Another OTP: an official Erlang image to build on, e.g. erlang:27-slim.
+  buildArgs: process.env.CERTDRILL_ERLANG_BASE_IMAGE ? { BASE_IMAGE: process.env.CERTDRILL_ERLANG_BASE_IMAGE } : {},
 };
 
 export interface ErlangNodeFiles {
@@ -39,6 +41,7 @@ export function erlangNodeSpec(node: ErlangNodeFiles, peers: string[]): NodeSpec
       CERTDRILL_HTTP_PORT: String(HTTP_PORT),
       ...preflightEnv(node.preflightMarginSeconds),
     },
+    ...(node.preflightMarginSeconds === undefined ? {} : { preflight: PREFLIGHT_COMMAND }),
     files: erlangCertFiles(node),
     clock: node.clock,
     ports: [HTTP_PORT],
@@ -56,11 +59,12 @@ export function erlangCertFiles(node: Pick<ErlangNodeFiles, 'certPem' | 'keyPem'
   ];
 }
 
-/** The environment that turns the pre-flight check on (a margin in seconds) or off (undefined). */
+/** erlang-app's pre-flight check: what an init container runs before the node. */
+export const PREFLIGHT_COMMAND = ['/app/bin/preflight.sh'];
+
+/** The pre-flight check's margin: it refuses a certificate or CA that expires within this many seconds. */
 export function preflightEnv(marginSeconds: number | undefined): Record<string, string> {
-  return marginSeconds === undefined
-    ? { CERTDRILL_PREFLIGHT: '0' }
-    : { CERTDRILL_PREFLIGHT: '1', CERTDRILL_PREFLIGHT_MARGIN: String(Math.round(marginSeconds)) };
+  return { CERTDRILL_PREFLIGHT_MARGIN: String(Math.round(marginSeconds ?? 0)) };
 }
 
 /** GET /metrics: the Prometheus text an alert rule would read. */
@@ -119,7 +123,9 @@ export const erlangWorkload: Workload = {
   classifyLogLine: classifyErlangLogLine,
 
   async versions(access: NodeAccess): Promise<Record<string, string>> {
-    const script = "echo OTP: $(cat /usr/lib/erlang/releases/*/OTP_VERSION); dpkg-query -W -f='${Package} ${Version}\\n' erlang-base libfaketime";
+    // Debian's Erlang lives in /usr/lib/erlang, an official image's in /usr/local/lib/erlang.
+    const script =
+      "echo OTP: $(cat /usr/lib/erlang/releases/*/OTP_VERSION /usr/local/lib/erlang/releases/*/OTP_VERSION 2>/dev/null | head -1); dpkg-query -W -f='${Package} ${Version}\\n' erlang-base libfaketime 2>/dev/null";
     const result = await access.exec(['sh', '-c', script]);
     return parseVersionLines(result.stdout);
   },
