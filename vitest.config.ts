@@ -21,6 +21,14 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      {
+        // The same scenarios on a kind cluster; skipped, with the reason, where kind or Docker is missing.
+        test: {
+          name: 'kind',
+          include: ['test/kind/**/*.test.ts'],
+          testTimeout: 900_000,
+        },
+      },
     ],
   },
 });

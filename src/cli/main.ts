@@ -11,7 +11,7 @@ import { runSuite } from '../scenario/suite.js';
 import { WORKLOAD_IMAGES } from '../workload/index.js';
 import { progressPrinter } from './progress.js';
 
-const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind]
+const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind] [--keep-cluster]
        npm run scenario -- all [--out DIR] [--summary FILE]
                                          every scenario, and one findings.md over them all
                                          (--summary: that page also at FILE, linking into DIR)
@@ -69,7 +69,16 @@ async function main(argv: string[]): Promise<number> {
   if (!scenario) {
     const scenarios = [...(await loadScenarios()).values()];
     printer.line(`suite: ${scenarios.length} scenarios on ${platformName}, into ${outDir}`);
-    const suite = await runSuite({ scenarios, platform: platformName, outDir, signal: abort.signal, progress: printer.line, onRecord: printer.record, summary: values.summary });
+    const suite = await runSuite({
+      scenarios,
+      platform: platformName,
+      outDir,
+      signal: abort.signal,
+      progress: printer.line,
+      onRecord: printer.record,
+      summary: values.summary,
+      keepCluster: values['keep-cluster'],
+    });
     const failedEnv = suite.entries.find((e) => isUserError(e.result.error));
     if (failedEnv?.result.error) throw failedEnv.result.error;
     const all = suite.entries.flatMap((e) => e.result.expectations.map((x) => ({ name: e.scenario.name, x })));
@@ -82,7 +91,15 @@ async function main(argv: string[]): Promise<number> {
   }
 
   printer.line(`scenario ${scenario.name}: ${scenario.description}`);
-  const result = await runScenario({ scenario, platform: platformName, outDir, signal: abort.signal, progress: printer.line, onRecord: printer.record });
+  const result = await runScenario({
+    scenario,
+    platform: platformName,
+    outDir,
+    signal: abort.signal,
+    progress: printer.line,
+    onRecord: printer.record,
+    keepCluster: values['keep-cluster'],
+  });
   if (result.outcome === 'failed' && result.error) {
     if (isUserError(result.error)) throw result.error;
     printer.line(`the run failed: ${result.error.message}`);
@@ -115,6 +132,7 @@ function parse(argv: string[]) {
         cleanup: { type: 'boolean', default: false },
         prepare: { type: 'boolean', default: false },
         summary: { type: 'string' },
+        'keep-cluster': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });

@@ -1,5 +1,6 @@
 import { DockerPlatform } from './docker/docker-platform.js';
-import { EnvironmentError, type Platform } from './types.js';
+import { KindPlatform } from './kind/kind-platform.js';
+import type { Platform } from './types.js';
 
 export const PLATFORMS = ['docker', 'kind'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -7,6 +8,10 @@ export type PlatformName = (typeof PLATFORMS)[number];
 export interface PlatformOptions {
   runId: string;
   progress?: (line: string) => void;
+  /** kind: where the kubeconfig and cluster config go. */
+  workDir?: string;
+  /** kind: keep the cluster after the run. */
+  keepCluster?: boolean;
 }
 
 export function createPlatform(name: PlatformName, options: PlatformOptions): Platform & { sweepAbandoned?(): Promise<number> } {
@@ -14,6 +19,6 @@ export function createPlatform(name: PlatformName, options: PlatformOptions): Pl
     case 'docker':
       return new DockerPlatform(options);
     case 'kind':
-      throw new EnvironmentError('the kind platform is not built yet (issue 5): run with --platform docker');
+      return new KindPlatform(options);
   }
 }

@@ -24,6 +24,8 @@ export interface RunOptions {
   progress?: (line: string) => void;
   /** Sees each timeline record as it is made (live progress). */
   onRecord?: (record: TimelineRecord) => void;
+  /** kind: keep the cluster after the run. */
+  keepCluster?: boolean;
 }
 
 export interface RunResult {
@@ -56,7 +58,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const findingsPath = join(outDir, 'findings.md');
   const timeline = new Timeline(timelinePath);
   if (options.onRecord) timeline.onRecord(options.onRecord);
-  const platform = createPlatform(options.platform, { runId, progress });
+  const platform = createPlatform(options.platform, { runId, progress, workDir: join(outDir, 'platform'), keepCluster: options.keepCluster });
   const observer = new Observer(platform, deployment.workload, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
   const context = new RunContext(deployment, platform, observer, timeline, signal, progress);
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;

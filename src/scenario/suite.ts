@@ -15,6 +15,7 @@ export interface SuiteOptions {
   signal?: AbortSignal;
   progress?: (line: string) => void;
   onRecord?: (record: TimelineRecord) => void;
+  keepCluster?: boolean;
   /** Also write the suite's page here (e.g. reports/FINDINGS.md), its links pointing into outDir. */
   summary?: string;
 }

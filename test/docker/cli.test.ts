@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { certdrillLeftovers } from '../support/docker-leftovers.js';
+import { kindUnavailable } from '../support/kind-available.js';
 
 // What `npm run scenario --` runs, without npm's own chatter on stderr.
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -29,6 +30,13 @@ describe('the scenario command', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stderr.split('\n')[0]).toMatch(message);
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it.runIf(kindUnavailable() === 'kind is not installed')('exits 2 saying kind is missing for --platform kind, where it is', async () => {
+    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-nokind-'))]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^certdrill: kind is not installed: install kind .* or run with --platform docker$/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('exits 2 with what to do when no Docker engine is reachable', async () => {

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { clusterService, nodeObjects, secretName } from '../../src/platform/kind/objects.js';
+import { deploy } from '../../src/scenario/deployment.js';
+import { erlangCluster } from '../../src/workload/erlang/setup.js';
+import { kopsEtcdCluster } from '../../src/workload/etcd/setup.js';
+
+const reference = new Date('2026-11-23T00:00:00Z');
+const options = { namespace: 'certdrill-run1', runId: 'run1', image: 'certdrill/erlang-app:abc', offsetSeconds: 31 * 86_400 };
+
+describe('Kubernetes objects of an Erlang node', () => {
+  const setup = erlangCluster({ reference });
+  setup.nodes[2]!.preflightMarginSeconds = 7 * 86_400;
+  const specs = deploy(setup).start(reference).specs;
+  const node1 = nodeObjects(specs[0]!, options);
+  const node3 = nodeObjects(specs[2]!, options);
+  const pod = node1.deployment.spec!.template.spec!;
+  const container = pod.containers[0]!;
+
+  it('is a one-replica Deployment the run\'s labels select, recreated pod by pod', () => {
+    expect(node1.deployment.metadata).toMatchObject({ name: 'node1', namespace: 'certdrill-run1' });
+    expect(node1.deployment.spec!.replicas).toBe(1);
+    expect(node1.deployment.spec!.strategy!.type).toBe('Recreate');
+    expect(node1.deployment.spec!.selector.matchLabels).toEqual({ 'certdrill.node': 'node1', 'certdrill.run': 'run1' });
+    expect(node1.deployment.spec!.template.metadata!.labels).toMatchObject({ 'certdrill.node': 'node1', 'certdrill.run': 'run1' });
+  });
+
+  it('answers to its short name on a headless Service that lists it before it is ready', () => {
+    expect(pod.hostname).toBe('node1');
+    expect(pod.subdomain).toBe('certdrill');
+    expect(node1.service.metadata!.name).toBe('node1');
+    expect(node1.service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ port: 8080, targetPort: 8080 }] });
+    expect(clusterService('certdrill-run1', 'run1').spec).toMatchObject({ clusterIP: 'None', selector: { 'certdrill.run': 'run1' } });
+  });
+
+  it('holds the node certificate, key and CA in a Secret mounted where erlang-app reads them, the key 0600', () => {
+    const secret = node1.secrets.find((s) => s.metadata!.name === secretName('node1', '/certdrill/certs'))!;
+    expect(Object.keys(secret.data!).sort()).toEqual(['ca.crt', 'node.crt', 'node.key']);
+    expect(Buffer.from(secret.data!['node.key']!, 'base64').toString()).toContain('PRIVATE KEY');
+    const volume = pod.volumes!.find((v) => v.secret?.secretName === secret.metadata!.name)!;
+    expect(volume.secret!.items!.find((i) => i.key === 'node.key')!.mode).toBe(0o600);
+    expect(container.volumeMounts).toContainEqual({ name: volume.name, mountPath: '/certdrill/certs', readOnly: true });
+  });
+
+  it('runs under libfaketime, its clock file in an emptyDir an init container fills from the clock ConfigMap', () => {
+    const env = Object.fromEntries(container.env!.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ CERTDRILL_NODE: 'certdrill@node1', FAKETIME_TIMESTAMP_FILE: '/certdrill/clock/faketime.rc', DONT_FAKE_MONOTONIC: '1' });
+    expect(env.LD_PRELOAD).toContain('libfaketime.so.1');
+    expect(node1.clock.data).toEqual({ 'faketime.rc': '+2678400\n' });
+    expect(pod.initContainers![0]).toMatchObject({ name: 'clock', command: ['sh', '-c', 'cp /certdrill/clock-initial/faketime.rc /certdrill/clock/faketime.rc'] });
+    expect(pod.volumes).toContainEqual({ name: 'clock', emptyDir: {} });
+  });
+
+  it('has a readiness probe on its port and uses the image loaded into kind', () => {
+    expect(container.readinessProbe!.tcpSocket!.port).toBe(8080);
+    expect(container).toMatchObject({ image: 'certdrill/erlang-app:abc', imagePullPolicy: 'Never' });
+  });
+
+  it('runs the pre-flight check as an init container only where the scenario asks for it', () => {
+    expect(pod.initContainers!.map((c) => c.name)).toEqual(['clock']);
+    const init = node3.deployment.spec!.template.spec!.initContainers!;
+    expect(init.map((c) => c.name)).toEqual(['clock', 'preflight']);
+    expect(init[1]!.command).toEqual(['/app/bin/preflight.sh']);
+    expect(init[1]!.env).toContainEqual({ name: 'CERTDRILL_PREFLIGHT_MARGIN', value: String(7 * 86_400) });
+  });
+});
+
+describe('Kubernetes objects of a kops etcd member', () => {
+  it('keeps its data and pki on a PersistentVolumeClaim, the etcd-manager layout inside it', async () => {
+    const setup = { workload: 'etcd' as const, clusters: [await kopsEtcdCluster({ reference })] };
+    const spec = deploy(setup).start(reference).specs[0]!;
+    const member = nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc' });
+    expect(member.claims.map((c) => c.metadata!.name)).toEqual(['etcd-a-master-vol']);
+    const pod = member.deployment.spec!.template.spec!;
+    const mounts = pod.containers[0]!.volumeMounts!.map((m) => m.mountPath);
+    expect(mounts[0]).toBe('/mnt/master-vol-vol-etcd-a');
+    expect(mounts.some((m) => /^\/mnt\/master-vol-vol-etcd-a\/pki\/[0-9a-f]{16}\/clients$/.test(m))).toBe(true);
+    expect(mounts.some((m) => /^\/mnt\/master-vol-vol-etcd-a\/pki\/[0-9a-f]{16}\/peers$/.test(m))).toBe(true);
+    const peers = member.secrets.find((s) => s.metadata!.name!.endsWith('-peers'))!;
+    expect(Object.keys(peers.data!).sort()).toEqual(['ca.crt', 'me.crt', 'me.key']);
+    expect(member.service.spec!.ports).toEqual([{ name: 'p4001', port: 4001, targetPort: 4001 }]);
+    expect(pod.hostname).toBe('etcd-a');
+  });
+});
