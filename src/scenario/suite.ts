@@ -1,21 +1,14 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import type { PlatformName } from '../platform/index.js';
 import { renderSuite, type SuiteEntry } from '../report/suite.js';
 import type { TimelineRecord } from '../observe/records.js';
 import { readFile } from 'node:fs/promises';
 import { parseTimeline } from '../observe/timeline.js';
-import { runScenario } from './runner.js';
+import { runScenario, type RunOptions } from './runner.js';
 import type { Scenario } from './types.js';
 
-export interface SuiteOptions {
+export interface SuiteOptions extends Omit<RunOptions, 'scenario'> {
   scenarios: Scenario[];
-  platform: PlatformName;
-  outDir: string;
-  signal?: AbortSignal;
-  progress?: (line: string) => void;
-  onRecord?: (record: TimelineRecord) => void;
-  keepCluster?: boolean;
   /** Also write the suite's page here (e.g. reports/FINDINGS.md), its links pointing into outDir. */
   summary?: string;
 }
@@ -38,7 +31,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     }
     options.progress?.(`── ${i + 1}/${options.scenarios.length} ${scenario.name}`);
     const dir = join(options.outDir, scenario.name);
-    const result = await runScenario({ ...options, scenario, outDir: dir });
+    const { scenarios: _all, summary: _page, ...common } = options;
+    const result = await runScenario({ ...common, scenario, outDir: dir });
     if (result.outcome === 'interrupted') outcome = 'interrupted';
     const findings = await readFile(result.findingsPath, 'utf8').catch(() => undefined);
     const timeline = await readFile(result.timelinePath, 'utf8').then(parseTimeline).catch(() => [] as TimelineRecord[]);
