@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.prepare) {
     const platform = createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
     await platform.check();
+    if (platform.prepare) console.log(`${platformName}: ${await platform.prepare()}`);
     for (const { workload, image } of WORKLOAD_IMAGES) console.log(`${workload}: ${await platform.prepareImage(image)}`);
     return 0;
   }

@@ -12,9 +12,23 @@ export interface PlatformOptions {
   workDir?: string;
   /** kind: keep the cluster after the run. */
   keepCluster?: boolean;
+  /** kind: leave the cluster to a later run of the same suite. */
+  shareCluster?: boolean;
+  /** kind: aborts a node-image build under way. */
+  signal?: AbortSignal;
 }
 
-export function createPlatform(name: PlatformName, options: PlatformOptions): Platform & { sweepAbandoned?(): Promise<number> } {
+/** What some platforms can do beyond the interface every scenario uses. */
+export interface PlatformExtras {
+  /** Removes what runs killed outright left behind; returns how many runs' worth. */
+  sweepAbandoned?(options?: { adopt?: boolean }): Promise<number>;
+  /** Makes ready what the platform itself runs on (kind: the node image and the kind CLI); returns what it uses. */
+  prepare?(): Promise<string>;
+  /** Deletes a shared cluster this process created (kind), after the last run that used it. */
+  releaseCluster?(): Promise<void>;
+}
+
+export function createPlatform(name: PlatformName, options: PlatformOptions): Platform & PlatformExtras {
   switch (name) {
     case 'docker':
       return new DockerPlatform(options);

@@ -26,6 +26,8 @@ export interface RunOptions {
   onRecord?: (record: TimelineRecord) => void;
   /** kind: keep the cluster after the run. */
   keepCluster?: boolean;
+  /** kind: leave the cluster for the next run of a suite, which releases it after the last. */
+  shareCluster?: boolean;
 }
 
 export interface RunResult {
@@ -58,7 +60,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const findingsPath = join(outDir, 'findings.md');
   const timeline = new Timeline(timelinePath);
   if (options.onRecord) timeline.onRecord(options.onRecord);
-  const platform = createPlatform(options.platform, { runId, progress, workDir: join(outDir, 'platform'), keepCluster: options.keepCluster });
+  const platform = createPlatform(options.platform, { runId, progress, workDir: join(outDir, 'platform'), keepCluster: options.keepCluster, shareCluster: options.shareCluster, signal });
   const observer = new Observer(platform, deployment.workload, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
   const context = new RunContext(deployment, platform, observer, timeline, signal, progress);
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;
@@ -68,7 +70,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   try {
     await untilAborted(signal, async () => {
       await platform.check();
-      const swept = await platform.sweepAbandoned?.();
+      const swept = await platform.sweepAbandoned?.({ adopt: true });
       if (swept) progress(`removed what ${swept} earlier interrupted run(s) left behind`);
       await writePki(join(outDir, 'pki'), setup);
       timeline.add<RunRecord>({ ...runRecord, event: 'start' });

@@ -4,6 +4,7 @@ import { renderSuite, type SuiteEntry } from '../report/suite.js';
 import type { TimelineRecord } from '../observe/records.js';
 import { readFile } from 'node:fs/promises';
 import { parseTimeline } from '../observe/timeline.js';
+import { createPlatform } from '../platform/index.js';
 import { runScenario, type RunOptions } from './runner.js';
 import type { Scenario } from './types.js';
 
@@ -24,19 +25,27 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const entries: SuiteEntry[] = [];
   const startedAt = new Date().toISOString();
   let outcome: SuiteResult['outcome'] = 'completed';
-  for (const [i, scenario] of options.scenarios.entries()) {
-    if (options.signal?.aborted) {
-      outcome = 'interrupted';
-      break;
+  try {
+    for (const [i, scenario] of options.scenarios.entries()) {
+      if (options.signal?.aborted) {
+        outcome = 'interrupted';
+        break;
+      }
+      options.progress?.(`── ${i + 1}/${options.scenarios.length} ${scenario.name}`);
+      const dir = join(options.outDir, scenario.name);
+      const { scenarios: _all, summary: _page, ...common } = options;
+      // One cluster for the whole suite (a namespace per scenario): kept between scenarios, released after the last.
+      const result = await runScenario({ ...common, scenario, outDir: dir, shareCluster: true });
+      if (result.outcome === 'interrupted') outcome = 'interrupted';
+      const findings = await readFile(result.findingsPath, 'utf8').catch(() => undefined);
+      const timeline = await readFile(result.timelinePath, 'utf8').then(parseTimeline).catch(() => [] as TimelineRecord[]);
+      entries.push({ scenario, dir: scenario.name, result, findings, timeline });
     }
-    options.progress?.(`── ${i + 1}/${options.scenarios.length} ${scenario.name}`);
-    const dir = join(options.outDir, scenario.name);
-    const { scenarios: _all, summary: _page, ...common } = options;
-    const result = await runScenario({ ...common, scenario, outDir: dir });
-    if (result.outcome === 'interrupted') outcome = 'interrupted';
-    const findings = await readFile(result.findingsPath, 'utf8').catch(() => undefined);
-    const timeline = await readFile(result.timelinePath, 'utf8').then(parseTimeline).catch(() => [] as TimelineRecord[]);
-    entries.push({ scenario, dir: scenario.name, result, findings, timeline });
+  } finally {
+    if (!options.keepCluster) {
+      const platform = createPlatform(options.platform, { runId: 'suite', progress: options.progress });
+      await platform.releaseCluster?.().catch((error: Error) => options.progress?.(`could not release the cluster: ${error.message}`));
+    }
   }
   const findingsPath = join(options.outDir, 'findings.md');
   const page = { entries, platform: options.platform, startedAt, endedAt: new Date().toISOString(), outcome };

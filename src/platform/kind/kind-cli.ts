@@ -1,44 +1,113 @@
 import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { EnvironmentError } from '../../util/errors.js';
-import { kindClusterConfig } from './objects.js';
+import { BUILD_SCRIPT, builtKindCli } from './node-image.js';
 
-const INSTALL = 'install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and Docker, or run with --platform docker';
+const INSTALL = 'run npm run kind-image (builds kind and its node image from the Go module proxy), install kind, or run with --platform docker';
+
+/** kind starts its nodes with `docker run --privileged`, which older engines refuse on hosts whose capability set lacks some (moby/moby#42933). */
+export const MIN_DOCKER_MAJOR = 23;
 
 /** The real `kind` CLI, through execa: cluster lifecycle and image loading. */
 export class KindCli {
-  constructor(private readonly binary = process.env.CERTDRILL_KIND ?? 'kind') {}
+  private binary?: string;
+
+  /** CERTDRILL_KIND, else `kind` on the PATH, else the one `npm run kind-image` built. */
+  private async resolve(): Promise<string> {
+    if (this.binary) return this.binary;
+    const candidates = [process.env.CERTDRILL_KIND, 'kind', builtKindCli()].filter((c): c is string => Boolean(c));
+    for (const candidate of candidates) {
+      const result = await execa(candidate, ['version'], { timeout: 15_000, reject: false });
+      if (result.exitCode === 0) return (this.binary = candidate);
+      if (candidate === process.env.CERTDRILL_KIND) throw new EnvironmentError(`CERTDRILL_KIND=${candidate} does not run (${firstLine(result.stderr || result.message || "")}): ${INSTALL}`);
+    }
+    throw new EnvironmentError(`kind is not installed: ${INSTALL}`);
+  }
+
+  /** Whether a kind CLI runs here. */
+  async available(): Promise<boolean> {
+    return this.resolve().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Throws EnvironmentError unless the kind CLI can be built here (Go is what builds it). */
+  async ensureBuildable(): Promise<void> {
+    const go = await execa('go', ['version'], { reject: false, timeout: 15_000 });
+    if (go.exitCode !== 0) throw new EnvironmentError(`kind is not installed and the Go toolchain that would build it is missing: install Go (1.24 or newer) or kind, or run with --platform docker`);
+  }
+
+  /** Builds the kind CLI from the Go module proxy into certdrill's cache (kind-node/build.sh --kind-cli). */
+  async build(progress: (line: string) => void): Promise<void> {
+    progress('kind is not installed: building it from the Go module proxy');
+    const result = await execa('bash', [BUILD_SCRIPT, '--kind-cli'], { reject: false, timeout: 900_000 });
+    if (result.exitCode !== 0) throw new EnvironmentError(`could not build kind: ${lastLines(result.stderr).split('\n').pop()}`);
+    this.binary = undefined;
+    await this.resolve();
+  }
 
   /** The kind version; throws EnvironmentError when kind cannot run here. */
   async version(): Promise<string> {
-    try {
-      return (await execa(this.binary, ['version'], { timeout: 15_000 })).stdout.trim();
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      throw new EnvironmentError(code === 'ENOENT' ? `kind is not installed: ${INSTALL}` : `kind does not run here (${(error as Error).message.split('\n')[0]}): ${INSTALL}`);
-    }
+    const binary = await this.resolve();
+    return (await execa(binary, ['version'], { timeout: 15_000 })).stdout.trim();
   }
 
   async clusters(): Promise<string[]> {
-    return (await execa(this.binary, ['get', 'clusters'], { timeout: 30_000 })).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const binary = await this.resolve();
+    return (await execa(binary, ['get', 'clusters'], { timeout: 30_000 })).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
-  /** Creates the cluster from a config certdrill writes, waiting for its control plane. */
-  async create(name: string, configPath: string): Promise<void> {
-    await writeFile(configPath, kindClusterConfig());
-    await execa(this.binary, ['create', 'cluster', '--name', name, '--config', configPath, '--wait', '180s'], { timeout: 300_000 });
+  /** Creates the cluster from the config given, waiting for its control plane; kind's own progress goes to `progress`. */
+  async create(name: string, image: string, config: string, configPath: string, progress: (line: string) => void): Promise<void> {
+    const binary = await this.resolve();
+    await writeFile(configPath, config);
+    const child = execa(binary, ['create', 'cluster', '--name', name, '--image', image, '--config', configPath, '--wait', '180s'], { timeout: 300_000, reject: false });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        const text = line.replace(/\s+/g, ' ').trim();
+        if (/^[✓✗•]/.test(text)) progress(`kind: ${text.replace(/^[✓✗•]\s*/, '')}`);
+      }
+    });
+    const result = await child;
+    if (result.exitCode !== 0) throw new Error(`kind create cluster failed: ${lastLines(result.stderr)}`);
   }
 
   async kubeconfig(name: string, path: string): Promise<void> {
-    const { stdout } = await execa(this.binary, ['get', 'kubeconfig', '--name', name], { timeout: 30_000 });
+    const binary = await this.resolve();
+    const { stdout } = await execa(binary, ['get', 'kubeconfig', '--name', name], { timeout: 30_000 });
     await writeFile(path, stdout, { mode: 0o600 });
   }
 
   async loadImage(name: string, image: string): Promise<void> {
-    await execa(this.binary, ['load', 'docker-image', image, '--name', name], { timeout: 300_000 });
+    const binary = await this.resolve();
+    await execa(binary, ['load', 'docker-image', image, '--name', name], { timeout: 300_000 });
   }
 
   async delete(name: string): Promise<void> {
-    await execa(this.binary, ['delete', 'cluster', '--name', name], { timeout: 120_000 });
+    const binary = await this.resolve();
+    await execa(binary, ['delete', 'cluster', '--name', name], { timeout: 120_000 });
   }
+}
+
+/** Throws EnvironmentError unless the Docker engine is new enough for kind's privileged nodes. */
+export async function checkDockerForKind(): Promise<string> {
+  const result = await execa('docker', ['version', '--format', '{{.Server.Version}}'], { reject: false, timeout: 15_000 });
+  if (result.exitCode !== 0) throw new EnvironmentError('no Docker engine is reachable: start one (as root: dockerd &, or systemctl start docker), then run again');
+  const version = result.stdout.trim();
+  const major = Number(/^(\d+)/.exec(version)?.[1]);
+  if (!(major >= MIN_DOCKER_MAJOR)) {
+    throw new EnvironmentError(
+      `kind needs Docker ${MIN_DOCKER_MAJOR} or newer to start privileged nodes here, and this engine is ${version}: install a newer docker.io (on Debian bookworm, trixie's: see .ci/run), or run with --platform docker`,
+    );
+  }
+  return version;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-6).join('\n');
 }

@@ -1,17 +1,39 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough, Writable } from 'node:stream';
-import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import { execa } from 'execa';
+import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namespace, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { DockerPlatform } from '../docker/docker-platform.js';
 import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
-import { KindCli } from './kind-cli.js';
-import { clusterService, namespaceObject, nodeObjects, NODE_LABEL, RUN_LABEL, type NodeObjects } from './objects.js';
+import { checkDockerForKind, KindCli } from './kind-cli.js';
+import { kindNodeVersions, resolveNodeImage } from './node-image.js';
+import {
+  APP_LABEL,
+  clusterService,
+  kindClusterConfig,
+  labelValue,
+  namespaceObject,
+  nodeObjects,
+  NODE_LABEL,
+  OWNER_HOST_LABEL,
+  OWNER_PID_LABEL,
+  RUN_LABEL,
+  VOLUME_ROOT,
+  type NodeObjects,
+} from './objects.js';
 
-const CLUSTER = 'certdrill';
+export const CLUSTER = 'certdrill';
+/** kind names its node container after the cluster. */
+const NODE_CONTAINER = `${CLUSTER}-control-plane`;
 const READY_TIMEOUT_MS = 120_000;
+const NAMESPACE_GONE_TIMEOUT_MS = 90_000;
+/** Who created the cluster and whether it is to be kept: a ConfigMap in the cluster, so any certdrill process can tell. */
+const OWNER_CONFIGMAP = { name: 'certdrill-cluster', namespace: 'default' };
 
 export interface KindPlatformOptions {
   runId: string;
@@ -20,6 +42,10 @@ export interface KindPlatformOptions {
   /** Keep the cluster after the run (a later run reuses it); the run's namespace is removed either way. */
   keepCluster?: boolean;
   progress?: (line: string) => void;
+  /** Leave the cluster to a later run of the same suite (which releases it), whatever keepCluster says. */
+  shareCluster?: boolean;
+  /** Aborts a node-image build under way (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 interface KindNode {
@@ -46,7 +72,7 @@ export class KindPlatform implements Platform {
   private kc?: KubeConfig;
   private core?: CoreV1Api;
   private apps?: AppsV1Api;
-  private createdCluster = false;
+  private ownsCluster = false;
   private namespaceMade = false;
 
   constructor(private readonly options: KindPlatformOptions) {
@@ -55,17 +81,32 @@ export class KindPlatform implements Platform {
   }
 
   async check(): Promise<void> {
-    await this.kind.version();
+    await checkDockerForKind();
     await this.docker.check();
+    if (!(await this.kind.available())) await this.kind.ensureBuildable();
   }
 
-  /** Built with Docker (reused when built before), then loaded into the kind cluster's node. */
+  /** The node image (built here when no registry gives kind's own) and the kind CLI. */
+  async prepare(): Promise<string> {
+    await this.check();
+    const node = await resolveNodeImage(kindNodeVersions().KINDEST_NODE_IMAGE, (line) => this.progress(line), this.options.signal);
+    if (!(await this.kind.available())) await this.kind.build((line) => this.progress(line));
+    return `${node.image} (${node.flavour}), ${await this.kind.version()}`;
+  }
+
+  /**
+   * Built with Docker (reused when built before); once this run has its
+   * cluster, also loaded into the cluster's node unless the node has it.
+   */
   async prepareImage(image: ImageSource): Promise<string> {
     const tag = await this.docker.prepareImage(image);
-    await this.ensureCluster();
-    if (!this.loaded.has(tag)) {
-      this.progress(`loading ${tag} into kind cluster ${CLUSTER}`);
-      await this.kind.loadImage(CLUSTER, tag);
+    if (this.kc && !this.loaded.has(tag)) {
+      if (await this.nodeHasImage(tag)) {
+        this.progress(`image ${tag}: already in kind cluster ${CLUSTER}`);
+      } else {
+        this.progress(`image ${tag}: loading into kind cluster ${CLUSTER}`);
+        await this.kind.loadImage(CLUSTER, tag);
+      }
       this.loaded.add(tag);
     }
     return tag;
@@ -161,19 +202,59 @@ export class KindPlatform implements Platform {
       for (const { server } of node.forwards.values()) server.close();
     }
     if (this.namespaceMade && this.core) {
-      this.progress(`removing namespace ${this.namespace}`);
-      await this.core.deleteNamespace({ name: this.namespace }).catch(ignoreNotFound);
+      this.progress(`removing namespace ${this.namespace} and its volumes`);
+      await this.removeRunObjects(this.namespace, this.options.runId).catch((error) => this.progress(`could not remove namespace ${this.namespace}: ${firstLine(error)}`));
     }
-    if (this.createdCluster && !this.options.keepCluster) {
+    if (this.ownsCluster && !this.options.keepCluster && !this.options.shareCluster) {
       this.progress(`deleting kind cluster ${CLUSTER} (--keep-cluster keeps it)`);
-      await this.kind.delete(CLUSTER).catch(() => {});
+      await this.kind.delete(CLUSTER).catch((error) => this.progress(`could not delete kind cluster ${CLUSTER}: ${firstLine(error)}`));
     }
     await this.docker.cleanup();
   }
 
-  /** Namespaces of certdrill runs whose process is gone are left to `kind delete cluster`; nothing to sweep here. */
-  async sweepAbandoned(): Promise<number> {
-    return this.docker.sweepAbandoned();
+  /**
+   * Removes what runs killed outright left: their containers and networks,
+   * their namespaces and volumes in the cluster, and the cluster itself when
+   * the run that created it meant to delete it. `adopt`: a starting run takes
+   * such a cluster over (and deletes it when it ends) instead of deleting it now.
+   */
+  async sweepAbandoned(options: { adopt?: boolean } = {}): Promise<number> {
+    let swept = await this.docker.sweepAbandoned();
+    if (!(await this.kind.available()) || !(await this.kind.clusters()).includes(CLUSTER)) return swept;
+    await this.connect();
+    const { core } = this.api();
+    const namespaces = (await core.listNamespace({ labelSelector: `${APP_LABEL}=certdrill` })).items;
+    for (const ns of namespaces.filter(abandoned)) {
+      const name = ns.metadata!.name!;
+      this.progress(`removing namespace ${name}, left by an interrupted run`);
+      await this.removeRunObjects(name, ns.metadata!.labels![RUN_LABEL]!);
+      swept += 1;
+    }
+    const owner = await this.clusterOwner();
+    if (owner && !owner.keep && owner.gone) {
+      if (options.adopt) {
+        this.progress(`kind cluster ${CLUSTER}: its creator is gone; this run takes it over`);
+        await this.recordOwner(Boolean(this.options.keepCluster));
+        this.ownsCluster = true;
+      } else {
+        this.progress(`deleting kind cluster ${CLUSTER}, left by an interrupted run`);
+        await this.kind.delete(CLUSTER);
+        this.kc = undefined;
+      }
+      swept += 1;
+    }
+    return swept;
+  }
+
+  /** Deletes the cluster if this process created (or took over) it; what the suite calls after its last scenario. */
+  async releaseCluster(): Promise<void> {
+    if (!(await this.kind.available()) || !(await this.kind.clusters()).includes(CLUSTER)) return;
+    await this.connect();
+    const owner = await this.clusterOwner();
+    if (owner?.pid === process.pid && owner.host === labelValue(hostname())) {
+      this.progress(`deleting kind cluster ${CLUSTER} (--keep-cluster keeps it)`);
+      await this.kind.delete(CLUSTER);
+    }
   }
 
   private objects(node: KindNode): NodeObjects {
@@ -197,6 +278,7 @@ export class KindPlatform implements Platform {
     }
     await upsert(() => core.createNamespacedConfigMap({ namespace, body: o.clock }), () => core.replaceNamespacedConfigMap({ name: o.clock.metadata!.name!, namespace, body: o.clock }));
     if (how === 'create') {
+      for (const body of o.persistentVolumes) await core.createPersistentVolume({ body });
       for (const body of o.claims) await core.createNamespacedPersistentVolumeClaim({ namespace, body });
       await core.createNamespacedService({ namespace, body: o.service });
       await apps.createNamespacedDeployment({ namespace, body: o.deployment });
@@ -248,16 +330,29 @@ export class KindPlatform implements Platform {
   private async ensureCluster(): Promise<void> {
     if (this.kc) return;
     await this.check();
-    const dir = this.options.workDir ?? join(process.cwd(), '.certdrill');
-    await mkdir(dir, { recursive: true });
     if (!(await this.kind.clusters()).includes(CLUSTER)) {
-      this.progress(`creating kind cluster ${CLUSTER} (a minute or two)`);
-      await this.kind.create(CLUSTER, join(dir, 'kind-cluster.yaml'));
-      this.createdCluster = true;
+      const versions = kindNodeVersions();
+      const node = await resolveNodeImage(versions.KINDEST_NODE_IMAGE, (line) => this.progress(line), this.options.signal);
+      await this.kind.available() || (await this.kind.build((line) => this.progress(line)));
+      this.progress(`kind cluster ${CLUSTER}: creating it from ${node.image} (under a minute)`);
+      const dir = await this.workDir();
+      const started = Date.now();
+      await this.kind.create(CLUSTER, node.image, kindClusterConfig(node.flavour, { coredns: versions.COREDNS_VERSION, etcd: versions.ETCD_VERSION }), join(dir, 'kind-cluster.yaml'), (line) => this.progress(line));
+      this.progress(`kind cluster ${CLUSTER}: created in ${Math.round((Date.now() - started) / 1000)} s`);
+      this.ownsCluster = true;
+      await this.connect();
+      await this.recordOwner(Boolean(this.options.keepCluster));
     } else {
-      this.progress(`reusing kind cluster ${CLUSTER}`);
+      this.progress(`kind cluster ${CLUSTER}: reusing it`);
+      await this.connect();
     }
-    const kubeconfig = join(dir, 'kubeconfig');
+    await this.awaitClusterReady();
+  }
+
+  /** The kubeconfig of the cluster (mode 0600, in the run's folder) and API clients from it. */
+  private async connect(): Promise<void> {
+    if (this.kc) return;
+    const kubeconfig = join(await this.workDir(), 'kubeconfig');
     await this.kind.kubeconfig(CLUSTER, kubeconfig);
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
@@ -266,12 +361,78 @@ export class KindPlatform implements Platform {
     this.apps = kc.makeApiClient(AppsV1Api);
   }
 
+  private async workDir(): Promise<string> {
+    const dir = this.options.workDir ?? join(process.cwd(), '.certdrill');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  /** Pods can be scheduled and resolve names: the node is Ready and CoreDNS answers. */
+  private async awaitClusterReady(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const { core, apps } = this.api();
+    let waiting = 'the node';
+    while (Date.now() < deadline) {
+      const nodes = (await core.listNode().catch(() => ({ items: [] }))).items;
+      const nodeReady = nodes.length > 0 && nodes.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const dns = await apps.readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' }).catch(() => undefined);
+      const dnsReady = (dns?.status?.readyReplicas ?? 0) > 0;
+      if (nodeReady && dnsReady) return;
+      waiting = nodeReady ? 'CoreDNS' : 'the node';
+      await sleep(1000);
+    }
+    throw new Error(`kind cluster ${CLUSTER}: ${waiting} did not become ready within ${READY_TIMEOUT_MS / 1000} s`);
+  }
+
   private async ensureNamespace(): Promise<void> {
     await this.ensureCluster();
     if (this.namespaceMade) return;
-    await this.api().core.createNamespace({ body: namespaceObject(this.namespace, this.options.runId) });
+    const owner = { pid: process.pid, host: hostname() };
+    await this.api().core.createNamespace({ body: namespaceObject(this.namespace, this.options.runId, owner) });
     this.namespaceMade = true;
     await this.api().core.createNamespacedService({ namespace: this.namespace, body: clusterService(this.namespace, this.options.runId) });
+  }
+
+  /** The run's namespace (waiting until it is gone), its volumes, and their folders in the node. */
+  private async removeRunObjects(namespace: string, runId: string): Promise<void> {
+    const { core } = this.api();
+    await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(ignoreNotFound);
+    const deadline = Date.now() + NAMESPACE_GONE_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const gone = await core.readNamespace({ name: namespace }).then(
+        () => false,
+        (error) => isNotFound(error),
+      );
+      if (gone) break;
+      await sleep(500);
+    }
+    const volumes = (await core.listPersistentVolume({ labelSelector: `${RUN_LABEL}=${runId}` })).items;
+    for (const pv of volumes) await core.deletePersistentVolume({ name: pv.metadata!.name! }).catch(ignoreNotFound);
+    // The volumes' folders live in the node container; the API has no way to remove them.
+    await execa('docker', ['exec', NODE_CONTAINER, 'rm', '-rf', `${VOLUME_ROOT}/${namespace}`], { reject: false, timeout: 30_000 });
+  }
+
+  private async nodeHasImage(tag: string): Promise<boolean> {
+    const nodes = (await this.api().core.listNode()).items;
+    const names = (n: (typeof nodes)[number]) => (n.status?.images ?? []).flatMap((i) => i.names ?? []);
+    return nodes.length > 0 && nodes.every((n) => names(n).some((name) => name === tag || name.endsWith(`/${tag}`)));
+  }
+
+  private async clusterOwner(): Promise<{ pid: number; host: string; keep: boolean; gone: boolean } | undefined> {
+    const map = await this.api().core.readNamespacedConfigMap(OWNER_CONFIGMAP).catch(() => undefined);
+    if (!map?.data) return undefined;
+    const pid = Number(map.data.pid);
+    const host = map.data.host ?? '';
+    return { pid, host, keep: map.data.keep === 'true', gone: host === labelValue(hostname()) && !processRuns(pid) };
+  }
+
+  private async recordOwner(keep: boolean): Promise<void> {
+    const body = { metadata: OWNER_CONFIGMAP, data: { pid: String(process.pid), host: labelValue(hostname()), keep: String(keep) } };
+    const { core } = this.api();
+    await core.replaceNamespacedConfigMap({ ...OWNER_CONFIGMAP, body }).catch(async (error) => {
+      if (!isNotFound(error)) throw error;
+      await core.createNamespacedConfigMap({ namespace: OWNER_CONFIGMAP.namespace, body });
+    });
   }
 
   private api(): { kc: KubeConfig; core: CoreV1Api; apps: AppsV1Api } {
@@ -309,6 +470,28 @@ function collector(): { stream: Writable; text: () => string } {
     }),
     text: () => Buffer.concat(chunks).toString(),
   };
+}
+
+/** A namespace whose run's process (on this host) is gone. */
+function abandoned(ns: V1Namespace): boolean {
+  const labels = ns.metadata?.labels ?? {};
+  if (ns.metadata?.deletionTimestamp) return false;
+  if (labels[OWNER_HOST_LABEL] !== labelValue(hostname())) return false;
+  const pid = Number(labels[OWNER_PID_LABEL]);
+  return Number.isInteger(pid) && pid > 0 && !processRuns(pid);
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0]!;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -4,6 +4,7 @@ import type {
   V1Deployment,
   V1EnvVar,
   V1Namespace,
+  V1PersistentVolume,
   V1PersistentVolumeClaim,
   V1Secret,
   V1Service,
@@ -31,11 +32,15 @@ export const NODE_LABEL = 'certdrill.node';
 export const RUN_LABEL = 'certdrill.run';
 export const CLUSTER_SERVICE = 'certdrill';
 const CLOCK_INITIAL_DIR = '/certdrill/clock-initial';
+/** Where, inside the kind node, the run's persistent volumes live. */
+export const VOLUME_ROOT = '/var/local/certdrill';
 
 export interface NodeObjects {
   secrets: V1Secret[];
   clock: V1ConfigMap;
   claims: V1PersistentVolumeClaim[];
+  /** One hostPath volume per claim, bound to it by name: kind's storage provisioner is an image from a registry. */
+  persistentVolumes: V1PersistentVolume[];
   service: V1Service;
   deployment: V1Deployment;
 }
@@ -44,8 +49,21 @@ export function labels(runId: string, node?: string): Record<string, string> {
   return { [APP_LABEL]: 'certdrill', [RUN_LABEL]: runId, ...(node ? { [NODE_LABEL]: node } : {}) };
 }
 
-export function namespaceObject(namespace: string, runId: string): V1Namespace {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: labels(runId) } };
+/** Who made a run's namespace: a later run or `--cleanup` removes it once that process is gone (a kill -9). */
+export const OWNER_PID_LABEL = 'certdrill.pid';
+export const OWNER_HOST_LABEL = 'certdrill.host';
+
+export function namespaceObject(namespace: string, runId: string, owner: { pid: number; host: string }): V1Namespace {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespace, labels: { ...labels(runId), [OWNER_PID_LABEL]: String(owner.pid), [OWNER_HOST_LABEL]: labelValue(owner.host) } },
+  };
+}
+
+/** A host name as a label value (at most 63 characters of [A-Za-z0-9._-]). */
+export function labelValue(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
 
 /** The headless Service over every node of the run: what peer discovery would look up. */
@@ -77,11 +95,25 @@ export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId:
     data: Object.fromEntries(files.map((f) => [basename(f.path), Buffer.from(f.content).toString('base64')])),
   }));
   const clock: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${spec.name}-clock`), data: { 'faketime.rc': clockFileContent(options.offsetSeconds) } };
+  const volumeName = (v: { name: string }) => `${namespace}-${spec.name}-${v.name}`.slice(0, 253);
   const claims: V1PersistentVolumeClaim[] = (spec.volumes ?? []).map((v) => ({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: meta(`${spec.name}-${v.name}`),
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: volumeName(v), resources: { requests: { storage: '1Gi' } } },
+  }));
+  const persistentVolumes: V1PersistentVolume[] = (spec.volumes ?? []).map((v) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: volumeName(v), labels: labels(runId, spec.name) },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      capacity: { storage: '1Gi' },
+      storageClassName: '',
+      persistentVolumeReclaimPolicy: 'Retain',
+      claimRef: { namespace, name: `${spec.name}-${v.name}` },
+      hostPath: { path: `${VOLUME_ROOT}/${namespace}/${spec.name}-${v.name}`, type: 'DirectoryOrCreate' },
+    },
   }));
   const service: V1Service = {
     apiVersion: 'v1',
@@ -161,12 +193,23 @@ export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId:
       },
     },
   };
-  return { secrets, clock, claims, service, deployment };
+  return { secrets, clock, claims, persistentVolumes, service, deployment };
 }
 
-/** The kind cluster's config: one control-plane node, which also runs the pods. */
-export function kindClusterConfig(): string {
-  return ['kind: Cluster', 'apiVersion: kind.x-k8s.io/v1alpha4', 'nodes:', '  - role: control-plane', ''].join('\n');
+/**
+ * The kind cluster's config: one control-plane node, which also runs the pods.
+ * On certdrill's own node image, kind's default CNI (kindnetd, an image from a
+ * registry) is off, as a ptp CNI config ships in the image, and kubeadm is
+ * told the CoreDNS and etcd tags that were preloaded.
+ */
+export function kindClusterConfig(flavour: 'certdrill' | 'kindest' | 'custom', versions: { coredns?: string; etcd?: string } = {}): string {
+  const lines = ['kind: Cluster', 'apiVersion: kind.x-k8s.io/v1alpha4', 'nodes:', '  - role: control-plane'];
+  if (flavour === 'certdrill') {
+    lines.push('networking:', '  disableDefaultCNI: true', 'kubeadmConfigPatches:', '  - |', '    kind: ClusterConfiguration');
+    if (versions.coredns) lines.push('    dns:', `      imageTag: ${versions.coredns}`);
+    if (versions.etcd) lines.push('    etcd:', '      local:', `        imageTag: ${versions.etcd.replace(/^v/, '')}-0`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function groupByDir(files: NodeFile[]): Map<string, NodeFile[]> {
