@@ -22,11 +22,15 @@ export default defineConfig({
         },
       },
       {
-        // The same scenarios on a kind cluster; skipped, with the reason, where kind or Docker is missing.
+        // The same scenarios on a kind cluster (one, shared by the runs, deleted at the end);
+        // skipped, with the reason, only where this machine cannot run kind.
         test: {
           name: 'kind',
           include: ['test/kind/**/*.test.ts'],
-          testTimeout: 900_000,
+          testTimeout: 300_000,
+          // A run in beforeAll may first build the node image (Go) and create the cluster.
+          hookTimeout: 3_600_000,
+          globalSetup: ['test/support/kind-teardown.ts'],
         },
       },
     ],

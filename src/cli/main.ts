@@ -56,12 +56,16 @@ async function main(argv: string[]): Promise<number> {
   const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${name}`));
   const printer = progressPrinter();
   const abort = new AbortController();
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // A terminal's Ctrl-C reaches npm and certdrill both, and npm passes it on: one key press can arrive twice.
+    if (abort.signal.aborted && Date.now() - firstSignalAt < 1000) return;
     if (abort.signal.aborted) {
       printer.line(`second ${signal}: leaving now; npm run scenario -- --cleanup removes what is left`);
       process.exit(130);
     }
     printer.line(`${signal}: stopping and removing what this run made (press Ctrl-C again to leave at once)`);
+    firstSignalAt = Date.now();
     abort.abort();
   };
   process.on('SIGINT', onSignal);

@@ -24,6 +24,8 @@ export interface PlatformExtras {
   sweepAbandoned?(options?: { adopt?: boolean }): Promise<number>;
   /** Makes ready what the platform itself runs on (kind: the node image and the kind CLI); returns what it uses. */
   prepare?(): Promise<string>;
+  /** What the platform runs nodes on, by component, as it reports it (kind: kind, Kubernetes, the node image). */
+  versions?(): Promise<Record<string, string>>;
   /** Deletes a shared cluster this process created (kind), after the last run that used it. */
   releaseCluster?(): Promise<void>;
 }

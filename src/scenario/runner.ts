@@ -7,7 +7,7 @@ import type { RunRecord, TimelineRecord } from '../observe/records.js';
 import { Timeline } from '../observe/timeline.js';
 import type { Forged } from '../pki/certificate.js';
 import { writeForged } from '../pki/files.js';
-import { createPlatform, type PlatformName } from '../platform/index.js';
+import { createPlatform, type PlatformExtras, type PlatformName } from '../platform/index.js';
 import type { Platform } from '../platform/types.js';
 import { renderFindings, type ExpectationOutcome } from '../report/findings.js';
 import { RunContext } from './context.js';
@@ -121,18 +121,21 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 }
 
 /** What the run ran on, as the first node that can say reports it. */
-async function recordVersions(deployment: ReturnType<typeof deploy>, platform: Platform, timeline: Timeline): Promise<void> {
+async function recordVersions(deployment: ReturnType<typeof deploy>, platform: Platform & PlatformExtras, timeline: Timeline): Promise<void> {
+  // What the platform itself runs (kind: the kind CLI, Kubernetes, the node image), then the workload's.
+  const platformVersions = (await platform.versions?.().catch(() => ({}))) ?? {};
   for (const node of deployment.nodes) {
     try {
       const versions = await deployment.workload.versions({ endpoint: (port) => platform.endpoint(node, port), exec: (command) => platform.exec(node, command) });
       if (Object.keys(versions).length > 0) {
-        timeline.add({ kind: 'versions', versions });
+        timeline.add({ kind: 'versions', versions: { ...versions, ...platformVersions } });
         return;
       }
     } catch {
       // A node that refused to start (pre-flight) cannot say; ask the next.
     }
   }
+  if (Object.keys(platformVersions).length > 0) timeline.add({ kind: 'versions', versions: platformVersions });
 }
 
 /** A run's verdicts, machine-readable: what the nightly matrix merges across cells. */

@@ -1,10 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { certdrillLeftovers } from '../support/docker-leftovers.js';
-import { kindUnavailable } from '../support/kind-available.js';
+import { certdrillLeftovers } from '../support/leftovers.js';
 
 // What `npm run scenario --` runs, without npm's own chatter on stderr.
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -32,11 +31,33 @@ describe('the scenario command', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  it.runIf(kindUnavailable() === 'kind is not installed')('exits 2 saying kind is missing for --platform kind, where it is', async () => {
-    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-nokind-'))]);
+  it('exits 2 saying what to do when --platform kind names a kind that does not run', async () => {
+    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-nokind-'))], { CERTDRILL_KIND: '/nonexistent/kind' });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^certdrill: kind is not installed: install kind .* or run with --platform docker$/);
+    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^certdrill: CERTDRILL_KIND=\/nonexistent\/kind does not run .*: run npm run kind-image .* or run with --platform docker$/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 saying what to do when neither kind nor Go is there to run --platform kind', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'certdrill-path-'));
+    await symlink(process.execPath, join(bin, 'node'));
+    await symlink((await execa('which', ['docker'])).stdout.trim(), join(bin, 'docker'));
+    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-nogo-'))], {
+      PATH: bin,
+      CERTDRILL_CACHE_DIR: await mkdtemp(join(tmpdir(), 'certdrill-nocache-')),
+    });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^certdrill: kind is not installed and the Go toolchain that would build it is missing: install Go .* or run with --platform docker$/);
+  });
+
+  it('exits 2 saying kind needs Docker 23 or newer where the engine is older', async () => {
+    // A docker client that reports the version bookworm's own docker.io has; certdrill must refuse before kind tries.
+    const bin = await mkdtemp(join(tmpdir(), 'certdrill-olddocker-'));
+    const real = (await execa('which', ['docker'])).stdout.trim();
+    await writeFile(join(bin, 'docker'), `#!/bin/sh\n[ "$1" = version ] && { echo 20.10.24+dfsg1; exit 0; }\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-olddocker-out-'))], { PATH: `${bin}:${process.env.PATH}` });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^certdrill: kind needs Docker 23 or newer to start privileged nodes here, and this engine is 20\.10\.24\+dfsg1: /);
   });
 
   it('exits 2 with what to do when no Docker engine is reachable', async () => {

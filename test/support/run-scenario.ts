@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AlertRecord, HealthRecord, MembershipRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
 import { parseTimeline } from '../../src/observe/timeline.js';
+import type { PlatformName } from '../../src/platform/index.js';
 import { findScenario } from '../../src/scenario/registry.js';
 import { runScenario, type RunResult } from '../../src/scenario/runner.js';
 
-/** A real run of a scenario on Docker, and what its timeline.jsonl recorded, for the tests to read. */
+/** A real run of a scenario (on Docker unless told), and what its timeline.jsonl recorded, for the tests to read. */
 export interface RecordedRun {
   outDir: string;
   result: RunResult;
@@ -18,10 +19,11 @@ export interface RecordedRun {
   alerts(): AlertRecord[];
 }
 
-export async function recordRun(name: string): Promise<RecordedRun> {
-  const outDir = await mkdtemp(join(tmpdir(), `certdrill-${name}-`));
+export async function recordRun(name: string, platform: PlatformName = 'docker'): Promise<RecordedRun> {
+  const outDir = await mkdtemp(join(tmpdir(), `certdrill-${platform}-${name}-`));
   const lines: string[] = [];
-  const result = await runScenario({ scenario: await findScenario(name), platform: 'docker', outDir, progress: (l) => lines.push(l) });
+  // On kind, every test file shares one cluster: kept between runs, deleted by the kind project's teardown.
+  const result = await runScenario({ scenario: await findScenario(name), platform, outDir, progress: (l) => lines.push(l), shareCluster: platform === 'kind' });
   if (result.error) throw new Error(`the run failed: ${result.error.message}\n${lines.join('\n')}`);
   const records = parseTimeline(await readFile(join(outDir, 'timeline.jsonl'), 'utf8'));
   return {

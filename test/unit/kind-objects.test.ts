@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterService, nodeObjects, secretName } from '../../src/platform/kind/objects.js';
+import { clusterService, kindClusterConfig, nodeObjects, secretName } from '../../src/platform/kind/objects.js';
 import { deploy } from '../../src/scenario/deployment.js';
 import { erlangCluster } from '../../src/workload/erlang/setup.js';
 import { kopsEtcdCluster } from '../../src/workload/etcd/setup.js';
@@ -65,12 +65,12 @@ describe('Kubernetes objects of an Erlang node', () => {
 });
 
 describe('Kubernetes objects of a kops etcd member', () => {
-  it('keeps its data and pki on a PersistentVolumeClaim, the etcd-manager layout inside it', async () => {
+  it('keeps its data and pki on a folder of the kind node that outlives the pod, the etcd-manager layout inside it', async () => {
     const setup = { workload: 'etcd' as const, clusters: [await kopsEtcdCluster({ reference })] };
     const spec = deploy(setup).start(reference).specs[0]!;
     const member = nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc' });
-    expect(member.claims.map((c) => c.metadata!.name)).toEqual(['etcd-a-master-vol']);
     const pod = member.deployment.spec!.template.spec!;
+    expect(pod.volumes).toContainEqual({ name: 'data-0', hostPath: { path: '/var/local/certdrill/certdrill-run1/etcd-a-master-vol', type: 'DirectoryOrCreate' } });
     const mounts = pod.containers[0]!.volumeMounts!.map((m) => m.mountPath);
     expect(mounts[0]).toBe('/mnt/master-vol-vol-etcd-a');
     expect(mounts.some((m) => /^\/mnt\/master-vol-vol-etcd-a\/pki\/[0-9a-f]{16}\/clients$/.test(m))).toBe(true);
@@ -79,5 +79,18 @@ describe('Kubernetes objects of a kops etcd member', () => {
     expect(Object.keys(peers.data!).sort()).toEqual(['ca.crt', 'me.crt', 'me.key']);
     expect(member.service.spec!.ports).toEqual([{ name: 'p4001', port: 4001, targetPort: 4001 }]);
     expect(pod.hostname).toBe('etcd-a');
+  });
+});
+
+describe('the kind cluster config', () => {
+  it('on certdrill\'s own node image: kind\'s default CNI off, kubeadm told the CoreDNS and etcd tags that were preloaded', () => {
+    const config = kindClusterConfig('certdrill', { coredns: 'v1.14.7', etcd: 'v3.5.23' });
+    expect(config).toContain('networking:\n  disableDefaultCNI: true\n');
+    expect(config).toContain('    dns:\n      imageTag: v1.14.7\n');
+    expect(config).toContain('    etcd:\n      local:\n        imageTag: 3.5.23-0\n');
+  });
+
+  it('on kind\'s own node image: kind\'s defaults, one control-plane node', () => {
+    expect(kindClusterConfig('kindest')).toBe('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n');
   });
 });

@@ -58,11 +58,21 @@ export class KindCli {
     return (await execa(binary, ['get', 'clusters'], { timeout: 30_000 })).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
-  /** Creates the cluster from the config given, waiting for its control plane; kind's own progress goes to `progress`. */
-  async create(name: string, image: string, config: string, configPath: string, progress: (line: string) => void): Promise<void> {
+  /**
+   * Creates the cluster from the config given, waiting for its control plane;
+   * kind's own progress goes to `progress`. kind runs in a process group of
+   * its own, so a terminal's Ctrl-C reaches certdrill alone, which cancels it
+   * through `signal` and then deletes the half-made cluster.
+   */
+  async create(name: string, image: string, config: string, configPath: string, progress: (line: string) => void, signal?: AbortSignal): Promise<void> {
     const binary = await this.resolve();
     await writeFile(configPath, config);
-    const child = execa(binary, ['create', 'cluster', '--name', name, '--image', image, '--config', configPath, '--wait', '180s'], { timeout: 300_000, reject: false });
+    const child = execa(binary, ['create', 'cluster', '--name', name, '--image', image, '--config', configPath, '--wait', '180s'], {
+      timeout: 300_000,
+      reject: false,
+      detached: true,
+      cancelSignal: signal,
+    });
     child.stderr?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         const text = line.replace(/\s+/g, ' ').trim();

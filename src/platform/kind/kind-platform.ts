@@ -53,6 +53,8 @@ interface KindNode {
   image: string;
   offsetSeconds: number;
   pod?: string;
+  /** Its container runs (false while a pod's init container refused to start it, as a stopped container on docker). */
+  running: boolean;
   logs?: AbortController;
   forwards: Map<number, { server: Server; port: number }>;
 }
@@ -94,6 +96,20 @@ export class KindPlatform implements Platform {
     return `${node.image} (${node.flavour}), ${await this.kind.version()}`;
   }
 
+  async versions(): Promise<Record<string, string>> {
+    const versions: Record<string, string> = {};
+    const kind = /v\d+\.\d+\.\d+\S*/.exec(await this.kind.version())?.[0];
+    if (kind) versions.kind = kind;
+    const node = (await this.api().core.listNode()).items[0];
+    if (node?.status?.nodeInfo) {
+      versions.Kubernetes = node.status.nodeInfo.kubeletVersion;
+      versions.containerd = node.status.nodeInfo.containerRuntimeVersion.replace(/^containerd:\/\//, '');
+    }
+    const image = await execa('docker', ['inspect', '--format', '{{.Config.Image}}', NODE_CONTAINER], { reject: false, timeout: 15_000 });
+    if (image.exitCode === 0) versions['kind node image'] = image.stdout.trim();
+    return versions;
+  }
+
   /**
    * Built with Docker (reused when built before); once this run has its
    * cluster, also loaded into the cluster's node unless the node has it.
@@ -116,7 +132,7 @@ export class KindPlatform implements Platform {
     await this.ensureNamespace();
     for (const spec of specs) {
       const image = await this.prepareImage(spec.image);
-      this.nodes.set(spec.name, { spec, image, offsetSeconds: offsetSeconds(spec.clock), forwards: new Map() });
+      this.nodes.set(spec.name, { spec, image, offsetSeconds: offsetSeconds(spec.clock), forwards: new Map(), running: false });
     }
     await Promise.all(specs.map((spec) => this.create(this.node(spec.name))));
     await Promise.all(specs.map((spec) => this.awaitPod(this.node(spec.name), undefined)));
@@ -129,6 +145,7 @@ export class KindPlatform implements Platform {
     // The new spec (Secrets, clock ConfigMap, Deployment) first; then the pod goes and its controller makes a new one.
     await this.apply(node, 'replace');
     const old = node.pod;
+    node.running = false;
     node.logs?.abort();
     if (old) await this.api().core.deleteNamespacedPod({ name: old, namespace: this.namespace, gracePeriodSeconds: 0 }).catch(ignoreNotFound);
     await this.awaitPod(node, old);
@@ -141,6 +158,7 @@ export class KindPlatform implements Platform {
     await this.api().apps.replaceNamespacedDeployment({ name, namespace: this.namespace, body: deployment });
     node.logs?.abort();
     node.pod = undefined;
+    node.running = false;
   }
 
   async setClock(name: string, clock: ClockSpec): Promise<number> {
@@ -164,7 +182,7 @@ export class KindPlatform implements Platform {
 
   async exec(name: string, command: string[]): Promise<ExecResult> {
     const node = this.node(name);
-    if (!node.pod) throw new Error(`node ${name} is not running`);
+    if (!node.pod || !node.running) throw new Error(`node ${name} is not running`);
     const stdout = collector();
     const stderr = collector();
     const status = await new Promise<V1Status>((resolve, reject) => {
@@ -177,12 +195,12 @@ export class KindPlatform implements Platform {
   /** A local port forwarded to the node's pod through the API server; it follows the pod across restarts. */
   async endpoint(name: string, port: number): Promise<Endpoint> {
     const node = this.node(name);
-    if (!node.pod) throw new Error(`node ${name} is not running`);
+    if (!node.pod || !node.running) throw new Error(`node ${name} is not running`);
     let forward = node.forwards.get(port);
     if (!forward) {
       const forwarder = new PortForward(this.api().kc);
       const server = createServer((socket) => {
-        if (!node.pod) return socket.destroy();
+        if (!node.pod || !node.running) return socket.destroy();
         forwarder.portForward(this.namespace, node.pod, [port], socket, null, socket).catch(() => socket.destroy());
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -203,9 +221,10 @@ export class KindPlatform implements Platform {
     }
     if (this.namespaceMade && this.core) {
       this.progress(`removing namespace ${this.namespace} and its volumes`);
-      await this.removeRunObjects(this.namespace, this.options.runId).catch((error) => this.progress(`could not remove namespace ${this.namespace}: ${firstLine(error)}`));
+      await this.removeRunObjects(this.namespace).catch((error) => this.progress(`could not remove namespace ${this.namespace}: ${firstLine(error)}`));
     }
-    if (this.ownsCluster && !this.options.keepCluster && !this.options.shareCluster) {
+    const failedToCreate = this.ownsCluster && !this.kc;
+    if (this.ownsCluster && (failedToCreate || (!this.options.keepCluster && !this.options.shareCluster))) {
       this.progress(`deleting kind cluster ${CLUSTER} (--keep-cluster keeps it)`);
       await this.kind.delete(CLUSTER).catch((error) => this.progress(`could not delete kind cluster ${CLUSTER}: ${firstLine(error)}`));
     }
@@ -227,7 +246,7 @@ export class KindPlatform implements Platform {
     for (const ns of namespaces.filter(abandoned)) {
       const name = ns.metadata!.name!;
       this.progress(`removing namespace ${name}, left by an interrupted run`);
-      await this.removeRunObjects(name, ns.metadata!.labels![RUN_LABEL]!);
+      await this.removeRunObjects(name);
       swept += 1;
     }
     const owner = await this.clusterOwner();
@@ -278,8 +297,6 @@ export class KindPlatform implements Platform {
     }
     await upsert(() => core.createNamespacedConfigMap({ namespace, body: o.clock }), () => core.replaceNamespacedConfigMap({ name: o.clock.metadata!.name!, namespace, body: o.clock }));
     if (how === 'create') {
-      for (const body of o.persistentVolumes) await core.createPersistentVolume({ body });
-      for (const body of o.claims) await core.createNamespacedPersistentVolumeClaim({ namespace, body });
       await core.createNamespacedService({ namespace, body: o.service });
       await apps.createNamespacedDeployment({ namespace, body: o.deployment });
     } else {
@@ -296,10 +313,10 @@ export class KindPlatform implements Platform {
       const pod = pods.find((p) => p.metadata?.name !== old && !p.metadata?.deletionTimestamp);
       if (pod && (started(pod) || preflightFailed(pod))) {
         node.pod = pod.metadata!.name!;
-        if (preflightFailed(pod)) {
-          await this.followLogs(node, 'preflight', false);
-          return;
-        }
+        node.running = !preflightFailed(pod);
+        // The init container's verdict is a log event either way: its refusal, or its "ok" before the node starts.
+        if (node.spec.preflight) await this.followLogs(node, 'preflight', false);
+        if (preflightFailed(pod)) return;
         await this.followLogs(node, 'node', true);
         return;
       }
@@ -337,9 +354,11 @@ export class KindPlatform implements Platform {
       this.progress(`kind cluster ${CLUSTER}: creating it from ${node.image} (under a minute)`);
       const dir = await this.workDir();
       const started = Date.now();
-      await this.kind.create(CLUSTER, node.image, kindClusterConfig(node.flavour, { coredns: versions.COREDNS_VERSION, etcd: versions.ETCD_VERSION }), join(dir, 'kind-cluster.yaml'), (line) => this.progress(line));
-      this.progress(`kind cluster ${CLUSTER}: created in ${Math.round((Date.now() - started) / 1000)} s`);
+      // Owned from the start: a create that fails or is interrupted leaves a half-made cluster for cleanup to delete.
       this.ownsCluster = true;
+      const config = kindClusterConfig(node.flavour, { coredns: versions.COREDNS_VERSION, etcd: versions.ETCD_VERSION });
+      await this.kind.create(CLUSTER, node.image, config, join(dir, 'kind-cluster.yaml'), (line) => this.progress(line), this.options.signal);
+      this.progress(`kind cluster ${CLUSTER}: created in ${Math.round((Date.now() - started) / 1000)} s`);
       await this.connect();
       await this.recordOwner(Boolean(this.options.keepCluster));
     } else {
@@ -393,8 +412,8 @@ export class KindPlatform implements Platform {
     await this.api().core.createNamespacedService({ namespace: this.namespace, body: clusterService(this.namespace, this.options.runId) });
   }
 
-  /** The run's namespace (waiting until it is gone), its volumes, and their folders in the node. */
-  private async removeRunObjects(namespace: string, runId: string): Promise<void> {
+  /** The run's namespace (waiting until it is gone) and its persistent folders in the node. */
+  private async removeRunObjects(namespace: string): Promise<void> {
     const { core } = this.api();
     await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(ignoreNotFound);
     const deadline = Date.now() + NAMESPACE_GONE_TIMEOUT_MS;
@@ -406,9 +425,7 @@ export class KindPlatform implements Platform {
       if (gone) break;
       await sleep(500);
     }
-    const volumes = (await core.listPersistentVolume({ labelSelector: `${RUN_LABEL}=${runId}` })).items;
-    for (const pv of volumes) await core.deletePersistentVolume({ name: pv.metadata!.name! }).catch(ignoreNotFound);
-    // The volumes' folders live in the node container; the API has no way to remove them.
+    // The persistent folders live in the node container; the API has no way to remove them.
     await execa('docker', ['exec', NODE_CONTAINER, 'rm', '-rf', `${VOLUME_ROOT}/${namespace}`], { reject: false, timeout: 30_000 });
   }
 

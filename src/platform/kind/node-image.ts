@@ -70,7 +70,8 @@ export async function resolveNodeImage(kindestImage: string | undefined, progres
 
 /** Runs kind-node/build.sh, its progress lines passed on; exit 2 means something is missing here, said in one line. */
 export async function buildNodeImage(progress: (line: string) => void, signal?: AbortSignal): Promise<string> {
-  const child = execa('bash', [BUILD_SCRIPT], { timeout: BUILD_TIMEOUT_MS, reject: false, cancelSignal: signal });
+  // Its own process group: a terminal's Ctrl-C reaches certdrill, which stops the build through `signal`.
+  const child = execa('bash', [BUILD_SCRIPT], { timeout: BUILD_TIMEOUT_MS, reject: false, cancelSignal: signal, detached: true });
   const lines = createInterface({ input: child.stderr! });
   const tail: string[] = [];
   lines.on('line', (line) => {

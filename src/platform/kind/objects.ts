@@ -4,8 +4,6 @@ import type {
   V1Deployment,
   V1EnvVar,
   V1Namespace,
-  V1PersistentVolume,
-  V1PersistentVolumeClaim,
   V1Secret,
   V1Service,
   V1Volume,
@@ -24,7 +22,7 @@ import type { NodeFile, NodeSpec } from '../types.js';
  * behind the run's headless Service `certdrill`, which a real cluster would
  * poll for its peers. Files become Secrets, one per folder; the clock file
  * lives in an emptyDir that an init container fills from the node's clock
- * ConfigMap; persistent folders are PersistentVolumeClaims.
+ * ConfigMap; persistent folders are folders of the kind node (hostPath).
  */
 
 export const APP_LABEL = 'app.kubernetes.io/part-of';
@@ -32,15 +30,22 @@ export const NODE_LABEL = 'certdrill.node';
 export const RUN_LABEL = 'certdrill.run';
 export const CLUSTER_SERVICE = 'certdrill';
 const CLOCK_INITIAL_DIR = '/certdrill/clock-initial';
-/** Where, inside the kind node, the run's persistent volumes live. */
+/** Where, inside the kind node, the run's persistent folders live. */
 export const VOLUME_ROOT = '/var/local/certdrill';
+
+/**
+ * A node's persistent folder (etcd's data volume): a folder of the kind node,
+ * so it outlives the pod. A single-node cluster needs no more; kind's storage
+ * provisioner is an image from a registry, and claims bound to volumes made
+ * by hand wait for the volume controller's next pass (up to 15 s each).
+ */
+export function volumePath(namespace: string, node: string, volume: string): string {
+  return `${VOLUME_ROOT}/${namespace}/${node}-${volume}`;
+}
 
 export interface NodeObjects {
   secrets: V1Secret[];
   clock: V1ConfigMap;
-  claims: V1PersistentVolumeClaim[];
-  /** One hostPath volume per claim, bound to it by name: kind's storage provisioner is an image from a registry. */
-  persistentVolumes: V1PersistentVolume[];
   service: V1Service;
   deployment: V1Deployment;
 }
@@ -95,26 +100,6 @@ export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId:
     data: Object.fromEntries(files.map((f) => [basename(f.path), Buffer.from(f.content).toString('base64')])),
   }));
   const clock: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${spec.name}-clock`), data: { 'faketime.rc': clockFileContent(options.offsetSeconds) } };
-  const volumeName = (v: { name: string }) => `${namespace}-${spec.name}-${v.name}`.slice(0, 253);
-  const claims: V1PersistentVolumeClaim[] = (spec.volumes ?? []).map((v) => ({
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: meta(`${spec.name}-${v.name}`),
-    spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: volumeName(v), resources: { requests: { storage: '1Gi' } } },
-  }));
-  const persistentVolumes: V1PersistentVolume[] = (spec.volumes ?? []).map((v) => ({
-    apiVersion: 'v1',
-    kind: 'PersistentVolume',
-    metadata: { name: volumeName(v), labels: labels(runId, spec.name) },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      capacity: { storage: '1Gi' },
-      storageClassName: '',
-      persistentVolumeReclaimPolicy: 'Retain',
-      claimRef: { namespace, name: `${spec.name}-${v.name}` },
-      hostPath: { path: `${VOLUME_ROOT}/${namespace}/${spec.name}-${v.name}`, type: 'DirectoryOrCreate' },
-    },
-  }));
   const service: V1Service = {
     apiVersion: 'v1',
     kind: 'Service',
@@ -135,7 +120,7 @@ export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId:
       name: `files-${i}`,
       secret: { secretName: secretName(spec.name, dir), defaultMode: 0o644, items: files.map((f) => ({ key: basename(f.path), path: basename(f.path), mode: f.mode })) },
     })),
-    ...claims.map((c, i) => ({ name: `data-${i}`, persistentVolumeClaim: { claimName: c.metadata!.name! } })),
+    ...(spec.volumes ?? []).map((v, i) => ({ name: `data-${i}`, hostPath: { path: volumePath(namespace, spec.name, v.name), type: 'DirectoryOrCreate' } })),
   ];
   const mounts: V1VolumeMount[] = [
     // Persistent folders first: the Secrets' folders may sit inside them (etcd's pki on its volume).
@@ -193,7 +178,7 @@ export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId:
       },
     },
   };
-  return { secrets, clock, claims, persistentVolumes, service, deployment };
+  return { secrets, clock, service, deployment };
 }
 
 /**

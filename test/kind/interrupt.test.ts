@@ -1,0 +1,33 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { kindUnavailable } from '../support/kind-available.js';
+import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
+
+const unavailable = kindUnavailable();
+
+describe.skipIf(unavailable)(`Ctrl-C on kind${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('one Ctrl-C, sent to the process group as a terminal does and through npm, removes the run\'s namespace and volumes, and exits 130', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'certdrill-kind-interrupt-'));
+    // A process group of its own, like a terminal's foreground job; npm passes the signal on as well.
+    const child = execa('npm', ['run', '-s', 'scenario', '--', 'etcd-peer-certs-expired', '--platform', 'kind', '--keep-cluster', '--out', out], { reject: false, all: true, detached: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the run never started its members')), 600_000);
+      child.all!.on('data', (chunk: Buffer) => {
+        if (/etcd-\w+ (API server view|etcdctl): /.test(chunk.toString())) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    expect((await certdrillLeftovers('kind')).namespaces).toHaveLength(1);
+    process.kill(-child.pid!, 'SIGINT');
+    const run = await child;
+    expect(run.all).toContain('SIGINT: stopping and removing what this run made');
+    expect(run.all).not.toContain('leaving now');
+    expect(run.exitCode).toBe(130);
+    expect(await certdrillLeftovers('kind')).toEqual(NOTHING_LEFT.kind);
+  });
+});

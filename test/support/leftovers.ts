@@ -1,0 +1,40 @@
+import { execa } from 'execa';
+import type { PlatformName } from '../../src/platform/index.js';
+import { VOLUME_ROOT } from '../../src/platform/kind/objects.js';
+
+export interface Leftovers {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+  /** kind: the cluster's certdrill namespaces, and the runs' persistent folders in its node. */
+  namespaces?: string[];
+  nodeFolders?: string[];
+}
+
+/** What a finished run may leave: nothing (on kind, the cluster itself stays for the next test). */
+export const NOTHING_LEFT: Record<PlatformName, Leftovers> = {
+  docker: { containers: [], networks: [], volumes: [] },
+  kind: { containers: [], networks: [], volumes: [], namespaces: [], nodeFolders: [] },
+};
+
+/** What carries certdrill's labels: Docker objects, and on kind the namespaces and volumes in the cluster. */
+export async function certdrillLeftovers(platform: PlatformName = 'docker'): Promise<Leftovers> {
+  const list = async (format: string, ...args: string[]) =>
+    (await execa('docker', [...args, '--filter', 'label=certdrill=true', '--format', format])).stdout.split('\n').filter(Boolean);
+  const found: Leftovers = {
+    containers: await list('{{.Names}}', 'ps', '-a'),
+    networks: await list('{{.Name}}', 'network', 'ls'),
+    volumes: await list('{{.Name}}', 'volume', 'ls'),
+  };
+  if (platform === 'kind') {
+    // Read inside the node with the cluster's own kubectl: a check apart from the client certdrill uses.
+    const kubectl = async (...args: string[]) =>
+      (await execa('docker', ['exec', 'certdrill-control-plane', 'kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', ...args, '-o', 'name'], { reject: false })).stdout
+        .split('\n')
+        .filter(Boolean);
+    found.namespaces = await kubectl('get', 'namespaces', '-l', 'app.kubernetes.io/part-of=certdrill');
+    const folders = await execa('docker', ['exec', 'certdrill-control-plane', 'ls', '-A', VOLUME_ROOT], { reject: false });
+    found.nodeFolders = folders.stdout.split('\n').filter(Boolean);
+  }
+  return found;
+}
