@@ -12,12 +12,15 @@ import { WORKLOAD_IMAGES } from '../workload/index.js';
 import { progressPrinter } from './progress.js';
 
 const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind] [--keep-cluster]
-       npm run scenario -- all [--out DIR] [--summary FILE]
+       npm run scenario -- all [--out DIR] [--summary FILE] [--platform docker|kind]
                                          every scenario, and one findings.md over them all
                                          (--summary: that page also at FILE, linking into DIR)
        npm run scenario -- --list        the scenarios, with what each rehearses
-       npm run scenario -- --prepare     build (or reuse) the images the scenarios run
-       npm run scenario -- --cleanup     remove what interrupted runs left behind`;
+       npm run scenario -- --prepare [--platform kind]
+                                         build (or reuse) the images the scenarios run
+                                         (kind: also its node image and the kind CLI)
+       npm run scenario -- --cleanup [--platform kind]
+                                         remove what interrupted runs left behind`;
 
 const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
 
