@@ -70,7 +70,7 @@ while read -r image; do
   ctx="$work/context/$program"
   rm -rf "$ctx" && mkdir -p "$ctx"
   cp "$work/bin/$program" "$ctx/program"
-  docker build -q -f "$here/component.Dockerfile" --build-arg PROGRAM="$program" --build-arg PACKAGES="$packages" -t "$image" "$ctx" >/dev/null
+  docker build -q -f "$here/component.Dockerfile" --build-arg PROGRAM="$program" --build-arg PACKAGES="$packages" -t "$image" "$ctx" >"$ctx.log" 2>&1 || { tail -20 "$ctx.log" >&2; exit 1; }
   images+=("$image")
 done < "$work/images.txt"
 
@@ -79,7 +79,7 @@ ctx="$work/context/node"
 rm -rf "$ctx" && mkdir -p "$ctx/bin"
 cp -r "$kind_dir/images/base/files" "$ctx/kind-base" && chmod -R u+w "$ctx/kind-base"
 cp "$work/bin/kubeadm" "$work/bin/kubelet" "$work/bin/kubectl" "$ctx/bin/"
-cp "$here/ptp.conflist" "$ctx/"
+cp "$here/ptp.conflist" "$here/service-ips.service" "$here/default-storage.yaml" "$ctx/"
 printf '%s' "$KUBERNETES_VERSION" > "$ctx/version"
 docker save -o "$ctx/images.tar" "${images[@]}"
 docker build -f "$here/node.Dockerfile" -t "$tag" "$ctx" >"$work/node-build.log" 2>&1 || { tail -30 "$work/node-build.log" >&2; exit 1; }

@@ -36,6 +36,9 @@ RUN ln -s /usr/bin/containerd /usr/local/bin/containerd \
 # A single-node cluster with kind's default CNI switched off: pods get
 # point-to-point links routed by the node (as kindnetd sets up), from Debian's plugins.
 COPY ptp.conflist /etc/cni/net.d/10-certdrill-ptp.conflist
+COPY service-ips.service /etc/systemd/system/certdrill-service-ips.service
+COPY default-storage.yaml /kind/manifests/default-storage.yaml
+RUN systemctl enable certdrill-service-ips.service
 COPY bin/kubeadm bin/kubelet bin/kubectl /usr/bin/
 COPY version /kind/version
 

@@ -76,7 +76,8 @@ export class KindCli {
     child.stderr?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         const text = line.replace(/\s+/g, ' ').trim();
-        if (/^[✓✗•]/.test(text)) progress(`kind: ${text.replace(/^[✓✗•]\s*/, '')}`);
+        // kind prints each stage when it starts (•) and again when it is done (✓) or failed (✗): the outcome is enough.
+        if (/^[✓✗]/.test(text)) progress(`kind: ${text.replace(/^[✓✗]\s*/, '')}`);
       }
     });
     const result = await child;

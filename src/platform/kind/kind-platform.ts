@@ -200,6 +200,8 @@ export class KindPlatform implements Platform {
     if (!forward) {
       const forwarder = new PortForward(this.api().kc);
       const server = createServer((socket) => {
+        // The probe may close its end while the API server still sends: its own error is the probe's to see, not a crash.
+        socket.on('error', () => socket.destroy());
         if (!node.pod || !node.running) return socket.destroy();
         forwarder.portForward(this.namespace, node.pod, [port], socket, null, socket).catch(() => socket.destroy());
       });
