@@ -12,7 +12,7 @@ describe.skipIf(unavailable)(`Ctrl-C on kind${unavailable ? ` (skipped: ${unavai
   it('one Ctrl-C, sent to the process group as a terminal does and through npm, removes the run\'s namespace and volumes, and exits 130', async () => {
     const out = await mkdtemp(join(tmpdir(), 'certdrill-kind-interrupt-'));
     // A process group of its own, like a terminal's foreground job; npm passes the signal on as well.
-    const child = execa('npm', ['run', '-s', 'scenario', '--', 'etcd-peer-certs-expired', '--platform', 'kind', '--keep-cluster', '--out', out], { reject: false, all: true, detached: true });
+    const child = execa('npm', ['run', '-s', 'scenario', '--', 'etcd-peer-certs-expired', '--platform', 'kind', '--out', out], { reject: false, all: true, detached: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the run never started its members')), 600_000);
       child.all!.on('data', (chunk: Buffer) => {

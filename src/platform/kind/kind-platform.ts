@@ -11,7 +11,7 @@ import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { DockerPlatform } from '../docker/docker-platform.js';
 import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
-import { kindNodeVersions, resolveNodeImage } from './node-image.js';
+import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
 import {
   APP_LABEL,
   clusterService,
@@ -222,7 +222,7 @@ export class KindPlatform implements Platform {
       for (const { server } of node.forwards.values()) server.close();
     }
     if (this.namespaceMade && this.core) {
-      this.progress(`removing namespace ${this.namespace} and its volumes`);
+      this.progress(`removing namespace ${this.namespace} and its data folders`);
       await this.removeRunObjects(this.namespace).catch((error) => this.progress(`could not remove namespace ${this.namespace}: ${firstLine(error)}`));
     }
     const failedToCreate = this.ownsCluster && !this.kc;
@@ -383,7 +383,8 @@ export class KindPlatform implements Platform {
   }
 
   private async workDir(): Promise<string> {
-    const dir = this.options.workDir ?? join(process.cwd(), '.certdrill');
+    // Outside a run (--cleanup, a suite's release) the kubeconfig goes to certdrill's cache, never into the work tree.
+    const dir = this.options.workDir ?? join(kindNodeCacheDir(), '..', 'cluster');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     return dir;
   }
