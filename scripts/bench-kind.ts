@@ -34,7 +34,8 @@ function report(label: string, samples: number[]): void {
 
 async function coldNodeImage(): Promise<void> {
   const tag = await certdrillNodeImageTag();
-  const components = (await $`docker images --filter reference=*/*:* --format {{.Repository}}:{{.Tag}}`).stdout.split('\n').filter((i) => /\/(kube-|etcd:|pause:|coredns)/.test(i));
+  const images = (await $`docker images --format {{.Repository}}:{{.Tag}}`).stdout.split('\n');
+  const components = images.filter((i) => /\/(kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|etcd|pause|coredns\/coredns):/.test(i));
   await $`docker rmi -f ${[tag, ...components]}`.nothrow();
   await $`docker builder prune -af`.nothrow();
   const cache = await mkdtemp(join(tmpdir(), 'certdrill-bench-cache-'));

@@ -8,7 +8,7 @@ import { EnvironmentError } from '../../util/errors.js';
 
 const KIND_NODE_DIR = fileURLToPath(new URL('../../../kind-node', import.meta.url));
 export const BUILD_SCRIPT = join(KIND_NODE_DIR, 'build.sh');
-/** A cold build compiles Kubernetes; on two cores that takes most of half an hour. */
+/** A cold build compiles Kubernetes: about 13 minutes on two cores; the limit leaves room for a slower machine. */
 const BUILD_TIMEOUT_MS = 60 * 60_000;
 
 /**
@@ -63,7 +63,7 @@ export async function resolveNodeImage(kindestImage: string | undefined, progres
   const own = await certdrillNodeImageTag();
   if (await imagePresent(own)) return { image: own, flavour: 'certdrill' };
   if (kindestImage && (await imagePresent(kindestImage) || (await pullable(kindestImage)))) return { image: kindestImage, flavour: 'kindest' };
-  progress(`no registry gives ${kindestImage ?? "kind's node image"}: building ${own} from the Go module proxy and Debian's packages (npm run kind-image; 15-25 minutes the first time)`);
+  progress(`no registry gives ${kindestImage ?? "kind's node image"}: building ${own} from the Go module proxy and Debian's packages (npm run kind-image; about 13 minutes on 2 cores the first time)`);
   await buildNodeImage(progress, signal);
   return { image: own, flavour: 'certdrill' };
 }
