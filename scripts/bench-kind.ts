@@ -22,6 +22,7 @@ import { certdrillNodeImageTag, kindNodeVersions } from '../src/platform/kind/no
 import { kindClusterConfig } from '../src/platform/kind/objects.js';
 
 $.verbose = false;
+$.quiet = true;
 const runs = Number(argv.runs ?? 3);
 const rows: [string, number[]][] = [];
 
@@ -86,3 +87,5 @@ await scenario('docker');
 const kind = median(rows.find(([l]) => l.startsWith('erlang-ca-expiry on kind'))![1]);
 const docker = median(rows.find(([l]) => l.startsWith('erlang-ca-expiry on docker'))![1]);
 console.log(`erlang-ca-expiry: kind takes ${(kind / docker).toFixed(2)}x the docker time`);
+// The cluster was made here, outside certdrill's ownership record: nothing else would delete it.
+await new KindCli().delete(CLUSTER);
