@@ -349,10 +349,11 @@ export class KindPlatform implements Platform {
   private async ensureCluster(): Promise<void> {
     if (this.kc) return;
     await this.check();
+    // On a machine with Go but no kind, the first run builds kind before it can ask it anything.
+    if (!(await this.kind.available())) await this.kind.build((line) => this.progress(line));
     if (!(await this.kind.clusters()).includes(CLUSTER)) {
       const versions = kindNodeVersions();
       const node = await resolveNodeImage(versions.KINDEST_NODE_IMAGE, (line) => this.progress(line), this.options.signal);
-      await this.kind.available() || (await this.kind.build((line) => this.progress(line)));
       this.progress(`kind cluster ${CLUSTER}: creating it from ${node.image} (under a minute)`);
       const dir = await this.workDir();
       const started = Date.now();
