@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, LogRecord, MetricsRecord } from '../../src/observe/records.js';
 import { certdrillLeftovers } from '../support/leftovers.js';
-import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
+import { after, before, ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
 import { describeErlangPreflight, describeErlangRestartAfterExpiry } from '../shared/erlang-incident.js';
 
 /**
@@ -12,8 +12,6 @@ import { describeErlangPreflight, describeErlangRestartAfterExpiry } from '../sh
 
 const DAY_MS = 86_400_000;
 const offset = (r: { t: string; nodeTime?: string }) => ms(r.nodeTime!) - ms(r.t);
-const after = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) > ms(run.step(stepId).t);
-const before = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) < ms(run.step(stepId).startedAt);
 
 describe('erlang-node-cert-expiry', () => {
   let run: RecordedRun;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, LogRecord } from '../../src/observe/records.js';
 import type { PlatformName } from '../../src/platform/index.js';
-import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
+import { after, before, ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
 
 /**
  * Real runs of two Erlang incident scenarios, on the platform given: the same
@@ -9,8 +9,6 @@ import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
  */
 
 const DAY_MS = 86_400_000;
-const after = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) > ms(run.step(stepId).t);
-const before = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) < ms(run.step(stepId).startedAt);
 
 export function describeErlangRestartAfterExpiry(platform: PlatformName): void {
   describe(`erlang-restart-after-expiry on ${platform}`, () => {

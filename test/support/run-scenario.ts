@@ -43,3 +43,8 @@ export async function recordRun(name: string, platform: PlatformName = 'docker')
 }
 
 export const ms = (t: string) => Date.parse(t);
+
+/** Records after step `stepId` was recorded (its end). */
+export const after = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) > ms(run.step(stepId).t);
+/** Records before step `stepId` started. */
+export const before = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) < ms(run.step(stepId).startedAt);
