@@ -27,7 +27,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['connected-stay-connected']?.pass && r['restarted-stays-alone']?.pass
+    r['connected-stay-connected']?.verdict === 'pass' && r['restarted-stays-alone']?.verdict === 'pass'
       ? `Only at the next restart: after the CA expired on every clock the connected nodes stayed connected (${r['connected-stay-connected'].observed}); node3, restarted, stayed alone, and the nodes it dialled logged the incident's "Certificate Expired" alert.`
       : `Not as the incident says: ${r['connected-stay-connected']?.observed}; ${r['restarted-stays-alone']?.observed}.`,
 

@@ -3,6 +3,7 @@ import { forgeCa, type Forged } from '../src/pki/certificate.js';
 import { nodeCert } from '../src/workload/erlang/setup.js';
 import { largestGroupOverTime } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult, type RestartChanges, type ScenarioContext } from '../src/scenario/types.js';
+import { unknown, verdictOf } from '../src/scenario/verdict.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const ROLL_WAIT_MS = 6_000;
@@ -52,7 +53,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['overlap-never-below-one-restart']?.pass
+    r['overlap-never-below-one-restart']?.verdict === 'pass'
       ? `Trust both CAs first, then re-issue the node certificates, then drop the old CA, each in a rolling restart: ${r['overlap-never-below-one-restart'].observed}. Replacing CA and certificates in one rolling restart split the cluster: ${r['naive-splits']?.observed}.`
       : `The overlap procedure lost more than one node at once: ${r['overlap-never-below-one-restart']?.observed}.`,
 
@@ -75,7 +76,7 @@ export default defineScenario({
       basis: 'after either, every node holds a certificate from, and trusts, the same CA',
       check: (q): ExpectationResult => {
         const steps = [q.step('naive-done'), q.step('overlap-done')];
-        return { pass: steps.every((st) => st.outcome === 'met'), observed: steps.map((st) => `${st.id}: ${st.outcome}`).join(', '), evidence: steps };
+        return { verdict: verdictOf(steps.every((st) => st.outcome === 'met')), observed: steps.map((st) => `${st.id}: ${st.outcome}`).join(', '), evidence: steps };
       },
     },
   ],
@@ -84,7 +85,7 @@ export default defineScenario({
 function minimumMembership(q: TimelineQuery, fromStep: string, toStep: string, holds: (min: number) => boolean): ExpectationResult {
   const window = { after: q.step(fromStep).startedAt, before: q.step(toStep).t };
   const series = largestGroupOverTime(q, NODES, window);
-  if (series.length === 0) return { pass: false, observed: 'no membership samples in the procedure', evidence: [] };
+  if (series.length === 0) return unknown('no membership samples in the procedure');
   const min = Math.min(...series.map((p) => p.size));
   const at = series.find((p) => p.size === min)!;
   const below = series.filter((p) => p.size < NODES.length);
@@ -92,7 +93,7 @@ function minimumMembership(q: TimelineQuery, fromStep: string, toStep: string, h
   const degraded = (below.length / series.length) * seconds;
   const snapshot = q.membershipAt(at.t, NODES);
   return {
-    pass: holds(min),
+    verdict: verdictOf(holds(min)),
     observed: `smallest membership ${min} of ${NODES.length} (at ${at.t}); below ${NODES.length} in ${below.length} of ${series.length} samples, about ${degraded.toFixed(0)} s of the ${seconds.toFixed(0)} s procedure`,
     evidence: NODES.map((n) => snapshot.get(n) ?? `${n}: no sample`),
   };

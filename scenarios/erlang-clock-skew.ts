@@ -1,6 +1,7 @@
 import { erlangCluster } from '../src/workload/erlang/setup.js';
 import { between, nodesLogAlert, onlyTheseReject, staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
+import { verdictOf } from '../src/scenario/verdict.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const AHEAD = 'node3';
@@ -27,7 +28,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['ahead-rejects-everyone']?.pass
+    r['ahead-rejects-everyone']?.verdict === 'pass'
       ? `The node with the wrong clock rejects everyone, not the other way round: restarted at +31 days it stayed alone and ${r['ahead-rejects-everyone'].observed}; with its clock 2 h behind the certificates' notBefore it also stayed alone, logging "Certificate Expired" (TLS has one alert for expired and not yet valid).`
       : `Not as expected: ${r['ahead-rejects-everyone']?.observed}.`,
 
@@ -56,7 +57,7 @@ export default defineScenario({
       basis: 'nothing but its clock was wrong',
       check: (q) => {
         const wait = q.step('mesh-again');
-        return { pass: wait.outcome === 'met', observed: wait.outcome === 'met' ? `full mesh again at ${wait.t}` : `no full mesh within the wait (${wait.detail})`, evidence: [wait] };
+        return { verdict: verdictOf(wait.outcome === 'met'), observed: wait.outcome === 'met' ? `full mesh again at ${wait.t}` : `no full mesh within the wait (${wait.detail})`, evidence: [wait] };
       },
     },
     {

@@ -2,6 +2,7 @@ import type { TimelineQuery } from '../src/observe/query.js';
 import { erlangCluster } from '../src/workload/erlang/setup.js';
 import { firstFiring, type MetricsRule } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
+import { verdictOf } from '../src/scenario/verdict.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const RESTARTED = 'node3';
@@ -41,7 +42,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['ca-alert-before-expiry']?.pass && r['membership-alert-when-broken']?.pass
+    r['ca-alert-before-expiry']?.verdict === 'pass' && r['membership-alert-when-broken']?.verdict === 'pass'
       ? `certdrill_certificate_expiry_seconds{certificate="ca"} < 7d warns before the break (${r['ca-alert-before-expiry'].observed}); certdrill_connected_peers < certdrill_expected_cluster_size - 1 fires when clustering breaks (${r['membership-alert-when-broken'].observed}), and stays quiet while connections survive an expired CA.`
       : `Not as expected: ${r['ca-alert-before-expiry']?.observed}; ${r['membership-alert-when-broken']?.observed}.`,
 
@@ -57,7 +58,7 @@ export default defineScenario({
         const notAtStart = [...fired.values()].every((r) => r && Date.parse(r.t) > Date.parse(q.step('ca-6-days-left').startedAt));
         const first = [...fired.values()][0];
         return {
-          pass: early && notAtStart,
+          verdict: verdictOf(early && notAtStart),
           observed: first?.nodeTime && caNotAfter ? `first fired at ${first.nodeTime} (node clock), ${((Date.parse(caNotAfter) - Date.parse(first.nodeTime)) / 86_400_000).toFixed(1)} days before the CA's notAfter ${caNotAfter}` : 'it never fired',
           evidence: [...fired.entries()].map(([node, r]) => r ?? `${node}: never fired`),
         };
@@ -71,7 +72,7 @@ export default defineScenario({
         const window = { after: q.step('full-mesh').t, before: q.step(`restart-${RESTARTED}`).startedAt };
         const fired = [...firstFiring(q, CLUSTER_INCOMPLETE, NODES, window).values()].filter(Boolean);
         const samples = q.records.filter((r) => r.kind === 'metrics' && Date.parse(r.t) > Date.parse(window.after) && Date.parse(r.t) <= Date.parse(window.before));
-        return { pass: fired.length === 0 && samples.length >= 6, observed: `${fired.length} firing among ${samples.length} samples before the restart`, evidence: fired.length ? fired.map((r) => r!) : samples.slice(-3) };
+        return { verdict: fired.length > 0 ? 'fail' : samples.length >= 6 ? 'pass' : 'unknown', observed: `${fired.length} firing among ${samples.length} samples before the restart`, evidence: fired.length ? fired.map((r) => r!) : samples.slice(-3) };
       },
     },
     {
@@ -91,7 +92,7 @@ function membershipFires(q: TimelineQuery): ExpectationResult {
   const first = [...fired.values()].filter(Boolean).sort((a, b) => a!.t.localeCompare(b!.t))[0];
   const lead = first?.nodeTime && caFired?.nodeTime ? (Date.parse(first.nodeTime) - Date.parse(caFired.nodeTime)) / 86_400_000 : undefined;
   return {
-    pass: all,
+    verdict: verdictOf(all),
     observed: all
       ? `fired on ${NODES.join(', ')} from ${first!.nodeTime} (node clock); the CA alert had fired ${lead?.toFixed(1)} days earlier (node time), ${((Date.parse(first!.t) - Date.parse(caFired!.t)) / 1000).toFixed(1)} s earlier in this run's real time`
       : `did not fire on ${[...fired.entries()].filter(([, r]) => !r).map(([n]) => n).join(', ')}`,

@@ -22,8 +22,8 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['connections-survive']?.pass && r['restarted-alone']?.pass
-      ? `Only at the next restart, as for the CA: connections to the node survived its certificate's expiry; restarted, it stayed alone while the others stayed together. Both directions fail: dialled, its server certificate is rejected (${r['rejected-as-server']?.pass ? 'it receives CLIENT ALERT Certificate Expired' : 'see findings'}); dialling, its client certificate is (${r['rejected-as-client']?.pass ? 'it receives SERVER ALERT Certificate Expired' : 'see findings'}).`
+    r['connections-survive']?.verdict === 'pass' && r['restarted-alone']?.verdict === 'pass'
+      ? `Only at the next restart, as for the CA: connections to the node survived its certificate's expiry; restarted, it stayed alone while the others stayed together. Both directions fail: dialled, its server certificate is rejected (${r['rejected-as-server']?.verdict === 'pass' ? 'it receives CLIENT ALERT Certificate Expired' : 'see findings'}); dialling, its client certificate is (${r['rejected-as-client']?.verdict === 'pass' ? 'it receives SERVER ALERT Certificate Expired' : 'see findings'}).`
       : `Not as expected: ${r['connections-survive']?.observed}; ${r['restarted-alone']?.observed}.`,
 
   expectations: [

@@ -4,6 +4,7 @@ import type { Forged } from '../src/pki/certificate.js';
 import { erlangCluster, nodeCert } from '../src/workload/erlang/setup.js';
 import { staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
+import { fail, unknown, verdictOf } from '../src/scenario/verdict.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const DAY_MS = 86_400_000;
@@ -38,7 +39,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['break-came-at-restart']?.pass
+    r['break-came-at-restart']?.verdict === 'pass'
       ? `At the restart, not at the expiry: ${r['break-came-at-restart'].observed}. Fresh node certificates from an expired CA do not help.`
       : `Not as the incident says: ${r['break-came-at-restart']?.observed}.`,
 
@@ -70,14 +71,15 @@ function firstRestart(q: TimelineQuery): string {
 
 function breakAfterExpiry(q: TimelineQuery): ExpectationResult {
   const restart = firstRestart(q);
-  const lost = q.membership({ after: q.step('jump-clocks').t }).find((r: MembershipRecord) => !r.up || r.sees.length < NODES.length - 1);
+  const lost = q.membership({ after: q.step('jump-clocks').t }).find((r: MembershipRecord) => !r.noAnswer && (!r.up || r.sees.length < NODES.length - 1));
   const caNotAfter = q.membership().find((r) => r.caNotAfter)?.caNotAfter;
-  if (!lost || !caNotAfter) return { pass: false, observed: lost ? 'no sample reported the CA\'s notAfter' : 'clustering never broke', evidence: lost ? [lost] : [] };
+  if (!lost) return fail('clustering never broke');
+  if (!caNotAfter) return unknown("no sample reported the CA's notAfter", [lost]);
   const brokeAt = lost.nodeTime ?? new Date(Date.parse(lost.t) + 36 * DAY_MS).toISOString();
   const gapDays = (Date.parse(brokeAt) - Date.parse(caNotAfter)) / DAY_MS;
   const afterRestart = Date.parse(lost.t) >= Date.parse(restart);
   return {
-    pass: afterRestart && gapDays > 5,
+    verdict: verdictOf(afterRestart && gapDays > 5),
     observed: `the CA expired at ${caNotAfter} (nodes' clocks); clustering broke at ${brokeAt} (${lost.node}'s clock, real ${lost.t}), ${afterRestart ? 'after' : 'BEFORE'} the restarts began: ${gapDays.toFixed(2)} days later`,
     evidence: [q.membership({ before: restart }).filter((r) => r.up).at(-1)!, lost, `CA notAfter ${caNotAfter}, as node1 reported it`],
   };

@@ -1,5 +1,6 @@
 import { everyHealthSample, firstUnhealthy, someNodeLogs, windowAfter } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
+import { allOf, unknown } from '../src/scenario/verdict.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { kopsEtcdCluster, memberCert } from '../src/workload/etcd/setup.js';
 
@@ -36,7 +37,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    `The API server's view turns Unhealthy at once (${r['apiserver-unhealthy-after-expiry']?.observed}); raft ${r['raft-survives-on-established-connections']?.pass ? 'keeps its leader over the peer connections made before the expiry' : `does not survive: ${r['raft-survives-on-established-connections']?.observed}`}; a restarted member ${r['restarted-member-rejected']?.pass ? 'cannot rejoin' : `— ${r['restarted-member-rejected']?.observed}`}.`,
+    `The API server's view turns Unhealthy at once (${r['apiserver-unhealthy-after-expiry']?.observed}); raft ${r['raft-survives-on-established-connections']?.verdict === 'pass' ? 'keeps its leader over the peer connections made before the expiry' : `does not survive: ${r['raft-survives-on-established-connections']?.observed}`}; a restarted member ${r['restarted-member-rejected']?.verdict === 'pass' ? 'cannot rejoin' : `— ${r['restarted-member-rejected']?.observed}`}.`,
 
   expectations: [
     {
@@ -52,11 +53,14 @@ export default defineScenario({
       check: (q): ExpectationResult => {
         const turned = firstUnhealthy(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'apiserver');
         const missing = turned.filter((t) => !t.sample);
+        const window = windowAfter(q, 'expired', `restart-${RESTARTED}`);
+        const unheard = missing.filter((t) => !q.health({ ...window, node: t.node, view: 'apiserver' }).some((s) => !s.noAnswer));
         const evidence = turned.flatMap((t) => [...(t.lastHealthy ? [t.lastHealthy] : []), t.sample ?? `${t.node}: never Unhealthy after notAfter`]);
         const delays = turned.filter((t) => t.sample).map((t) => `${t.node} ${((Date.parse(t.sample!.t) - expiresAt.getTime()) / 1000).toFixed(1)} s after notAfter`);
+        if (unheard.length > 0) return unknown(`${unheard.map((m) => m.node).join(', ')} answered no probe after notAfter`, evidence);
         return missing.length > 0
-          ? { pass: false, observed: `${missing.map((m) => m.node).join(', ')} stayed Healthy after notAfter`, evidence }
-          : { pass: true, observed: `Unhealthy at the first samples after notAfter: ${delays.join(', ')}`, evidence };
+          ? { verdict: 'fail', observed: `${missing.map((m) => m.node).join(', ')} stayed Healthy after notAfter`, evidence }
+          : { verdict: 'pass', observed: `Unhealthy at the first samples after notAfter: ${delays.join(', ')}`, evidence };
       },
     },
     {
@@ -73,7 +77,7 @@ export default defineScenario({
         const restart = windowAfter(q, `restart-${RESTARTED}`);
         const own = everyHealthSample(q, [RESTARTED], restart, 'etcdctl', false, 'after its restart');
         const rejected = someNodeLogs(q, OTHERS, restart, 'certificate has expired or is not yet valid', 'after the restart');
-        return { pass: own.pass && rejected.pass, observed: `${own.observed}; ${rejected.observed}`, evidence: [...own.evidence, ...rejected.evidence] };
+        return { verdict: allOf(own.verdict, rejected.verdict), observed: `${own.observed}; ${rejected.observed}`, evidence: [...own.evidence, ...rejected.evidence] };
       },
     },
   ],

@@ -28,7 +28,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['raft-healthy']?.pass && r['apiserver-unhealthy']?.pass
+    r['raft-healthy']?.verdict === 'pass' && r['apiserver-unhealthy']?.verdict === 'pass'
       ? `An expired clients/server.crt alone leaves raft healthy (${r['raft-healthy'].observed}) while the API server sees every member Unhealthy: ${r['apiserver-sees-expiry']?.observed ?? ''}.`
       : `Not as expected: ${r['raft-healthy']?.observed}; ${r['apiserver-unhealthy']?.observed}.`,
 

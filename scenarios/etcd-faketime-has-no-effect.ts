@@ -1,4 +1,5 @@
 import type { ExpectationResult } from '../src/scenario/types.js';
+import { unknown, verdictOf } from '../src/scenario/verdict.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { everyHealthSample } from '../src/scenario/checks.js';
 import { kopsEtcdCluster, memberCert } from '../src/workload/etcd/setup.js';
@@ -27,7 +28,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['etcd-keeps-real-time']?.pass && r['libfaketime-active']?.pass
+    r['etcd-keeps-real-time']?.verdict === 'pass' && r['libfaketime-active']?.verdict === 'pass'
       ? `No: libfaketime moved a libc program's clock (${r['libfaketime-active'].observed}) but not etcd's (${r['etcd-keeps-real-time'].observed}); Go reads the time through the vDSO. certdrill rehearses etcd expiry with certificates forged in the past or short-lived, instead.`
       : `Not as expected: ${r['libfaketime-active']?.observed}; ${r['etcd-keeps-real-time']?.observed}.`,
 
@@ -38,9 +39,9 @@ export default defineScenario({
       basis: 'LD_PRELOAD of libfaketime with the clock file, as on every certdrill node',
       check: (q): ExpectationResult => {
         const reading = q.logs({ node: SKEWED, topic: 'libc-clock' })[0];
-        if (!reading?.nodeTime) return { pass: false, observed: 'no clock reading from date', evidence: reading ? [reading] : [] };
+        if (!reading?.nodeTime) return unknown('no clock reading from date', reading ? [reading] : []);
         const years = (Date.parse(reading.nodeTime) - Date.parse(reading.t)) / YEAR_MS;
-        return { pass: Math.abs(years - 2) < 0.01, observed: `date read ${years.toFixed(3)} years ahead of real time`, evidence: [reading] };
+        return { verdict: verdictOf(Math.abs(years - 2) < 0.01), observed: `date read ${years.toFixed(3)} years ahead of real time`, evidence: [reading] };
       },
     },
     {
@@ -49,9 +50,9 @@ export default defineScenario({
       basis: 'Go reads the time through the vDSO, not through libc, so LD_PRELOAD cannot reach it',
       check: (q): ExpectationResult => {
         const lines = q.records.filter((r) => (r.kind === 'log' || r.kind === 'alert') && r.node === SKEWED && r.nodeTime && !(r.kind === 'log' && r.topic === 'libc-clock'));
-        if (lines.length === 0) return { pass: false, observed: `no time-stamped log line from ${SKEWED}`, evidence: [] };
+        if (lines.length === 0) return unknown(`no time-stamped log line from ${SKEWED}`);
         const worst = Math.max(...lines.map((r) => Math.abs(Date.parse((r as { nodeTime: string }).nodeTime) - Date.parse(r.t))));
-        return { pass: worst < 60_000, observed: `all ${lines.length} time-stamped lines within ${(worst / 1000).toFixed(1)} s of real time`, evidence: [lines[0]!, lines[lines.length - 1]!] };
+        return { verdict: verdictOf(worst < 60_000), observed: `all ${lines.length} time-stamped lines within ${(worst / 1000).toFixed(1)} s of real time`, evidence: [lines[0]!, lines[lines.length - 1]!] };
       },
     },
     {

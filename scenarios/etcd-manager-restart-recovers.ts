@@ -1,5 +1,6 @@
 import { everyHealthSample } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
+import { allOf, verdictOf } from '../src/scenario/verdict.js';
 import { defineScenario } from '../src/scenario/types.js';
 import type { TimelineQuery } from '../src/observe/query.js';
 import { incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/setup.js';
@@ -33,7 +34,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['manager-restart-recovers']?.pass && r['renewing-never-unhealthy']?.pass
+    r['manager-restart-recovers']?.verdict === 'pass' && r['renewing-never-unhealthy']?.verdict === 'pass'
       ? `Yes: a legacy etcd-manager stays broken until it restarts, then regenerates the certificates and etcd is Healthy again (${r['manager-restart-recovers'].observed.split(';')[1]?.trim() ?? ''}); a renewing one re-issues expired certificates at start and is never Unhealthy.`
       : `Not as expected: ${r['manager-restart-recovers']?.observed}; ${r['renewing-never-unhealthy']?.observed}.`,
 
@@ -57,8 +58,7 @@ export default defineScenario({
       check: (q): ExpectationResult => {
         const issued = q.records.filter((r) => r.kind === 'certificate' && RENEWING.includes(r.node));
         const healthy = everyHealthSample(q, RENEWING, { after: q.step('renewing-healthy').t }, 'apiserver', true, 'after the cluster formed');
-        const pass = healthy.pass && issued.length === RENEWING.length * 2;
-        return { pass, observed: `${issued.length} certificates re-issued for ${RENEWING.length} members; ${healthy.observed}`, evidence: [...issued, ...healthy.evidence] };
+        return { verdict: allOf(healthy.verdict, verdictOf(issued.length === RENEWING.length * 2)), observed: `${issued.length} certificates re-issued for ${RENEWING.length} members; ${healthy.observed}`, evidence: [...issued, ...healthy.evidence] };
       },
     },
   ],
@@ -69,10 +69,10 @@ function recovered(q: TimelineQuery): ExpectationResult {
   const wait = q.step('legacy-healthy');
   const issued = q.records.filter((r) => r.kind === 'certificate' && LEGACY.includes(r.node) && Date.parse(r.t) >= Date.parse(restart.startedAt));
   const stays = everyHealthSample(q, LEGACY, { after: wait.t }, 'apiserver', true, 'after they came back');
-  const pass = wait.outcome === 'met' && issued.length === LEGACY.length * 2 && stays.pass;
+  const verdict = allOf(verdictOf(wait.outcome === 'met' && issued.length === LEGACY.length * 2), stays.verdict);
   const took = ((Date.parse(wait.t) - Date.parse(restart.t)) / 1000).toFixed(1);
   return {
-    pass,
+    verdict,
     observed: wait.outcome === 'met' ? `${issued.length} certificates regenerated; all Healthy ${took} s after the members restarted; ${stays.observed}` : `not Healthy within the wait (${wait.detail})`,
     evidence: [...issued, wait, ...stays.evidence],
   };

@@ -33,7 +33,7 @@ export default defineScenario({
   },
 
   answer: (r) =>
-    r['members-reject-each-other']?.pass && r['apiserver-unhealthy']?.pass
+    r['members-reject-each-other']?.verdict === 'pass' && r['apiserver-unhealthy']?.verdict === 'pass'
       ? `Expired peer certificates: every member rejects the others ("remote error: tls: bad certificate", "x509: certificate has expired or is not yet valid"), raft has no quorum, and the API server sees every member Unhealthy.`
       : `Not as the incident says: ${r['members-reject-each-other']?.observed}; ${r['apiserver-unhealthy']?.observed}.`,
 

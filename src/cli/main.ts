@@ -8,6 +8,7 @@ import { EnvironmentError } from '../platform/types.js';
 import { findScenario, loadScenarios, UnknownScenarioError } from '../scenario/registry.js';
 import { runScenario } from '../scenario/runner.js';
 import { runSuite } from '../scenario/suite.js';
+import { describeCounts, verdictWord } from '../scenario/verdict.js';
 import { WORKLOAD_IMAGES } from '../workload/index.js';
 import { progressPrinter } from './progress.js';
 
@@ -90,12 +91,12 @@ async function main(argv: string[]): Promise<number> {
     const failedEnv = suite.entries.find((e) => isUserError(e.result.error));
     if (failedEnv?.result.error) throw failedEnv.result.error;
     const all = suite.entries.flatMap((e) => e.result.expectations.map((x) => ({ name: e.scenario.name, x })));
-    for (const { name: n, x } of all) if (!x.result.pass) printer.line(`FAIL ${n}: ${x.title}: ${x.result.observed}`);
-    printer.line(`${all.filter((a) => a.x.result.pass).length} of ${all.length} expectations hold across ${suite.entries.length} scenarios`);
+    for (const { name: n, x } of all) if (x.result.verdict !== 'pass') printer.line(`${verdictWord(x.result.verdict)} ${n}: ${x.title}: ${x.result.observed}`);
+    printer.line(`${describeCounts(all.map((a) => a.x.result.verdict))}, across ${suite.entries.length} scenarios`);
     printer.line(`findings: ${suite.findingsPath}`);
     if (suite.outcome === 'interrupted') return 130;
     const complete = suite.entries.every((e) => e.result.outcome === 'completed' && e.result.expectations.length > 0);
-    return complete && all.every((a) => a.x.result.pass) ? 0 : 1;
+    return complete && all.every((a) => a.x.result.verdict === 'pass') ? 0 : 1;
   }
 
   printer.line(`scenario ${scenario.name}: ${scenario.description}`);
@@ -117,10 +118,11 @@ async function main(argv: string[]): Promise<number> {
     return 130;
   }
   if (result.expectations.length === 0) return 1;
-  for (const e of result.expectations) printer.line(`${e.result.pass ? 'PASS' : 'FAIL'} ${e.title}: ${e.result.observed}`);
+  for (const e of result.expectations) printer.line(`${verdictWord(e.result.verdict)} ${e.title}: ${e.result.observed}`);
   printer.line(`findings: ${result.findingsPath}`);
   printer.line(`timeline: ${result.timelinePath}`);
-  return result.outcome === 'completed' && result.expectations.every((e) => e.result.pass) ? 0 : 1;
+  // UNKNOWN (could not judge) exits 1 like FAIL: neither is a pass.
+  return result.outcome === 'completed' && result.expectations.every((e) => e.result.verdict === 'pass') ? 0 : 1;
 }
 
 /** Errors the user can fix, reported in one line with exit status 2. */

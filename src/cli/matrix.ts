@@ -11,9 +11,18 @@ async function findResults(dir: string): Promise<RunResults[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...(await findResults(path)));
-    else if (entry.name === RESULTS_FILE) found.push(JSON.parse(await readFile(path, 'utf8')) as RunResults);
+    else if (entry.name === RESULTS_FILE) found.push(withVerdicts(JSON.parse(await readFile(path, 'utf8')) as RunResults));
   }
   return found;
+}
+
+/** results.json written before verdicts had three values said `pass: true|false`. */
+function withVerdicts(run: RunResults): RunResults {
+  const expectations = run.expectations.map((e) => {
+    const old = e as typeof e & { pass?: boolean };
+    return old.verdict ? e : { ...e, verdict: old.pass ? ('pass' as const) : ('fail' as const) };
+  });
+  return { ...run, expectations };
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -14,14 +14,14 @@ export function progressPrinter(write: (text: string) => void = (t) => process.s
 
   const record = (r: TimelineRecord) => {
     if (r.kind === 'membership') {
-      const state = r.up ? `sees ${r.sees.join(', ') || 'nobody'}` : 'down';
+      const state = r.up ? `sees ${r.sees.join(', ') || 'nobody'}` : r.noAnswer ? `no answer (${r.error})` : 'down';
       if (lastSeen.get(r.node) !== state) {
         lastSeen.set(r.node, state);
         line(`${r.node} ${state}`);
       }
     } else if (r.kind === 'health') {
       const view = r.view === 'apiserver' ? 'API server view' : 'etcdctl';
-      const state = r.healthy ? `Healthy${r.leader ? ` (leader ${r.leader})` : ''}` : `Unhealthy: ${r.error ?? 'no answer'}`;
+      const state = r.healthy ? `Healthy${r.leader ? ` (leader ${r.leader})` : ''}` : r.noAnswer ? `no answer: ${r.error}` : `Unhealthy: ${r.error ?? 'no reason given'}`;
       if (lastSeen.get(`${r.node} ${view}`) !== state) {
         lastSeen.set(`${r.node} ${view}`, state);
         line(`${r.node} ${view}: ${state}`);

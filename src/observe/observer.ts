@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Platform } from '../platform/types.js';
-import type { Workload } from '../workload/types.js';
+import type { Probe, Workload } from '../workload/types.js';
 import type { AlertRecord, HealthRecord, LogRecord, MembershipRecord, MetricsRecord } from './records.js';
 import type { Timeline } from './timeline.js';
 
@@ -23,6 +23,7 @@ export class Observer {
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private readonly latestSample = new Map<string, Sampled>();
+  private readonly latestStart = new Map<string, number>();
   private readonly intervalMs: number;
 
   constructor(
@@ -37,26 +38,46 @@ export class Observer {
     platform.onLog((node, line) => this.onLogLine(node, line));
   }
 
-  /** Samples each node on its own loop, so a node whose probe is slow (no quorum) does not hold back the others. */
+  /**
+   * Samples each node with each probe on its own loop, so a node whose probe
+   * is slow (no quorum) holds back neither the other nodes nor its other
+   * probes. A probe that allows it starts a new sample every interval while
+   * earlier ones still wait for an answer.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
     for (const node of this.nodes) {
-      const tick = () => {
-        const round = this.sample(node).finally(() => {
-          this.inFlight.delete(round);
-          if (this.running) this.timers.set(node, setTimeout(tick, this.intervalMs));
-        });
-        this.inFlight.add(round);
-      };
-      tick();
+      for (const probe of this.workload.probes) {
+        const loop = `${node}\0${probe.name}`;
+        const maxInFlight = probe.maxInFlight ?? 1;
+        let running = 0;
+        const tick = () => {
+          if (!this.running) return;
+          if (running < maxInFlight) {
+            running += 1;
+            const round = this.sample(node, probe).finally(() => {
+              running -= 1;
+              this.inFlight.delete(round);
+              if (maxInFlight === 1 && this.running) this.timers.set(loop, setTimeout(tick, this.intervalMs));
+            });
+            this.inFlight.add(round);
+          }
+          // One at a time: the next begins an interval after this one ends. Overlapping: one begins every interval.
+          if (maxInFlight > 1) this.timers.set(loop, setTimeout(tick, this.intervalMs));
+        };
+        tick();
+      }
     }
   }
 
+  /** Stops sampling; a probe still waiting for its deadline after a second is left to end unrecorded. */
   async stop(): Promise<void> {
     this.running = false;
     for (const timer of this.timers.values()) clearTimeout(timer);
-    await Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    clearTimeout(timer);
   }
 
   /** The node's most recent sample of a kind (and, for health, of a view). */
@@ -64,14 +85,20 @@ export class Observer {
     return this.latestSample.get(key(node, kind, view)) as Extract<Sampled, { kind: K }> | undefined;
   }
 
-  private async sample(node: string): Promise<void> {
+  private async sample(node: string, probe: Probe): Promise<void> {
     const access = {
       endpoint: (port: number) => this.platform.endpoint(node, port),
       exec: (command: string[]) => this.platform.exec(node, command),
     };
-    for (const probe of await this.workload.sample(node, access)) {
-      const record = this.timeline.add<Sampled>(probe);
-      this.latestSample.set(key(node, record.kind, record.kind === 'health' ? record.view : undefined), record);
+    const startedAt = performance.now();
+    for (const record of await probe.sample(node, access)) {
+      if (!this.running) return;
+      const stamped = this.timeline.add<Sampled>(record);
+      // Overlapping samples end out of order: the latest is the one that began last, not the last to end.
+      const k = key(node, stamped.kind, stamped.kind === 'health' ? stamped.view : undefined);
+      if ((this.latestStart.get(k) ?? -1) > startedAt) continue;
+      this.latestStart.set(k, startedAt);
+      this.latestSample.set(k, stamped);
     }
   }
 

@@ -68,8 +68,14 @@ export interface MembershipRecord {
   t: string;
   kind: 'membership';
   node: string;
-  /** False when the node did not answer its probe (down, restarting). */
+  /** False when the node did not answer its probe (down, restarting, or see `noAnswer`). */
   up: boolean;
+  /**
+   * The probe's deadline passed with no answer: the node may be hung or the
+   * host too busy to answer in time; the harness cannot tell which. Checks
+   * never count such a sample as the node being down.
+   */
+  noAnswer?: true;
   /** The other nodes it is connected to, by node name. */
   sees: string[];
   /** The node's own idea of the current time (faked by libfaketime). */
@@ -89,7 +95,14 @@ export interface HealthRecord {
    * member's. `etcdctl`: etcdctl's endpoint health, status and member list.
    */
   view: 'apiserver' | 'etcdctl';
+  /** Healthy as that client judges it; false also when the member refused the connection or failed TLS. */
   healthy: boolean;
+  /**
+   * The probe's deadline passed with no answer (then `healthy` is false). Both
+   * clients call that Unhealthy, but the cause may be the busy host rather
+   * than the member: it never counts against an expectation of Healthy.
+   */
+  noAnswer?: true;
   error?: string;
   /** Member name of the leader this member reports, if any. */
   leader?: string;

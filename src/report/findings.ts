@@ -2,7 +2,8 @@ import { describeOffset } from '../clock/spec.js';
 import { TimelineQuery } from '../observe/query.js';
 import type { AlertRecord, CertificateRecord, LogRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
 import { validityAt, type CertificateInfo } from '../pki/inspect.js';
-import type { ExpectationResult } from '../scenario/types.js';
+import type { ExpectationResult, Verdict } from '../scenario/types.js';
+import { describeCounts } from '../scenario/verdict.js';
 import { cell, code, describeRecord, healthText, nodeTime, realTime, seconds, seesText, utc } from './format.js';
 
 export interface CertificateSummary {
@@ -41,14 +42,14 @@ export interface FindingsInput {
 /** The findings report of one scenario run, as markdown. Pure: it runs nothing. */
 export function renderFindings(input: FindingsInput): string {
   const q = new TimelineQuery(input.timeline);
-  const passed = input.expectations.filter((e) => e.result.pass).length;
-  const verdict = input.outcome !== 'completed' ? input.outcome.toUpperCase() : passed === input.expectations.length ? 'PASS' : 'FAIL';
+  const verdicts = input.expectations.map((e) => e.result.verdict);
+  const verdict = input.outcome !== 'completed' ? input.outcome.toUpperCase() : verdicts.includes('fail') ? 'FAIL' : verdicts.includes('unknown') ? 'UNKNOWN' : 'PASS';
   const out: string[] = [];
   out.push(`# certdrill findings: ${input.scenario.name}`, '');
   out.push(`${input.scenario.description}`, '');
   if (input.scenario.question) out.push(`**Question:** ${input.scenario.question}`, '');
   out.push(
-    `**Result: ${verdict}** — ${passed} of ${input.expectations.length} expectations hold.`,
+    `**Result: ${verdict}** — ${describeCounts(verdicts)}.`,
     '',
     `Run \`${input.runId}\` on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)} (${seconds(input.startedAt, input.endedAt)}). ` +
       'Times below are real time (UTC, time of day) unless marked as a node\'s clock, which libfaketime may have moved.',
@@ -60,11 +61,11 @@ export function renderFindings(input: FindingsInput): string {
 
   out.push('## Expectations', '', '| Result | Expectation | Observed | Why it is expected |', '|---|---|---|---|');
   for (const e of input.expectations) {
-    out.push(`| ${e.result.pass ? 'PASS' : '**FAIL**'} | [${cell(e.title)}](#${anchor(e.id)}) | ${cell(e.result.observed)} | ${cell(e.basis)} |`);
+    out.push(`| ${resultCell(e.result.verdict)} | [${cell(e.title)}](#${anchor(e.id)}) | ${cell(e.result.observed)} | ${cell(e.basis)} |`);
   }
   out.push('');
   for (const e of input.expectations) {
-    out.push(`### ${e.id}`, '', `${e.result.pass ? 'PASS' : '**FAIL**'}: ${e.title}. Observed: ${e.result.observed}.`, '', 'Evidence:', '');
+    out.push(`### ${e.id}`, '', `${resultCell(e.result.verdict)}: ${e.title}. Observed: ${e.result.observed}.`, '', 'Evidence:', '');
     for (const item of e.result.evidence) out.push(`- ${typeof item === 'string' ? item : describeRecord(item)}`);
     out.push('');
   }
@@ -112,7 +113,7 @@ export function renderFindings(input: FindingsInput): string {
   for (const sample of input.timeline) {
     if (sample.kind !== 'membership' && sample.kind !== 'health') continue;
     const view = sample.kind === 'membership' ? 'membership' : sample.view === 'apiserver' ? 'API server' : 'etcdctl';
-    const state = sample.kind === 'membership' ? membershipCell(sample) + (sample.up ? '' : ` (${sample.error ?? 'no answer'})`) : healthText(sample);
+    const state = sample.kind === 'membership' ? membershipCell(sample) + (sample.up ? '' : ` (${sample.error ?? 'not running'})`) : healthText(sample);
     const key = `${sample.node}\0${view}`;
     if (last.get(key) === state) continue;
     last.set(key, state);
@@ -169,7 +170,7 @@ function stateAt(q: TimelineQuery, t: string, node: string): { text: string; nod
 
 function membershipCell(sample: MembershipRecord | undefined): string {
   if (!sample) return 'no sample';
-  return sample.up ? `sees ${seesText(sample.sees)}` : 'down';
+  return sample.up ? `sees ${seesText(sample.sees)}` : sample.noAnswer ? 'no answer' : 'down';
 }
 
 function groupAlerts(alerts: AlertRecord[]): AlertRecord[][] {
@@ -179,6 +180,11 @@ function groupAlerts(alerts: AlertRecord[]): AlertRecord[][] {
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
   return [...groups.values()].sort((a, b) => a[0]!.node.localeCompare(b[0]!.node) || a[0]!.t.localeCompare(b[0]!.t));
+}
+
+/** PASS plain; FAIL and UNKNOWN (could not judge) stand out, and read differently. */
+export function resultCell(verdict: Verdict): string {
+  return verdict === 'pass' ? 'PASS' : verdict === 'fail' ? '**FAIL**' : '**UNKNOWN** (could not judge)';
 }
 
 function shortSerial(serial: string): string {

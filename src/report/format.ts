@@ -43,7 +43,9 @@ export function describeRecord(record: TimelineRecord): string {
     case 'membership':
       return record.up
         ? `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) sees ${seesText(record.sees)}`
-        : `${when} ${record.node} did not answer its probe: ${record.error ?? 'no answer'}`;
+        : record.noAnswer
+          ? `${when} ${record.node}: the probe got no answer (${record.error ?? 'deadline passed'}); the harness cannot tell why`
+          : `${when} ${record.node} is down: ${record.error ?? 'not running'}`;
     case 'alert':
       return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) logged ${record.class}: ${code(record.text)}`;
     case 'step':
@@ -65,9 +67,10 @@ export function describeRecord(record: TimelineRecord): string {
   }
 }
 
-/** `Healthy (leader etcd-a, term 2)` or `Unhealthy: certificate has expired`. */
-export function healthText(record: Pick<HealthRecord, 'healthy' | 'error' | 'leader' | 'raftTerm'>): string {
+/** `Healthy (leader etcd-a, term 2)`, `Unhealthy: certificate has expired`, or `No answer: ...`. */
+export function healthText(record: Pick<HealthRecord, 'healthy' | 'error' | 'leader' | 'raftTerm' | 'noAnswer'>): string {
   const raft = [record.leader ? `leader ${record.leader}` : '', record.raftTerm !== undefined ? `term ${record.raftTerm}` : ''].filter(Boolean).join(', ');
   if (record.healthy) return `Healthy${raft ? ` (${raft})` : ''}`;
+  if (record.noAnswer) return `No answer: ${record.error ?? 'the deadline passed'}`;
   return `Unhealthy: ${record.error ?? 'no answer'}${raft ? ` (${raft})` : ''}`;
 }

@@ -1,6 +1,8 @@
 import type { TimelineRecord } from '../observe/records.js';
 import type { ExpectationResult, Scenario } from '../scenario/types.js';
 import type { RunResult } from '../scenario/runner.js';
+import { describeCounts } from '../scenario/verdict.js';
+import { resultCell } from './findings.js';
 import { cell, utc } from './format.js';
 
 export interface SuiteEntry {
@@ -43,11 +45,11 @@ export const INCIDENT_QUESTIONS: { incident: string; question: string; scenarios
 export function renderSuite(input: SuiteInput): string {
   const byName = new Map(input.entries.map((e) => [e.scenario.name, e]));
   const all = input.entries.flatMap((e) => e.result.expectations.map((x) => ({ entry: e, x })));
-  const passed = all.filter((a) => a.x.result.pass).length;
+  const counts = describeCounts(all.map((a) => a.x.result.verdict));
   const out: string[] = [];
   out.push('# certdrill findings: the whole suite', '');
   out.push(
-    `**${passed} of ${all.length} expectations hold** across ${input.entries.length} scenarios${input.outcome === 'interrupted' ? ' (the suite was interrupted)' : ''}. ` +
+    `**${counts}** across ${input.entries.length} scenarios${input.outcome === 'interrupted' ? ' (the suite was interrupted)' : ''}. ` +
       `Run on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)}.`,
     '',
   );
@@ -71,7 +73,7 @@ export function renderSuite(input: SuiteInput): string {
 
   out.push('## Every expectation', '', '| Scenario | Result | Expectation | Observed |', '|---|---|---|---|');
   for (const { entry, x } of all) {
-    out.push(`| [${entry.scenario.name}](#${entry.scenario.name}) | ${x.result.pass ? 'PASS' : '**FAIL**'} | ${cell(x.title)} | ${cell(x.result.observed)} |`);
+    out.push(`| [${entry.scenario.name}](#${entry.scenario.name}) | ${resultCell(x.result.verdict)} | ${cell(x.title)} | ${cell(x.result.observed)} |`);
   }
   for (const entry of input.entries.filter((e) => e.result.expectations.length === 0)) {
     out.push(`| [${entry.scenario.name}](#${entry.scenario.name}) | **${entry.result.outcome.toUpperCase()}** | the run did not get far enough to check | ${cell(entry.result.error?.message ?? '')} |`);
@@ -91,9 +93,11 @@ export function renderSuite(input: SuiteInput): string {
 function answerOf(entry: SuiteEntry): string {
   const results: Record<string, ExpectationResult> = Object.fromEntries(entry.result.expectations.map((e) => [e.id, e.result]));
   if (entry.result.expectations.length === 0) return `No answer: the run ${entry.result.outcome} (${entry.result.error?.message ?? 'no findings'}).`;
-  const failed = entry.result.expectations.filter((e) => !e.result.pass).map((e) => e.id);
-  const answer = entry.scenario.answer?.(results) ?? `${entry.result.expectations.length - failed.length} of ${entry.result.expectations.length} expectations hold.`;
-  return failed.length > 0 ? `${answer} (Not as expected: ${failed.join(', ')}.)` : answer;
+  const failed = entry.result.expectations.filter((e) => e.result.verdict === 'fail').map((e) => e.id);
+  const unjudged = entry.result.expectations.filter((e) => e.result.verdict === 'unknown').map((e) => e.id);
+  const answer = entry.scenario.answer?.(results) ?? `${describeCounts(entry.result.expectations.map((e) => e.result.verdict))}.`;
+  const notes = [failed.length > 0 ? `Not as expected: ${failed.join(', ')}.` : '', unjudged.length > 0 ? `Could not judge: ${unjudged.join(', ')}.` : ''].filter(Boolean);
+  return notes.length > 0 ? `${answer} (${notes.join(' ')})` : answer;
 }
 
 /** A scenario's findings one heading level down, its anchors prefixed with its name, its file links into its folder. */

@@ -1,10 +1,12 @@
 import { isFullMesh, type TimelineQuery, type Window } from '../observe/query.js';
 import type { AlertClass, AlertRecord, HealthRecord, MembershipRecord, MetricsRecord, StepRecord } from '../observe/records.js';
 import type { ExpectationResult } from './types.js';
+import { fail, pass, unknown } from './verdict.js';
 
 /**
  * Building blocks for expectations. Each reads only the timeline, and each
- * can fail: a check with too few samples to judge fails and says so.
+ * can fail. One that cannot judge (too few samples, probes that got no
+ * answer where it needed one) says `unknown` and why.
  */
 
 const MIN_SAMPLES = 2;
@@ -29,55 +31,54 @@ export function fullMeshBefore(q: TimelineQuery, nodes: string[], stepId: string
     if (!latest.has(sample.node)) continue;
     latest.set(sample.node, sample);
     if (isFullMesh(latest)) {
-      return {
-        pass: true,
-        observed: `full mesh of ${nodes.length} nodes at ${sample.t}, before step ${stepId}`,
-        evidence: nodes.map((n) => latest.get(n)!),
-      };
+      return pass(`full mesh of ${nodes.length} nodes at ${sample.t}, before step ${stepId}`, nodes.map((n) => latest.get(n)!));
     }
   }
   const last = q.membershipAt(step.startedAt, nodes);
-  return {
-    pass: false,
-    observed: `no moment before step ${stepId} where every node saw all the others`,
-    evidence: nodes.map((n) => last.get(n) ?? `${n}: no sample before ${stepId}`),
-  };
+  const evidence = nodes.map((n) => last.get(n) ?? `${n}: no sample before ${stepId}`);
+  const unheard = nodes.filter((n) => !q.membership({ before: step.startedAt, node: n }).some((s) => !s.noAnswer));
+  if (unheard.length > 0) return unknown(`${unheard.join(', ')} never answered a probe before step ${stepId}`, evidence);
+  return fail(`no moment before step ${stepId} where every node saw all the others`, evidence);
 }
 
 /** Every sample of every node in the window shows all the others connected. */
 export function stayFullyConnected(q: TimelineQuery, nodes: string[], window: Window, label: string): ExpectationResult {
   const evidence: (MembershipRecord | string)[] = [];
+  // Any node seen broken fails, whatever the others' gaps; only then can gaps make it unknown.
   for (const node of nodes) {
-    const samples = q.membership({ ...window, node });
-    if (samples.length < MIN_SAMPLES) {
-      return { pass: false, observed: `only ${samples.length} sample(s) of ${node} ${label}: too few to judge`, evidence: samples };
-    }
+    const samples = q.membership({ ...window, node }).filter((s) => !s.noAnswer);
     const broken = samples.find((s) => !s.up || nodes.some((other) => other !== node && !s.sees.includes(other)));
     if (broken) {
-      return { pass: false, observed: `${node} lost a peer ${label} (${broken.up ? `sees only ${broken.sees.join(', ') || 'nobody'}` : 'not answering'})`, evidence: [samples[0]!, broken] };
+      return fail(`${node} lost a peer ${label} (${broken.up ? `sees only ${broken.sees.join(', ') || 'nobody'}` : `down: ${broken.error ?? 'not answering'}`})`, [samples[0]!, broken]);
     }
+  }
+  for (const node of nodes) {
+    const all = q.membership({ ...window, node });
+    const samples = all.filter((s) => !s.noAnswer);
+    const unanswered = all.filter((s) => s.noAnswer);
+    if (unanswered.length > 0) return unknown(`${unanswered.length} probe(s) of ${node} ${label} got no answer: cannot tell whether it stayed connected`, unanswered.slice(0, 3));
+    if (samples.length < MIN_SAMPLES) return unknown(`only ${samples.length} sample(s) of ${node} ${label}: too few to judge`, samples);
     evidence.push(samples[0]!, samples[samples.length - 1]!);
   }
   const count = q.membership({ ...window }).filter((s) => nodes.includes(s.node)).length;
-  return { pass: true, observed: `all ${count} samples of ${nodes.join(', ')} ${label} show a full mesh`, evidence };
+  return pass(`all ${count} samples of ${nodes.join(', ')} ${label} show a full mesh`, evidence);
 }
 
 /** The node answers its probe but is connected to nobody, and nobody lists it, for the whole window. */
 export function staysAlone(q: TimelineQuery, node: string, others: string[], window: Window, label: string): ExpectationResult {
   const own = q.membership({ ...window, node, up: true });
-  if (own.length < MIN_SAMPLES) {
-    return { pass: false, observed: `${node} answered only ${own.length} probe(s) ${label}: too few to judge`, evidence: q.membership({ ...window, node }).slice(-3) };
-  }
   const joined = own.find((s) => s.sees.length > 0);
-  if (joined) return { pass: false, observed: `${node} connected to ${joined.sees.join(', ')} ${label}`, evidence: [own[0]!, joined] };
+  if (joined) return fail(`${node} connected to ${joined.sees.join(', ')} ${label}`, [own[0]!, joined]);
   const seenBy = q.membership({ ...window }).find((s) => others.includes(s.node) && s.sees.includes(node));
-  if (seenBy) return { pass: false, observed: `${seenBy.node} listed ${node} as connected ${label}`, evidence: [seenBy] };
+  if (seenBy) return fail(`${seenBy.node} listed ${node} as connected ${label}`, [seenBy]);
+  if (own.length < MIN_SAMPLES) {
+    const all = q.membership({ ...window, node });
+    // Answered, and said it was down: the node is not alone, it is not running.
+    if (all.some((s) => !s.up && !s.noAnswer) && all.every((s) => !s.up)) return fail(`${node} never answered ${label}: down (${all.find((s) => !s.noAnswer)?.error ?? 'not running'})`, all.slice(-3));
+    return unknown(`${node} answered only ${own.length} probe(s) ${label}: too few to judge`, all.slice(-3));
+  }
   const othersLast = others.map((o) => q.membership({ ...window, node: o, up: true }).at(-1) ?? `${o}: no sample ${label}`);
-  return {
-    pass: true,
-    observed: `all ${own.length} samples of ${node} ${label} show it connected to nobody, and no other node listed it`,
-    evidence: [own[0]!, own[own.length - 1]!, ...othersLast],
-  };
+  return pass(`all ${own.length} samples of ${node} ${label} show it connected to nobody, and no other node listed it`, [own[0]!, own[own.length - 1]!, ...othersLast]);
 }
 
 /** Each node logged, in the window, a TLS alert containing `text`; says what they logged instead when not. */
@@ -94,10 +95,8 @@ export function nodesLogAlert(q: TimelineQuery, nodes: string[], window: Window,
       evidence.push(...summariseInstead(node, alerts));
     }
   }
-  if (missing.length > 0) {
-    return { pass: false, observed: `${missing.join(', ')} did not log "${text}" ${label}`, evidence };
-  }
-  return { pass: true, observed: `${nodes.join(", ")} ${nodes.length > 1 ? "each " : ""}logged "${text}" ${label}`, evidence };
+  if (missing.length > 0) return fail(`${missing.join(', ')} did not log "${text}" ${label}`, evidence);
+  return pass(`${nodes.join(', ')} ${nodes.length > 1 ? 'each ' : ''}logged "${text}" ${label}`, evidence);
 }
 
 function summariseInstead(node: string, alerts: ReturnType<TimelineQuery['alerts']>): (string | ReturnType<TimelineQuery['alerts']>[number])[] {
@@ -107,7 +106,13 @@ function summariseInstead(node: string, alerts: ReturnType<TimelineQuery['alerts
   return [`${node} logged instead:`, ...[...byClass.values()].map((list) => list[0]!)];
 }
 
-/** Every health sample of these nodes in the window, in that view, is healthy (or, with `healthy: false`, unhealthy). */
+/**
+ * Every health sample of these nodes in the window, in that view, is healthy
+ * (or, with `healthy: false`, unhealthy). A probe that got no answer is what
+ * kube-apiserver and etcdctl call Unhealthy (their deadlines passed), so it
+ * counts toward Unhealthy; it never fails an expectation of Healthy, since a
+ * busy host looks the same: then the verdict is unknown.
+ */
 export function everyHealthSample(
   q: TimelineQuery,
   nodes: string[],
@@ -119,19 +124,25 @@ export function everyHealthSample(
   const word = healthy ? 'Healthy' : 'Unhealthy';
   const viewName = view === 'apiserver' ? 'API server view' : 'etcdctl';
   const evidence: HealthRecord[] = [];
+  const unanswered: HealthRecord[] = [];
   for (const node of nodes) {
     const samples = q.health({ ...window, node, view });
-    if (samples.length < MIN_SAMPLES) {
-      return { pass: false, observed: `only ${samples.length} ${viewName} sample(s) of ${node} ${label}: too few to judge`, evidence: samples };
-    }
-    const odd = samples.find((s) => s.healthy !== healthy);
-    if (odd) {
-      return { pass: false, observed: `${node} was ${healthy ? 'Unhealthy' : 'Healthy'} in the ${viewName} at ${odd.t} ${label}`, evidence: [samples[0]!, odd] };
-    }
+    const odd = samples.find((s) => s.healthy !== healthy && !s.noAnswer);
+    if (odd) return fail(`${node} was ${healthy ? 'Unhealthy' : 'Healthy'} in the ${viewName} at ${odd.t} ${label}`, [samples[0]!, odd]);
+  }
+  for (const node of nodes) {
+    const samples = q.health({ ...window, node, view });
+    unanswered.push(...samples.filter((s) => s.noAnswer));
+    const counted = healthy ? samples.filter((s) => !s.noAnswer) : samples;
+    if (counted.length < MIN_SAMPLES) return unknown(`only ${counted.length} ${viewName} answer(s) from ${node} ${label}: too few to judge`, samples.slice(-3));
     evidence.push(samples[0]!, samples[samples.length - 1]!);
   }
   const count = q.health({ ...window, view }).filter((s) => nodes.includes(s.node)).length;
-  return { pass: true, observed: `all ${count} ${viewName} samples of ${nodes.join(', ')} ${label} are ${word}`, evidence };
+  if (healthy && unanswered.length > 0) {
+    return unknown(`${count - unanswered.length} ${viewName} samples ${label} are Healthy, but ${unanswered.length} got no answer: cannot tell whether the member or the host was slow`, [...evidence, ...unanswered.slice(0, 3)]);
+  }
+  const deadline = unanswered.length > 0 ? ` (${unanswered.length === count ? 'every one' : `${unanswered.length} of them`}: no answer before the deadline, which ${view === 'apiserver' ? 'kube-apiserver' : 'etcdctl'} reports as Unhealthy)` : '';
+  return pass(`all ${count} ${viewName} samples of ${nodes.join(', ')} ${label} are ${word}${deadline}`, [...evidence, ...unanswered.slice(0, 1)]);
 }
 
 /** Every named node logged, in the window, a line containing each of `texts`. */
@@ -148,15 +159,15 @@ export function nodesLogAll(q: TimelineQuery, nodes: string[], window: Window, t
   }
   if (missing.length > 0) {
     const seen = [...new Map(q.alerts({ ...window }).filter((a) => nodes.includes(a.node)).map((a) => [`${a.node}${a.class}`, a])).values()];
-    return { pass: false, observed: `missing ${label}: ${missing.join('; ')}`, evidence: [...evidence, ...(seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all'])] };
+    return fail(`missing ${label}: ${missing.join('; ')}`, [...evidence, ...(seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all'])]);
   }
-  return { pass: true, observed: `${nodes.join(", ")} ${nodes.length > 1 ? "each " : ""}logged ${texts.map((t) => `"${t}"`).join(" and ")} ${label}`, evidence };
+  return pass(`${nodes.join(', ')} ${nodes.length > 1 ? 'each ' : ''}logged ${texts.map((t) => `"${t}"`).join(' and ')} ${label}`, evidence);
 }
 
-/** The first sample of each node, in that view, after `after` that is unhealthy; a node that never turned fails. */
+/** The first answer of each node, in that view, in the window that is Unhealthy, and the last Healthy one before it; probes with no answer are skipped. */
 export function firstUnhealthy(q: TimelineQuery, nodes: string[], window: Window, view: HealthRecord['view']): { node: string; sample?: HealthRecord; lastHealthy?: HealthRecord }[] {
   return nodes.map((node) => {
-    const samples = q.health({ ...window, node, view });
+    const samples = q.health({ ...window, node, view }).filter((s) => !s.noAnswer);
     const index = samples.findIndex((s) => !s.healthy);
     return { node, sample: index >= 0 ? samples[index] : undefined, lastHealthy: index > 0 ? samples[index - 1] : undefined };
   });
@@ -164,12 +175,14 @@ export function firstUnhealthy(q: TimelineQuery, nodes: string[], window: Window
 
 /** Every unhealthy sample of these nodes in that view names `text` in its error (e.g. why the TLS handshake failed). */
 export function healthErrorsMention(q: TimelineQuery, nodes: string[], window: Window, view: HealthRecord['view'], text: string, label: string): ExpectationResult {
-  const unhealthy = q.health({ ...window, view, healthy: false }).filter((s) => nodes.includes(s.node));
-  if (unhealthy.length < MIN_SAMPLES) return { pass: false, observed: `only ${unhealthy.length} unhealthy sample(s) ${label}: too few to judge`, evidence: unhealthy };
+  const all = q.health({ ...window, view, healthy: false }).filter((s) => nodes.includes(s.node));
+  const unhealthy = all.filter((s) => !s.noAnswer);
   const other = unhealthy.find((s) => !(s.error ?? '').includes(text));
-  if (other) return { pass: false, observed: `${other.node} was unhealthy for another reason: ${other.error}`, evidence: [other] };
+  if (other) return fail(`${other.node} was unhealthy for another reason: ${other.error}`, [other]);
+  if (unhealthy.length < MIN_SAMPLES) return unknown(`only ${unhealthy.length} Unhealthy answer(s) ${label}${all.length > unhealthy.length ? ` (${all.length - unhealthy.length} probes got no answer)` : ''}: too few to judge`, all.slice(-3));
   const perNode = nodes.map((n) => unhealthy.find((s) => s.node === n) ?? `${n}: no unhealthy sample`);
-  return { pass: true, observed: `all ${unhealthy.length} unhealthy samples ${label} say "${text}"`, evidence: perNode };
+  const skipped = all.length - unhealthy.length;
+  return pass(`all ${unhealthy.length} Unhealthy answers ${label} say "${text}"${skipped ? ` (${skipped} probes got no answer)` : ''}`, perNode);
 }
 
 /** At least one of the nodes logged, in the window, a line containing `text`. */
@@ -177,22 +190,20 @@ export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, 
   const match = q.alerts({ ...window }).filter((a) => nodes.includes(a.node) && a.text.includes(text));
   if (match.length === 0) {
     const seen = [...new Map(q.alerts({ ...window }).filter((a) => nodes.includes(a.node)).map((a) => [`${a.node}${a.class}`, a])).values()];
-    return { pass: false, observed: `none of ${nodes.join(', ')} logged "${text}" ${label}`, evidence: seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all'] };
+    return fail(`none of ${nodes.join(', ')} logged "${text}" ${label}`, seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all']);
   }
   const first = [...new Map(match.map((a) => [a.node, a])).values()];
-  return { pass: true, observed: `${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${match.length} line(s))`, evidence: first };
+  return pass(`${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${match.length} line(s))`, first);
 }
 
 /** Only these nodes generated (sent) TLS alerts in the window: they are the ones that judged a certificate invalid. */
 export function onlyTheseReject(q: TimelineQuery, judges: string[], window: Window, label: string): ExpectationResult {
   const generated = q.alerts({ ...window }).filter((a) => a.direction === 'generated');
-  if (generated.length === 0) return { pass: false, observed: `no node generated a TLS alert ${label}`, evidence: [] };
+  if (generated.length === 0) return fail(`no node generated a TLS alert ${label}`);
   const others = generated.filter((a) => !judges.includes(a.node));
   const byNode = [...new Map(generated.map((a) => [`${a.node}${a.side}`, a])).values()];
-  if (others.length > 0) {
-    return { pass: false, observed: `${[...new Set(others.map((a) => a.node))].join(', ')} also rejected certificates ${label}`, evidence: byNode };
-  }
-  return { pass: true, observed: `all ${generated.length} generated alerts ${label} came from ${judges.join(', ')}, as client and as server`, evidence: byNode };
+  if (others.length > 0) return fail(`${[...new Set(others.map((a) => a.node))].join(', ')} also rejected certificates ${label}`, byNode);
+  return pass(`all ${generated.length} generated alerts ${label} came from ${judges.join(', ')}, as client and as server`, byNode);
 }
 
 /** A Prometheus-style alert rule over one node's metrics samples. */
@@ -219,10 +230,11 @@ function inWindowOf(t: string, window: Window): boolean {
  */
 export function largestGroupOverTime(q: TimelineQuery, nodes: string[], window: Window): { t: string; size: number }[] {
   const latest = new Map<string, MembershipRecord>();
-  for (const r of q.membership({ before: window.after })) if (nodes.includes(r.node)) latest.set(r.node, r);
+  // A probe with no answer says nothing about membership: the node keeps its last known state.
+  for (const r of q.membership({ before: window.after })) if (nodes.includes(r.node) && !r.noAnswer) latest.set(r.node, r);
   const series: { t: string; size: number }[] = [];
   for (const r of q.membership(window)) {
-    if (!nodes.includes(r.node)) continue;
+    if (!nodes.includes(r.node) || r.noAnswer) continue;
     latest.set(r.node, r);
     series.push({ t: r.t, size: largestGroup([...latest.values()]) });
   }

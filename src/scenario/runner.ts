@@ -12,7 +12,8 @@ import type { Platform } from '../platform/types.js';
 import { renderFindings, type ExpectationOutcome } from '../report/findings.js';
 import { RunContext } from './context.js';
 import { deploy } from './deployment.js';
-import type { ClusterSetup, Scenario } from './types.js';
+import type { ClusterSetup, Scenario, Verdict } from './types.js';
+import { unknown } from './verdict.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -146,7 +147,7 @@ export interface RunResults {
   startedAt: string;
   outcome: RunResult['outcome'];
   versions: Record<string, string>;
-  expectations: { id: string; title: string; pass: boolean; observed: string }[];
+  expectations: { id: string; title: string; verdict: Verdict; observed: string }[];
 }
 
 export const RESULTS_FILE = 'results.json';
@@ -168,7 +169,7 @@ function runResults(
     startedAt: startedAt.toISOString(),
     outcome,
     versions: versions?.kind === 'versions' ? versions.versions : {},
-    expectations: expectations.map((e) => ({ id: e.id, title: e.title, pass: e.result.pass, observed: e.result.observed })),
+    expectations: expectations.map((e) => ({ id: e.id, title: e.title, verdict: e.result.verdict, observed: e.result.observed })),
   };
 }
 
@@ -190,7 +191,8 @@ function safeCheck(check: () => ExpectationOutcome['result']): ExpectationOutcom
   try {
     return check();
   } catch (error) {
-    return { pass: false, observed: `could not be checked: ${(error as Error).message}`, evidence: [] };
+    // A check that threw has judged nothing.
+    return unknown(`the check itself failed: ${(error as Error).message}`);
   }
 }
 

@@ -21,8 +21,14 @@ export interface RestartChanges {
 /** What a scenario starts: an Erlang cluster, or kops-style etcd clusters. */
 export type ClusterSetup = ErlangSetup | EtcdSetup;
 
+/**
+ * `unknown`: the timeline cannot tell (too few samples, probes that got no
+ * answer where an answer was needed, a check that threw). Never a pass.
+ */
+export type Verdict = 'pass' | 'fail' | 'unknown';
+
 export interface ExpectationResult {
-  pass: boolean;
+  verdict: Verdict;
   /** One sentence: what the timeline shows. */
   observed: string;
   /** The timeline records that show it, and notes. */

@@ -7,11 +7,23 @@ export interface NodeAccess {
   exec(command: string[]): Promise<ExecResult>;
 }
 
+/** One way of looking at a node, sampled on its own loop. */
+export interface Probe {
+  name: string;
+  /** Probes one node; a node that does not answer yields a record saying so, never a throw. */
+  sample(node: string, access: NodeAccess): Promise<ProbeRecord[]>;
+  /**
+   * How many samples of one node may run at once (default 1). A cheap probe
+   * whose answer can take its whole deadline may overlap, so that a node that
+   * never answers is still sampled about every interval.
+   */
+  maxInFlight?: number;
+}
+
 /** What runs on the nodes: how to probe it and how to read its logs. Never decides pass or fail. */
 export interface Workload {
   readonly name: string;
-  /** Probes one node; a node that does not answer yields a record saying so, never a throw. */
-  sample(node: string, access: NodeAccess): Promise<ProbeRecord[]>;
+  readonly probes: readonly Probe[];
   /** A TLS failure or another notable event in one log line, or null. */
   classifyLogLine(line: string): LogFinding | null;
   /** What the node runs, by component (OTP, etcd, libfaketime), as the node itself reports it. */

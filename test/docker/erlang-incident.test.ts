@@ -111,10 +111,10 @@ describe('erlang-ca-rotation', () => {
     const waits = run.records.filter((r) => r.kind === 'step' && r.id.startsWith('overlap-') && r.id.endsWith('-mesh'));
     expect(waits).toHaveLength(9);
     expect(waits.every((w) => w.kind === 'step' && w.outcome === 'met')).toBe(true);
-    expect(run.result.expectations.map((e) => [e.id, e.result.pass])).toEqual([
-      ['naive-splits', true],
-      ['overlap-never-below-one-restart', true],
-      ['both-end-whole', true],
+    expect(run.result.expectations.map((e) => [e.id, e.result.verdict])).toEqual([
+      ['naive-splits', 'pass'],
+      ['overlap-never-below-one-restart', 'pass'],
+      ['both-end-whole', 'pass'],
     ]);
   });
 

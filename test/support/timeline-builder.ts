@@ -25,6 +25,12 @@ export class TimelineBuilder {
     return this;
   }
 
+  /** A probe whose deadline passed: the harness got no answer. */
+  unanswered(node: string): this {
+    this.records.push({ t: this.t(), kind: 'membership', node, up: false, sees: [], error: 'no answer within 3 s', noAnswer: true });
+    return this;
+  }
+
   step(id: string, title = id, startedAtSeconds?: number): this {
     const startedAt = startedAtSeconds === undefined ? this.t() : new Date(Date.parse('2026-11-23T03:00:00.000Z') + startedAtSeconds * 1000).toISOString();
     const record: StepRecord = { t: this.t(), kind: 'step', id, title, startedAt, outcome: 'done' };

@@ -30,8 +30,9 @@ function input(): FindingsInput {
     clocks: [{ node: 'node1', spec: '+0' }],
     timeline: b.records,
     expectations: [
-      { id: 'holds', title: 'it holds', basis: 'the spec', result: { pass: true, observed: 'it held', evidence: [b.records[0]!] } },
-      { id: 'breaks', title: 'it breaks', basis: 'the incident', result: { pass: false, observed: 'it did not', evidence: ['a note'] } },
+      { id: 'holds', title: 'it holds', basis: 'the spec', result: { verdict: 'pass', observed: 'it held', evidence: [b.records[0]!] } },
+      { id: 'breaks', title: 'it breaks', basis: 'the incident', result: { verdict: 'fail', observed: 'it did not', evidence: ['a note'] } },
+      { id: 'unjudged', title: 'it stays up', basis: 'the spec', result: { verdict: 'unknown', observed: 'only 1 sample: too few to judge', evidence: [] } },
     ],
     files: ['timeline.jsonl'],
   };
@@ -40,8 +41,9 @@ function input(): FindingsInput {
 describe('renderFindings', () => {
   const markdown = renderFindings(input());
 
-  it('gives the verdict and an expectations table with PASS and FAIL', () => {
-    expect(markdown).toContain('**Result: FAIL** — 1 of 2 expectations hold.');
+  it('gives the verdict and an expectations table with PASS, FAIL and UNKNOWN', () => {
+    expect(markdown).toContain('**Result: FAIL** — 1 of 3 expectations hold; 1 does not; 1 could not be judged.');
+    expect(markdown).toMatch(/\| \*\*UNKNOWN\*\* \(could not judge\) \| \[it stays up\]\(#unjudged\) \| only 1 sample: too few to judge \|/);
     expect(markdown).toMatch(/\| PASS \| \[it holds\]\(#holds\) \| it held \| the spec \|/);
     expect(markdown).toMatch(/\| \*\*FAIL\*\* \| \[it breaks\]\(#breaks\) \| it did not \| the incident \|/);
     expect(markdown).toContain('- a note');

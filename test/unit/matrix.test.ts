@@ -5,8 +5,9 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { renderMatrix, type MatrixCell } from '../../src/report/matrix.js';
 import type { RunResults } from '../../src/scenario/runner.js';
+import type { Verdict } from '../../src/scenario/types.js';
 
-function run(scenario: string, platform: string, versions: Record<string, string>, verdicts: [string, boolean][]): RunResults {
+function run(scenario: string, platform: string, versions: Record<string, string>, verdicts: [string, Verdict][]): RunResults {
   return {
     scenario,
     platform,
@@ -14,14 +15,14 @@ function run(scenario: string, platform: string, versions: Record<string, string
     startedAt: '2026-11-23T03:00:00.000Z',
     outcome: 'completed',
     versions,
-    expectations: verdicts.map(([id, pass]) => ({ id, title: `${id} title`, pass, observed: `${id} ${pass ? 'held' : 'did not hold'} on ${platform}` })),
+    expectations: verdicts.map(([id, verdict]) => ({ id, title: `${id} title`, verdict, observed: `${id} ${verdict === 'pass' ? 'held' : verdict === 'fail' ? 'did not hold' : 'could not be judged'} on ${platform}` })),
   };
 }
 
 const cells: MatrixCell[] = [
-  { name: 'docker-otp25', runs: [run('erlang-ca-expiry', 'docker', { OTP: '25.2.3' }, [['mesh', true], ['alone', true]])] },
-  { name: 'kind-otp27', runs: [run('erlang-ca-expiry', 'kind', { OTP: '27.1' }, [['mesh', true], ['alone', false]])] },
-  { name: 'docker-etcd3.5', runs: [run('etcd-peer-certs-expired', 'docker', { etcd: '3.5.17' }, [['no-quorum', true]])] },
+  { name: 'docker-otp25', runs: [run('erlang-ca-expiry', 'docker', { OTP: '25.2.3' }, [['mesh', 'pass'], ['alone', 'pass']])] },
+  { name: 'kind-otp27', runs: [run('erlang-ca-expiry', 'kind', { OTP: '27.1' }, [['mesh', 'unknown'], ['alone', 'fail']])] },
+  { name: 'docker-etcd3.5', runs: [run('etcd-peer-certs-expired', 'docker', { etcd: '3.5.17' }, [['no-quorum', 'pass']])] },
 ];
 
 describe('renderMatrix', () => {
@@ -34,19 +35,25 @@ describe('renderMatrix', () => {
   });
 
   it('calls out the expectations whose result differs between cells, with what each observed', () => {
-    const differences = markdown.slice(markdown.indexOf('## Differences between cells'), markdown.indexOf('## erlang-ca-expiry'));
+    const differences = markdown.slice(markdown.indexOf('## Differences between cells'), markdown.indexOf('## Could not judge'));
     expect(differences).toContain('**erlang-ca-expiry** — alone title');
     expect(differences).toContain('  - kind-otp27: FAIL, alone did not hold on kind');
     expect(differences).not.toContain('mesh title');
   });
 
+  it('never calls an UNKNOWN a difference: it lists it apart, as could not judge', () => {
+    expect(markdown).toContain('| mesh title | PASS | **UNKNOWN** (could not judge) |');
+    const unjudged = markdown.slice(markdown.indexOf('## Could not judge'), markdown.indexOf('## erlang-ca-expiry'));
+    expect(unjudged).toContain('- **erlang-ca-expiry** — mesh title: could not judge in kind-otp27: mesh could not be judged on kind');
+  });
+
   it('lists the cells with platform and versions', () => {
-    expect(markdown).toContain('| kind-otp27 | kind | OTP 27.1 | 1 | 1 of 2 |');
-    expect(markdown).toContain('3 cells, 2 scenarios: 4 of 5 expectation results hold.');
+    expect(markdown).toContain('| kind-otp27 | kind | OTP 27.1 | 1 | 0 of 2 expectations hold; 1 does not; 1 could not be judged |');
+    expect(markdown).toContain('3 cells, 2 scenarios: 3 of 5 expectation results hold; 1 does not; 1 could not be judged.');
   });
 
   it('says so when every cell agrees', () => {
-    expect(renderMatrix([cells[0]!, cells[2]!])).toContain('None: every expectation has the same result in every cell that checked it.');
+    expect(renderMatrix([cells[0]!, cells[2]!])).toContain('None: every expectation has the same result in every cell that could judge it.');
   });
 });
 
@@ -64,6 +71,15 @@ describe('npm run report:matrix', () => {
     const result = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', '--out', out, ...cells.map((c) => join(root, c.name))], { reject: false });
     expect(result.exitCode).toBe(0);
     expect(await readFile(out, 'utf8')).toBe(renderMatrix(cells));
+  });
+
+  it('reads results.json written before verdicts had three values (pass: true or false)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'certdrill-matrix-old-'));
+    const old = { ...cells[2]!.runs[0]!, expectations: [{ id: 'no-quorum', title: 'no-quorum title', pass: false, observed: 'x' }] };
+    await writeFile(join(root, 'results.json'), JSON.stringify(old));
+    const result = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', root], { reject: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('| no-quorum title | **FAIL** |');
   });
 
   it('exits 2 with usage when given no folder or a missing one', async () => {

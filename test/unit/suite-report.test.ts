@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderSuite, type SuiteEntry } from '../../src/report/suite.js';
-import { defineScenario } from '../../src/scenario/types.js';
+import { defineScenario, type Verdict } from '../../src/scenario/types.js';
 
-function entry(name: string, results: { id: string; pass: boolean; observed: string }[], findings?: string): SuiteEntry {
+function entry(name: string, results: { id: string; verdict: Verdict; observed: string }[], findings?: string): SuiteEntry {
   return {
     scenario: defineScenario({
       name,
@@ -17,7 +17,7 @@ function entry(name: string, results: { id: string; pass: boolean; observed: str
       outcome: 'completed',
       findingsPath: `${name}/findings.md`,
       timelinePath: `${name}/timeline.jsonl`,
-      expectations: results.map((r) => ({ id: r.id, title: `${r.id} title`, basis: 'b', result: { pass: r.pass, observed: r.observed, evidence: [] } })),
+      expectations: results.map((r) => ({ id: r.id, title: `${r.id} title`, basis: 'b', result: { verdict: r.verdict, observed: r.observed, evidence: [] } })),
     },
     findings,
     timeline: [{ t: '2026-11-23T03:00:00.000Z', kind: 'versions', versions: { OTP: '25.2.3', libfaketime: '0.9.10-2.1' } }],
@@ -31,8 +31,8 @@ describe('renderSuite', () => {
     endedAt: '2026-11-23T03:05:00.000Z',
     outcome: 'completed',
     entries: [
-      entry('erlang-ca-expiry', [{ id: 'a', pass: true, observed: 'held' }], '# certdrill findings: erlang-ca-expiry\n\n| PASS | [a title](#a) |\n\n### a\n\n- [timeline.jsonl](timeline.jsonl)\n'),
-      entry('erlang-preflight', [{ id: 'b', pass: false, observed: 'did not' }]),
+      entry('erlang-ca-expiry', [{ id: 'a', verdict: 'pass', observed: 'held' }], '# certdrill findings: erlang-ca-expiry\n\n| PASS | [a title](#a) |\n\n### a\n\n- [timeline.jsonl](timeline.jsonl)\n'),
+      entry('erlang-preflight', [{ id: 'b', verdict: 'fail', observed: 'did not' }]),
     ],
   });
 
@@ -44,7 +44,7 @@ describe('renderSuite', () => {
   });
 
   it('tables every expectation and gives the versions', () => {
-    expect(markdown).toContain('**1 of 2 expectations hold** across 2 scenarios');
+    expect(markdown).toContain('**1 of 2 expectations hold; 1 does not** across 2 scenarios');
     expect(markdown).toContain('| [erlang-preflight](#erlang-preflight) | **FAIL** | b title | did not |');
     expect(markdown).toContain('Versions: OTP 25.2.3, libfaketime 0.9.10-2.1.');
   });

@@ -9,7 +9,8 @@ import { classifyErlangLogLine } from './logs.js';
 const HTTP_PORT = 8080;
 const CERT_DIR = '/certdrill/certs';
 const NODE_PREFIX = 'certdrill@';
-const PROBE_TIMEOUT_MS = 1500;
+// Long enough that a node answering on a busy 2-core host still answers; past it the sample says `noAnswer`.
+const PROBE_TIMEOUT_MS = 3000;
 
 export const ERLANG_IMAGE: ImageSource = {
   repository: 'certdrill/erlang-app',
@@ -102,23 +103,7 @@ export async function probeErlangNode(endpoint: Endpoint, timeoutMs: number): Pr
 export const erlangWorkload: Workload = {
   name: 'erlang',
 
-  async sample(node: string, access: NodeAccess): Promise<ProbeRecord[]> {
-    let endpoint: Endpoint;
-    try {
-      endpoint = await access.endpoint(HTTP_PORT);
-    } catch (error) {
-      return [{ kind: 'membership', node, up: false, sees: [], error: shortError(error) }];
-    }
-    const [status, metrics] = await Promise.allSettled([probeErlangNode(endpoint, PROBE_TIMEOUT_MS), scrapeErlangMetrics(endpoint, PROBE_TIMEOUT_MS)]);
-    const records: ProbeRecord[] = [
-      status.status === 'fulfilled' ? { kind: 'membership', node, ...status.value } : { kind: 'membership', node, up: false, sees: [], error: shortError(status.reason) },
-    ];
-    if (metrics.status === 'fulfilled') {
-      const nodeTime = status.status === 'fulfilled' ? status.value.nodeTime : undefined;
-      records.push({ kind: 'metrics', node, values: metrics.value, ...(nodeTime ? { nodeTime } : {}) });
-    }
-    return records;
-  },
+  probes: [{ name: 'status', sample: sampleErlangNode }],
 
   classifyLogLine: classifyErlangLogLine,
 
@@ -131,13 +116,40 @@ export const erlangWorkload: Workload = {
   },
 };
 
+async function sampleErlangNode(node: string, access: NodeAccess): Promise<ProbeRecord[]> {
+  let endpoint: Endpoint;
+  try {
+    endpoint = await access.endpoint(HTTP_PORT);
+  } catch (error) {
+    return [{ kind: 'membership', node, up: false, sees: [], error: shortError(error) }];
+  }
+  const [status, metrics] = await Promise.allSettled([probeErlangNode(endpoint, PROBE_TIMEOUT_MS), scrapeErlangMetrics(endpoint, PROBE_TIMEOUT_MS)]);
+  const records: ProbeRecord[] = [
+    status.status === 'fulfilled'
+      ? { kind: 'membership', node, ...status.value }
+      : isTimeout(status.reason)
+        ? { kind: 'membership', node, up: false, sees: [], error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s`, noAnswer: true }
+        : { kind: 'membership', node, up: false, sees: [], error: shortError(status.reason) },
+  ];
+  if (metrics.status === 'fulfilled') {
+    const nodeTime = status.status === 'fulfilled' ? status.value.nodeTime : undefined;
+    records.push({ kind: 'metrics', node, values: metrics.value, ...(nodeTime ? { nodeTime } : {}) });
+  }
+  return records;
+}
+
 function hostOf(nodeName: string): string {
   return nodeName.startsWith(NODE_PREFIX) ? nodeName.slice(NODE_PREFIX.length) : nodeName;
 }
 
+/** The probe's own deadline passed: no answer, which is not the same as a refusal. */
+export function isTimeout(error: unknown): boolean {
+  return (error as Error)?.name === 'TimeoutError';
+}
+
 export function shortError(error: unknown): string {
   const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError') return 'probe timed out';
+  if (err.name === 'TimeoutError') return "no answer within the probe's deadline";
   const cause = err.cause?.code ?? err.cause?.message;
   return `${err.message}${cause ? ` (${cause})` : ''}`.split('\n')[0]!;
 }
