@@ -18,13 +18,13 @@ export default defineScenario({
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     await s.jumpClocks([AHEAD], '+31d', { id: 'jump-ahead' });
-    await s.observe(4_000, `${AHEAD} alone sees the CA expired: do its connections survive?`);
+    await s.observe({ minMs: 2_000, maxMs: 4_000, stableSamples: 4 }, `${AHEAD} alone sees the CA expired: do its connections survive?`);
     await s.restart(AHEAD);
-    await s.observe(7_000, `who rejects whom once ${AHEAD} has to handshake again?`);
+    await s.observe({ minMs: 3_000, maxMs: 7_000, stableSamples: 4 }, `who rejects whom once ${AHEAD} has to handshake again?`);
     await s.restart(AHEAD, { id: 'fix-clock', clock: '+0' });
     await s.waitFor('mesh-again', `wait for the full mesh with ${AHEAD}'s clock right`, (view) => view.fullMesh(), { timeoutMs: 20_000 });
     await s.restart(BEHIND, { id: 'restart-behind', clock: '-2h' });
-    await s.observe(7_000, `${BEHIND}'s clock is before every certificate's notBefore: can it join?`);
+    await s.observe({ minMs: 3_000, maxMs: 7_000, stableSamples: 4 }, `${BEHIND}'s clock is before every certificate's notBefore: can it join?`);
   },
 
   answer: (r) =>

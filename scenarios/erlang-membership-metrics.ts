@@ -38,7 +38,7 @@ export default defineScenario({
     await s.jumpClocks(s.nodes, '+31d', { id: 'ca-expired' });
     await s.observe(2_500, 'the CA expired a day ago');
     await s.restart(RESTARTED);
-    await s.observe(6_000, 'clustering breaks: which rule fires?');
+    await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, 'clustering breaks: which rule fires?');
   },
 
   answer: (r) =>

@@ -16,9 +16,9 @@ export default defineScenario({
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     await s.jumpClocks(s.nodes, '+11d');
-    await s.observe(5_000, `${EXPIRING}'s certificate has expired on every clock: do its connections survive?`);
+    await s.observe({ minMs: 2_000, maxMs: 5_000, stableSamples: 4 }, `${EXPIRING}'s certificate has expired on every clock: do its connections survive?`);
     await s.restart(EXPIRING);
-    await s.observe(8_000, `can ${EXPIRING} reconnect, and in which direction do the dials fail?`);
+    await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `can ${EXPIRING} reconnect, and in which direction do the dials fail?`);
   },
 
   answer: (r) =>

@@ -26,7 +26,7 @@ export default defineScenario({
     await s.jumpClocks(s.nodes, '+31d');
     await s.restart(SILENT, { id: 'restart-silent', preflight: false });
     await s.restart(LOUD, { id: 'restart-loud', preflight: 0 });
-    await s.observe(6_000, `the CA has expired: ${SILENT} restarts without the check, ${LOUD} with it`);
+    await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, `the CA has expired: ${SILENT} restarts without the check, ${LOUD} with it`);
   },
 
   answer: (r) =>

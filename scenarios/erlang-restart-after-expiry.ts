@@ -27,7 +27,7 @@ export default defineScenario({
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     await s.jumpClocks(s.nodes, SKEW);
-    await s.observe(5_000, 'the CA expired six days ago by every clock: is the cluster still whole?');
+    await s.observe({ minMs: 2_000, maxMs: 5_000, stableSamples: 4 }, 'the CA expired six days ago by every clock: is the cluster still whole?');
     // cert-manager issues the new certificates at the nodes' present, from the same CA.
     const issuedAt = new Date(Date.now() + 36 * DAY_MS);
     await Promise.all(
@@ -35,7 +35,7 @@ export default defineScenario({
         s.restart(name, { cert: { ...nodeCert(name, ca!, issuedAt), name: `${name} (re-issued)` } }),
       ),
     );
-    await s.observe(8_000, 'every pod restarted with a fresh certificate: does the cluster form again?');
+    await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, 'every pod restarted with a fresh certificate: does the cluster form again?');
   },
 
   answer: (r) =>

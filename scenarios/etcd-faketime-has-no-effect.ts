@@ -24,7 +24,7 @@ export default defineScenario({
   async run(s) {
     await s.waitFor('healthy', 'wait until every member is Healthy in both views', (view) => view.allHealthy() && view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 25_000 });
     await s.readLibcClock(SKEWED);
-    await s.observe(4_000, `does ${SKEWED} stay in the cluster?`);
+    await s.observe({ minMs: 2_000, maxMs: 4_000, stableSamples: 4 }, `does ${SKEWED} stay in the cluster?`);
   },
 
   answer: (r) =>

@@ -27,10 +27,10 @@ export default defineScenario({
 
   async run(s) {
     await s.waitFor('renewing-healthy', 'wait until the renewing cluster is Healthy', (view) => view.allHealthy(RENEWING), { timeoutMs: 25_000 });
-    await s.observe(15_000, 'a plain wait: does the legacy cluster recover on its own?');
+    await s.observe({ minMs: 8_000, maxMs: 15_000, stableSamples: 6 }, 'a plain wait: does the legacy cluster recover on its own?');
     await s.restartManager(LEGACY, { id: 'restart-manager' });
     await s.waitFor('legacy-healthy', 'wait until the legacy cluster is Healthy', (view) => view.allHealthy(LEGACY), { timeoutMs: 30_000 });
-    await s.observe(4_000, 'does it stay Healthy?');
+    await s.observe({ minMs: 2_000, maxMs: 4_000, stableSamples: 4 }, 'does it stay Healthy?');
   },
 
   answer: (r) =>

@@ -40,14 +40,14 @@ async function main(argv: string[]): Promise<number> {
   const platformName = values.platform as PlatformName;
   if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   if (values.prepare) {
-    const platform = createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
+    const platform = await createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
     await platform.check();
     if (platform.prepare) console.log(`${platformName}: ${await platform.prepare()}`);
     for (const { workload, image } of WORKLOAD_IMAGES) console.log(`${workload}: ${await platform.prepareImage(image)}`);
     return 0;
   }
   if (values.cleanup) {
-    const platform = createPlatform(platformName, { runId: 'cleanup' });
+    const platform = await createPlatform(platformName, { runId: 'cleanup' });
     const swept = (await platform.sweepAbandoned?.()) ?? 0;
     console.log(`removed what ${swept} interrupted run(s) left behind`);
     return 0;

@@ -1,29 +1,10 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
-import { RESULTS_FILE, type RunResults } from '../scenario/runner.js';
+import { findResults } from '../report/results-files.js';
+import { RESULTS_FILE } from '../scenario/runner.js';
 
 const USAGE = 'usage: npm run report:matrix -- [--out FILE] DIR...   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)';
-
-/** Every results.json under a folder, however deep (a suite puts one per scenario). */
-async function findResults(dir: string): Promise<RunResults[]> {
-  const found: RunResults[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await findResults(path)));
-    else if (entry.name === RESULTS_FILE) found.push(withVerdicts(JSON.parse(await readFile(path, 'utf8')) as RunResults));
-  }
-  return found;
-}
-
-/** results.json written before verdicts had three values said `pass: true|false`. */
-function withVerdicts(run: RunResults): RunResults {
-  const expectations = run.expectations.map((e) => {
-    const old = e as typeof e & { pass?: boolean };
-    return old.verdict ? e : { ...e, verdict: old.pass ? ('pass' as const) : ('fail' as const) };
-  });
-  return { ...run, expectations };
-}
 
 async function main(argv: string[]): Promise<number> {
   const outIndex = argv.indexOf('--out');

@@ -24,6 +24,7 @@ export class Observer {
   private running = false;
   private readonly latestSample = new Map<string, Sampled>();
   private readonly latestStart = new Map<string, number>();
+  private readonly answers = new Map<string, number>();
   private readonly intervalMs: number;
 
   constructor(
@@ -80,6 +81,11 @@ export class Observer {
     clearTimeout(timer);
   }
 
+  /** How many membership or health samples of the node have been recorded: a clock for "stable for N samples". */
+  samplesOf(node: string): number {
+    return this.answers.get(node) ?? 0;
+  }
+
   /** The node's most recent sample of a kind (and, for health, of a view). */
   latest<K extends Sampled['kind']>(node: string, kind: K, view?: HealthRecord['view']): Extract<Sampled, { kind: K }> | undefined {
     return this.latestSample.get(key(node, kind, view)) as Extract<Sampled, { kind: K }> | undefined;
@@ -94,6 +100,7 @@ export class Observer {
     for (const record of await probe.sample(node, access)) {
       if (!this.running) return;
       const stamped = this.timeline.add<Sampled>(record);
+      if (stamped.kind !== 'metrics') this.answers.set(node, this.samplesOf(node) + 1);
       // Overlapping samples end out of order: the latest is the one that began last, not the last to end.
       const k = key(node, stamped.kind, stamped.kind === 'health' ? stamped.view : undefined);
       if ((this.latestStart.get(k) ?? -1) > startedAt) continue;

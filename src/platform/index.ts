@@ -1,5 +1,3 @@
-import { DockerPlatform } from './docker/docker-platform.js';
-import { KindPlatform } from './kind/kind-platform.js';
 import type { Platform } from './types.js';
 
 export const PLATFORMS = ['docker', 'kind'] as const;
@@ -30,11 +28,12 @@ export interface PlatformExtras {
   releaseCluster?(): Promise<void>;
 }
 
-export function createPlatform(name: PlatformName, options: PlatformOptions): Platform & PlatformExtras {
+/** Loads only the platform asked for: kind's Kubernetes client alone takes seconds to import. */
+export async function createPlatform(name: PlatformName, options: PlatformOptions): Promise<Platform & PlatformExtras> {
   switch (name) {
     case 'docker':
-      return new DockerPlatform(options);
+      return new (await import('./docker/docker-platform.js')).DockerPlatform(options);
     case 'kind':
-      return new KindPlatform(options);
+      return new (await import('./kind/kind-platform.js')).KindPlatform(options);
   }
 }

@@ -5,7 +5,7 @@ import type { CertificateRecord, ClockRecord, HealthRecord, LogRecord, StepRecor
 import type { Timeline } from '../observe/timeline.js';
 import type { Platform } from '../platform/types.js';
 import type { Deployment, IssuedCertificate, RestartPlan } from './deployment.js';
-import type { ClusterView, RestartChanges, ScenarioContext } from './types.js';
+import type { ClusterView, ObservationWindow, RestartChanges, ScenarioContext } from './types.js';
 
 const POLL_MS = 250;
 const MAINTAIN_EVERY_MS = 1000;
@@ -13,6 +13,7 @@ const MAINTAIN_EVERY_MS = 1000;
 /** The ScenarioContext a runner hands a scenario: each action goes through the platform and lands on the timeline. */
 export class RunContext implements ScenarioContext {
   readonly nodes: readonly string[];
+  private observations = 0;
 
   constructor(
     private readonly deployment: Deployment,
@@ -94,16 +95,32 @@ export class RunContext implements ScenarioContext {
     });
   }
 
-  async observe(ms: number, why: string): Promise<void> {
-    this.progress(`observing for ${ms / 1000} s: ${why}`);
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      await sleep(Math.min(MAINTAIN_EVERY_MS, end - Date.now()), this.signal);
-      for (const { node, plan } of this.deployment.maintain?.(new Date()) ?? []) {
-        this.progress(`${node}: its manager renews certificates before they expire`);
-        await this.applyRestart(node, plan);
+  async observe(duration: number | ObservationWindow, why: string): Promise<void> {
+    const window = typeof duration === 'number' ? { minMs: duration, maxMs: duration, stableSamples: Infinity } : duration;
+    const early = Number.isFinite(window.stableSamples);
+    this.progress(early ? `observing ${window.minMs / 1000}-${window.maxMs / 1000} s (until stable for ${window.stableSamples} samples): ${why}` : `observing for ${window.maxMs / 1000} s: ${why}`);
+    const startedAt = now();
+    const begin = Date.now();
+    const stability = new StabilityTracker(this.nodes, () => this.stateOfEachNode(), (node) => this.observer.samplesOf(node));
+    let ended = `the ${window.maxMs / 1000} s ${early ? 'maximum' : 'window'} passed`;
+    let lastMaintained = Date.now();
+    while (Date.now() - begin < window.maxMs) {
+      await sleep(Math.min(POLL_MS, window.maxMs - (Date.now() - begin)), this.signal);
+      stability.update();
+      if (Date.now() - lastMaintained >= MAINTAIN_EVERY_MS) {
+        lastMaintained = Date.now();
+        for (const { node, plan } of this.deployment.maintain?.(new Date()) ?? []) {
+          this.progress(`${node}: its manager renews certificates before they expire`);
+          await this.applyRestart(node, plan);
+        }
+      }
+      if (early && Date.now() - begin >= window.minMs && stability.heldFor() >= window.stableSamples) {
+        ended = `every node's state held for ${window.stableSamples} samples${stability.lastChange ? ` after the last change (${stability.lastChange.slice(11, 23)})` : ''}`;
+        break;
       }
     }
+    const lasted = ((Date.now() - begin) / 1000).toFixed(1);
+    this.step({ id: `observe-${++this.observations}`, title: `observe: ${why}`, startedAt, outcome: 'done', detail: `lasted ${lasted} s: ${ended}` });
   }
 
   async observeUntil(at: Date, id: string, title: string): Promise<void> {
@@ -139,9 +156,50 @@ export class RunContext implements ScenarioContext {
     for (const cert of issued) this.timeline.add({ kind: 'certificate', ...cert } satisfies Omit<CertificateRecord, 't'>);
   }
 
+  /** Each node's state as its latest samples show it: whom it sees, or its health in both views; "no answer" is a state of its own. */
+  private stateOfEachNode(): Map<string, string> {
+    const state = new Map<string, string>();
+    const health = (s: { healthy: boolean; noAnswer?: true } | undefined) => (s?.noAnswer ? 'no answer' : s?.healthy);
+    for (const node of this.nodes) {
+      const m = this.observer.latest(node, 'membership');
+      const api = this.observer.latest(node, 'health', 'apiserver');
+      const ctl = this.observer.latest(node, 'health', 'etcdctl');
+      state.set(node, JSON.stringify([m?.noAnswer ? 'no answer' : m?.up, [...(m?.sees ?? [])].sort(), health(api), health(ctl), ctl?.leader]));
+    }
+    return state;
+  }
+
   private step(step: Omit<StepRecord, 't' | 'kind'>): void {
     this.timeline.add({ kind: 'step', ...step });
     this.progress(`step ${step.id}: ${step.title}${step.outcome === 'timeout' ? ` (TIMED OUT: ${step.detail})` : ''}`);
+  }
+}
+
+/** Counts, for every node, the samples since any node's state last changed. */
+class StabilityTracker {
+  private last = '';
+  private countsAtChange = new Map<string, number>();
+  lastChange: string | undefined;
+
+  constructor(
+    private readonly nodes: readonly string[],
+    private readonly states: () => Map<string, string>,
+    private readonly answered: (node: string) => number,
+  ) {}
+
+  update(): void {
+    const states = this.states();
+    const key = JSON.stringify([...states.entries()]);
+    if (key !== this.last) {
+      if (this.last !== '') this.lastChange = new Date().toISOString();
+      this.last = key;
+      this.countsAtChange = new Map(this.nodes.map((n) => [n, this.answered(n)]));
+    }
+  }
+
+  /** The fewest samples any node has given since the last change. */
+  heldFor(): number {
+    return Math.min(...this.nodes.map((n) => this.answered(n) - (this.countsAtChange.get(n) ?? Infinity)));
   }
 }
 

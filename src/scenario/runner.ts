@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { parseClockSpec } from '../clock/spec.js';
 import { Observer } from '../observe/observer.js';
 import { TimelineQuery } from '../observe/query.js';
-import type { RunRecord, TimelineRecord } from '../observe/records.js';
+import type { RunRecord, StepRecord, TimelineRecord } from '../observe/records.js';
 import { Timeline } from '../observe/timeline.js';
 import type { Forged } from '../pki/certificate.js';
+import { prepareKeys } from '../pki/certificate.js';
 import { writeForged } from '../pki/files.js';
 import { createPlatform, type PlatformExtras, type PlatformName } from '../platform/index.js';
 import type { Platform } from '../platform/types.js';
@@ -52,6 +53,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const signal = options.signal ?? new AbortController().signal;
   const runId = makeRunId();
   const startedAt = new Date();
+  // Most scenarios forge four to twelve keys: make the first ones in parallel.
+  await prepareKeys(4);
   const setup = await scenario.setup(startedAt);
   const deployment = deploy(setup);
   for (const { spec } of deployment.clocks()) parseClockSpec(spec);
@@ -61,7 +64,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const findingsPath = join(outDir, 'findings.md');
   const timeline = new Timeline(timelinePath);
   if (options.onRecord) timeline.onRecord(options.onRecord);
-  const platform = createPlatform(options.platform, { runId, progress, workDir: join(outDir, 'platform'), keepCluster: options.keepCluster, shareCluster: options.shareCluster, signal });
+  const platform = await createPlatform(options.platform, { runId, progress, workDir: join(outDir, 'platform'), keepCluster: options.keepCluster, shareCluster: options.shareCluster, signal });
   const observer = new Observer(platform, deployment.workload, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
   const context = new RunContext(deployment, platform, observer, timeline, signal, progress);
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;
@@ -146,8 +149,11 @@ export interface RunResults {
   runId: string;
   startedAt: string;
   outcome: RunResult['outcome'];
+  endedAt?: string;
   versions: Record<string, string>;
   expectations: { id: string; title: string; verdict: Verdict; observed: string }[];
+  /** The observation windows: how long each lasted and why it ended (stable, or its maximum). */
+  windows?: { title: string; seconds: number; ended: string }[];
 }
 
 export const RESULTS_FILE = 'results.json';
@@ -162,12 +168,17 @@ function runResults(
   expectations: ExpectationOutcome[],
 ): RunResults {
   const versions = records.find((r) => r.kind === 'versions');
+  const windows = records
+    .filter((r): r is StepRecord => r.kind === 'step' && r.id.startsWith('observe-'))
+    .map((s) => ({ title: s.title, seconds: Number(((Date.parse(s.t) - Date.parse(s.startedAt)) / 1000).toFixed(1)), ended: s.detail?.replace(/^lasted [\d.]+ s: /, '') ?? '' }));
   return {
     scenario,
     platform,
     runId,
     startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
     outcome,
+    windows,
     versions: versions?.kind === 'versions' ? versions.versions : {},
     expectations: expectations.map((e) => ({ id: e.id, title: e.title, verdict: e.result.verdict, observed: e.result.observed })),
   };

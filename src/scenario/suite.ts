@@ -43,7 +43,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     }
   } finally {
     if (!options.keepCluster) {
-      const platform = createPlatform(options.platform, { runId: 'suite', progress: options.progress });
+      const platform = await createPlatform(options.platform, { runId: 'suite', progress: options.progress });
       await platform.releaseCluster?.().catch((error: Error) => options.progress?.(`could not release the cluster: ${error.message}`));
     }
   }

@@ -56,6 +56,13 @@ export interface ClusterView {
   allHealthy(nodes?: readonly string[], view?: HealthRecord['view']): boolean;
 }
 
+export interface ObservationWindow {
+  minMs: number;
+  maxMs: number;
+  /** Answered samples of every node, after the last change of any node's state, that end the window. */
+  stableSamples: number;
+}
+
 /** What a scenario's script can do; it never touches Docker or kubectl itself. */
 export interface ScenarioContext {
   readonly nodes: readonly string[];
@@ -71,8 +78,13 @@ export interface ScenarioContext {
   restart(node: string, options?: RestartChanges & { id?: string }): Promise<void>;
   /** etcd: restarts etcd-manager on these members: it regenerates their certificates, then restarts etcd. */
   restartManager(nodes: readonly string[], options?: { id?: string }): Promise<void>;
-  /** Keeps sampling for a while. */
-  observe(ms: number, why: string): Promise<void>;
+  /**
+   * Keeps sampling for a while: a fixed time in ms, or a window that ends
+   * early once every node's state has held for `stableSamples` answered
+   * samples after the last change (never before `minMs`, always by `maxMs`).
+   * Either way a step records how long it lasted and why it ended.
+   */
+  observe(duration: number | ObservationWindow, why: string): Promise<void>;
   /** Keeps sampling until an instant (a certificate's notAfter, say), then marks it as a step. */
   observeUntil(at: Date, id: string, title: string): Promise<void>;
   /**

@@ -9,6 +9,6 @@ import { kindUnavailable } from './kind-available.js';
 export default function setup(): () => Promise<void> {
   return async () => {
     if (kindUnavailable()) return;
-    await createPlatform('kind', { runId: 'kind-tests', progress: (line) => console.log(line) }).sweepAbandoned?.();
+    await (await createPlatform('kind', { runId: 'kind-tests', progress: (line) => console.log(line) })).sweepAbandoned?.();
   };
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { renderStability, tallyVerdicts, type Repetition } from '../../src/report/stability.js';
+import type { RunResults } from '../../src/scenario/runner.js';
+import type { Verdict } from '../../src/scenario/types.js';
+
+function results(scenario: string, verdicts: [string, Verdict][], seconds = 10): RunResults {
+  return {
+    scenario,
+    platform: 'docker',
+    runId: 'r',
+    startedAt: '2026-11-23T03:00:00.000Z',
+    endedAt: new Date(Date.parse('2026-11-23T03:00:00.000Z') + seconds * 1000).toISOString(),
+    outcome: 'completed',
+    versions: {},
+    expectations: verdicts.map(([id, verdict]) => ({ id, title: `${id} title`, verdict, observed: '' })),
+    windows: [{ title: 'observe: does it hold?', seconds: seconds / 4, ended: seconds < 12 ? "every node's state held for 4 samples" : 'the 6 s maximum passed' }],
+  };
+}
+
+const rep = (index: number, ...runs: RunResults[]): Repetition => ({ index, seconds: 60, exitCode: 0, results: runs });
+
+describe('verdict stability', () => {
+  it('counts each verdict per expectation and calls it stable only when every run agrees', () => {
+    const reps = [
+      rep(1, results('a', [['x', 'pass'], ['y', 'pass']]), results('b', [['z', 'fail']])),
+      rep(2, results('a', [['x', 'pass'], ['y', 'unknown']]), results('b', [['z', 'fail']])),
+      rep(3, results('a', [['x', 'pass'], ['y', 'pass']])),
+    ];
+    const tally = tallyVerdicts(reps);
+    expect(tally.map((t) => [t.scenario, t.id, t.counts, t.missing, t.stable])).toEqual([
+      ['a', 'x', { pass: 3, fail: 0, unknown: 0 }, 0, true],
+      ['a', 'y', { pass: 2, fail: 0, unknown: 1 }, 0, false],
+      ['b', 'z', { pass: 0, fail: 2, unknown: 0 }, 1, false],
+    ]);
+  });
+
+  it('says plainly whether every expectation gave the same verdict, with runs, windows and times', () => {
+    const markdown = renderStability({
+      command: 'npm run scenario -- all',
+      platform: 'docker',
+      startedAt: '2026-11-23T03:00:00.000Z',
+      endedAt: '2026-11-23T03:30:00.000Z',
+      repetitions: [rep(1, results('a', [['x', 'pass']], 10)), rep(2, results('a', [['x', 'pass']], 14))],
+    });
+    expect(markdown).toContain('**Every one of the 1 expectations gave the same verdict in all 2 runs.**');
+    expect(markdown).toContain('| a | x title | 2 | 0 | 0 | yes |');
+    expect(markdown).toContain('| a | 10.0–14.0 s | does it hold? | 2.5–3.5 s | 1 of 2 |');
+  });
+});
