@@ -6,7 +6,7 @@ import { defineScenario, type ExpectationResult, type RestartChanges, type Scena
 import { unknown, verdictOf } from '../src/scenario/verdict.js';
 
 const NODES = ['node1', 'node2', 'node3'];
-const ROLL_WAIT_MS = 6_000;
+const ROLL_WAIT_MS = 4_000;
 
 interface Pki {
   ca: Forged;

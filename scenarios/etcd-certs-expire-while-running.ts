@@ -8,7 +8,7 @@ const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 const RESTARTED = 'etcd-b';
 const OTHERS = MEMBERS.filter((m) => m !== RESTARTED);
 /** Long enough for the cluster to form and be seen healthy; short enough to wait for. */
-const LIFETIME = '40s';
+const LIFETIME = '30s';
 
 let expiresAt = new Date(0);
 

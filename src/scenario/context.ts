@@ -156,15 +156,19 @@ export class RunContext implements ScenarioContext {
     for (const cert of issued) this.timeline.add({ kind: 'certificate', ...cert } satisfies Omit<CertificateRecord, 't'>);
   }
 
-  /** Each node's state as its latest samples show it: whom it sees, or its health in both views; "no answer" is a state of its own. */
+  /**
+   * Each node's state as its latest samples show it: whom it sees, or whether
+   * it is Healthy in each view and whom etcdctl names leader. Not Healthy is
+   * one state whatever the reason (an error, a refusal, no answer): a broken
+   * member alternating between them has not changed.
+   */
   private stateOfEachNode(): Map<string, string> {
     const state = new Map<string, string>();
-    const health = (s: { healthy: boolean; noAnswer?: true } | undefined) => (s?.noAnswer ? 'no answer' : s?.healthy);
     for (const node of this.nodes) {
       const m = this.observer.latest(node, 'membership');
       const api = this.observer.latest(node, 'health', 'apiserver');
       const ctl = this.observer.latest(node, 'health', 'etcdctl');
-      state.set(node, JSON.stringify([m?.noAnswer ? 'no answer' : m?.up, [...(m?.sees ?? [])].sort(), health(api), health(ctl), ctl?.leader]));
+      state.set(node, JSON.stringify([m?.up === true, [...(m?.sees ?? [])].sort(), api?.healthy === true, ctl?.healthy === true, ctl?.leader]));
     }
     return state;
   }
