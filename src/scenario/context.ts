@@ -180,7 +180,7 @@ export class RunContext implements ScenarioContext {
 }
 
 /** Counts, for every node, the samples since any node's state last changed. */
-class StabilityTracker {
+export class StabilityTracker {
   private last = '';
   private countsAtChange = new Map<string, number>();
   lastChange: string | undefined;
