@@ -66,7 +66,8 @@ export function describeErlangCaExpiry(platform: PlatformName): void {
     const restart = step('restart-node3');
     const after = membership().filter((r) => ms(r.t) > ms(restart.t));
     const node3 = after.filter((r) => r.node === 'node3' && r.up);
-    expect(node3.length).toBeGreaterThan(5);
+    // The window ends once every node has held its state for 4 samples.
+    expect(node3.length).toBeGreaterThanOrEqual(4);
     expect(node3.every((r) => r.sees.length === 0)).toBe(true);
     expect(node3.every((r) => Math.abs(clockOffsetMs(r) - 31 * DAY_MS) < 60_000)).toBe(true);
     const others = after.filter((r) => r.node !== 'node3' && r.up);
