@@ -73,7 +73,8 @@ function loadFailure(error: unknown): string {
   const message = String((error as Error)?.message ?? error);
   // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:2:1: ERROR: Expected ..."
   const compile = /^\S+?:(\d+):(\d+): ERROR: (.*)$/m.exec(message);
-  if (compile) return `it does not compile: line ${compile[1]}, column ${compile[2]}: ${compile[3]}`;
+  // esbuild counts columns from 0; editors from 1.
+  if (compile) return `it does not compile: line ${compile[1]}, column ${Number(compile[2]) + 1}: ${compile[3]}`;
   const first = message.split('\n')[0]!.trim();
   return first.startsWith('it ') || first.startsWith('its ') ? first : `loading it threw: ${first}`;
 }
