@@ -14,7 +14,11 @@ const unavailable = await SecondEngine.unavailable();
 /** The Docker engine stops in the middle of a run: on an engine of the test's own, never the machine's. */
 describe.skipIf(unavailable)(`the Docker engine stops in the middle of a run${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let engine: SecondEngine;
+  // The machine's engine must not notice: its default bridge in particular (see SecondEngine).
+  const docker0 = () => execa('ip', ['link', 'show', 'docker0'], { reject: false }).then((r) => r.exitCode === 0);
+  let hadDocker0 = false;
   beforeAll(async () => {
+    hadDocker0 = await docker0();
     const image = await new DockerPlatform({ runId: 'engine-gone-test' }).prepareImage(ERLANG_IMAGE);
     engine = await SecondEngine.create();
     await engine.start();
@@ -22,6 +26,7 @@ describe.skipIf(unavailable)(`the Docker engine stops in the middle of a run${un
   });
   afterAll(async () => {
     await engine?.remove();
+    expect(await docker0()).toBe(hadDocker0);
   });
 
   it('the run ends within a minute saying so in one line (exit 2), writes what it saw, and the next run sweeps what was left', async () => {

@@ -6,46 +6,45 @@ import { execa } from 'execa';
 
 /**
  * A Docker engine of the test's own, beside the machine's (which other work
- * uses and must never be stopped): its own data, exec root, socket and
- * bridge, no iptables rules, its own containerd namespace. A test may stop
- * and start it at will.
+ * uses and must never be stopped): its own data, exec root and socket, its
+ * own containerd namespace, and its own network namespace. The last matters:
+ * a dockerd started in the machine's network namespace deletes the
+ * interface docker0 of the machine's engine (with --bridge=none, and with a
+ * bridge of its own too), and every container on that engine's default
+ * network then fails to start. Its nodes' ports are reachable only inside
+ * that namespace, so probes from here see them down. A test may stop and
+ * start it at will.
  */
 export class SecondEngine {
   readonly host: string;
   private daemon?: ChildProcess;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly bridge: string,
-  ) {
+  private constructor(private readonly dir: string) {
     this.host = `unix://${join(dir, 'docker.sock')}`;
   }
 
   /** Why this machine cannot run one (not root, no dockerd or ip), or undefined. */
   static async unavailable(): Promise<string | undefined> {
     if (process.getuid?.() !== 0) return 'a second Docker engine needs root';
-    for (const tool of ['dockerd', 'ip']) {
+    for (const tool of ['dockerd', 'ip', 'unshare']) {
       if ((await execa('which', [tool], { reject: false })).exitCode !== 0) return `${tool} is not installed`;
     }
     return undefined;
   }
 
   static async create(): Promise<SecondEngine> {
-    const dir = await mkdtemp(join(tmpdir(), 'certdrill-engine-'));
-    const bridge = `cdt${process.pid % 100000}`;
-    await execa('ip', ['link', 'add', bridge, 'type', 'bridge']);
-    await execa('ip', ['addr', 'add', '10.214.0.1/24', 'dev', bridge]);
-    await execa('ip', ['link', 'set', bridge, 'up']);
-    return new SecondEngine(dir, bridge);
+    return new SecondEngine(await mkdtemp(join(tmpdir(), 'certdrill-engine-')));
   }
 
   async start(): Promise<void> {
     const d = this.dir;
+    // exec: the pid this test holds is dockerd's own, so SIGTERM reaches it.
     this.daemon = spawn(
-      'dockerd',
+      'unshare',
       [
+        '--net', 'sh', '-c', 'ip link set lo up && exec dockerd "$@"', 'sh',
         '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'), '--pidfile', join(d, 'dockerd.pid'), '-H', this.host,
-        '--bridge', this.bridge, '--iptables=false', '--ip6tables=false', '--default-address-pool', 'base=10.213.0.0/16,size=24',
+        '--iptables=false', '--ip6tables=false',
         '--containerd-namespace', 'certdrill-test', '--containerd-plugins-namespace', 'certdrill-test-plugins',
       ],
       { stdio: 'ignore' },
@@ -78,7 +77,6 @@ export class SecondEngine {
 
   async remove(): Promise<void> {
     await this.stop();
-    await execa('ip', ['link', 'del', this.bridge], { reject: false });
     await rm(this.dir, { recursive: true, force: true });
   }
 }
