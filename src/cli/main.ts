@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -5,38 +7,72 @@ import { ClockSpecError } from '../clock/spec.js';
 import { ValidityError } from '../pki/validity.js';
 import { createPlatform, PLATFORMS, type PlatformName } from '../platform/index.js';
 import { EnvironmentError } from '../platform/types.js';
-import { findScenario, loadScenarios, UnknownScenarioError } from '../scenario/registry.js';
-import { runScenario } from '../scenario/runner.js';
+import { findScenario, loadScenarioFiles, loadScenarios, ScenarioFileError, scenarioFile, UnknownScenarioError } from '../scenario/registry.js';
+import { runScenario, ScenarioSetupError } from '../scenario/runner.js';
 import { runSuite } from '../scenario/suite.js';
+import type { Scenario } from '../scenario/types.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
+import { UsageError } from '../util/errors.js';
 import { WORKLOAD_IMAGES } from '../workload/index.js';
+import { checkSummaryFile, prepareOutDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 
 const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind] [--keep-cluster]
        npm run scenario -- all [--out DIR] [--summary FILE] [--platform docker|kind]
                                          every scenario, and one findings.md over them all
                                          (--summary: that page also at FILE, linking into DIR)
-       npm run scenario -- --list        the scenarios, with what each rehearses
+       npm run scenario -- --list [--json]
+                                         the scenarios, with what each rehearses
+                                         (--json: an array of {name, description, question, workload})
        npm run scenario -- --prepare [--platform kind]
                                          build (or reuse) the images the scenarios run
                                          (kind: also its node image and the kind CLI)
        npm run scenario -- --cleanup [--platform kind]
-                                         remove what interrupted runs left behind`;
+                                         remove what interrupted runs left behind
+       npm run scenario -- --version     certdrill's version
+exit status: 0 every expectation holds, 1 one does not (or the run failed),
+             2 usage or environment error (one line saying what to do), 130 interrupted`;
 
 const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
 
-class UsageError extends Error {}
+/**
+ * Copies of one Ctrl-C arriving within this long count as one. A terminal
+ * sends SIGINT to the whole foreground group, and whatever stands between it
+ * and certdrill may pass its own copy on (npm to its shell; npx and the tsx
+ * binary to their child, tsx after 30 ms): late when the machine is busy.
+ */
+const SAME_KEYPRESS_MS = 2_000;
+
+const abort = new AbortController();
+let firstSignalAt = 0;
+let print: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
+
+/** The first SIGINT or SIGTERM stops the run, which removes what it made; another, later than a copy of the first could be, leaves at once. */
+function onSignal(signal: NodeJS.Signals): void {
+  if (abort.signal.aborted && Date.now() - firstSignalAt < SAME_KEYPRESS_MS) return;
+  if (abort.signal.aborted) {
+    print(`second ${signal}: leaving now; npm run scenario -- --cleanup removes what is left`);
+    process.exit(130);
+  }
+  print(`${signal}: stopping and removing what this run made (press Ctrl-C again to leave at once)`);
+  firstSignalAt = Date.now();
+  abort.abort();
+}
 
 async function main(argv: string[]): Promise<number> {
+  // Before anything else: a Ctrl-C while scenarios load or certificates are forged is a clean stop too.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   const { values, positionals } = parse(argv);
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  if (values.list) {
-    for (const scenario of (await loadScenarios()).values()) console.log(`${scenario.name.padEnd(28)} ${scenario.description}`);
+  if (values.version) {
+    console.log(certdrillVersion());
     return 0;
   }
+  if (values.json && !values.list) throw new UsageError('--json goes with --list');
+  if (values.list) return listScenarios(values.json);
   const platformName = values.platform as PlatformName;
   if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   if (values.prepare) {
@@ -53,30 +89,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.summary && positionals[0] !== 'all') throw new UsageError('--summary goes with all');
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario to run' : `one scenario at a time, not ${positionals.join(' ')}`);
+  if (values['keep-cluster'] && platformName !== 'kind') throw new UsageError('--keep-cluster goes with --platform kind');
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario to run (npm run scenario -- --list shows them)' : `one scenario at a time, not ${positionals.join(' ')}`);
 
   const name = positionals[0]!;
-  const scenario = name === 'all' ? undefined : await findScenario(name);
+  const scenarios: Scenario[] = name === 'all' ? [...(await loadScenarios()).values()] : [await findScenario(name)];
   const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${name}`));
+  // Where the findings go is checked before anything runs: a run that cannot write them is not worth starting.
+  await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
+  if (values.summary) await checkSummaryFile(values.summary);
   const printer = progressPrinter();
-  const abort = new AbortController();
-  let firstSignalAt = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    // A terminal's Ctrl-C reaches npm and certdrill both, and npm passes it on: one key press can arrive twice.
-    if (abort.signal.aborted && Date.now() - firstSignalAt < 1000) return;
-    if (abort.signal.aborted) {
-      printer.line(`second ${signal}: leaving now; npm run scenario -- --cleanup removes what is left`);
-      process.exit(130);
-    }
-    printer.line(`${signal}: stopping and removing what this run made (press Ctrl-C again to leave at once)`);
-    firstSignalAt = Date.now();
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  print = printer.line;
+  const scenario = name === 'all' ? undefined : scenarios[0]!;
 
   if (!scenario) {
-    const scenarios = [...(await loadScenarios()).values()];
     printer.line(`suite: ${scenarios.length} scenarios on ${platformName}, into ${outDir}`);
     const suite = await runSuite({
       scenarios,
@@ -114,7 +140,9 @@ async function main(argv: string[]): Promise<number> {
     printer.line(`the run failed: ${result.error.message}`);
   }
   if (result.outcome === 'interrupted') {
-    printer.line(`interrupted; what it made is removed. Partial findings: ${result.findingsPath}`);
+    if (result.interruptedIn === 'set-up') printer.line('interrupted during set-up: nothing was started, nothing to remove');
+    else if (result.error) printer.line(`interrupted; ${result.error.message}. Partial findings: ${result.findingsPath}`);
+    else printer.line(`interrupted; what it made is removed. Partial findings: ${result.findingsPath}`);
     return 130;
   }
   if (result.expectations.length === 0) return 1;
@@ -127,7 +155,42 @@ async function main(argv: string[]): Promise<number> {
 
 /** Errors the user can fix, reported in one line with exit status 2. */
 function isUserError(error: unknown): boolean {
-  return [UsageError, UnknownScenarioError, EnvironmentError, ClockSpecError, ValidityError].some((k) => error instanceof k);
+  return [UsageError, UnknownScenarioError, ScenarioFileError, ScenarioSetupError, EnvironmentError, ClockSpecError, ValidityError].some((k) => error instanceof k);
+}
+
+/**
+ * The scenarios that load, one a line (or, with --json, as a JSON array for
+ * machines: name, description, question, workload); a file that does not
+ * load is named on stderr, and makes the exit status 2.
+ */
+async function listScenarios(json: boolean): Promise<number> {
+  const { scenarios, broken } = await loadScenarioFiles();
+  if (json) {
+    const entries = await Promise.all([...scenarios.values()].map(async (s) => ({ name: s.name, description: s.description, question: s.question, workload: await workloadOf(s) })));
+    console.log(JSON.stringify(entries, null, 2));
+  } else {
+    for (const scenario of scenarios.values()) console.log(`${scenario.name.padEnd(28)} ${scenario.description}`);
+  }
+  for (const error of broken) console.error(`certdrill: ${error.message}`);
+  return broken.length > 0 ? 2 : 0;
+}
+
+/**
+ * What the scenario runs ('erlang', 'etcd'), read from its source (the
+ * workload its setup names or whose helpers it imports): running every
+ * setup would forge certificates, seconds each with openssl. Undefined when
+ * the source does not name exactly one.
+ */
+async function workloadOf(scenario: Scenario): Promise<string | undefined> {
+  const file = scenarioFile(scenario);
+  const source = file ? await readFile(file, 'utf8').catch(() => '') : '';
+  const named = new Set([...source.matchAll(/workload: '(\w+)'|workload\/(\w+)\//g)].map((m) => m[1] ?? m[2]));
+  return named.size === 1 ? [...named][0] : undefined;
+}
+
+function certdrillVersion(): string {
+  const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 function parse(argv: string[]) {
@@ -143,11 +206,28 @@ function parse(argv: string[]) {
         prepare: { type: 'boolean', default: false },
         summary: { type: 'string' },
         'keep-cluster': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseProblem(error as Error & { code?: string }));
+  }
+}
+
+/** parseArgs' complaint, in certdrill's words: what is wrong, then what to do. */
+function parseProblem(error: Error & { code?: string }): string {
+  const option = /'(-[^']*)'/.exec(error.message)?.[1] ?? '';
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option}: npm run scenario -- --help lists the options`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(error.message)
+        ? `${option.split(' ')[0]} needs a value: npm run scenario -- --help lists the options`
+        : `${error.message.split('\n')[0]}: npm run scenario -- --help lists the options`;
+    default:
+      return `${error.message.split('\n')[0]}: npm run scenario -- --help lists the options`;
   }
 }
 
@@ -156,10 +236,11 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (isUserError(error)) {
       console.error(`certdrill: ${(error as Error).message}`);
-      if (error instanceof UsageError) console.error(USAGE);
       process.exit(2);
     }
-    console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+    // A bug in certdrill: the stack is for whoever fixes it, the last line for whoever runs it.
+    console.error((error as Error)?.stack ?? String(error));
+    console.error(`certdrill: unexpected error: ${String((error as Error)?.message ?? error).split('\n')[0]} (a bug in certdrill: the stack above says where)`);
     process.exit(1);
   },
 );

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runChild } from '../util/child-process.js';
 import { EnvironmentError } from '../util/errors.js';
 import type { Forged, Usage } from './certificate.js';
 import { inspectCertificate } from './inspect.js';
@@ -84,9 +84,10 @@ async function writeSigner(dir: string, ca: Forged): Promise<{ cert: string; key
   return { cert, key };
 }
 
+/** openssl in a process group of its own, so a Ctrl-C reaches certdrill alone; a run that stops ends it (runChild). */
 async function run(command: string[], env: Record<string, string>): Promise<void> {
   try {
-    await execa(command[0]!, command.slice(1), { env, all: true });
+    await runChild(command[0]!, command.slice(1), { env, all: true, timeout: 60_000 });
   } catch (error) {
     const err = error as { code?: string; all?: string; shortMessage?: string };
     if (err.code === 'ENOENT') {

@@ -1,4 +1,4 @@
-import type { Platform } from './types.js';
+import type { EnvironmentError, Platform } from './types.js';
 
 export const PLATFORMS = ['docker', 'kind'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -14,6 +14,8 @@ export interface PlatformOptions {
   shareCluster?: boolean;
   /** kind: aborts a node-image build under way. */
   signal?: AbortSignal;
+  /** docker: told once when the engine stops answering in the middle of a run. */
+  onLost?: (error: EnvironmentError) => void;
 }
 
 /** What some platforms can do beyond the interface every scenario uses. */

@@ -1,23 +1,82 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Scenario } from './types.js';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios', import.meta.url));
 
 export class UnknownScenarioError extends Error {}
 
-/** Every scenario in scenarios/, by name. */
-export async function loadScenarios(dir: string = SCENARIO_DIR): Promise<Map<string, Scenario>> {
-  const files = (await readdir(dir)).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')).sort();
-  const scenarios = new Map<string, Scenario>();
-  for (const file of files) {
-    const module = (await import(pathToFileURL(join(dir, file)).href)) as { default?: Scenario };
-    const scenario = module.default;
-    if (!scenario?.name) throw new Error(`scenarios/${file} has no default export made with defineScenario`);
-    scenarios.set(scenario.name, scenario);
+/** A file in scenarios/ that does not give a scenario: it does not compile, throws when loaded, or exports no scenario. */
+export class ScenarioFileError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file} does not load: ${reason}: fix it, or move it out of scenarios/`);
   }
+}
+
+export interface ScenarioFiles {
+  /** The scenarios that loaded, by name. */
+  scenarios: Map<string, Scenario>;
+  /** One error per file that did not. */
+  broken: ScenarioFileError[];
+}
+
+const files = new WeakMap<Scenario, string>();
+
+/** The file a scenario was loaded from, as `scenarios/<file>.ts`. */
+export function scenarioFile(scenario: Scenario): string | undefined {
+  return files.get(scenario);
+}
+
+/** Every scenario in scenarios/, by name; throws ScenarioFileError for the first file that does not load. */
+export async function loadScenarios(dir: string = SCENARIO_DIR): Promise<Map<string, Scenario>> {
+  const { scenarios, broken } = await loadScenarioFiles(dir);
+  if (broken[0]) throw broken[0];
   return scenarios;
+}
+
+/** Every file in scenarios/, loaded one by one: the scenarios that load, and what is wrong with each file that does not. */
+export async function loadScenarioFiles(dir: string = SCENARIO_DIR): Promise<ScenarioFiles> {
+  const names = (await readdir(dir)).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')).sort();
+  const scenarios = new Map<string, Scenario>();
+  const broken: ScenarioFileError[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const shown = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
+    try {
+      const scenario = await loadFile(path);
+      const earlier = scenarios.get(scenario.name);
+      if (earlier) throw new Error(`its name "${scenario.name}" is already taken by ${files.get(earlier)}`);
+      files.set(scenario, shown);
+      scenarios.set(scenario.name, scenario);
+    } catch (error) {
+      broken.push(new ScenarioFileError(shown, loadFailure(error)));
+    }
+  }
+  return { scenarios, broken };
+}
+
+async function loadFile(path: string): Promise<Scenario> {
+  const module = (await import(pathToFileURL(path).href)) as { default?: Partial<Scenario> };
+  const scenario = module.default;
+  if (!scenario || typeof scenario.name !== 'string' || typeof scenario.setup !== 'function' || typeof scenario.run !== 'function') {
+    throw new Error('it has no default export made with defineScenario');
+  }
+  return scenario as Scenario;
+}
+
+/** Why a file did not load, in one line: the compiler's first error, with its line and column, or what it threw. */
+function loadFailure(error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:2:1: ERROR: Expected ..."
+  const compile = /^\S+?:(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+  // esbuild counts columns from 0; editors from 1.
+  if (compile) return `it does not compile: line ${compile[1]}, column ${Number(compile[2]) + 1}: ${compile[3]}`;
+  const first = message.split('\n')[0]!.trim();
+  return first.startsWith('it ') || first.startsWith('its ') ? first : `loading it threw: ${first}`;
 }
 
 export async function findScenario(name: string): Promise<Scenario> {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseClockSpec } from '../clock/spec.js';
+import { ClockSpecError, parseClockSpec } from '../clock/spec.js';
 import { Observer } from '../observe/observer.js';
 import { TimelineQuery } from '../observe/query.js';
 import type { RunRecord, StepRecord, TimelineRecord } from '../observe/records.js';
@@ -8,13 +8,17 @@ import { Timeline } from '../observe/timeline.js';
 import type { Forged } from '../pki/certificate.js';
 import { prepareKeys } from '../pki/certificate.js';
 import { writeForged } from '../pki/files.js';
+import { ValidityError } from '../pki/validity.js';
 import { createPlatform, type PlatformExtras, type PlatformName } from '../platform/index.js';
 import type { Platform } from '../platform/types.js';
 import { renderFindings, type ExpectationOutcome } from '../report/findings.js';
 import { RunContext } from './context.js';
 import { deploy } from './deployment.js';
+import { scenarioFile } from './registry.js';
 import type { ClusterSetup, Scenario, Verdict } from './types.js';
 import { unknown } from './verdict.js';
+import { endingChildrenOnAbort } from '../util/child-process.js';
+import { PlatformLostError } from '../util/errors.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -38,6 +42,8 @@ export interface RunResult {
   findingsPath: string;
   timelinePath: string;
   error?: Error;
+  /** Set when the run was interrupted during the scenario's set-up: nothing was started, and there are no findings. */
+  interruptedIn?: 'set-up';
 }
 
 export class RunInterrupted extends Error {
@@ -46,6 +52,15 @@ export class RunInterrupted extends Error {
   }
 }
 
+/** The scenario module itself is wrong: its setup throws, or asks for a clock or validity window that does not parse. */
+export class ScenarioSetupError extends Error {}
+
+/** How long clean-up and the last probes may take before the run gives up on them (and says so). */
+const OBSERVER_STOP_TIMEOUT_MS = 15_000;
+const CLEANUP_TIMEOUT_MS = 120_000;
+/** How long an interrupted set-up gets to end its children and remove their temporary files. */
+const SETUP_SETTLE_MS = 5_000;
+
 /** Runs one scenario on one platform and writes its findings; always removes what it made. */
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, outDir } = options;
@@ -53,26 +68,47 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const signal = options.signal ?? new AbortController().signal;
   const runId = makeRunId();
   const startedAt = new Date();
-  // Most scenarios forge four to twelve keys: make the first ones in parallel.
-  await prepareKeys(4);
-  const setup = await scenario.setup(startedAt);
-  const deployment = deploy(setup);
-  for (const { spec } of deployment.clocks()) parseClockSpec(spec);
-
-  await mkdir(outDir, { recursive: true });
   const timelinePath = join(outDir, 'timeline.jsonl');
   const findingsPath = join(outDir, 'findings.md');
+
+  // The scenario's own set-up first: a mistake in it is the user's to fix, said before any Docker work.
+  let prepared: Awaited<ReturnType<typeof setUp>>;
+  try {
+    prepared = await setUp(scenario, startedAt, signal);
+  } catch (error) {
+    if (error instanceof RunInterrupted) return { outcome: 'interrupted', expectations: [], findingsPath, timelinePath, interruptedIn: 'set-up' };
+    throw error;
+  }
+  const { setup, deployment } = prepared;
+
+  await mkdir(outDir, { recursive: true });
   const timeline = new Timeline(timelinePath);
   if (options.onRecord) timeline.onRecord(options.onRecord);
-  const platform = await createPlatform(options.platform, { runId, progress, workDir: join(outDir, 'platform'), keepCluster: options.keepCluster, shareCluster: options.shareCluster, signal });
+  // The run stops early on Ctrl-C (`signal`) or when the platform goes away; the reason says which.
+  const stop = new AbortController();
+  const interrupt = () => stop.abort(new RunInterrupted());
+  if (signal.aborted) interrupt();
+  signal.addEventListener('abort', interrupt, { once: true });
+  const platform = await createPlatform(options.platform, {
+    runId,
+    progress,
+    workDir: join(outDir, 'platform'),
+    keepCluster: options.keepCluster,
+    shareCluster: options.shareCluster,
+    signal: stop.signal,
+    onLost: (error) => {
+      progress(error.message);
+      stop.abort(error);
+    },
+  });
   const observer = new Observer(platform, deployment.workload, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
-  const context = new RunContext(deployment, platform, observer, timeline, signal, progress);
+  const context = new RunContext(deployment, platform, observer, timeline, stop.signal, progress);
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;
 
   let outcome: RunResult['outcome'] = 'completed';
   let failure: Error | undefined;
   try {
-    await untilAborted(signal, async () => {
+    await untilAborted(stop.signal, async () => {
       await platform.check();
       const swept = await platform.sweepAbandoned?.({ adopt: true });
       if (swept) progress(`removed what ${swept} earlier interrupted run(s) left behind`);
@@ -93,9 +129,19 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       failure = error as Error;
     }
   } finally {
-    await observer.stop();
+    signal.removeEventListener('abort', interrupt);
+    await withTimeout(observer.stop(), OBSERVER_STOP_TIMEOUT_MS).catch(() => progress('the last probes did not end; leaving them'));
     timeline.add<RunRecord>({ ...runRecord, event: 'end' });
-    await platform.cleanup();
+    const leftBehind = await withTimeout(platform.cleanup(), CLEANUP_TIMEOUT_MS).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    if (leftBehind) {
+      progress(leftBehind.message);
+      // A run that otherwise went well still fails when it leaves things behind; one that already failed keeps its reason.
+      failure ??= leftBehind;
+      if (outcome === 'completed') outcome = 'failed';
+    }
   }
 
   if (failure && !timeline.records.some((r) => r.kind === 'membership' || r.kind === 'health')) {
@@ -121,6 +167,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   });
   await writeFile(findingsPath, markdown);
   await writeFile(join(outDir, RESULTS_FILE), `${JSON.stringify(runResults(scenario.name, platform.name, runId, startedAt, outcome, timeline.records, expectations), null, 2)}\n`);
+  // The one line a lost engine gets also says where what was seen before it went is.
+  if (failure instanceof PlatformLostError) failure = new PlatformLostError(`${failure.message} (findings up to then: ${findingsPath})`);
   return { outcome, expectations, findingsPath, timelinePath, error: failure };
 }
 
@@ -184,18 +232,62 @@ function runResults(
   };
 }
 
-async function untilAborted(signal: AbortSignal, work: () => Promise<void>): Promise<void> {
-  if (signal.aborted) throw new RunInterrupted();
+/** The scenario's setup and deployment, its clocks checked; interrupted by `signal` (children it started, such as openssl, ended). */
+async function setUp(scenario: Scenario, startedAt: Date, signal: AbortSignal): Promise<{ setup: ClusterSetup; deployment: ReturnType<typeof deploy> }> {
+  const work = endingChildrenOnAbort(signal, async () => {
+    // Most scenarios forge four to twelve keys: make the first ones in parallel.
+    await prepareKeys(4);
+    const setup = await scenario.setup(startedAt);
+    const deployment = deploy(setup);
+    for (const { spec } of deployment.clocks()) parseClockSpec(spec);
+    return { setup, deployment };
+  });
+  try {
+    return await untilAborted(signal, () => work);
+  } catch (error) {
+    if (error instanceof RunInterrupted) {
+      // Let openssl, ended by now, and the temporary folder it wrote to go before the process exits.
+      await withTimeout(work, SETUP_SETTLE_MS).catch(() => {});
+      throw error;
+    }
+    const where = scenarioFile(scenario) ?? `scenario ${scenario.name}`;
+    const reason = firstLine(error);
+    if (error instanceof ClockSpecError || error instanceof ValidityError) throw new ScenarioSetupError(`${where}: ${reason}`);
+    throw new ScenarioSetupError(`${where}: its setup failed: ${reason}: fix the scenario (the error is in its setup, before anything started)`);
+  }
+}
+
+/** Resolves with what `work` gives, or rejects with the abort's reason (RunInterrupted unless it says otherwise) once `signal` aborts. */
+async function untilAborted<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  // A plain abort() (Ctrl-C) carries an AbortError: that is an interruption; a reason of certdrill's own says what ended the run.
+  const reason = () => (signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? signal.reason : new RunInterrupted());
+  if (signal.aborted) throw reason();
   let onAbort!: () => void;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new RunInterrupted());
+    onAbort = () => reject(reason());
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    await Promise.race([work().catch((error) => Promise.reject(signal.aborted ? new RunInterrupted() : error)), aborted]);
+    return await Promise.race([work().catch((error) => Promise.reject(signal.aborted ? reason() : error)), aborted]);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no end within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0]!.trim();
 }
 
 function safeCheck(check: () => ExpectationOutcome['result']): ExpectationOutcome['result'] {

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import type { PlatformName } from '../../src/platform/index.js';
+import { LABEL_PID } from '../../src/platform/docker/labels.js';
 import { VOLUME_ROOT } from '../../src/platform/kind/objects.js';
 
 export interface Leftovers {
@@ -11,6 +12,14 @@ export interface Leftovers {
   nodeFolders?: string[];
 }
 
+/** Which certdrill objects to count: those made by these processes only (others may run on the same engine meanwhile). */
+export interface LeftoverScope {
+  /** The certdrill processes whose objects count (label certdrill.pid); every certdrill object when omitted. */
+  pids?: Iterable<number>;
+  /** Another engine than the default one, as a `docker --host` value. */
+  host?: string;
+}
+
 /** What a finished run may leave: nothing (on kind, the cluster itself stays for the next test). */
 export const NOTHING_LEFT: Record<PlatformName, Leftovers> = {
   docker: { containers: [], networks: [], volumes: [] },
@@ -18,9 +27,16 @@ export const NOTHING_LEFT: Record<PlatformName, Leftovers> = {
 };
 
 /** What carries certdrill's labels: Docker objects, and on kind the namespaces and volumes in the cluster. */
-export async function certdrillLeftovers(platform: PlatformName = 'docker'): Promise<Leftovers> {
-  const list = async (format: string, ...args: string[]) =>
-    (await execa('docker', [...args, '--filter', 'label=certdrill=true', '--format', format])).stdout.split('\n').filter(Boolean);
+export async function certdrillLeftovers(platform: PlatformName = 'docker', scope: LeftoverScope = {}): Promise<Leftovers> {
+  const pids = scope.pids ? new Set([...scope.pids].map(String)) : undefined;
+  const host = scope.host ? ['--host', scope.host] : [];
+  const list = async (name: string, ...args: string[]) =>
+    (await execa('docker', [...host, ...args, '--filter', 'label=certdrill=true', '--format', `${name}\t{{.Label "${LABEL_PID}"}}`])).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t') as [string, string])
+      .filter(([, pid]) => !pids || pids.has(pid))
+      .map(([object]) => object);
   const found: Leftovers = {
     containers: await list('{{.Names}}', 'ps', '-a'),
     networks: await list('{{.Name}}', 'network', 'ls'),

@@ -11,6 +11,7 @@ import {
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { applyChanges, EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { PlatformLostError } from '../../util/errors.js';
 import { dockerHostProblem } from './engine.js';
 import { contentTag } from './image.js';
 import { LABEL_NODE, LABEL_RUN, ownerIsGone, runLabels } from './labels.js';
@@ -20,6 +21,12 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
 const STARTUP_TIMEOUT_MS = 45_000;
 const ENGINE_TIMEOUT_MS = 15_000;
+/** How often, during a run, certdrill asks the engine whether it is still there, and how many missed answers mean it is gone. */
+const ENGINE_PING_EVERY_MS = 2_000;
+const ENGINE_PING_TIMEOUT_MS = 10_000;
+const ENGINE_MISSED_PINGS = 3;
+/** How long clean-up waits for creations under way before giving up on them (a sweep removes them later). */
+const CLEANUP_TIMEOUT_MS = 60_000;
 
 interface RunningNode {
   spec: NodeSpec;
@@ -33,6 +40,8 @@ export interface DockerPlatformOptions {
   runId: string;
   /** Progress lines for a person watching the run. */
   progress?: (line: string) => void;
+  /** Told once, with what to say, when the engine stops answering while nodes run. */
+  onLost?: (error: EnvironmentError) => void;
 }
 
 /** Nodes as Docker containers on a network of their own, one per run (testcontainers). */
@@ -45,6 +54,7 @@ export class DockerPlatform implements Platform {
   private readonly images = new Map<string, Promise<string>>();
   private networkName?: string;
   private closed = false;
+  private watching?: NodeJS.Timeout;
 
   constructor(private readonly options: DockerPlatformOptions) {}
 
@@ -77,6 +87,7 @@ export class DockerPlatform implements Platform {
   }
 
   async startNodes(specs: NodeSpec[]): Promise<void> {
+    this.watchEngine();
     await this.ensureNetwork();
     for (const spec of specs) {
       if (this.nodes.has(spec.name)) throw new Error(`node ${spec.name} already exists in this run`);
@@ -137,13 +148,27 @@ export class DockerPlatform implements Platform {
   }
 
   async cleanup(): Promise<void> {
+    // From here on nothing new is created: every creation checks `closed` and is tracked in `inFlight`.
     this.closed = true;
-    // A container whose creation is under way when Ctrl-C arrives would escape a sweep made now.
-    await Promise.race([Promise.allSettled([...this.inFlight]), delay(STARTUP_TIMEOUT_MS)]);
+    clearInterval(this.watching);
     if (!this.client) return;
-    if (this.networkName) this.progress('removing the containers and the network of this run');
+    if (this.networkName || this.inFlight.size > 0) this.progress('removing the containers and the network of this run');
     const docker = this.client.container.dockerode;
-    await removeLabelled(docker, `${LABEL_RUN}=${this.options.runId}`);
+    const label = `${LABEL_RUN}=${this.options.runId}`;
+    const deadline = Date.now() + CLEANUP_TIMEOUT_MS;
+    try {
+      // Removing a container whose start is under way ends that start at once, instead of after its readiness timeout;
+      // a creation still in the air when a pass runs is caught by the next.
+      await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
+      while (this.inFlight.size > 0 && Date.now() < deadline) {
+        await Promise.race([Promise.allSettled([...this.inFlight]), delay(1_000)]);
+        await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
+      }
+    } catch (error) {
+      throw new EnvironmentError(
+        `could not remove this run's containers and network (${firstLine(error)}): npm run scenario -- --cleanup, or the next run, removes them once the Docker engine answers`,
+      );
+    }
     this.nodes.clear();
   }
 
@@ -162,7 +187,6 @@ export class DockerPlatform implements Platform {
   }
 
   private async launch(node: RunningNode): Promise<void> {
-    if (this.closed) throw new Error('the run is being cleaned up');
     const { spec } = node;
     const labels = { ...runLabels(this.options.runId), [LABEL_NODE]: spec.name };
     const container = new NodeContainer(node.image)
@@ -182,14 +206,10 @@ export class DockerPlatform implements Platform {
       .withStartupTimeout(STARTUP_TIMEOUT_MS);
     for (const volume of spec.volumes ?? []) await this.ensureVolume(spec.name, volume.name);
     if (spec.preflight) container.withEntrypoint(await this.withPreflight(node.image, spec.preflight));
-    const starting = container.start();
-    this.inFlight.add(starting);
     try {
-      node.container = await starting;
+      node.container = await this.creating(() => container.start());
     } catch (error) {
       throw new Error(`node ${spec.name} did not start: ${firstLine(error)}`);
-    } finally {
-      this.inFlight.delete(starting);
     }
     await this.followLogs(spec.name, node.container);
   }
@@ -224,15 +244,63 @@ export class DockerPlatform implements Platform {
     const docker = (await this.runtime()).container.dockerode;
     const name = this.volumeName(node, volume);
     const existing = await docker.getVolume(name).inspect().catch(() => undefined);
-    if (!existing) await docker.createVolume({ Name: name, Labels: { ...runLabels(this.options.runId), [LABEL_NODE]: node } });
+    if (!existing) await this.creating(() => docker.createVolume({ Name: name, Labels: { ...runLabels(this.options.runId), [LABEL_NODE]: node } }));
   }
 
   private async ensureNetwork(): Promise<void> {
     if (this.networkName) return;
     const client = await this.runtime();
     const name = `certdrill-${this.options.runId}`;
-    await client.container.dockerode.createNetwork({ Name: name, Driver: 'bridge', Labels: runLabels(this.options.runId) });
+    await this.creating(() => client.container.dockerode.createNetwork({ Name: name, Driver: 'bridge', Labels: runLabels(this.options.runId) }));
     this.networkName = name;
+  }
+
+  /**
+   * Makes something on the engine, unless clean-up has begun; clean-up waits
+   * for what is under way, so a Ctrl-C in the middle of a creation cannot
+   * leave the object behind.
+   */
+  private async creating<T>(create: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('the run is being cleaned up');
+    const making = create();
+    this.inFlight.add(making);
+    try {
+      return await making;
+    } finally {
+      this.inFlight.delete(making);
+    }
+  }
+
+  /** While nodes run, pings the engine; when it stops answering, says so once (onLost) so the run ends instead of observing nothing. */
+  private watchEngine(): void {
+    if (this.watching || !this.options.onLost || !this.client) return;
+    const docker = this.client.container.dockerode;
+    let missed = 0;
+    let lastProblem = '';
+    let pinging = false;
+    this.watching = setInterval(() => {
+      if (pinging) return;
+      pinging = true;
+      withTimeout(docker.ping(), ENGINE_PING_TIMEOUT_MS)
+        .then(
+          () => {
+            missed = 0;
+          },
+          (error: unknown) => {
+            missed += 1;
+            lastProblem = firstLine(error);
+            if (missed < ENGINE_MISSED_PINGS || this.closed) return;
+            clearInterval(this.watching);
+            this.options.onLost?.(
+              new PlatformLostError(`the Docker engine stopped answering during the run (${lastProblem}); start it again: the next run, or npm run scenario -- --cleanup, removes what this run left`),
+            );
+          },
+        )
+        .finally(() => {
+          pinging = false;
+        });
+    }, ENGINE_PING_EVERY_MS);
+    this.watching.unref();
   }
 
   private async runtime(): Promise<ContainerRuntimeClient> {

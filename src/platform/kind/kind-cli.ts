@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { execa } from 'execa';
+import { runChild } from '../../util/child-process.js';
 import { EnvironmentError } from '../../util/errors.js';
 import { BUILD_SCRIPT, builtKindCli } from './node-image.js';
 
@@ -17,7 +17,7 @@ export class KindCli {
     if (this.binary) return this.binary;
     const candidates = [process.env.CERTDRILL_KIND, 'kind', builtKindCli()].filter((c): c is string => Boolean(c));
     for (const candidate of candidates) {
-      const result = await execa(candidate, ['version'], { timeout: 15_000, reject: false });
+      const result = await runChild(candidate, ['version'], { timeout: 15_000, reject: false });
       if (result.exitCode === 0) return (this.binary = candidate);
       if (candidate === process.env.CERTDRILL_KIND) throw new EnvironmentError(`CERTDRILL_KIND=${candidate} does not run (${firstLine(result.stderr || result.message || "")}): ${INSTALL}`);
     }
@@ -34,14 +34,14 @@ export class KindCli {
 
   /** Throws EnvironmentError unless the kind CLI can be built here (Go is what builds it). */
   async ensureBuildable(): Promise<void> {
-    const go = await execa('go', ['version'], { reject: false, timeout: 15_000 });
+    const go = await runChild('go', ['version'], { reject: false, timeout: 15_000 });
     if (go.exitCode !== 0) throw new EnvironmentError(`kind is not installed and the Go toolchain that would build it is missing: install Go (1.24 or newer) or kind, or run with --platform docker`);
   }
 
   /** Builds the kind CLI from the Go module proxy into certdrill's cache (kind-node/build.sh --kind-cli). */
   async build(progress: (line: string) => void): Promise<void> {
     progress('kind is not installed: building it from the Go module proxy');
-    const result = await execa('bash', [BUILD_SCRIPT, '--kind-cli'], { reject: false, timeout: 900_000 });
+    const result = await runChild('bash', [BUILD_SCRIPT, '--kind-cli'], { reject: false, timeout: 900_000 });
     if (result.exitCode !== 0) throw new EnvironmentError(`could not build kind: ${lastLines(result.stderr).split('\n').pop()}`);
     this.binary = undefined;
     await this.resolve();
@@ -50,12 +50,12 @@ export class KindCli {
   /** The kind version; throws EnvironmentError when kind cannot run here. */
   async version(): Promise<string> {
     const binary = await this.resolve();
-    return (await execa(binary, ['version'], { timeout: 15_000 })).stdout.trim();
+    return (await runChild(binary, ['version'], { timeout: 15_000 })).stdout.trim();
   }
 
   async clusters(): Promise<string[]> {
     const binary = await this.resolve();
-    return (await execa(binary, ['get', 'clusters'], { timeout: 30_000 })).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    return (await runChild(binary, ['get', 'clusters'], { timeout: 30_000 })).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
   /**
@@ -67,11 +67,10 @@ export class KindCli {
   async create(name: string, image: string, config: string, configPath: string, progress: (line: string) => void, signal?: AbortSignal): Promise<void> {
     const binary = await this.resolve();
     await writeFile(configPath, config);
-    const child = execa(binary, ['create', 'cluster', '--name', name, '--image', image, '--config', configPath, '--wait', '180s'], {
+    const child = runChild(binary, ['create', 'cluster', '--name', name, '--image', image, '--config', configPath, '--wait', '180s'], {
       timeout: 300_000,
       reject: false,
-      detached: true,
-      cancelSignal: signal,
+      signal,
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
@@ -86,24 +85,24 @@ export class KindCli {
 
   async kubeconfig(name: string, path: string): Promise<void> {
     const binary = await this.resolve();
-    const { stdout } = await execa(binary, ['get', 'kubeconfig', '--name', name], { timeout: 30_000 });
+    const { stdout } = await runChild(binary, ['get', 'kubeconfig', '--name', name], { timeout: 30_000 });
     await writeFile(path, stdout, { mode: 0o600 });
   }
 
   async loadImage(name: string, image: string): Promise<void> {
     const binary = await this.resolve();
-    await execa(binary, ['load', 'docker-image', image, '--name', name], { timeout: 300_000 });
+    await runChild(binary, ['load', 'docker-image', image, '--name', name], { timeout: 300_000 });
   }
 
   async delete(name: string): Promise<void> {
     const binary = await this.resolve();
-    await execa(binary, ['delete', 'cluster', '--name', name], { timeout: 120_000 });
+    await runChild(binary, ['delete', 'cluster', '--name', name], { timeout: 120_000 });
   }
 }
 
 /** Throws EnvironmentError unless the Docker engine is new enough for kind's privileged nodes. */
 export async function checkDockerForKind(): Promise<string> {
-  const result = await execa('docker', ['version', '--format', '{{.Server.Version}}'], { reject: false, timeout: 15_000 });
+  const result = await runChild('docker', ['version', '--format', '{{.Server.Version}}'], { reject: false, timeout: 15_000 });
   if (result.exitCode !== 0) throw new EnvironmentError('no Docker engine is reachable: start one (as root: dockerd &, or systemctl start docker), then run again');
   const version = result.stdout.trim();
   const major = Number(/^(\d+)/.exec(version)?.[1]);

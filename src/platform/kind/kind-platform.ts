@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough, Writable } from 'node:stream';
-import { execa } from 'execa';
 import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namespace, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
@@ -12,6 +11,7 @@ import { DockerPlatform } from '../docker/docker-platform.js';
 import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
+import { runChild } from '../../util/child-process.js';
 import {
   APP_LABEL,
   clusterService,
@@ -105,7 +105,7 @@ export class KindPlatform implements Platform {
       versions.Kubernetes = node.status.nodeInfo.kubeletVersion;
       versions.containerd = node.status.nodeInfo.containerRuntimeVersion.replace(/^containerd:\/\//, '');
     }
-    const image = await execa('docker', ['inspect', '--format', '{{.Config.Image}}', NODE_CONTAINER], { reject: false, timeout: 15_000 });
+    const image = await runChild('docker', ['inspect', '--format', '{{.Config.Image}}', NODE_CONTAINER], { reject: false, timeout: 15_000 });
     if (image.exitCode === 0) versions['kind node image'] = image.stdout.trim();
     return versions;
   }
@@ -430,7 +430,7 @@ export class KindPlatform implements Platform {
       await sleep(500);
     }
     // The persistent folders live in the node container; the API has no way to remove them.
-    await execa('docker', ['exec', NODE_CONTAINER, 'rm', '-rf', `${VOLUME_ROOT}/${namespace}`], { reject: false, timeout: 30_000 });
+    await runChild('docker', ['exec', NODE_CONTAINER, 'rm', '-rf', `${VOLUME_ROOT}/${namespace}`], { reject: false, timeout: 30_000 });
   }
 
   private async nodeHasImage(tag: string): Promise<boolean> {

@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { EnvironmentError } from '../../util/errors.js';
+import { runChild } from '../../util/child-process.js';
 
 const KIND_NODE_DIR = fileURLToPath(new URL('../../../kind-node', import.meta.url));
 export const BUILD_SCRIPT = join(KIND_NODE_DIR, 'build.sh');
@@ -49,7 +49,7 @@ export function builtKindCli(): string | undefined {
 
 /** The tag certdrill's node image has (or would have) for the current kind-node/ sources. */
 export async function certdrillNodeImageTag(): Promise<string> {
-  return (await execa('bash', [BUILD_SCRIPT, '--tag'], { timeout: 30_000 })).stdout.trim();
+  return (await runChild('bash', [BUILD_SCRIPT, '--tag'], { timeout: 30_000 })).stdout.trim();
 }
 
 /**
@@ -71,7 +71,7 @@ export async function resolveNodeImage(kindestImage: string | undefined, progres
 /** Runs kind-node/build.sh, its progress lines passed on; exit 2 means something is missing here, said in one line. */
 export async function buildNodeImage(progress: (line: string) => void, signal?: AbortSignal): Promise<string> {
   // Its own process group: a terminal's Ctrl-C reaches certdrill, which stops the build through `signal`.
-  const child = execa('bash', [BUILD_SCRIPT], { timeout: BUILD_TIMEOUT_MS, reject: false, cancelSignal: signal, detached: true });
+  const child = runChild('bash', [BUILD_SCRIPT], { timeout: BUILD_TIMEOUT_MS, reject: false, signal });
   const lines = createInterface({ input: child.stderr! });
   const tail: string[] = [];
   lines.on('line', (line) => {
@@ -86,9 +86,9 @@ export async function buildNodeImage(progress: (line: string) => void, signal?: 
 }
 
 async function imagePresent(image: string): Promise<boolean> {
-  return (await execa('docker', ['image', 'inspect', image], { reject: false, timeout: 30_000 })).exitCode === 0;
+  return (await runChild('docker', ['image', 'inspect', image], { reject: false, timeout: 30_000 })).exitCode === 0;
 }
 
 async function pullable(image: string): Promise<boolean> {
-  return (await execa('docker', ['pull', image], { reject: false, timeout: 300_000 })).exitCode === 0;
+  return (await runChild('docker', ['pull', image], { reject: false, timeout: 300_000 })).exitCode === 0;
 }

@@ -1,0 +1,38 @@
+import { cp, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * A copy of certdrill (its sources, and node_modules and the image folders
+ * linked) whose scenarios/ holds only the files given, by name: a test of
+ * broken scenario files never touches the repository's own scenarios/.
+ */
+export async function repoWithScenarios(scenarios: Record<string, string>): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'certdrill-repo-'));
+  for (const file of ['src', 'package.json', 'tsconfig.json']) await cp(join(REPO, file), join(root, file), { recursive: true });
+  for (const folder of ['node_modules', 'erlang-app', 'etcd-member']) await symlink(join(REPO, folder), join(root, folder));
+  await cp(join(REPO, 'scenarios'), join(root, 'scenarios'), { recursive: true, filter: (source) => !source.endsWith('.ts') });
+  for (const [name, source] of Object.entries(scenarios)) await writeFile(join(root, 'scenarios', name), source);
+  return root;
+}
+
+/** A scenario module with this set-up body (the rest a minimal valid scenario), as a user might write one. */
+export function scenarioSource(name: string, setupBody: string, imports = ''): string {
+  return `import { defineScenario } from '../src/scenario/types.js';
+${imports}
+export default defineScenario({
+  name: '${name}',
+  description: 'a test scenario',
+  question: 'does certdrill say what is wrong with it?',
+  setup(reference) {
+    ${setupBody}
+  },
+  async run() {},
+  expectations: [],
+  answer: () => '',
+});
+`;
+}
