@@ -1,4 +1,4 @@
-import type { EnvironmentError, Platform } from './types.js';
+import type { EnvironmentError, ImageSource, Platform } from './types.js';
 
 export const PLATFORMS = ['docker', 'kind'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -26,6 +26,12 @@ export interface PlatformExtras {
   prepare?(): Promise<string>;
   /** What the platform runs nodes on, by component, as it reports it (kind: kind, Kubernetes, the node image). */
   versions?(): Promise<Record<string, string>>;
+  /**
+   * Makes ready, now, what starting nodes of these images needs (the images
+   * built; kind: the cluster, the run's namespace, the images loaded), so a
+   * run can start its clock after the slow part.
+   */
+  readyFor?(images: ImageSource[]): Promise<void>;
   /** Deletes a shared cluster this process created (kind), after the last run that used it. */
   releaseCluster?(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { scenarioFile } from './registry.js';
 import type { ClusterSetup, Scenario, Verdict } from './types.js';
 import { unknown } from './verdict.js';
 import { endingChildrenOnAbort } from '../util/child-process.js';
+import { WORKLOAD_IMAGES } from '../workload/index.js';
 import { PlatformLostError } from '../util/errors.js';
 
 export interface RunOptions {
@@ -60,6 +61,8 @@ const OBSERVER_STOP_TIMEOUT_MS = 15_000;
 const CLEANUP_TIMEOUT_MS = 120_000;
 /** How long an interrupted set-up gets to end its children and remove their temporary files. */
 const SETUP_SETTLE_MS = 5_000;
+/** Preparing the platform for longer than this (a cold image build, a new kind cluster) forges the certificates again. */
+const REFORGE_AFTER_MS = 5_000;
 
 /** Runs one scenario on one platform and writes its findings; always removes what it made. */
 export async function runScenario(options: RunOptions): Promise<RunResult> {
@@ -79,7 +82,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     if (error instanceof RunInterrupted) return { outcome: 'interrupted', expectations: [], findingsPath, timelinePath, interruptedIn: 'set-up' };
     throw error;
   }
-  const { setup, deployment } = prepared;
+  let { setup, deployment } = prepared;
 
   await mkdir(outDir, { recursive: true });
   const timeline = new Timeline(timelinePath);
@@ -101,8 +104,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       stop.abort(error);
     },
   });
-  const observer = new Observer(platform, deployment.workload, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
-  const context = new RunContext(deployment, platform, observer, timeline, stop.signal, progress);
+  let observer: Observer | undefined;
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;
 
   let outcome: RunResult['outcome'] = 'completed';
@@ -112,6 +114,16 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       await platform.check();
       const swept = await platform.sweepAbandoned?.({ adopt: true });
       if (swept) progress(`removed what ${swept} earlier interrupted run(s) left behind`);
+      // Images built, a kind cluster created: the slow part, before the certificates' clock starts.
+      const preparing = Date.now();
+      await platform.readyFor?.(WORKLOAD_IMAGES.filter((w) => w.workload === deployment.workload.name).map((w) => w.image));
+      if (Date.now() - preparing > REFORGE_AFTER_MS) {
+        // Windows set relative to the start (certificates living 30 s, say) would have passed: forge again from now.
+        progress(`preparing took ${((Date.now() - preparing) / 1000).toFixed(0)} s: forging the certificates again from now`);
+        ({ setup, deployment } = await setUp(scenario, new Date(), stop.signal));
+      }
+      observer = new Observer(platform, deployment.workload, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
+      const context = new RunContext(deployment, platform, observer, timeline, stop.signal, progress);
       await writePki(join(outDir, 'pki'), setup);
       timeline.add<RunRecord>({ ...runRecord, event: 'start' });
       const { specs, issued } = deployment.start(new Date());
@@ -130,7 +142,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
   } finally {
     signal.removeEventListener('abort', interrupt);
-    await withTimeout(observer.stop(), OBSERVER_STOP_TIMEOUT_MS).catch(() => progress('the last probes did not end; leaving them'));
+    if (observer) await withTimeout(observer.stop(), OBSERVER_STOP_TIMEOUT_MS).catch(() => progress('the last probes did not end; leaving them'));
     timeline.add<RunRecord>({ ...runRecord, event: 'end' });
     const leftBehind = await withTimeout(platform.cleanup(), CLEANUP_TIMEOUT_MS).then(
       () => undefined,

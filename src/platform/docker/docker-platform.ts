@@ -86,6 +86,10 @@ export class DockerPlatform implements Platform {
     return tag;
   }
 
+  async readyFor(images: ImageSource[]): Promise<void> {
+    for (const image of images) await this.prepareImage(image);
+  }
+
   async startNodes(specs: NodeSpec[]): Promise<void> {
     this.watchEngine();
     await this.ensureNetwork();

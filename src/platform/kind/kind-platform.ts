@@ -128,6 +128,11 @@ export class KindPlatform implements Platform {
     return tag;
   }
 
+  async readyFor(images: ImageSource[]): Promise<void> {
+    await this.ensureNamespace();
+    for (const image of images) await this.prepareImage(image);
+  }
+
   async startNodes(specs: NodeSpec[]): Promise<void> {
     await this.ensureNamespace();
     for (const spec of specs) {
