@@ -24,7 +24,7 @@ export class Observer {
   private running = false;
   private readonly latestSample = new Map<string, Sampled>();
   private readonly latestStart = new Map<string, number>();
-  private readonly answers = new Map<string, number>();
+  private readonly samplesByLoop = new Map<string, number>();
   private readonly intervalMs: number;
 
   constructor(
@@ -81,9 +81,13 @@ export class Observer {
     clearTimeout(timer);
   }
 
-  /** How many membership or health samples of the node have been recorded: a clock for "stable for N samples". */
+  /**
+   * How many samples of the node every one of its probes has given, the
+   * slowest probe deciding: a clock for "stable for N samples" that does not
+   * run while one view of the node has yet to report.
+   */
   samplesOf(node: string): number {
-    return this.answers.get(node) ?? 0;
+    return Math.min(...this.workload.probes.map((probe) => this.samplesByLoop.get(`${node}\0${probe.name}`) ?? 0));
   }
 
   /** The node's most recent sample of a kind (and, for health, of a view). */
@@ -92,6 +96,7 @@ export class Observer {
   }
 
   private async sample(node: string, probe: Probe): Promise<void> {
+    const loop = `${node}\0${probe.name}`;
     const access = {
       endpoint: (port: number) => this.platform.endpoint(node, port),
       exec: (command: string[]) => this.platform.exec(node, command),
@@ -100,13 +105,13 @@ export class Observer {
     for (const record of await probe.sample(node, access)) {
       if (!this.running) return;
       const stamped = this.timeline.add<Sampled>(record);
-      if (stamped.kind !== 'metrics') this.answers.set(node, this.samplesOf(node) + 1);
       // Overlapping samples end out of order: the latest is the one that began last, not the last to end.
       const k = key(node, stamped.kind, stamped.kind === 'health' ? stamped.view : undefined);
       if ((this.latestStart.get(k) ?? -1) > startedAt) continue;
       this.latestStart.set(k, startedAt);
       this.latestSample.set(k, stamped);
     }
+    if (this.running) this.samplesByLoop.set(loop, (this.samplesByLoop.get(loop) ?? 0) + 1);
   }
 
   private onLogLine(node: string, line: string): void {

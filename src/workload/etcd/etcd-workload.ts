@@ -183,7 +183,6 @@ function getHealth(endpoint: Endpoint, member: string, cluster: EtcdClusterSetup
         cert: cluster.client.certPem,
         key: cluster.client.keyPem,
         agent: false,
-        timeout: PROBE_TIMEOUT_MS,
       },
       (res) => {
         let body = '';
@@ -196,8 +195,13 @@ function getHealth(endpoint: Endpoint, member: string, cluster: EtcdClusterSetup
       socket.once('connect', () => (reached = 'connected, no TLS handshake'));
       socket.once('secureConnect', () => (reached = 'TLS handshake done, no HTTP answer'));
     });
-    req.on('timeout', () => req.destroy(new NoAnswer(`no answer within ${PROBE_TIMEOUT_MS / 1000} s (${reached})`)));
-    req.on('error', reject);
+    // A deadline for the whole exchange, as kube-apiserver's: a socket idle timeout restarts with every byte.
+    const deadline = setTimeout(() => req.destroy(new NoAnswer(`no answer within ${PROBE_TIMEOUT_MS / 1000} s (${reached})`)), PROBE_TIMEOUT_MS);
+    req.on('close', () => clearTimeout(deadline));
+    req.on('error', (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
     req.end();
   });
 }
