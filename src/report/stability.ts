@@ -83,17 +83,22 @@ export function renderStability(input: StabilityInput): string {
   for (const scenario of scenarios) {
     const runs = input.repetitions.flatMap((r) => r.results.filter((x) => x.scenario === scenario));
     const times = runs.filter((r) => r.endedAt).map((r) => (Date.parse(r.endedAt!) - Date.parse(r.startedAt)) / 1000);
-    const titles = [...new Set(runs.flatMap((r) => (r.windows ?? []).map((w) => w.title)))];
+    const titles = [...new Set(runs.flatMap((r) => (r.windows ?? []).map((w) => sameInEveryRun(w.title))))];
     const runTime = times.length ? range(times) : '—';
     if (titles.length === 0) out.push(`| ${scenario} | ${runTime} | — | — | — |`);
     titles.forEach((title, i) => {
-      const windows = runs.flatMap((r) => (r.windows ?? []).filter((w) => w.title === title));
+      const windows = runs.flatMap((r) => (r.windows ?? []).filter((w) => sameInEveryRun(w.title) === title));
       const early = windows.filter((w) => w.ended.startsWith('every node')).length;
       out.push(`| ${i === 0 ? scenario : ''} | ${i === 0 ? runTime : ''} | ${cell(title.replace(/^observe: /, ''))} | ${range(windows.map((w) => w.seconds))} | ${early} of ${windows.length} |`);
     });
   }
   out.push('');
   return out.join('\n');
+}
+
+/** A window's title without the instants in it (a certificate's notAfter differs from run to run). */
+function sameInEveryRun(title: string): string {
+  return title.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<instant>');
 }
 
 function range(values: number[]): string {

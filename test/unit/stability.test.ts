@@ -46,4 +46,10 @@ describe('verdict stability', () => {
     expect(markdown).toContain('| a | x title | 2 | 0 | 0 | yes |');
     expect(markdown).toContain('| a | 10.0–14.0 s | does it hold? | 2.5–3.5 s | 1 of 2 |');
   });
+
+  it('groups a window across runs though the instant in its title differs', () => {
+    const at = (iso: string, seconds: number): RunResults => ({ ...results('a', [['x', 'pass']]), windows: [{ title: `observe: until ${iso}: notAfter (${iso}) is reached`, seconds, ended: 'the 24 s window passed' }] });
+    const markdown = renderStability({ command: 'c', platform: 'docker', startedAt: '2026-11-23T03:00:00.000Z', endedAt: '2026-11-23T03:30:00.000Z', repetitions: [rep(1, at('2026-11-23T16:14:04.000Z', 24.3)), rep(2, at('2026-11-23T16:17:58.000Z', 23.2))] });
+    expect(markdown).toContain('| until <instant>: notAfter (<instant>) is reached | 23.2–24.3 s | 0 of 2 |');
+  });
 });
