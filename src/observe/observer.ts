@@ -102,9 +102,10 @@ export class Observer {
       exec: (command: string[]) => this.platform.exec(node, command),
     };
     const startedAt = performance.now();
+    const sentAt = new Date().toISOString();
     for (const record of await probe.sample(node, access)) {
       if (!this.running) return;
-      const stamped = this.timeline.add<Sampled>(record);
+      const stamped = this.timeline.add<Sampled>({ ...record, sentAt });
       // Overlapping samples end out of order: the latest is the one that began last, not the last to end.
       const k = key(node, stamped.kind, stamped.kind === 'health' ? stamped.view : undefined);
       if ((this.latestStart.get(k) ?? -1) > startedAt) continue;

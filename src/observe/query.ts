@@ -32,7 +32,7 @@ export class TimelineQuery {
     return this.records.filter(
       (r): r is MembershipRecord =>
         r.kind === 'membership' &&
-        inWindow(r.t, filter) &&
+        sampleInWindow(r, filter) &&
         (filter.node === undefined || r.node === filter.node) &&
         (filter.up === undefined || r.up === filter.up),
     );
@@ -42,7 +42,7 @@ export class TimelineQuery {
     return this.records.filter(
       (r): r is HealthRecord =>
         r.kind === 'health' &&
-        inWindow(r.t, filter) &&
+        sampleInWindow(r, filter) &&
         (filter.node === undefined || r.node === filter.node) &&
         (filter.view === undefined || r.view === filter.view) &&
         (filter.healthy === undefined || r.healthy === filter.healthy),
@@ -93,6 +93,16 @@ export interface Window {
   after?: string;
   /** At or before this real time. */
   before?: string;
+}
+
+/**
+ * A probe's sample is in a window when it was sent after the window opened
+ * and answered before it closed: one sent before a step ended may show the
+ * state before it, though its answer came after.
+ */
+export function sampleInWindow(sample: { t: string; sentAt?: string }, window: Window): boolean {
+  if (window.after !== undefined && !(ms(sample.sentAt ?? sample.t) > ms(window.after))) return false;
+  return inWindow(sample.t, { before: window.before });
 }
 
 function inWindow(t: string, window: Window): boolean {

@@ -66,6 +66,8 @@ export interface CertificateRecord {
 
 export interface MembershipRecord {
   t: string;
+  /** When the probe was sent; `t` is when its answer (or its deadline) came. The sample shows some moment between the two. */
+  sentAt?: string;
   kind: 'membership';
   node: string;
   /** False when the node did not answer its probe (down, restarting, or see `noAnswer`). */
@@ -87,6 +89,8 @@ export interface MembershipRecord {
 
 export interface HealthRecord {
   t: string;
+  /** When the probe was sent; `t` is when its answer (or its deadline) came. The sample shows some moment between the two. */
+  sentAt?: string;
   kind: 'health';
   node: string;
   /**
@@ -113,6 +117,8 @@ export interface HealthRecord {
 /** A node's Prometheus metrics at one moment, by series (`name{label="v"}`). */
 export interface MetricsRecord {
   t: string;
+  /** When the probe was sent; `t` is when its answer (or its deadline) came. The sample shows some moment between the two. */
+  sentAt?: string;
   kind: 'metrics';
   node: string;
   values: Record<string, number>;

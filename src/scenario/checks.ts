@@ -1,4 +1,4 @@
-import { isFullMesh, type TimelineQuery, type Window } from '../observe/query.js';
+import { isFullMesh, sampleInWindow, type TimelineQuery, type Window } from '../observe/query.js';
 import type { AlertClass, AlertRecord, HealthRecord, MembershipRecord, MetricsRecord, StepRecord } from '../observe/records.js';
 import type { ExpectationResult } from './types.js';
 import { fail, pass, unknown } from './verdict.js';
@@ -216,12 +216,9 @@ export interface MetricsRule {
 
 /** The first metrics sample, per node, on which the rule fires in the window. */
 export function firstFiring(q: TimelineQuery, rule: MetricsRule, nodes: string[], window: Window = {}): Map<string, MetricsRecord | undefined> {
-  return new Map(nodes.map((node) => [node, q.records.find((r): r is MetricsRecord => r.kind === 'metrics' && r.node === node && inWindowOf(r.t, window) && rule.fires(r.values))]));
+  return new Map(nodes.map((node) => [node, q.records.find((r): r is MetricsRecord => r.kind === 'metrics' && r.node === node && sampleInWindow(r, window) && rule.fires(r.values))]));
 }
 
-function inWindowOf(t: string, window: Window): boolean {
-  return (window.after === undefined || Date.parse(t) > Date.parse(window.after)) && (window.before === undefined || Date.parse(t) <= Date.parse(window.before));
-}
 
 /**
  * The largest group of running nodes connected to one another, at each

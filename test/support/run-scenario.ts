@@ -44,7 +44,7 @@ export async function recordRun(name: string, platform: PlatformName = 'docker')
 
 export const ms = (t: string) => Date.parse(t);
 
-/** Records after step `stepId` was recorded (its end). */
-export const after = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) > ms(run.step(stepId).t);
+/** Records after step `stepId` was recorded (its end); a probe's sample only when it was sent after. */
+export const after = (run: RecordedRun, stepId: string) => (r: { t: string; sentAt?: string }) => ms(r.sentAt ?? r.t) > ms(run.step(stepId).t);
 /** Records before step `stepId` started. */
 export const before = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) < ms(run.step(stepId).startedAt);
