@@ -1,4 +1,4 @@
-import { erlangCluster } from '../src/workload/erlang/setup.js';
+import { erlang, erlangCluster } from '../src/workload/erlang/index.js';
 import { between, nodesLogAlert, onlyTheseReject, staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { verdictOf } from '../src/scenario/verdict.js';
@@ -10,10 +10,11 @@ const others = (node: string) => NODES.filter((n) => n !== node);
 
 export default defineScenario({
   name: 'erlang-clock-skew',
+  workload: erlang,
   description: `Three TLS-distribution nodes, a 30-day CA and 90-day certificates issued now. ${AHEAD}'s clock alone jumps past the CA's expiry (+31d), then it restarts; later ${BEHIND} restarts with its clock 2 h behind the certificates' notBefore. The other nodes keep real time.`,
   question: 'What does one node with a wrong clock do to the cluster: does it reject everyone, or does everyone reject it?',
 
-  setup: (reference) => erlangCluster({ reference, nodes: NODES }),
+  setup: (reference) => ({ cluster: erlangCluster({ reference, nodes: NODES }) }),
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
@@ -27,10 +28,12 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 7_000, stableSamples: 4 }, `${BEHIND}'s clock is before every certificate's notBefore: can it join?`);
   },
 
-  answer: (r) =>
-    r['ahead-rejects-everyone']?.verdict === 'pass'
-      ? `The node with the wrong clock rejects everyone, not the other way round: restarted at +31 days it stayed alone and ${r['ahead-rejects-everyone'].observed}; with its clock 2 h behind the certificates' notBefore it also stayed alone, logging "Certificate Expired" (TLS has one alert for expired and not yet valid).`
-      : `Not as expected: ${r['ahead-rejects-everyone']?.observed}.`,
+  answer: [
+    { expectation: 'ahead-alone', pass: `Restarted with its clock +31 days, ${AHEAD} stayed alone`, fail: `Restarted with its clock +31 days, ${AHEAD} did not stay alone` },
+    { expectation: 'ahead-rejects-everyone', pass: 'The node with the wrong clock rejects everyone, not the other way round', fail: 'Not only the node with the wrong clock rejected certificates' },
+    { expectation: 'behind-alone', pass: `With its clock 2 h behind the certificates' notBefore, ${BEHIND} also stayed alone`, fail: `With its clock 2 h behind, ${BEHIND} did not stay alone` },
+    { expectation: 'behind-says-expired', pass: 'It logged "Certificate Expired": TLS has one alert for expired and not yet valid', fail: 'It did not log "Certificate Expired" for a certificate not yet valid' },
+  ],
 
   expectations: [
     {

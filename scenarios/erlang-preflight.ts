@@ -1,5 +1,5 @@
 import type { TimelineQuery } from '../src/observe/query.js';
-import { erlangCluster } from '../src/workload/erlang/setup.js';
+import { erlang, erlangCluster } from '../src/workload/erlang/index.js';
 import { staysAlone, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
 import { allOf, verdictOf } from '../src/scenario/verdict.js';
@@ -11,11 +11,12 @@ const LOUD = 'node3';
 
 export default defineScenario({
   name: 'erlang-preflight',
+  workload: erlang,
   description:
     'A pre-flight check (what a Kubernetes init container runs) that refuses to start a node whose certificate or CA is not valid, or expires within a margin. First a margin wider than the CA\'s remaining life, then a narrower one; then, after the CA expires, one node restarts without the check and one with it.',
   question: 'Can a pod refuse to start when its certificate or the CA has expired, so the failure is loud instead of silent?',
 
-  setup: (reference) => erlangCluster({ reference, nodes: NODES }),
+  setup: (reference) => ({ cluster: erlangCluster({ reference, nodes: NODES }) }),
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
@@ -29,10 +30,12 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, `the CA has expired: ${SILENT} restarts without the check, ${LOUD} with it`);
   },
 
-  answer: (r) =>
-    r['loud-with-check']?.verdict === 'pass' && r['silent-without-check']?.verdict === 'pass'
-      ? `Yes: the pre-flight check refuses to start the node with a one-line reason (${r['loud-with-check'].observed.replace(/;.*$/, '')}), where without it the node starts and silently runs alone; a margin (40 days refused, 7 passed) makes it refuse before the expiry.`
-      : `Not as expected: ${r['loud-with-check']?.observed}; ${r['silent-without-check']?.observed}.`,
+  answer: [
+    { expectation: 'loud-with-check', pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason', fail: 'No: the pre-flight check did not refuse the node loudly' },
+    { expectation: 'silent-without-check', pass: 'Without it the node started and silently ran alone', fail: 'Without the check the node did not run silently alone' },
+    { expectation: 'refuses-within-margin', pass: 'A margin makes it refuse before the expiry: 40 days refused while the CA had 30 left', fail: 'A 40-day margin did not make it refuse while the CA had 30 days left' },
+    { expectation: 'passes-and-rejoins', pass: 'and 7 days passed', fail: 'A 7-day margin did not let the node rejoin' },
+  ],
 
   expectations: [
     {

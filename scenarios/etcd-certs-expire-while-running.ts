@@ -2,7 +2,7 @@ import { everyHealthSample, firstUnhealthy, someNodeLogs, windowAfter } from '..
 import type { ExpectationResult } from '../src/scenario/types.js';
 import { allOf, unknown } from '../src/scenario/verdict.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { kopsEtcdCluster, memberCert } from '../src/workload/etcd/setup.js';
+import { etcd, kopsEtcdCluster, memberCert } from '../src/workload/etcd/index.js';
 
 const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 const RESTARTED = 'etcd-b';
@@ -10,10 +10,9 @@ const OTHERS = MEMBERS.filter((m) => m !== RESTARTED);
 /** Long enough for the cluster to form and be seen healthy; short enough to wait for. */
 const LIFETIME = '30s';
 
-let expiresAt = new Date(0);
-
 export default defineScenario({
   name: 'etcd-certs-expire-while-running',
+  workload: etcd,
   description: `kops-style etcd whose peer and client certificates expire ${LIFETIME} after the start, in real time (no faking): when does each member turn Unhealthy, do established peer connections survive, and what does a restarted member do?`,
   question: 'What happens at the moment the certificates of a running etcd cluster expire?',
 
@@ -24,11 +23,10 @@ export default defineScenario({
       peerCert: (member, ca) => memberCert(member, ca, reference, LIFETIME),
       serverCert: (member, ca) => memberCert(member, ca, reference, LIFETIME),
     });
-    expiresAt = cluster.members[0]!.peerCert.info.notAfter;
-    return { workload: 'etcd', clusters: [cluster] };
+    return { cluster: { clusters: [cluster] }, expiresAt: cluster.members[0]!.peerCert.info.notAfter };
   },
 
-  async run(s) {
+  async run(s, { expiresAt }) {
     await s.waitFor('healthy', 'wait until every member is Healthy in the API server\'s view', (view) => view.allHealthy(), { timeoutMs: 25_000 });
     await s.observeUntil(expiresAt, 'expired', `the certificates' notAfter (${expiresAt.toISOString()}) is reached`);
     await s.observe({ minMs: 5_000, maxMs: 8_000, stableSamples: 4 }, 'which view turns Unhealthy, and does raft keep its leader over the established peer connections?');
@@ -36,21 +34,24 @@ export default defineScenario({
     await s.observe({ minMs: 4_000, maxMs: 10_000, stableSamples: 4 }, `can ${RESTARTED}, restarted with its expired certificates, rejoin?`);
   },
 
-  answer: (r) =>
-    `The API server's view turns Unhealthy at once (${r['apiserver-unhealthy-after-expiry']?.observed}); raft ${r['raft-survives-on-established-connections']?.verdict === 'pass' ? 'keeps its leader over the peer connections made before the expiry' : `does not survive: ${r['raft-survives-on-established-connections']?.observed}`}; a restarted member ${r['restarted-member-rejected']?.verdict === 'pass' ? 'cannot rejoin' : `— ${r['restarted-member-rejected']?.observed}`}.`,
+  answer: [
+    { expectation: 'apiserver-unhealthy-after-expiry', pass: 'The API server\'s view turns Unhealthy at the expiry', fail: 'The API server\'s view did not turn Unhealthy for every member' },
+    { expectation: 'raft-survives-on-established-connections', pass: 'raft keeps its leader over the peer connections made before the expiry', fail: 'raft did not survive the expiry' },
+    { expectation: 'restarted-member-rejected', pass: 'a restarted member cannot rejoin', fail: 'a restarted member was not shut out as expected' },
+  ],
 
   expectations: [
     {
       id: 'healthy-before-expiry',
       title: 'every member is Healthy in the API server\'s view until the certificates expire',
       basis: 'all certificates are within their validity window',
-      check: (q) => everyHealthSample(q, MEMBERS, { after: q.step('healthy').t, before: expiresAt.toISOString() }, 'apiserver', true, 'between the first Healthy sample and notAfter'),
+      check: (q, { expiresAt }) => everyHealthSample(q, MEMBERS, { after: q.step('healthy').t, before: expiresAt.toISOString() }, 'apiserver', true, 'between the first Healthy sample and notAfter'),
     },
     {
       id: 'apiserver-unhealthy-after-expiry',
       title: 'each member turns Unhealthy in the API server\'s view once its certificate has expired',
       basis: 'each /health probe is a new TLS handshake, which checks the dates (RFC 5280 6.1.3)',
-      check: (q): ExpectationResult => {
+      check: (q, { expiresAt }): ExpectationResult => {
         const turned = firstUnhealthy(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'apiserver');
         const missing = turned.filter((t) => !t.sample);
         const window = windowAfter(q, 'expired', `restart-${RESTARTED}`);

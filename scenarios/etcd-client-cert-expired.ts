@@ -1,24 +1,26 @@
 import { everyHealthSample, healthErrorsMention, nodesLogAll } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/setup.js';
+import { etcd, incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 
 const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 
 export default defineScenario({
   name: 'etcd-client-cert-expired',
+  workload: etcd,
   description: 'kops-style etcd whose clients/server.crt expired (issued Nov 5 2019 for a year) while the peer certificates are valid: raft and the API server, separately.',
   question: 'If only the client-facing certificate has expired, what happens to raft, and what does the API server see?',
 
   async setup(reference) {
     return {
-      workload: 'etcd',
-      clusters: [
+      cluster: {
+        clusters: [
         await kopsEtcdCluster({
           reference,
           manager: 'legacy',
           serverCert: incidentMemberCert(reference),
         }),
-      ],
+        ],
+      },
     };
   },
 
@@ -27,10 +29,11 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, 'raft has quorum; what does the API server see?');
   },
 
-  answer: (r) =>
-    r['raft-healthy']?.verdict === 'pass' && r['apiserver-unhealthy']?.verdict === 'pass'
-      ? `An expired clients/server.crt alone leaves raft healthy (${r['raft-healthy'].observed}) while the API server sees every member Unhealthy: ${r['apiserver-sees-expiry']?.observed ?? ''}.`
-      : `Not as expected: ${r['raft-healthy']?.observed}; ${r['apiserver-unhealthy']?.observed}.`,
+  answer: [
+    { expectation: 'raft-healthy', pass: 'An expired clients/server.crt alone leaves raft healthy', fail: 'Raft did not stay healthy' },
+    { expectation: 'apiserver-unhealthy', pass: 'The API server sees every member Unhealthy', fail: 'The API server did not see every member Unhealthy' },
+    { expectation: 'apiserver-sees-expiry', pass: 'because the member\'s certificate has expired', fail: 'The API server\'s handshakes failed for another reason' },
+  ],
 
   expectations: [
     {

@@ -3,13 +3,14 @@ import type { ExpectationResult } from '../src/scenario/types.js';
 import { allOf, verdictOf } from '../src/scenario/verdict.js';
 import { defineScenario } from '../src/scenario/types.js';
 import type { TimelineQuery } from '../src/observe/query.js';
-import { incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/setup.js';
+import { etcd, incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 
 const LEGACY = ['etcd-a', 'etcd-b', 'etcd-c'];
 const RENEWING = ['etcd-r1', 'etcd-r2', 'etcd-r3'];
 
 export default defineScenario({
   name: 'etcd-manager-restart-recovers',
+  workload: etcd,
   description:
     'Two kops-style etcd clusters whose member certificates expired in 2020: one under a legacy etcd-manager (< 3.0.20200428), one under a renewing one. A plain wait, then the incident\'s quick fix on the legacy one: restart etcd-manager.',
   question: 'Does restarting etcd-manager bring etcd back, and would a newer etcd-manager have avoided the outage?',
@@ -17,11 +18,12 @@ export default defineScenario({
   async setup(reference) {
     const forge = incidentMemberCert(reference);
     return {
-      workload: 'etcd',
-      clusters: [
-        await kopsEtcdCluster({ reference, name: 'legacy', manager: 'legacy', members: LEGACY, peerCert: forge, serverCert: forge }),
-        await kopsEtcdCluster({ reference, name: 'renewing', manager: 'renewing', members: RENEWING, peerCert: forge, serverCert: forge }),
-      ],
+      cluster: {
+        clusters: [
+          await kopsEtcdCluster({ reference, name: 'legacy', manager: 'legacy', members: LEGACY, peerCert: forge, serverCert: forge }),
+          await kopsEtcdCluster({ reference, name: 'renewing', manager: 'renewing', members: RENEWING, peerCert: forge, serverCert: forge }),
+        ],
+      },
     };
   },
 
@@ -33,10 +35,11 @@ export default defineScenario({
     await s.observe({ minMs: 2_000, maxMs: 4_000, stableSamples: 4 }, 'does it stay Healthy?');
   },
 
-  answer: (r) =>
-    r['manager-restart-recovers']?.verdict === 'pass' && r['renewing-never-unhealthy']?.verdict === 'pass'
-      ? `Yes: a legacy etcd-manager stays broken until it restarts, then regenerates the certificates and etcd is Healthy again (${r['manager-restart-recovers'].observed.split(';')[1]?.trim() ?? ''}); a renewing one re-issues expired certificates at start and is never Unhealthy.`
-      : `Not as expected: ${r['manager-restart-recovers']?.observed}; ${r['renewing-never-unhealthy']?.observed}.`,
+  answer: [
+    { expectation: 'legacy-broken-across-wait', pass: 'A legacy etcd-manager stays broken until it restarts', fail: 'The legacy cluster did not stay broken until etcd-manager restarted' },
+    { expectation: 'manager-restart-recovers', pass: 'Yes: restarted, it regenerates the certificates and etcd is Healthy again', fail: 'No: restarting etcd-manager did not bring etcd back' },
+    { expectation: 'renewing-never-unhealthy', pass: 'A renewing one re-issues expired certificates at start and is never Unhealthy', fail: 'The renewing cluster was not spared' },
+  ],
 
   expectations: [
     {

@@ -1,6 +1,6 @@
 import { everyHealthSample, nodesLogAll } from '../src/scenario/checks.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/setup.js';
+import { etcd, incidentMemberCert, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 
 const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 
@@ -10,20 +10,22 @@ const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
  */
 export default defineScenario({
   name: 'etcd-peer-certs-expired',
+  workload: etcd,
   description: 'Three kops-style etcd members whose peers/me.crt were issued Nov 5 2019 for a year (openssl under faketime); client certificates valid.',
   question: 'What do etcd members do when their peer certificates have expired?',
 
   async setup(reference) {
     return {
-      workload: 'etcd',
-      clusters: [
+      cluster: {
+        clusters: [
         await kopsEtcdCluster({
           reference,
           manager: 'legacy',
           // The incident's certificates, made the way they were made: openssl on the day.
           peerCert: incidentMemberCert(reference),
         }),
-      ],
+        ],
+      },
     };
   },
 
@@ -33,10 +35,11 @@ export default defineScenario({
     await s.observe(3_000, 'do the members keep rejecting each other?');
   },
 
-  answer: (r) =>
-    r['members-reject-each-other']?.verdict === 'pass' && r['apiserver-unhealthy']?.verdict === 'pass'
-      ? `Expired peer certificates: every member rejects the others ("remote error: tls: bad certificate", "x509: certificate has expired or is not yet valid"), raft has no quorum, and the API server sees every member Unhealthy.`
-      : `Not as the incident says: ${r['members-reject-each-other']?.observed}; ${r['apiserver-unhealthy']?.observed}.`,
+  answer: [
+    { expectation: 'members-reject-each-other', pass: 'Every member rejects the others with the incident\'s lines', fail: 'Not every member logged the incident\'s lines' },
+    { expectation: 'no-quorum', pass: 'raft has no quorum', fail: 'Raft was not without quorum all along' },
+    { expectation: 'apiserver-unhealthy', pass: 'and the API server sees every member Unhealthy', fail: 'The API server did not see every member Unhealthy' },
+  ],
 
   expectations: [
     {

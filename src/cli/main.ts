@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -7,13 +6,13 @@ import { ClockSpecError } from '../clock/spec.js';
 import { ValidityError } from '../pki/validity.js';
 import { createPlatform, PLATFORMS, type PlatformName } from '../platform/index.js';
 import { EnvironmentError } from '../platform/types.js';
-import { findScenario, loadScenarioFiles, loadScenarios, ScenarioFileError, scenarioFile, UnknownScenarioError } from '../scenario/registry.js';
-import { runScenario, ScenarioSetupError } from '../scenario/runner.js';
-import { runSuite } from '../scenario/suite.js';
-import type { Scenario } from '../scenario/types.js';
+import { runScenario, ScenarioSetupError } from '../run/runner.js';
+import { runSuite } from '../run/suite.js';
+import { findScenario, loadScenarioFiles, loadScenarios, ScenarioFileError, UnknownScenarioError } from '../scenario/registry.js';
+import type { AnyScenario } from '../scenario/types.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
 import { UsageError } from '../util/errors.js';
-import { WORKLOAD_IMAGES } from '../workload/index.js';
+import { WORKLOADS } from '../workload/registry.js';
 import { checkSummaryFile, prepareOutDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 
@@ -79,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     const platform = await createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
     await platform.check();
     if (platform.prepare) console.log(`${platformName}: ${await platform.prepare()}`);
-    for (const { workload, image } of WORKLOAD_IMAGES) console.log(`${workload}: ${await platform.prepareImage(image)}`);
+    for (const { name, image } of WORKLOADS) console.log(`${name}: ${await platform.prepareImage(image)}`);
     return 0;
   }
   if (values.cleanup) {
@@ -93,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario to run (npm run scenario -- --list shows them)' : `one scenario at a time, not ${positionals.join(' ')}`);
 
   const name = positionals[0]!;
-  const scenarios: Scenario[] = name === 'all' ? [...(await loadScenarios()).values()] : [await findScenario(name)];
+  const scenarios: AnyScenario[] = name === 'all' ? [...(await loadScenarios()).values()] : [await findScenario(name)];
   const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${name}`));
   // Where the findings go is checked before anything runs: a run that cannot write them is not worth starting.
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
@@ -166,26 +165,13 @@ function isUserError(error: unknown): boolean {
 async function listScenarios(json: boolean): Promise<number> {
   const { scenarios, broken } = await loadScenarioFiles();
   if (json) {
-    const entries = await Promise.all([...scenarios.values()].map(async (s) => ({ name: s.name, description: s.description, question: s.question, workload: await workloadOf(s) })));
+    const entries = [...scenarios.values()].map((s) => ({ name: s.name, description: s.description, question: s.question, workload: s.workload.name }));
     console.log(JSON.stringify(entries, null, 2));
   } else {
     for (const scenario of scenarios.values()) console.log(`${scenario.name.padEnd(28)} ${scenario.description}`);
   }
   for (const error of broken) console.error(`certdrill: ${error.message}`);
   return broken.length > 0 ? 2 : 0;
-}
-
-/**
- * What the scenario runs ('erlang', 'etcd'), read from its source (the
- * workload its setup names or whose helpers it imports): running every
- * setup would forge certificates, seconds each with openssl. Undefined when
- * the source does not name exactly one.
- */
-async function workloadOf(scenario: Scenario): Promise<string | undefined> {
-  const file = scenarioFile(scenario);
-  const source = file ? await readFile(file, 'utf8').catch(() => '') : '';
-  const named = new Set([...source.matchAll(/workload: '(\w+)'|workload\/(\w+)\//g)].map((m) => m[1] ?? m[2]));
-  return named.size === 1 ? [...named][0] : undefined;
 }
 
 function certdrillVersion(): string {

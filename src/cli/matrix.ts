@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
-import { RESULTS_FILE } from '../scenario/runner.js';
+import { RESULTS_FILE } from '../report/results.js';
 
 const USAGE = 'usage: npm run report:matrix -- [--out FILE] DIR...   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)';
 

@@ -1,9 +1,16 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Platform } from '../platform/types.js';
-import type { Probe, Workload } from '../workload/types.js';
-import type { AlertRecord, HealthRecord, LogRecord, MembershipRecord, MetricsRecord } from './records.js';
+import type { LatestSamples, Probe, SampledRecord } from './probe.js';
+import type { AlertRecord, LogFinding, LogRecord } from './records.js';
 import type { Timeline } from './timeline.js';
+
+/** What the observer samples and reads: the probes of the nodes' workload, and its reading of a log line. */
+export interface Observed {
+  probes: readonly Probe[];
+  /** A TLS failure or another notable event in one log line, or null. */
+  classifyLogLine(line: string): LogFinding | null;
+}
 
 export interface ObserverOptions {
   intervalMs?: number;
@@ -11,14 +18,14 @@ export interface ObserverOptions {
   logDir?: string;
 }
 
-type Sampled = MembershipRecord | HealthRecord | MetricsRecord;
+type Sampled = SampledRecord;
 
 /**
  * Samples every node's probe on an interval and turns TLS alerts and other
  * notable lines in the nodes' logs into timeline records. It records; it
  * never interprets.
  */
-export class Observer {
+export class Observer implements LatestSamples {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
@@ -29,7 +36,7 @@ export class Observer {
 
   constructor(
     private readonly platform: Platform,
-    private readonly workload: Workload,
+    private readonly workload: Observed,
     private readonly timeline: Timeline,
     private readonly nodes: readonly string[],
     private readonly options: ObserverOptions = {},
@@ -91,8 +98,12 @@ export class Observer {
   }
 
   /** The node's most recent sample of a kind (and, for health, of a view). */
-  latest<K extends Sampled['kind']>(node: string, kind: K, view?: HealthRecord['view']): Extract<Sampled, { kind: K }> | undefined {
+  latest<K extends Sampled['kind']>(node: string, kind: K, view?: string): Extract<Sampled, { kind: K }> | undefined {
     return this.latestSample.get(key(node, kind, view)) as Extract<Sampled, { kind: K }> | undefined;
+  }
+
+  latestOf(node: string): Sampled[] {
+    return [...this.latestSample.entries()].filter(([k]) => k.startsWith(`${node}\0`)).map(([, sample]) => sample);
   }
 
   private async sample(node: string, probe: Probe): Promise<void> {

@@ -38,7 +38,7 @@ export class TimelineQuery {
     );
   }
 
-  health(filter: Window & { node?: string; view?: HealthRecord['view']; healthy?: boolean } = {}): HealthRecord[] {
+  health(filter: Window & { node?: string; view?: string; healthy?: boolean } = {}): HealthRecord[] {
     return this.records.filter(
       (r): r is HealthRecord =>
         r.kind === 'health' &&
@@ -54,6 +54,22 @@ export class TimelineQuery {
       (r): r is LogRecord =>
         r.kind === 'log' && inWindow(r.t, filter) && (filter.node === undefined || r.node === filter.node) && (filter.topic === undefined || r.topic === filter.topic),
     );
+  }
+
+  /** How the report names a health view: the label its samples carry, or its name. */
+  viewLabel(view: string): string {
+    return this.records.find((r): r is HealthRecord => r.kind === 'health' && r.view === view && r.viewLabel !== undefined)?.viewLabel ?? view;
+  }
+
+  /** The health views the timeline has, in the order they first appear. */
+  views(): string[] {
+    return [...new Set(this.records.filter((r): r is HealthRecord => r.kind === 'health').map((r) => r.view))];
+  }
+
+  /** Records of a kind in the window, by real time (`t`); probes' samples by when they were sent (see sampleInWindow). */
+  inWindow<K extends TimelineRecord['kind']>(kind: K, window: Window): Extract<TimelineRecord, { kind: K }>[] {
+    const sampled = kind === 'membership' || kind === 'health' || kind === 'metrics';
+    return this.records.filter((r): r is Extract<TimelineRecord, { kind: K }> => r.kind === kind && (sampled ? sampleInWindow(r, window) : inWindow(r.t, window)));
   }
 
   /** The node's own time stamp on its last log line (alert or event) at or before `t`. */

@@ -47,7 +47,15 @@ export interface ClockRecord {
   kind: 'clock';
   node: string;
   spec: string;
+  /** The offset from real time certdrill asked for. */
   offsetSeconds: number;
+  /**
+   * The offset the node then showed: its own clock read back after the jump,
+   * minus real time. Absent when the node could not be read.
+   */
+  shownOffsetSeconds?: number;
+  /** How the clock was read back, e.g. the node's own status page or `date` under its libfaketime. */
+  shownBy?: string;
 }
 
 /** A certificate put on a node during the run (a certificate manager renewing it, say). */
@@ -93,22 +101,20 @@ export interface HealthRecord {
   sentAt?: string;
   kind: 'health';
   node: string;
-  /**
-   * `apiserver`: what the Kubernetes API server (`kubectl get cs`) sees, a GET
-   * of /health on the client port with its client certificate, verifying the
-   * member's. `etcdctl`: etcdctl's endpoint health, status and member list.
-   */
-  view: 'apiserver' | 'etcdctl';
+  /** Which client's view of the node this is; the workload names its views. */
+  view: string;
+  /** The view as a report names it, e.g. `API server view`. */
+  viewLabel?: string;
   /** Healthy as that client judges it; false also when the member refused the connection or failed TLS. */
   healthy: boolean;
   /**
-   * The probe's deadline passed with no answer (then `healthy` is false). Both
-   * clients call that Unhealthy, but the cause may be the busy host rather
-   * than the member: it never counts against an expectation of Healthy.
+   * The probe's deadline passed with no answer (then `healthy` is false). The
+   * client the view stands for calls that Unhealthy, but the cause may be the
+   * busy host rather than the node: it never counts against an expectation of Healthy.
    */
   noAnswer?: true;
   error?: string;
-  /** Member name of the leader this member reports, if any. */
+  /** The leader this node reports, if its workload has one. */
   leader?: string;
   raftTerm?: number;
   members?: string[];
@@ -125,7 +131,7 @@ export interface MetricsRecord {
   nodeTime?: string;
 }
 
-/** What the run ran on: OTP, etcd, libfaketime versions as the images report them. */
+/** What the run ran on: the workload's and the platform's versions, as the nodes report them. */
 export interface VersionsRecord {
   t: string;
   kind: 'versions';

@@ -1,18 +1,11 @@
 import { describeOffset } from '../clock/spec.js';
 import { TimelineQuery } from '../observe/query.js';
-import type { AlertRecord, CertificateRecord, LogRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
-import { validityAt, type CertificateInfo } from '../pki/inspect.js';
+import type { AlertRecord, CertificateRecord, ClockRecord, LogRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
+import { validityAt } from '../pki/inspect.js';
 import type { ExpectationResult, Verdict } from '../scenario/types.js';
 import { describeCounts } from '../scenario/verdict.js';
+import type { CertificateSummary } from '../workload/workload.js';
 import { cell, code, describeRecord, healthText, nodeTime, realTime, seconds, seesText, utc } from './format.js';
-
-export interface CertificateSummary {
-  name: string;
-  /** Who holds or trusts it, e.g. "CA trusted by node1, node2, node3". */
-  role: string;
-  madeBy: string;
-  info: CertificateInfo;
-}
 
 export interface ExpectationOutcome {
   id: string;
@@ -79,9 +72,7 @@ export function renderFindings(input: FindingsInput): string {
   }
   out.push('', '### Clocks', '', '| Node | Clock at the start | Clock changes |', '|---|---|---|');
   for (const c of input.clocks) {
-    const changes = input.timeline
-      .filter((r) => r.kind === 'clock' && r.node === c.node)
-      .map((r) => (r.kind === 'clock' ? `${describeOffset(r.offsetSeconds)} at ${realTime(r.t)}` : ''));
+    const changes = input.timeline.filter((r) => r.kind === 'clock' && r.node === c.node).map((r) => (r.kind === 'clock' ? clockChange(r) : ''));
     out.push(`| ${c.node} | ${c.spec} | ${changes.join(', ') || 'none'} |`);
   }
   out.push('');
@@ -89,7 +80,7 @@ export function renderFindings(input: FindingsInput): string {
   out.push(
     '## Steps',
     '',
-    'What each node showed just before the step began and just before the next one (or the end of the run): the nodes it is connected to (Erlang), or its health as the API server and etcdctl see it (etcd). A node\'s clock is its own reading (Erlang) or its last log line\'s time stamp (etcd).',
+    'What each node showed just before the step began and just before the next one (or the end of the run): the nodes it is connected to, or its health in each view its workload has. A node\'s clock is its own reading where its probe gives one, else its last log line\'s time stamp.',
     '',
   );
   const steps = q.steps();
@@ -112,7 +103,7 @@ export function renderFindings(input: FindingsInput): string {
   const last = new Map<string, string>();
   for (const sample of input.timeline) {
     if (sample.kind !== 'membership' && sample.kind !== 'health') continue;
-    const view = sample.kind === 'membership' ? 'membership' : sample.view === 'apiserver' ? 'API server' : 'etcdctl';
+    const view = sample.kind === 'membership' ? 'membership' : q.viewLabel(sample.view);
     const state = sample.kind === 'membership' ? membershipCell(sample) + (sample.up ? '' : ` (${sample.error ?? 'not running'})`) : healthText(sample);
     const key = `${sample.node}\0${view}`;
     if (last.get(key) === state) continue;
@@ -157,15 +148,19 @@ export function renderFindings(input: FindingsInput): string {
   return out.join('\n');
 }
 
-/** What a node showed at `t`: its membership (Erlang) or its health in both views (etcd), and its clock. */
+/** What a node showed at `t`: its membership, or its health in each view, and its clock. */
 function stateAt(q: TimelineQuery, t: string, node: string): { text: string; nodeTime?: string } {
   const membership = q.membership({ node, before: t }).at(-1);
   if (membership) return { text: membershipCell(membership), nodeTime: membership.nodeTime };
-  const apiserver = q.health({ node, view: 'apiserver', before: t }).at(-1);
-  const etcdctl = q.health({ node, view: 'etcdctl', before: t }).at(-1);
-  if (!apiserver && !etcdctl) return { text: 'no sample' };
-  const text = [apiserver ? `API server: ${healthText(apiserver)}` : '', etcdctl ? `etcdctl: ${healthText(etcdctl)}` : ''].filter(Boolean).join('; ');
-  return { text, nodeTime: q.nodeClockAt(t, node) };
+  const views = q.views().flatMap((view) => q.health({ node, view, before: t }).slice(-1));
+  if (views.length === 0) return { text: 'no sample' };
+  return { text: views.map((h) => `${q.viewLabel(h.view)}: ${healthText(h)}`).join('; '), nodeTime: q.nodeClockAt(t, node) };
+}
+
+/** `+31d at 03:10:43.397 (read back: +31d, by ...)`: the offset asked for and the one the node then showed. */
+function clockChange(record: ClockRecord): string {
+  const shown = record.shownOffsetSeconds === undefined ? 'not read back' : `read back ${describeOffset(Math.round(record.shownOffsetSeconds))} (${record.shownOffsetSeconds.toFixed(1)} s) from ${record.shownBy ?? 'the node'}`;
+  return `${describeOffset(record.offsetSeconds)} at ${realTime(record.t)}, ${shown}`;
 }
 
 function membershipCell(sample: MembershipRecord | undefined): string {

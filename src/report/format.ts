@@ -51,11 +51,11 @@ export function describeRecord(record: TimelineRecord): string {
     case 'step':
       return `${when} step ${record.id}: ${record.title}${record.outcome ? ` (${record.outcome})` : ''}`;
     case 'clock':
-      return `${when} ${record.node}'s clock set to ${record.spec}`;
+      return `${when} ${record.node}'s clock set to ${record.spec}${record.shownOffsetSeconds === undefined ? '' : `; it then showed ${record.shownOffsetSeconds.toFixed(1)} s from real time`}`;
     case 'run':
       return `${when} run ${record.event}`;
     case 'health':
-      return `${when} ${record.node} ${record.view === 'apiserver' ? 'API server view' : 'etcdctl'}: ${healthText(record)}`;
+      return `${when} ${record.node} ${record.viewLabel ?? record.view}: ${healthText(record)}`;
     case 'log':
       return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) logged: ${code(record.text)}`;
     case 'metrics':
@@ -67,7 +67,7 @@ export function describeRecord(record: TimelineRecord): string {
   }
 }
 
-/** `Healthy (leader etcd-a, term 2)`, `Unhealthy: certificate has expired`, or `No answer: ...`. */
+/** `Healthy (leader a, term 2)`, `Unhealthy: certificate has expired`, or `No answer: ...`. */
 export function healthText(record: Pick<HealthRecord, 'healthy' | 'error' | 'leader' | 'raftTerm' | 'noAnswer'>): string {
   const raft = [record.leader ? `leader ${record.leader}` : '', record.raftTerm !== undefined ? `term ${record.raftTerm}` : ''].filter(Boolean).join(', ');
   if (record.healthy) return `Healthy${raft ? ` (${raft})` : ''}`;

@@ -1,4 +1,4 @@
-import type { RunResults } from '../scenario/runner.js';
+import type { RunResults } from './results.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
 import { resultCell } from './findings.js';
 import { cell } from './format.js';

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RESULTS_FILE, type RunResults } from '../scenario/runner.js';
+import { RESULTS_FILE, type RunResults } from './results.js';
 
 /** Every results.json under a folder, however deep (a suite puts one per scenario), in path order. */
 export async function findResults(dir: string): Promise<RunResults[]> {

@@ -1,4 +1,4 @@
-import type { RunResults } from '../scenario/runner.js';
+import type { RunResults } from './results.js';
 import type { Verdict } from '../scenario/types.js';
 import { cell } from './format.js';
 

@@ -1,21 +1,25 @@
 import type { TimelineRecord } from '../observe/records.js';
-import type { ExpectationResult, Scenario } from '../scenario/types.js';
-import type { RunResult } from '../scenario/runner.js';
+import { composeAnswer } from '../scenario/answer.js';
+import type { AnyScenario, ExpectationResult } from '../scenario/types.js';
 import { describeCounts } from '../scenario/verdict.js';
+import type { IncidentQuestion } from '../workload/workload.js';
+import type { RunSummary } from './results.js';
 import { resultCell } from './findings.js';
 import { cell, utc } from './format.js';
 
 export interface SuiteEntry {
-  scenario: Scenario;
+  scenario: Pick<AnyScenario, 'name' | 'answer' | 'expectations'>;
   /** Folder of the scenario's own findings, relative to the suite's. */
   dir: string;
-  result: RunResult;
+  result: RunSummary;
   findings?: string;
   timeline: TimelineRecord[];
 }
 
 export interface SuiteInput {
   entries: SuiteEntry[];
+  /** The incidents' questions, from every workload, and the scenarios that answer them. */
+  questions: readonly IncidentQuestion[];
   platform: string;
   startedAt: string;
   endedAt: string;
@@ -23,23 +27,6 @@ export interface SuiteInput {
   /** Where the scenario folders are, relative to the page (default: beside it). */
   base?: string;
 }
-
-/**
- * The questions the two incidents' operators asked (../shared/design.md), in
- * their words, and the scenarios whose runs answer them.
- */
-export const INCIDENT_QUESTIONS: { incident: string; question: string; scenarios: string[] }[] = [
-  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'Did clustering break when the CA expired, or only at the next restart?', scenarios: ['erlang-ca-expiry', 'erlang-restart-after-expiry'] },
-  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'The same for a node certificate expiring.', scenarios: ['erlang-node-cert-expiry'] },
-  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'Can a pod refuse to start (init/pre-flight check) when its cert or the CA has expired, so the failure is loud instead of silent?', scenarios: ['erlang-preflight'] },
-  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'Which metrics show cluster membership, so an alert fires before or when clustering breaks?', scenarios: ['erlang-membership-metrics'] },
-  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'How can the CA be rolled without downtime?', scenarios: ['erlang-ca-rotation'] },
-  { incident: 'Erlang cluster (cert-manager, 30-day CA)', question: 'What does one node with a wrong clock do to the cluster?', scenarios: ['erlang-clock-skew'] },
-  { incident: 'kops etcd (etcd-manager)', question: 'Why did etcd go Unhealthy when the member certificates expired?', scenarios: ['etcd-peer-certs-expired', 'etcd-client-cert-expired'] },
-  { incident: 'kops etcd (etcd-manager)', question: 'What happens at the moment the certificates of a running cluster expire?', scenarios: ['etcd-certs-expire-while-running'] },
-  { incident: 'kops etcd (etcd-manager)', question: 'Does restarting etcd-manager fix it, and would a newer etcd-manager have avoided it?', scenarios: ['etcd-manager-restart-recovers'] },
-  { incident: 'kops etcd (etcd-manager)', question: 'Can the expiry be rehearsed on etcd by moving its clock with libfaketime?', scenarios: ['etcd-faketime-has-no-effect'] },
-];
 
 /** One page over a whole suite run: the incidents' questions answered, every expectation, each scenario's findings. Pure. */
 export function renderSuite(input: SuiteInput): string {
@@ -58,7 +45,7 @@ export function renderSuite(input: SuiteInput): string {
 
   out.push('## The incidents\' questions', '');
   let incident = '';
-  for (const q of INCIDENT_QUESTIONS) {
+  for (const q of input.questions) {
     if (q.incident !== incident) {
       incident = q.incident;
       out.push(`### ${incident}`, '');
@@ -95,7 +82,8 @@ function answerOf(entry: SuiteEntry): string {
   if (entry.result.expectations.length === 0) return `No answer: the run ${entry.result.outcome} (${entry.result.error?.message ?? 'no findings'}).`;
   const failed = entry.result.expectations.filter((e) => e.result.verdict === 'fail').map((e) => e.id);
   const unjudged = entry.result.expectations.filter((e) => e.result.verdict === 'unknown').map((e) => e.id);
-  const answer = entry.scenario.answer?.(results) ?? `${describeCounts(entry.result.expectations.map((e) => e.result.verdict))}.`;
+  const titles = Object.fromEntries(entry.scenario.expectations.map((e) => [e.id, e.title]));
+  const answer = entry.scenario.answer ? composeAnswer(entry.scenario.answer, results, titles) : `${describeCounts(entry.result.expectations.map((e) => e.result.verdict))}.`;
   const notes = [failed.length > 0 ? `Not as expected: ${failed.join(', ')}.` : '', unjudged.length > 0 ? `Could not judge: ${unjudged.join(', ')}.` : ''].filter(Boolean);
   return notes.length > 0 ? `${answer} (${notes.join(' ')})` : answer;
 }

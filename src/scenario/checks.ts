@@ -1,5 +1,5 @@
 import { isFullMesh, sampleInWindow, type TimelineQuery, type Window } from '../observe/query.js';
-import type { AlertClass, AlertRecord, HealthRecord, MembershipRecord, MetricsRecord, StepRecord } from '../observe/records.js';
+import type { AlertRecord, HealthRecord, MembershipRecord, MetricsRecord, StepRecord } from '../observe/records.js';
 import type { ExpectationResult } from './types.js';
 import { fail, pass, unknown } from './verdict.js';
 
@@ -92,24 +92,24 @@ export function nodesLogAlert(q: TimelineQuery, nodes: string[], window: Window,
       evidence.push(match, `${node}: ${alerts.filter((a) => a.text.includes(text)).length} such line(s) ${label}`);
     } else {
       missing.push(node);
-      evidence.push(...summariseInstead(node, alerts));
+      evidence.push(...loggedInstead(q, [node], window));
     }
   }
   if (missing.length > 0) return fail(`${missing.join(', ')} did not log "${text}" ${label}`, evidence);
   return pass(`${nodes.join(', ')} ${nodes.length > 1 ? 'each ' : ''}logged "${text}" ${label}`, evidence);
 }
 
-function summariseInstead(node: string, alerts: ReturnType<TimelineQuery['alerts']>): (string | ReturnType<TimelineQuery['alerts']>[number])[] {
-  if (alerts.length === 0) return [`${node}: no TLS alert at all in this window`];
-  const byClass = new Map<AlertClass, typeof alerts>();
-  for (const a of alerts) byClass.set(a.class, [...(byClass.get(a.class) ?? []), a]);
-  return [`${node} logged instead:`, ...[...byClass.values()].map((list) => list[0]!)];
+/** What the nodes logged instead of the expected line: the first alert of each class from each node, or that there was none. */
+function loggedInstead(q: TimelineQuery, nodes: string[], window: Window): (string | AlertRecord)[] {
+  const seen = new Map<string, AlertRecord>();
+  for (const a of q.alerts({ ...window })) if (nodes.includes(a.node) && !seen.has(`${a.node}\0${a.class}`)) seen.set(`${a.node}\0${a.class}`, a);
+  return seen.size > 0 ? [`what ${nodes.length === 1 ? `${nodes[0]} logged` : 'they logged'} instead:`, ...seen.values()] : [`no TLS failure logged at all by ${nodes.join(', ')} in this window`];
 }
 
 /**
  * Every health sample of these nodes in the window, in that view, is healthy
  * (or, with `healthy: false`, unhealthy). A probe that got no answer is what
- * kube-apiserver and etcdctl call Unhealthy (their deadlines passed), so it
+ * the client the view stands for calls Unhealthy (its deadline passed), so it
  * counts toward Unhealthy; it never fails an expectation of Healthy, since a
  * busy host looks the same: then the verdict is unknown.
  */
@@ -117,12 +117,12 @@ export function everyHealthSample(
   q: TimelineQuery,
   nodes: string[],
   window: Window,
-  view: HealthRecord['view'],
+  view: string,
   healthy: boolean,
   label: string,
 ): ExpectationResult {
   const word = healthy ? 'Healthy' : 'Unhealthy';
-  const viewName = view === 'apiserver' ? 'API server view' : 'etcdctl';
+  const viewName = q.viewLabel(view);
   const evidence: HealthRecord[] = [];
   const unanswered: HealthRecord[] = [];
   for (const node of nodes) {
@@ -141,7 +141,7 @@ export function everyHealthSample(
   if (healthy && unanswered.length > 0) {
     return unknown(`${count - unanswered.length} ${viewName} samples ${label} are Healthy, but ${unanswered.length} got no answer: cannot tell whether the member or the host was slow`, [...evidence, ...unanswered.slice(0, 3)]);
   }
-  const deadline = unanswered.length > 0 ? ` (${unanswered.length === count ? 'every one' : `${unanswered.length} of them`}: no answer before the deadline, which ${view === 'apiserver' ? 'kube-apiserver' : 'etcdctl'} reports as Unhealthy)` : '';
+  const deadline = unanswered.length > 0 ? ` (${unanswered.length === count ? 'every one' : `${unanswered.length} of them`}: no answer before the deadline, which that client reports as Unhealthy)` : '';
   return pass(`all ${count} ${viewName} samples of ${nodes.join(', ')} ${label} are ${word}${deadline}`, [...evidence, ...unanswered.slice(0, 1)]);
 }
 
@@ -157,15 +157,12 @@ export function nodesLogAll(q: TimelineQuery, nodes: string[], window: Window, t
       else missing.push(`${node} "${text}"`);
     }
   }
-  if (missing.length > 0) {
-    const seen = [...new Map(q.alerts({ ...window }).filter((a) => nodes.includes(a.node)).map((a) => [`${a.node}${a.class}`, a])).values()];
-    return fail(`missing ${label}: ${missing.join('; ')}`, [...evidence, ...(seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all'])]);
-  }
+  if (missing.length > 0) return fail(`missing ${label}: ${missing.join('; ')}`, [...evidence, ...loggedInstead(q, nodes, window)]);
   return pass(`${nodes.join(', ')} ${nodes.length > 1 ? 'each ' : ''}logged ${texts.map((t) => `"${t}"`).join(' and ')} ${label}`, evidence);
 }
 
 /** The first answer of each node, in that view, in the window that is Unhealthy, and the last Healthy one before it; probes with no answer are skipped. */
-export function firstUnhealthy(q: TimelineQuery, nodes: string[], window: Window, view: HealthRecord['view']): { node: string; sample?: HealthRecord; lastHealthy?: HealthRecord }[] {
+export function firstUnhealthy(q: TimelineQuery, nodes: string[], window: Window, view: string): { node: string; sample?: HealthRecord; lastHealthy?: HealthRecord }[] {
   return nodes.map((node) => {
     const samples = q.health({ ...window, node, view }).filter((s) => !s.noAnswer);
     const index = samples.findIndex((s) => !s.healthy);
@@ -174,7 +171,7 @@ export function firstUnhealthy(q: TimelineQuery, nodes: string[], window: Window
 }
 
 /** Every unhealthy sample of these nodes in that view names `text` in its error (e.g. why the TLS handshake failed). */
-export function healthErrorsMention(q: TimelineQuery, nodes: string[], window: Window, view: HealthRecord['view'], text: string, label: string): ExpectationResult {
+export function healthErrorsMention(q: TimelineQuery, nodes: string[], window: Window, view: string, text: string, label: string): ExpectationResult {
   const all = q.health({ ...window, view, healthy: false }).filter((s) => nodes.includes(s.node));
   const unhealthy = all.filter((s) => !s.noAnswer);
   const other = unhealthy.find((s) => !(s.error ?? '').includes(text));
@@ -188,10 +185,7 @@ export function healthErrorsMention(q: TimelineQuery, nodes: string[], window: W
 /** At least one of the nodes logged, in the window, a line containing `text`. */
 export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, text: string, label: string): ExpectationResult {
   const match = q.alerts({ ...window }).filter((a) => nodes.includes(a.node) && a.text.includes(text));
-  if (match.length === 0) {
-    const seen = [...new Map(q.alerts({ ...window }).filter((a) => nodes.includes(a.node)).map((a) => [`${a.node}${a.class}`, a])).values()];
-    return fail(`none of ${nodes.join(', ')} logged "${text}" ${label}`, seen.length ? ['what they logged instead:', ...seen] : ['no TLS failure logged at all']);
-  }
+  if (match.length === 0) return fail(`none of ${nodes.join(', ')} logged "${text}" ${label}`, loggedInstead(q, nodes, window));
   const first = [...new Map(match.map((a) => [a.node, a])).values()];
   return pass(`${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${match.length} line(s))`, first);
 }

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join, relative } from 'node:path';
-import type { Scenario } from './types.js';
+import type { AnyScenario } from './types.js';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios', import.meta.url));
 
@@ -19,20 +19,20 @@ export class ScenarioFileError extends Error {
 
 export interface ScenarioFiles {
   /** The scenarios that loaded, by name. */
-  scenarios: Map<string, Scenario>;
+  scenarios: Map<string, AnyScenario>;
   /** One error per file that did not. */
   broken: ScenarioFileError[];
 }
 
-const files = new WeakMap<Scenario, string>();
+const files = new WeakMap<AnyScenario, string>();
 
 /** The file a scenario was loaded from, as `scenarios/<file>.ts`. */
-export function scenarioFile(scenario: Scenario): string | undefined {
+export function scenarioFile(scenario: AnyScenario): string | undefined {
   return files.get(scenario);
 }
 
 /** Every scenario in scenarios/, by name; throws ScenarioFileError for the first file that does not load. */
-export async function loadScenarios(dir: string = SCENARIO_DIR): Promise<Map<string, Scenario>> {
+export async function loadScenarios(dir: string = SCENARIO_DIR): Promise<Map<string, AnyScenario>> {
   const { scenarios, broken } = await loadScenarioFiles(dir);
   if (broken[0]) throw broken[0];
   return scenarios;
@@ -41,7 +41,7 @@ export async function loadScenarios(dir: string = SCENARIO_DIR): Promise<Map<str
 /** Every file in scenarios/, loaded one by one: the scenarios that load, and what is wrong with each file that does not. */
 export async function loadScenarioFiles(dir: string = SCENARIO_DIR): Promise<ScenarioFiles> {
   const names = (await readdir(dir)).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')).sort();
-  const scenarios = new Map<string, Scenario>();
+  const scenarios = new Map<string, AnyScenario>();
   const broken: ScenarioFileError[] = [];
   for (const name of names) {
     const path = join(dir, name);
@@ -59,13 +59,16 @@ export async function loadScenarioFiles(dir: string = SCENARIO_DIR): Promise<Sce
   return { scenarios, broken };
 }
 
-async function loadFile(path: string): Promise<Scenario> {
-  const module = (await import(pathToFileURL(path).href)) as { default?: Partial<Scenario> };
+async function loadFile(path: string): Promise<AnyScenario> {
+  const module = (await import(pathToFileURL(path).href)) as { default?: Partial<AnyScenario> };
   const scenario = module.default;
   if (!scenario || typeof scenario.name !== 'string' || typeof scenario.setup !== 'function' || typeof scenario.run !== 'function') {
     throw new Error('it has no default export made with defineScenario');
   }
-  return scenario as Scenario;
+  if (typeof scenario.workload?.name !== 'string' || typeof scenario.workload.deploy !== 'function') {
+    throw new Error('its `workload` is not a workload: import one from src/workload/<name>/index.js');
+  }
+  return scenario as AnyScenario;
 }
 
 /** Why a file did not load, in one line: the compiler's first error, with its line and column, or what it threw. */
@@ -79,7 +82,7 @@ function loadFailure(error: unknown): string {
   return first.startsWith('it ') || first.startsWith('its ') ? first : `loading it threw: ${first}`;
 }
 
-export async function findScenario(name: string): Promise<Scenario> {
+export async function findScenario(name: string): Promise<AnyScenario> {
   const scenarios = await loadScenarios();
   const scenario = scenarios.get(name);
   if (!scenario) {

@@ -1,25 +1,7 @@
 import type { ClockSpec } from '../clock/spec.js';
 import type { TimelineQuery } from '../observe/query.js';
-import type { HealthRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
-import type { Forged } from '../pki/certificate.js';
-import type { ErlangSetup } from '../workload/erlang/setup.js';
-import type { EtcdSetup } from '../workload/etcd/setup.js';
-
-export type { ErlangNode, ErlangSetup } from '../workload/erlang/setup.js';
-
-/** What a restarted node gets that differs from before (a pod recreated with a new spec or new Secrets). */
-export interface RestartChanges {
-  clock?: ClockSpec;
-  /** Erlang: a new node certificate. */
-  cert?: Forged;
-  /** Erlang: a new trusted CA or bundle. */
-  trusts?: Forged | Forged[];
-  /** Erlang: turn the pre-flight check on (margin in seconds) or off (false). */
-  preflight?: number | false;
-}
-
-/** What a scenario starts: an Erlang cluster, or kops-style etcd clusters. */
-export type ClusterSetup = ErlangSetup | EtcdSetup;
+import type { TimelineRecord } from '../observe/records.js';
+import type { AnyWorkload, OperationsOf, RestartOf, SetupOf, ViewOf } from '../workload/workload.js';
 
 /**
  * `unknown`: the timeline cannot tell (too few samples, probes that got no
@@ -35,25 +17,30 @@ export interface ExpectationResult {
   evidence: (TimelineRecord | string)[];
 }
 
-export interface Expectation {
+/** What a scenario's setup made: the cluster its workload starts, and anything else `run`, the checks and the answer need. */
+export interface Fixtures<W extends AnyWorkload> {
+  cluster: SetupOf<W>;
+}
+
+export interface Expectation<F = unknown> {
   id: string;
   /** What should be true, e.g. "the connected nodes stay connected after the jump". */
   title: string;
   /** Why: the incident report or the TLS rule that predicts it. */
   basis: string;
-  check(timeline: TimelineQuery): ExpectationResult;
+  check(timeline: TimelineQuery, fixtures: F): ExpectationResult;
 }
 
-/** What the cluster looks like right now, from the latest probe samples. */
-export interface ClusterView {
-  readonly nodes: readonly string[];
-  sample(node: string): MembershipRecord | undefined;
-  fullMesh(): boolean;
-  isAlone(node: string): boolean;
-  /** etcd: the latest health sample of a member, by default the API server's view. */
-  health(node: string, view?: HealthRecord['view']): HealthRecord | undefined;
-  /** etcd: every node (or those named) healthy in that view. */
-  allHealthy(nodes?: readonly string[], view?: HealthRecord['view']): boolean;
+/**
+ * One sentence of a scenario's answer, tied to the expectation that checked
+ * it: the answer says `pass` only when that expectation passed, `fail` when
+ * it failed, and that it could not judge otherwise. Each is followed by what
+ * the expectation observed.
+ */
+export interface AnswerClause {
+  expectation: string;
+  pass: string;
+  fail: string;
 }
 
 export interface ObservationWindow {
@@ -63,21 +50,24 @@ export interface ObservationWindow {
   stableSamples: number;
 }
 
-/** What a scenario's script can do; it never touches Docker or kubectl itself. */
-export interface ScenarioContext {
+/** What every scenario's script can do, whatever its workload; it never touches Docker or kubectl itself. */
+export interface BaseContext<Restart, View> {
   readonly nodes: readonly string[];
-  view(): ClusterView;
+  /** What the cluster looks like now, from the latest probe samples, as the workload shows it. */
+  view(): View;
   /** Waits until the condition holds or the timeout passes; records a step either way. Returns whether it held. */
-  waitFor(id: string, title: string, condition: (view: ClusterView) => boolean, options: { timeoutMs: number }): Promise<boolean>;
-  /** Moves the clocks of running nodes (no restart). */
+  waitFor(id: string, title: string, condition: (view: View) => boolean, options: { timeoutMs: number }): Promise<boolean>;
+  /**
+   * Moves the clocks of running nodes (no restart). The step records the
+   * offset asked for and, read back from each node, the offset it then showed.
+   */
   jumpClocks(nodes: readonly string[], clock: ClockSpec, options?: { id?: string }): Promise<void>;
   /**
    * Replaces a node with a fresh one (a pod recreated): same certificates and
-   * clock unless told otherwise, or unless a renewing etcd-manager re-issues them.
+   * clock unless told otherwise (what the workload lets a restart change), or
+   * unless the workload's certificate manager re-issues them.
    */
-  restart(node: string, options?: RestartChanges & { id?: string }): Promise<void>;
-  /** etcd: restarts etcd-manager on these members: it regenerates their certificates, then restarts etcd. */
-  restartManager(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  restart(node: string, options?: Restart & { clock?: ClockSpec; id?: string }): Promise<void>;
   /**
    * Keeps sampling for a while: a fixed time in ms, or a window that ends
    * early once every node's state has held for `stableSamples` answered
@@ -94,22 +84,28 @@ export interface ScenarioContext {
   readLibcClock(node: string): Promise<void>;
 }
 
-export interface Scenario {
+/** The context a scenario of workload W gets: what every scenario can do, and W's own operations. */
+export type ScenarioContext<W extends AnyWorkload> = BaseContext<RestartOf<W>, ViewOf<W>> & OperationsOf<W>;
+
+export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixtures<W> = Fixtures<W>> {
   name: string;
   description: string;
+  /** What it runs; its context and set-up are that workload's. */
+  workload: W;
   /** The operator's question this scenario answers with evidence. */
   question?: string;
   /** `reference` is the run's start; windows and clocks may be set relative to it. */
-  setup(reference: Date): ClusterSetup | Promise<ClusterSetup>;
-  run(context: ScenarioContext): Promise<void>;
-  expectations: Expectation[];
-  /**
-   * The one-line answer to `question` that a run gives, from its
-   * expectations' results by id: what was observed, not what was hoped.
-   */
-  answer?(results: Record<string, ExpectationResult>): string;
+  setup(reference: Date): F | Promise<F>;
+  run(context: ScenarioContext<W>, fixtures: F): Promise<void>;
+  expectations: Expectation<F>[];
+  /** The answer to `question` a run gives, one clause per expectation it rests on. */
+  answer?: AnswerClause[];
 }
 
-export function defineScenario(scenario: Scenario): Scenario {
+/** A scenario of any workload, as the registry and the runner hold it. */
+// Fixtures are the scenario's own business: `any` lets one list hold scenarios whose fixtures differ.
+export type AnyScenario = Scenario<AnyWorkload, any>;
+
+export function defineScenario<W extends AnyWorkload, F extends Fixtures<W>>(scenario: Scenario<W, F>): Scenario<W, F> {
   return scenario;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerPlatform } from '../../src/platform/docker/docker-platform.js';
-import { ERLANG_IMAGE } from '../../src/workload/erlang/erlang-workload.js';
+import { erlang } from '../../src/workload/erlang/index.js';
 import { CLI, expectOneLine, untilOutput } from '../support/cli.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 import { SecondEngine } from '../support/second-engine.js';
@@ -19,7 +19,7 @@ describe.skipIf(unavailable)(`the Docker engine stops in the middle of a run${un
   let hadDocker0 = false;
   beforeAll(async () => {
     hadDocker0 = await docker0();
-    const image = await new DockerPlatform({ runId: 'engine-gone-test' }).prepareImage(ERLANG_IMAGE);
+    const image = await new DockerPlatform({ runId: 'engine-gone-test' }).prepareImage(erlang.image);
     engine = await SecondEngine.create();
     await engine.start();
     await engine.loadImage(image);

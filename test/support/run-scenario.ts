@@ -5,7 +5,7 @@ import type { AlertRecord, HealthRecord, MembershipRecord, StepRecord, TimelineR
 import { parseTimeline } from '../../src/observe/timeline.js';
 import type { PlatformName } from '../../src/platform/index.js';
 import { findScenario } from '../../src/scenario/registry.js';
-import { runScenario, type RunResult } from '../../src/scenario/runner.js';
+import { runScenario, type RunResult } from '../../src/run/runner.js';
 
 /** A real run of a scenario (on Docker unless told), and what its timeline.jsonl recorded, for the tests to read. */
 export interface RecordedRun {
@@ -15,7 +15,7 @@ export interface RecordedRun {
   findings: string;
   step(id: string): StepRecord;
   membership(): MembershipRecord[];
-  health(view: HealthRecord['view']): HealthRecord[];
+  health(view: 'apiserver' | 'etcdctl'): HealthRecord[];
   alerts(): AlertRecord[];
 }
 

@@ -150,8 +150,8 @@ describe('nodesLogAlert', () => {
 describe('health checks', () => {
   const health = (b: TimelineBuilder, node: string, healthy: boolean | 'no answer', error?: string) => {
     const t = new Date(Date.parse('2026-11-23T03:00:00Z') + b.records.length * 1000).toISOString();
-    if (healthy === 'no answer') b.records.push({ t, kind: 'health', node, view: 'apiserver', healthy: false, noAnswer: true, error: 'no answer within 5 s (connected, no TLS handshake)' });
-    else b.records.push({ t, kind: 'health', node, view: 'apiserver', healthy, ...(error ? { error } : {}) });
+    if (healthy === 'no answer') b.records.push({ t, kind: 'health', node, view: 'apiserver', viewLabel: 'API server view', healthy: false, noAnswer: true, error: 'no answer within 5 s (connected, no TLS handshake)' });
+    else b.records.push({ t, kind: 'health', node, view: 'apiserver', viewLabel: 'API server view', healthy, ...(error ? { error } : {}) });
     return b;
   };
 
@@ -171,7 +171,7 @@ describe('health checks', () => {
     for (const n of ['a', 'b']) health(health(b, n, 'no answer'), n, 'no answer');
     const result = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', false, 'during the run');
     expect(result.verdict).toBe('pass');
-    expect(result.observed).toBe('all 4 API server view samples of a, b during the run are Unhealthy (every one: no answer before the deadline, which kube-apiserver reports as Unhealthy)');
+    expect(result.observed).toBe('all 4 API server view samples of a, b during the run are Unhealthy (every one: no answer before the deadline, which that client reports as Unhealthy)');
   });
 
   it('everyHealthSample cannot judge one sample', () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterService, kindClusterConfig, nodeObjects, secretName } from '../../src/platform/kind/objects.js';
-import { deploy } from '../../src/scenario/deployment.js';
-import { erlangCluster } from '../../src/workload/erlang/setup.js';
-import { kopsEtcdCluster } from '../../src/workload/etcd/setup.js';
+import { erlang, erlangCluster } from '../../src/workload/erlang/index.js';
+import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
 
 const reference = new Date('2026-11-23T00:00:00Z');
 const options = { namespace: 'certdrill-run1', runId: 'run1', image: 'certdrill/erlang-app:abc', offsetSeconds: 31 * 86_400 };
@@ -10,7 +9,7 @@ const options = { namespace: 'certdrill-run1', runId: 'run1', image: 'certdrill/
 describe('Kubernetes objects of an Erlang node', () => {
   const setup = erlangCluster({ reference });
   setup.nodes[2]!.preflightMarginSeconds = 7 * 86_400;
-  const specs = deploy(setup).start(reference).specs;
+  const specs = erlang.deploy(setup).start(reference).specs;
   const node1 = nodeObjects(specs[0]!, options);
   const node3 = nodeObjects(specs[2]!, options);
   const pod = node1.deployment.spec!.template.spec!;
@@ -66,8 +65,7 @@ describe('Kubernetes objects of an Erlang node', () => {
 
 describe('Kubernetes objects of a kops etcd member', () => {
   it('keeps its data and pki on a folder of the kind node that outlives the pod, the etcd-manager layout inside it', async () => {
-    const setup = { workload: 'etcd' as const, clusters: [await kopsEtcdCluster({ reference })] };
-    const spec = deploy(setup).start(reference).specs[0]!;
+    const spec = etcd.deploy({ clusters: [await kopsEtcdCluster({ reference })] }).start(reference).specs[0]!;
     const member = nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc' });
     const pod = member.deployment.spec!.template.spec!;
     expect(pod.volumes).toContainEqual({ name: 'data-0', hostPath: { path: '/var/local/certdrill/certdrill-run1/etcd-a-master-vol', type: 'DirectoryOrCreate' } });

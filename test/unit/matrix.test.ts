@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { renderMatrix, type MatrixCell } from '../../src/report/matrix.js';
-import type { RunResults } from '../../src/scenario/runner.js';
+import type { RunResults } from '../../src/report/results.js';
 import type { Verdict } from '../../src/scenario/types.js';
 
 function run(scenario: string, platform: string, versions: Record<string, string>, verdicts: [string, Verdict][]): RunResults {

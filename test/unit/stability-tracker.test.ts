@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StabilityTracker } from '../../src/scenario/context.js';
+import { StabilityTracker } from '../../src/run/context.js';
 
 describe('StabilityTracker (when an observation window may end early)', () => {
   it('counts every node\'s samples since any node last changed, the slowest node deciding', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderStability, tallyVerdicts, type Repetition } from '../../src/report/stability.js';
-import type { RunResults } from '../../src/scenario/runner.js';
+import type { RunResults } from '../../src/report/results.js';
 import type { Verdict } from '../../src/scenario/types.js';
 
 function results(scenario: string, verdicts: [string, Verdict][], seconds = 10): RunResults {

@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { renderSuite, type SuiteEntry } from '../../src/report/suite.js';
 import { defineScenario, type Verdict } from '../../src/scenario/types.js';
+import { erlang } from '../../src/workload/erlang/index.js';
 
 function entry(name: string, results: { id: string; verdict: Verdict; observed: string }[], findings?: string): SuiteEntry {
   return {
     scenario: defineScenario({
       name,
       description: `${name} described`,
-      setup: () => ({ workload: 'erlang', nodes: [] }),
+      workload: erlang,
+      setup: () => ({ cluster: { nodes: [] } }),
       run: async () => {},
-      expectations: [],
-      answer: (r) => `answer from ${Object.keys(r).join('+')}`,
+      expectations: results.map((r) => ({ id: r.id, title: `${r.id} title`, basis: 'b', check: () => ({ verdict: r.verdict, observed: r.observed, evidence: [] }) })),
+      answer: results.map((r) => ({ expectation: r.id, pass: `${r.id} held`, fail: `${r.id} did not hold` })),
     }),
     dir: name,
     result: {
       outcome: 'completed',
-      findingsPath: `${name}/findings.md`,
-      timelinePath: `${name}/timeline.jsonl`,
       expectations: results.map((r) => ({ id: r.id, title: `${r.id} title`, basis: 'b', result: { verdict: r.verdict, observed: r.observed, evidence: [] } })),
     },
     findings,
@@ -26,6 +26,7 @@ function entry(name: string, results: { id: string; verdict: Verdict; observed: 
 
 describe('renderSuite', () => {
   const markdown = renderSuite({
+    questions: erlang.questions,
     platform: 'docker',
     startedAt: '2026-11-23T03:00:00.000Z',
     endedAt: '2026-11-23T03:05:00.000Z',
@@ -38,8 +39,8 @@ describe('renderSuite', () => {
 
   it('answers each incident question from the run, flagging what was not as expected', () => {
     expect(markdown).toContain('**Did clustering break when the CA expired, or only at the next restart?**');
-    expect(markdown).toContain('- answer from a — [erlang-ca-expiry](#erlang-ca-expiry)');
-    expect(markdown).toContain('- answer from b (Not as expected: b.) — [erlang-preflight](#erlang-preflight)');
+    expect(markdown).toContain('- a held (held). — [erlang-ca-expiry](#erlang-ca-expiry)');
+    expect(markdown).toContain('- b did not hold (did not). (Not as expected: b.) — [erlang-preflight](#erlang-preflight)');
     expect(markdown).toContain('- not run in this suite (erlang-restart-after-expiry)');
   });
 

@@ -13,7 +13,6 @@ export interface ErlangNode {
 }
 
 export interface ErlangSetup {
-  workload: 'erlang';
   nodes: ErlangNode[];
 }
 
@@ -37,7 +36,6 @@ export function erlangCluster(options: ErlangClusterOptions): ErlangSetup & { ca
   const ca = forgeCa('cluster-ca', { validFor: options.caValidFor ?? '30d' }, reference);
   const lifetime = (node: string) => (typeof options.certValidFor === 'function' ? options.certValidFor(node) : (options.certValidFor ?? '90d'));
   return {
-    workload: 'erlang',
     ca,
     nodes: (options.nodes ?? ['node1', 'node2', 'node3']).map((name) => ({
       name,

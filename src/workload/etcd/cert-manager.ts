@@ -1,25 +1,12 @@
 import type { Forged } from '../../pki/certificate.js';
 import { forgeLeaf } from '../../pki/certificate.js';
-import type { EtcdClusterSetup, EtcdMemberSetup } from './setup.js';
+import type { EtcdClusterSetup, EtcdMemberSetup, ManagerMode, MemberCerts } from './setup.js';
 
-/**
- * How etcd-manager treats member certificates.
- * - `legacy`: before 3.0.20200428. Certificates are issued once with a fixed
- *   one-year lifetime and kept on the volume across member restarts; they are
- *   never renewed. Restarting etcd-manager itself regenerates them.
- * - `renewing`: later versions. Certificates are re-issued whenever the
- *   member starts, and before they expire.
- */
-export type ManagerMode = 'legacy' | 'renewing';
+export type { ManagerMode } from './setup.js';
 
 /** A renewing manager re-issues a certificate with less than this left. */
 export const RENEW_BEFORE_MS = 30 * 86_400_000;
 const LIFETIME = '1y';
-
-export interface MemberCerts {
-  peerCert: Forged;
-  serverCert: Forged;
-}
 
 export type Occasion = 'start' | 'member-restart' | 'manager-restart' | 'maintenance';
 

@@ -2,7 +2,21 @@ import { createHash } from 'node:crypto';
 import type { ClockSpec } from '../../clock/spec.js';
 import { forgeCa, forgeLeaf, type Forged } from '../../pki/certificate.js';
 import { forgeWithOpenssl } from '../../pki/openssl-faketime.js';
-import type { ManagerMode } from './cert-manager.js';
+
+/**
+ * How etcd-manager treats member certificates.
+ * - `legacy`: before 3.0.20200428. Certificates are issued once with a fixed
+ *   one-year lifetime and kept on the volume across member restarts; they are
+ *   never renewed. Restarting etcd-manager itself regenerates them.
+ * - `renewing`: later versions. Certificates are re-issued whenever the
+ *   member starts, and before they expire.
+ */
+export type ManagerMode = 'legacy' | 'renewing';
+
+export interface MemberCerts {
+  peerCert: Forged;
+  serverCert: Forged;
+}
 
 export interface EtcdMemberSetup {
   /** Member name and host name, e.g. `etcd-a`. */
@@ -19,7 +33,7 @@ export interface EtcdMemberSetup {
 export interface EtcdClusterSetup {
   /** kops' cluster name: `main` (client port 4001) or `events`. */
   name: string;
-  /** How the etcd-manager handles member certificates (see cert-manager.ts). */
+  /** How the etcd-manager handles member certificates. */
   manager: ManagerMode;
   peersCa: Forged;
   clientsCa: Forged;
@@ -29,7 +43,6 @@ export interface EtcdClusterSetup {
 }
 
 export interface EtcdSetup {
-  workload: 'etcd';
   clusters: EtcdClusterSetup[];
 }
 

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { ClockSpec } from '../../clock/spec.js';
+import type { NodeAccess, Probe } from '../../observe/probe.js';
 import type { ProbeRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
-import { parseVersionLines, type NodeAccess, type Workload } from '../types.js';
-import { classifyErlangLogLine } from './logs.js';
+import { isTimeout, parseVersionLines, shortError } from '../workload.js';
 
 const HTTP_PORT = 8080;
 const CERT_DIR = '/certdrill/certs';
@@ -99,22 +99,23 @@ export async function probeErlangNode(endpoint: Endpoint, timeoutMs: number): Pr
   };
 }
 
-/** erlang-app: OTP nodes clustering over TLS distribution. */
-export const erlangWorkload: Workload = {
-  name: 'erlang',
+/** erlang-app's own report of what it runs. */
+export async function erlangVersions(access: NodeAccess): Promise<Record<string, string>> {
+  // Debian's Erlang lives in /usr/lib/erlang, an official image's in /usr/local/lib/erlang.
+  const script =
+    "echo OTP: $(cat /usr/lib/erlang/releases/*/OTP_VERSION /usr/local/lib/erlang/releases/*/OTP_VERSION 2>/dev/null | head -1); dpkg-query -W -f='${Package} ${Version}\\n' erlang-base libfaketime 2>/dev/null";
+  const result = await access.exec(['sh', '-c', script]);
+  return parseVersionLines(result.stdout);
+}
 
-  probes: [{ name: 'status', sample: sampleErlangNode }],
+/** The node's clock as the BEAM reads it (erlang:system_time through libfaketime), from GET /status. */
+export async function readErlangClock(access: NodeAccess): Promise<{ time: Date; by: string } | undefined> {
+  const status = await probeErlangNode(await access.endpoint(HTTP_PORT), PROBE_TIMEOUT_MS);
+  return status.nodeTime ? { time: new Date(status.nodeTime), by: 'the node\'s own clock (GET /status)' } : undefined;
+}
 
-  classifyLogLine: classifyErlangLogLine,
-
-  async versions(access: NodeAccess): Promise<Record<string, string>> {
-    // Debian's Erlang lives in /usr/lib/erlang, an official image's in /usr/local/lib/erlang.
-    const script =
-      "echo OTP: $(cat /usr/lib/erlang/releases/*/OTP_VERSION /usr/local/lib/erlang/releases/*/OTP_VERSION 2>/dev/null | head -1); dpkg-query -W -f='${Package} ${Version}\\n' erlang-base libfaketime 2>/dev/null";
-    const result = await access.exec(['sh', '-c', script]);
-    return parseVersionLines(result.stdout);
-  },
-};
+/** GET /status and GET /metrics of each node, on one loop. */
+export const erlangProbes: readonly Probe[] = [{ name: 'status', sample: sampleErlangNode }];
 
 async function sampleErlangNode(node: string, access: NodeAccess): Promise<ProbeRecord[]> {
   let endpoint: Endpoint;
@@ -140,16 +141,4 @@ async function sampleErlangNode(node: string, access: NodeAccess): Promise<Probe
 
 function hostOf(nodeName: string): string {
   return nodeName.startsWith(NODE_PREFIX) ? nodeName.slice(NODE_PREFIX.length) : nodeName;
-}
-
-/** The probe's own deadline passed: no answer, which is not the same as a refusal. */
-export function isTimeout(error: unknown): boolean {
-  return (error as Error)?.name === 'TimeoutError';
-}
-
-export function shortError(error: unknown): string {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError') return "no answer within the probe's deadline";
-  const cause = err.cause?.code ?? err.cause?.message;
-  return `${err.message}${cause ? ` (${cause})` : ''}`.split('\n')[0]!;
 }

@@ -3,26 +3,25 @@ import { join } from 'node:path';
 import { ClockSpecError, parseClockSpec } from '../clock/spec.js';
 import { Observer } from '../observe/observer.js';
 import { TimelineQuery } from '../observe/query.js';
-import type { RunRecord, StepRecord, TimelineRecord } from '../observe/records.js';
+import type { RunRecord, TimelineRecord } from '../observe/records.js';
 import { Timeline } from '../observe/timeline.js';
-import type { Forged } from '../pki/certificate.js';
 import { prepareKeys } from '../pki/certificate.js';
 import { writeForged } from '../pki/files.js';
 import { ValidityError } from '../pki/validity.js';
 import { createPlatform, type PlatformExtras, type PlatformName } from '../platform/index.js';
 import type { Platform } from '../platform/types.js';
 import { renderFindings, type ExpectationOutcome } from '../report/findings.js';
-import { RunContext } from './context.js';
-import { deploy } from './deployment.js';
-import { scenarioFile } from './registry.js';
-import type { ClusterSetup, Scenario, Verdict } from './types.js';
-import { unknown } from './verdict.js';
+import { RESULTS_FILE, runResults, type RunOutcome } from '../report/results.js';
+import { scenarioFile } from '../scenario/registry.js';
+import type { AnyScenario } from '../scenario/types.js';
+import { unknown } from '../scenario/verdict.js';
 import { endingChildrenOnAbort } from '../util/child-process.js';
-import { WORKLOAD_IMAGES } from '../workload/index.js';
 import { PlatformLostError } from '../util/errors.js';
+import type { AnyWorkload, Deployment } from '../workload/workload.js';
+import { createContext } from './context.js';
 
 export interface RunOptions {
-  scenario: Scenario;
+  scenario: AnyScenario;
   platform: PlatformName;
   /** Where findings.md, timeline.jsonl, logs/ and the run's pki/ go. */
   outDir: string;
@@ -38,7 +37,7 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  outcome: 'completed' | 'interrupted' | 'failed';
+  outcome: RunOutcome;
   expectations: ExpectationOutcome[];
   findingsPath: string;
   timelinePath: string;
@@ -82,7 +81,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     if (error instanceof RunInterrupted) return { outcome: 'interrupted', expectations: [], findingsPath, timelinePath, interruptedIn: 'set-up' };
     throw error;
   }
-  let { setup, deployment } = prepared;
+  let { fixtures, deployment } = prepared;
+  const workload: AnyWorkload = scenario.workload;
 
   await mkdir(outDir, { recursive: true });
   const timeline = new Timeline(timelinePath);
@@ -116,23 +116,23 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       if (swept) progress(`removed what ${swept} earlier interrupted run(s) left behind`);
       // Images built, a kind cluster created: the slow part, before the certificates' clock starts.
       const preparing = Date.now();
-      await platform.readyFor?.(WORKLOAD_IMAGES.filter((w) => w.workload === deployment.workload.name).map((w) => w.image));
+      await platform.readyFor?.([workload.image]);
       if (Date.now() - preparing > REFORGE_AFTER_MS) {
         // Windows set relative to the start (certificates living 30 s, say) would have passed: forge again from now.
         progress(`preparing took ${((Date.now() - preparing) / 1000).toFixed(0)} s: forging the certificates again from now`);
-        ({ setup, deployment } = await setUp(scenario, new Date(), stop.signal));
+        ({ fixtures, deployment } = await setUp(scenario, new Date(), stop.signal));
       }
-      observer = new Observer(platform, deployment.workload, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
-      const context = new RunContext(deployment, platform, observer, timeline, stop.signal, progress);
-      await writePki(join(outDir, 'pki'), setup);
+      observer = new Observer(platform, { probes: deployment.probes, classifyLogLine: (line) => workload.classifyLogLine(line) }, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
+      const context = createContext({ workload, deployment, platform, observer, timeline, signal: stop.signal, progress });
+      await writePki(join(outDir, 'pki'), deployment);
       timeline.add<RunRecord>({ ...runRecord, event: 'start' });
       const { specs, issued } = deployment.start(new Date());
-      context.recordIssued(issued);
-      progress(`starting ${specs.length} ${deployment.workload.name} nodes on ${platform.name}: ${deployment.nodes.join(', ')}`);
+      context.run.recordIssued(issued);
+      progress(`starting ${specs.length} ${workload.name} nodes on ${platform.name}: ${deployment.nodes.join(', ')}`);
       await platform.startNodes(specs);
       observer.start();
-      await recordVersions(deployment, platform, timeline);
-      await scenario.run(context);
+      await recordVersions(workload, deployment, platform, timeline);
+      await scenario.run(context.forScenario, fixtures);
     });
   } catch (error) {
     if (error instanceof RunInterrupted) outcome = 'interrupted';
@@ -161,16 +161,17 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     return { outcome, expectations: [], findingsPath, timelinePath, error: failure };
   }
   const query = new TimelineQuery(timeline.records);
-  const expectations = scenario.expectations.map((e) => ({ id: e.id, title: e.title, basis: e.basis, result: safeCheck(() => e.check(query)) }));
+  const expectations = scenario.expectations.map((e) => ({ id: e.id, title: e.title, basis: e.basis, result: safeCheck(() => e.check(query, fixtures)) }));
+  const endedAt = new Date();
   const markdown = renderFindings({
     scenario,
     runId,
     platform: platform.name,
     startedAt: startedAt.toISOString(),
-    endedAt: new Date().toISOString(),
+    endedAt: endedAt.toISOString(),
     outcome,
     error: failure?.message ?? (outcome === 'interrupted' ? 'interrupted (Ctrl-C)' : undefined),
-    nodes: deployment.nodes,
+    nodes: [...deployment.nodes],
     certificates: deployment.certificates(),
     clocks: deployment.clocks(),
     timeline: timeline.records,
@@ -178,19 +179,20 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     files: ['timeline.jsonl', ...deployment.nodes.map((n) => `logs/${n}.log`)],
   });
   await writeFile(findingsPath, markdown);
-  await writeFile(join(outDir, RESULTS_FILE), `${JSON.stringify(runResults(scenario.name, platform.name, runId, startedAt, outcome, timeline.records, expectations), null, 2)}\n`);
+  const results = runResults({ scenario: scenario.name, platform: platform.name, runId, startedAt, endedAt, outcome }, timeline.records, expectations);
+  await writeFile(join(outDir, RESULTS_FILE), `${JSON.stringify(results, null, 2)}\n`);
   // The one line a lost engine gets also says where what was seen before it went is.
   if (failure instanceof PlatformLostError) failure = new PlatformLostError(`${failure.message} (findings up to then: ${findingsPath})`);
   return { outcome, expectations, findingsPath, timelinePath, error: failure };
 }
 
 /** What the run ran on, as the first node that can say reports it. */
-async function recordVersions(deployment: ReturnType<typeof deploy>, platform: Platform & PlatformExtras, timeline: Timeline): Promise<void> {
+async function recordVersions(workload: AnyWorkload, deployment: Deployment<object>, platform: Platform & PlatformExtras, timeline: Timeline): Promise<void> {
   // What the platform itself runs (kind: the kind CLI, Kubernetes, the node image), then the workload's.
   const platformVersions = (await platform.versions?.().catch(() => ({}))) ?? {};
   for (const node of deployment.nodes) {
     try {
-      const versions = await deployment.workload.versions({ endpoint: (port) => platform.endpoint(node, port), exec: (command) => platform.exec(node, command) });
+      const versions = await workload.versions({ endpoint: (port) => platform.endpoint(node, port), exec: (command) => platform.exec(node, command) });
       if (Object.keys(versions).length > 0) {
         timeline.add({ kind: 'versions', versions: { ...versions, ...platformVersions } });
         return;
@@ -202,57 +204,15 @@ async function recordVersions(deployment: ReturnType<typeof deploy>, platform: P
   if (Object.keys(platformVersions).length > 0) timeline.add({ kind: 'versions', versions: platformVersions });
 }
 
-/** A run's verdicts, machine-readable: what the nightly matrix merges across cells. */
-export interface RunResults {
-  scenario: string;
-  platform: string;
-  runId: string;
-  startedAt: string;
-  outcome: RunResult['outcome'];
-  endedAt?: string;
-  versions: Record<string, string>;
-  expectations: { id: string; title: string; verdict: Verdict; observed: string }[];
-  /** The observation windows: how long each lasted and why it ended (stable, or its maximum). */
-  windows?: { title: string; seconds: number; ended: string }[];
-}
-
-export const RESULTS_FILE = 'results.json';
-
-function runResults(
-  scenario: string,
-  platform: string,
-  runId: string,
-  startedAt: Date,
-  outcome: RunResult['outcome'],
-  records: readonly TimelineRecord[],
-  expectations: ExpectationOutcome[],
-): RunResults {
-  const versions = records.find((r) => r.kind === 'versions');
-  const windows = records
-    .filter((r): r is StepRecord => r.kind === 'step' && r.id.startsWith('observe-'))
-    .map((s) => ({ title: s.title, seconds: Number(((Date.parse(s.t) - Date.parse(s.startedAt)) / 1000).toFixed(1)), ended: s.detail?.replace(/^lasted [\d.]+ s: /, '') ?? '' }));
-  return {
-    scenario,
-    platform,
-    runId,
-    startedAt: startedAt.toISOString(),
-    endedAt: new Date().toISOString(),
-    outcome,
-    windows,
-    versions: versions?.kind === 'versions' ? versions.versions : {},
-    expectations: expectations.map((e) => ({ id: e.id, title: e.title, verdict: e.result.verdict, observed: e.result.observed })),
-  };
-}
-
 /** The scenario's setup and deployment, its clocks checked; interrupted by `signal` (children it started, such as openssl, ended). */
-async function setUp(scenario: Scenario, startedAt: Date, signal: AbortSignal): Promise<{ setup: ClusterSetup; deployment: ReturnType<typeof deploy> }> {
+async function setUp(scenario: AnyScenario, startedAt: Date, signal: AbortSignal): Promise<{ fixtures: { cluster: unknown }; deployment: Deployment<object> }> {
   const work = endingChildrenOnAbort(signal, async () => {
     // Most scenarios forge four to twelve keys: make the first ones in parallel.
     await prepareKeys(4);
-    const setup = await scenario.setup(startedAt);
-    const deployment = deploy(setup);
+    const fixtures = await scenario.setup(startedAt);
+    const deployment = (scenario.workload as AnyWorkload).deploy(fixtures.cluster) as Deployment<object>;
     for (const { spec } of deployment.clocks()) parseClockSpec(spec);
-    return { setup, deployment };
+    return { fixtures, deployment };
   });
   try {
     return await untilAborted(signal, () => work);
@@ -312,21 +272,13 @@ function safeCheck(check: () => ExpectationOutcome['result']): ExpectationOutcom
 }
 
 /** The run's certificates and keys (0600) in its own folder, never in a report. */
-async function writePki(dir: string, setup: ClusterSetup): Promise<void> {
-  const all: Forged[] =
-    setup.workload === 'erlang'
-      ? setup.nodes.flatMap((n) => [n.cert, ...(Array.isArray(n.trusts) ? n.trusts : [n.trusts])])
-      : setup.clusters.flatMap((c) => [c.peersCa, c.clientsCa, c.client, ...c.members.flatMap((m) => [rename(m.peerCert, `${m.name}-peer`), rename(m.serverCert, `${m.name}-server`)])]);
+async function writePki(dir: string, deployment: Deployment<object>): Promise<void> {
   const written = new Set<string>();
-  for (const forged of all) {
+  for (const forged of deployment.forged()) {
     if (written.has(forged.name)) continue;
     written.add(forged.name);
     await writeForged(dir, forged);
   }
-}
-
-function rename(forged: Forged, name: string): Forged {
-  return { ...forged, name };
 }
 
 function makeRunId(): string {

@@ -1,14 +1,13 @@
 import { request } from 'node:https';
 import { checkServerIdentity } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import type { HealthRecord, ProbeRecord } from '../../observe/records.js';
+import type { NodeAccess, Probe } from '../../observe/probe.js';
+import type { HealthRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
-import { shortError } from '../erlang/erlang-workload.js';
-import { parseVersionLines, type NodeAccess, type Workload } from '../types.js';
-import type { MemberCerts } from './cert-manager.js';
-import { classifyEtcdLogLine } from './logs.js';
-import { pkiDir, type EtcdClusterSetup, type EtcdMemberSetup } from './setup.js';
+import { parseVersionLines, shortError } from '../workload.js';
+import type { EtcdClusterSetup, EtcdMemberSetup, MemberCerts } from './setup.js';
+import { pkiDir } from './setup.js';
 
 export const CLIENT_PORT = 4001;
 export const PEER_PORT = 2380;
@@ -23,7 +22,7 @@ const ETCDCTL_TIMEOUT_S = 3;
 
 export const ETCD_IMAGE: ImageSource = {
   repository: 'certdrill/etcd-member',
-  context: fileURLToPath(new URL('../../../etcd-member', import.meta.url)),
+  context: fileURLToPath(new URL('./image', import.meta.url)),
   // ETCD_VERSION picks another etcd than Debian's (it downloads that release).
   buildArgs: process.env.CERTDRILL_ETCD_VERSION ? { ETCD_VERSION: process.env.CERTDRILL_ETCD_VERSION } : {},
 };
@@ -68,6 +67,12 @@ export function etcdMemberSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetu
   };
 }
 
+/** What etcd and libfaketime the member runs, as it reports them. */
+export async function etcdVersions(access: NodeAccess): Promise<Record<string, string>> {
+  const script = "echo etcd: $(etcd --version | sed -n 's/^etcd Version: //p'); dpkg-query -W -f='${Package} ${Version}\\n' libfaketime";
+  return parseVersionLines((await access.exec(['sh', '-c', script])).stdout);
+}
+
 /**
  * kops' etcd: each sample gives two views of a member. `apiserver`: what
  * `kubectl get cs` shows, a GET of /health on the client port with
@@ -77,8 +82,12 @@ export function etcdMemberSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetu
  * member's serving certificate, so it reads raft's state even when that
  * certificate has expired.
  */
-export class EtcdWorkload implements Workload {
-  readonly name = 'etcd';
+/** The two views of a member a scenario can ask about. */
+export type EtcdView = 'apiserver' | 'etcdctl';
+
+export const VIEW_LABELS: Record<EtcdView, string> = { apiserver: 'API server view', etcdctl: 'etcdctl' };
+
+export class EtcdProbes {
   private readonly clusterOf = new Map<string, EtcdClusterSetup>();
 
   constructor(clusters: EtcdClusterSetup[]) {
@@ -87,20 +96,13 @@ export class EtcdWorkload implements Workload {
 
   // The API server's view is a cheap HTTP request that a member not serving clients leaves hanging to the
   // deadline: it may overlap. etcdctl runs in the member (docker exec): one at a time, not to load the host.
-  readonly probes = [
+  readonly probes: readonly Probe[] = [
     { name: 'apiserver', sample: async (node: string, access: NodeAccess) => [await this.apiserverView(node, access)], maxInFlight: 4 },
     { name: 'etcdctl', sample: async (node: string, access: NodeAccess) => [await this.etcdctlView(node, access)] },
   ];
 
-  classifyLogLine = classifyEtcdLogLine;
-
-  async versions(access: NodeAccess): Promise<Record<string, string>> {
-    const script = "echo etcd: $(etcd --version | sed -n 's/^etcd Version: //p'); dpkg-query -W -f='${Package} ${Version}\\n' libfaketime";
-    return parseVersionLines((await access.exec(['sh', '-c', script])).stdout);
-  }
-
   private async apiserverView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
-    const base = { kind: 'health', node, view: 'apiserver' } as const;
+    const base = { kind: 'health', node, view: 'apiserver', viewLabel: VIEW_LABELS.apiserver } as const;
     const cluster = this.clusterOf.get(node)!;
     try {
       const endpoint = await access.endpoint(CLIENT_PORT);
@@ -115,7 +117,7 @@ export class EtcdWorkload implements Workload {
   }
 
   private async etcdctlView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
-    const base = { kind: 'health', node, view: 'etcdctl' } as const;
+    const base = { kind: 'health', node, view: 'etcdctl', viewLabel: VIEW_LABELS.etcdctl } as const;
     // `timeout`: etcdctl retries past its own timeouts when there is no quorum.
     const etcdctl = [
       'timeout',

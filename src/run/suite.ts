@@ -1,15 +1,15 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { writeFile } from 'node:fs/promises';
-import { renderSuite, type SuiteEntry } from '../report/suite.js';
 import type { TimelineRecord } from '../observe/records.js';
-import { readFile } from 'node:fs/promises';
 import { parseTimeline } from '../observe/timeline.js';
 import { createPlatform } from '../platform/index.js';
+import { renderSuite, type SuiteEntry } from '../report/suite.js';
+import type { AnyScenario } from '../scenario/types.js';
+import { WORKLOADS } from '../workload/registry.js';
 import { runScenario, type RunOptions } from './runner.js';
-import type { Scenario } from './types.js';
 
 export interface SuiteOptions extends Omit<RunOptions, 'scenario'> {
-  scenarios: Scenario[];
+  scenarios: AnyScenario[];
   /** Also write the suite's page here (e.g. reports/FINDINGS.md), its links pointing into outDir. */
   summary?: string;
 }
@@ -48,7 +48,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     }
   }
   const findingsPath = join(options.outDir, 'findings.md');
-  const page = { entries, platform: options.platform, startedAt, endedAt: new Date().toISOString(), outcome };
+  const page = { entries, questions: WORKLOADS.flatMap((w) => w.questions), platform: options.platform, startedAt, endedAt: new Date().toISOString(), outcome };
   await writeFile(findingsPath, renderSuite(page));
   if (options.summary) await writeFile(options.summary, renderSuite({ ...page, base: relative(dirname(resolve(options.summary)), resolve(options.outDir)) || '.' }));
   return { outcome, entries, findingsPath };

@@ -1,0 +1,30 @@
+import type { Endpoint, ExecResult } from '../platform/types.js';
+import type { HealthRecord, MembershipRecord, MetricsRecord, ProbeRecord } from './records.js';
+
+/** What a probe may use of a node, through the platform. */
+export interface NodeAccess {
+  endpoint(port: number): Promise<Endpoint>;
+  exec(command: string[]): Promise<ExecResult>;
+}
+
+/** One way of looking at a node, sampled on its own loop. */
+export interface Probe {
+  name: string;
+  /** Probes one node; a node that does not answer yields a record saying so, never a throw. */
+  sample(node: string, access: NodeAccess): Promise<ProbeRecord[]>;
+  /**
+   * How many samples of one node may run at once (default 1). A cheap probe
+   * whose answer can take its whole deadline may overlap, so that a node that
+   * never answers is still sampled about every interval.
+   */
+  maxInFlight?: number;
+}
+
+export type SampledRecord = MembershipRecord | HealthRecord | MetricsRecord;
+
+/** The most recent sample of each kind (and, for health, of each view) of each node, as the run goes. */
+export interface LatestSamples {
+  latest<K extends SampledRecord['kind']>(node: string, kind: K, view?: string): Extract<SampledRecord, { kind: K }> | undefined;
+  /** Every latest sample of the node: one per kind, one per health view. */
+  latestOf(node: string): SampledRecord[];
+}

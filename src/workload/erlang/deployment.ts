@@ -1,0 +1,73 @@
+import { formatDuration } from '../../util/duration.js';
+import type { Forged } from '../../pki/certificate.js';
+import { certificateSummary, issuedCertificate } from '../certificates.js';
+import type { Deployment, RestartPlan } from '../workload.js';
+import { erlangCertFiles, erlangNodeSpec, erlangProbes, PREFLIGHT_COMMAND, preflightEnv } from './app.js';
+import type { ErlangNode, ErlangSetup } from './setup.js';
+
+/** What a restarted Erlang node may get that differs from before (a pod recreated with new Secrets or a new spec). */
+export interface ErlangRestart {
+  /** A new node certificate. */
+  cert?: Forged;
+  /** A new trusted CA, or a bundle. */
+  trusts?: Forged | Forged[];
+  /** Turn the pre-flight check on (margin in seconds) or off (false). */
+  preflight?: number | false;
+}
+
+const trusted = (n: Pick<ErlangNode, 'trusts'>) => (Array.isArray(n.trusts) ? n.trusts : [n.trusts]);
+const caPem = (n: Pick<ErlangNode, 'trusts'>) => trusted(n).map((ca) => ca.certPem).join('');
+
+export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> {
+  const names = nodes.map((n) => n.name);
+  // What each node has now; restarts with new certificates change it.
+  const current = new Map(nodes.map((n) => [n.name, { ...n }]));
+  return {
+    nodes: names,
+    probes: erlangProbes,
+    start: () => ({
+      specs: nodes.map((n) =>
+        erlangNodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: caPem(n), clock: n.clock, preflightMarginSeconds: n.preflightMarginSeconds }, names),
+      ),
+      issued: [],
+    }),
+    certificates: () => {
+      const all = new Map<string, { forged: Forged; holders: string[]; trustedBy: string[] }>();
+      const entry = (forged: Forged) => {
+        if (!all.has(forged.info.serial)) all.set(forged.info.serial, { forged, holders: [], trustedBy: [] });
+        return all.get(forged.info.serial)!;
+      };
+      for (const n of nodes) {
+        for (const ca of trusted(n)) entry(ca).trustedBy.push(n.name);
+        entry(n.cert).holders.push(n.name);
+      }
+      return [...all.values()].map(({ forged, holders, trustedBy }) =>
+        certificateSummary(forged, [forged.info.isCa ? 'CA' : 'node certificate', holders.length ? `of ${holders.join(', ')}` : '', trustedBy.length ? `trusted by ${trustedBy.join(', ')}` : ''].filter(Boolean).join(' ')),
+      );
+    },
+    clocks: () => nodes.map((n) => ({ node: n.name, spec: n.clock })),
+    forged: () => nodes.flatMap((n) => [n.cert, ...trusted(n)]),
+    onRestart: (node, _now, changes) => {
+      const now = current.get(node)!;
+      const plan: RestartPlan = { issued: [] };
+      const said: string[] = [];
+      if (changes.cert || changes.trusts) {
+        if (changes.cert) now.cert = changes.cert;
+        if (changes.trusts) now.trusts = changes.trusts;
+        plan.files = erlangCertFiles({ certPem: now.cert.certPem, keyPem: now.cert.keyPem, caPem: caPem(now) });
+        if (changes.cert) {
+          plan.issued.push(issuedCertificate(node, 'node.crt', changes.cert));
+          said.push(`new certificate ${changes.cert.name} (issued by ${changes.cert.info.issuer})`);
+        }
+        if (changes.trusts) said.push(`trusting ${trusted({ trusts: changes.trusts }).map((ca) => ca.name).join(' + ')}`);
+      }
+      if (changes.preflight !== undefined) {
+        plan.env = preflightEnv(changes.preflight === false ? undefined : changes.preflight);
+        plan.preflight = changes.preflight === false ? false : PREFLIGHT_COMMAND;
+        said.push(changes.preflight === false ? 'no pre-flight check' : `pre-flight check on (margin ${formatDuration(changes.preflight).replace('+', '')})`);
+      }
+      if (said.length > 0) plan.summary = said.join(', ');
+      return plan;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { defineWorkload, listOf, readLibcClock, type IncidentQuestion, type OperationHost } from '../workload.js';
+import { deployEtcd, type EtcdDeployment } from './deployment.js';
+import { classifyEtcdLogLine } from './logs.js';
+import { ETCD_IMAGE, etcdVersions } from './member.js';
+import { etcdView } from './view.js';
+
+export { incidentMemberCert, kopsEtcdCluster, memberCert, type EtcdClusterSetup, type EtcdMemberSetup, type EtcdSetup, type ManagerMode } from './setup.js';
+export type { EtcdRestart } from './deployment.js';
+export type { EtcdClusterView } from './view.js';
+export type { EtcdView } from './member.js';
+
+const INCIDENT = 'kops etcd (etcd-manager)';
+
+/** The questions the kops etcd incident raised (../shared/design.md), and the scenarios that answer them. */
+const QUESTIONS: IncidentQuestion[] = [
+  { incident: INCIDENT, question: 'Why did etcd go Unhealthy when the member certificates expired?', scenarios: ['etcd-peer-certs-expired', 'etcd-client-cert-expired'] },
+  { incident: INCIDENT, question: 'What happens at the moment the certificates of a running cluster expire?', scenarios: ['etcd-certs-expire-while-running'] },
+  { incident: INCIDENT, question: 'Does restarting etcd-manager fix it, and would a newer etcd-manager have avoided it?', scenarios: ['etcd-manager-restart-recovers'] },
+  { incident: INCIDENT, question: 'Can the expiry be rehearsed on etcd by moving its clock with libfaketime?', scenarios: ['etcd-faketime-has-no-effect'] },
+];
+
+/** What a scenario can do to etcd beyond restarting a member. */
+export interface EtcdOperations {
+  /** Restarts etcd-manager on these members: it regenerates their certificates, then restarts etcd. */
+  restartManager(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+}
+
+function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOperations {
+  return {
+    async restartManager(nodes, options = {}) {
+      const startedAt = new Date().toISOString();
+      await Promise.all(nodes.map((node) => host.applyRestart(node, deployment.onManagerRestart(node, new Date()))));
+      host.step({
+        id: options.id ?? 'restart-manager',
+        title: `restart etcd-manager on ${listOf(nodes)}: certificates regenerated in the pki folders, members restarted`,
+        startedAt,
+        nodes: [...nodes],
+        outcome: 'done',
+      });
+    },
+  };
+}
+
+/**
+ * kops-style etcd (image in ./image): members whose certificates sit where
+ * etcd-manager keeps them, seen as the API server and etcdctl see them.
+ */
+export const etcd = defineWorkload({
+  name: 'etcd',
+  image: ETCD_IMAGE,
+  questions: QUESTIONS,
+  classifyLogLine: classifyEtcdLogLine,
+  versions: etcdVersions,
+  // etcd itself ignores libfaketime (Go reads the vDSO): `date` shows what libfaketime was told, not what etcd sees.
+  readClock: readLibcClock,
+  deploy: deployEtcd,
+  view: etcdView,
+  operations: etcdOperations,
+});

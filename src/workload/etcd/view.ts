@@ -1,0 +1,21 @@
+import type { LatestSamples } from '../../observe/probe.js';
+import type { HealthRecord } from '../../observe/records.js';
+import type { EtcdView } from './member.js';
+
+/** What a scenario's conditions see of etcd clusters: each member's health in each view, now. */
+export interface EtcdClusterView {
+  readonly nodes: readonly string[];
+  /** The latest health sample of a member, by default in the API server's view. */
+  health(node: string, view?: EtcdView): HealthRecord | undefined;
+  /** Every member (or those named) Healthy in that view, by default the API server's. */
+  allHealthy(nodes?: readonly string[], view?: EtcdView): boolean;
+}
+
+export function etcdView(latest: LatestSamples, nodes: readonly string[]): EtcdClusterView {
+  const health = (node: string, view: EtcdView = 'apiserver') => latest.latest(node, 'health', view);
+  return {
+    nodes,
+    health,
+    allHealthy: (some = nodes, view = 'apiserver') => some.every((n) => health(n, view)?.healthy === true),
+  };
+}

@@ -1,0 +1,6 @@
+import { erlang } from './erlang/index.js';
+import { etcd } from './etcd/index.js';
+import type { AnyWorkload } from './workload.js';
+
+/** Every workload certdrill runs: `--prepare` builds their images, the suite page asks their incidents' questions. */
+export const WORKLOADS: readonly AnyWorkload[] = [erlang, etcd];

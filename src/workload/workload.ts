@@ -1,0 +1,133 @@
+import type { ClockSpec } from '../clock/spec.js';
+import type { LatestSamples, NodeAccess, Probe } from '../observe/probe.js';
+import type { CertificateRecord, LogFinding, StepRecord } from '../observe/records.js';
+import type { Forged } from '../pki/certificate.js';
+import type { CertificateInfo } from '../pki/inspect.js';
+import type { ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
+
+/**
+ * What the harness needs to know about one clustered system it runs: the
+ * interface every workload folder (src/workload/<name>/) implements, and all
+ * that the scenario, observe, report, run and cli layers see of a workload.
+ */
+// `any`: a deployment's restart options are its own; RestartOf reads them back from `D`.
+export interface Workload<Setup, View, Operations extends object, D extends Deployment<any>> {
+  readonly name: string;
+  /** The image its nodes run, built from a folder of the project. */
+  readonly image: ImageSource;
+  /** The questions of the incident it replays, in the operators' words, and the scenarios that answer them. */
+  readonly questions: readonly IncidentQuestion[];
+  /** A TLS failure or another notable event in one of its log lines, or null. */
+  classifyLogLine(line: string): LogFinding | null;
+  /** What a node runs, by component (OTP, etcd, libfaketime), as the node itself reports it. */
+  versions(access: NodeAccess): Promise<Record<string, string>>;
+  /**
+   * The node's own clock, read now, and how it was read: what a clock jump
+   * is measured by. Undefined when the node cannot say.
+   */
+  readClock(access: NodeAccess): Promise<{ time: Date; by: string } | undefined>;
+  /** A scenario's set-up turned into what the platform runs and what the report shows. */
+  deploy(setup: Setup): D;
+  /** What a scenario's conditions see of the cluster now, from the latest samples. */
+  view(latest: LatestSamples, nodes: readonly string[]): View;
+  /** What a scenario can do to this workload beyond what every workload allows (etcd: restart etcd-manager). */
+  operations(host: OperationHost, deployment: D): Operations;
+}
+
+/** Any workload, for the code that handles each the same way. */
+export type AnyWorkload = Workload<any, any, any, any>;
+export type SetupOf<W> = W extends Workload<infer S, any, any, any> ? S : never;
+export type RestartOf<W> = W extends Workload<any, any, any, infer D> ? (D extends Deployment<infer R> ? R : never) : never;
+export type ViewOf<W> = W extends Workload<any, infer V, any, any> ? V : never;
+export type OperationsOf<W> = W extends Workload<any, any, infer O, any> ? O : never;
+
+/** Checks a workload against the interface and keeps its own types, for scenarios to see. */
+export function defineWorkload<Setup, View, Operations extends object, D extends Deployment<any>>(workload: Workload<Setup, View, Operations, D>): Workload<Setup, View, Operations, D> {
+  return workload;
+}
+
+export interface IncidentQuestion {
+  /** The incident, as a heading: e.g. "kops etcd (etcd-manager)". */
+  incident: string;
+  question: string;
+  /** The scenarios whose runs answer it. */
+  scenarios: string[];
+}
+
+/** A certificate of the set-up as the report lists it. */
+export interface CertificateSummary {
+  name: string;
+  /** Who holds or trusts it, e.g. "CA trusted by node1, node2, node3". */
+  role: string;
+  madeBy: string;
+  info: CertificateInfo;
+}
+
+export type IssuedCertificate = Omit<CertificateRecord, 't' | 'kind'>;
+
+/** A node restart's changes: files to replace and the certificates issued for it. */
+export interface RestartPlan {
+  files?: NodeFile[];
+  env?: Record<string, string>;
+  preflight?: string[] | false;
+  issued: IssuedCertificate[];
+  /** What changed, for the step's title. */
+  summary?: string;
+}
+
+/** One run's cluster of a workload: its nodes, how they are probed, and what a restart changes. */
+export interface Deployment<Restart extends object> {
+  readonly nodes: readonly string[];
+  readonly probes: readonly Probe[];
+  /** Node specs for the start; a certificate manager may issue certificates here. */
+  start(now: Date): { specs: NodeSpec[]; issued: IssuedCertificate[] };
+  certificates(): CertificateSummary[];
+  clocks(): { node: string; spec: ClockSpec }[];
+  /** Every certificate with its key made for the set-up, named for the run's pki folder. */
+  forged(): Forged[];
+  /** What changes when a node restarts (a pod recreated), given what the scenario changes. */
+  onRestart(node: string, now: Date, changes: Restart): RestartPlan;
+  /** Called while the run observes: certificates a manager renews before they expire. */
+  maintain?(now: Date): { node: string; plan: RestartPlan }[];
+}
+
+/** What a workload's own operations may do through the run: restart nodes with a plan, and record the step. */
+export interface OperationHost {
+  applyRestart(node: string, plan: RestartPlan): Promise<void>;
+  step(step: Omit<StepRecord, 't' | 'kind'>): void;
+}
+
+/** Versions from `dpkg-query` lines ("package version") and any `name: version` lines. */
+export function parseVersionLines(text: string): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([\w.+-]+):?\s+(\S+)/.exec(line.trim());
+    if (match) versions[match[1]!] = match[2]!;
+  }
+  return versions;
+}
+
+/** A node's clock as `date` prints it under the node's libfaketime: what any libc program there sees. */
+export async function readLibcClock(access: NodeAccess): Promise<{ time: Date; by: string } | undefined> {
+  const result = await access.exec(['date', '-u', '+%s.%N']);
+  const seconds = Number(result.stdout.trim());
+  return Number.isFinite(seconds) && seconds > 0 ? { time: new Date(seconds * 1000), by: '`date` under its libfaketime' } : undefined;
+}
+
+/** The probe's own deadline passed: no answer, which is not the same as a refusal. */
+export function isTimeout(error: unknown): boolean {
+  return (error as Error)?.name === 'TimeoutError';
+}
+
+/** An error as one line a sample can carry. */
+export function shortError(error: unknown): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError') return "no answer within the probe's deadline";
+  const cause = err.cause?.code ?? err.cause?.message;
+  return `${err.message}${cause ? ` (${cause})` : ''}`.split('\n')[0]!;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+export function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
