@@ -32,7 +32,7 @@ export default defineScenario({
   answer: [
     { expectation: 'raft-healthy', pass: 'An expired clients/server.crt alone leaves raft healthy', fail: 'Raft did not stay healthy' },
     { expectation: 'apiserver-unhealthy', pass: 'The API server sees every member Unhealthy', fail: 'The API server did not see every member Unhealthy' },
-    { expectation: 'apiserver-sees-expiry', pass: 'because the member\'s certificate has expired', fail: 'The API server\'s handshakes failed for another reason' },
+    { expectation: 'apiserver-sees-expiry', pass: 'Its handshakes fail on the expired serving certificate', fail: 'The API server\'s handshakes failed for another reason' },
   ],
 
   expectations: [

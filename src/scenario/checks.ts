@@ -190,13 +190,19 @@ export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, 
   return pass(`${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${match.length} line(s))`, first);
 }
 
-/** Only these nodes generated (sent) TLS alerts in the window: they are the ones that judged a certificate invalid. */
+/**
+ * Only these nodes generated (sent) TLS alerts in the window, and each did
+ * so both as client and as server: they are the ones that judged a
+ * certificate invalid, whichever end of the connection they were.
+ */
 export function onlyTheseReject(q: TimelineQuery, judges: string[], window: Window, label: string): ExpectationResult {
   const generated = q.alerts({ ...window }).filter((a) => a.direction === 'generated');
   if (generated.length === 0) return fail(`no node generated a TLS alert ${label}`);
   const others = generated.filter((a) => !judges.includes(a.node));
   const byNode = [...new Map(generated.map((a) => [`${a.node}${a.side}`, a])).values()];
   if (others.length > 0) return fail(`${[...new Set(others.map((a) => a.node))].join(', ')} also rejected certificates ${label}`, byNode);
+  const oneSided = judges.flatMap((node) => (['client', 'server'] as const).filter((side) => !generated.some((a) => a.node === node && a.side === side)).map((side) => `${node} never as ${side}`));
+  if (oneSided.length > 0) return fail(`only ${judges.join(', ')} generated alerts ${label}, but ${oneSided.join(', ')}`, byNode);
   return pass(`all ${generated.length} generated alerts ${label} came from ${judges.join(', ')}, as client and as server`, byNode);
 }
 

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join, relative } from 'node:path';
+import { WORKLOADS } from '../workload/registry.js';
 import type { AnyScenario } from './types.js';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios', import.meta.url));
@@ -31,20 +32,25 @@ export function scenarioFile(scenario: AnyScenario): string | undefined {
   return files.get(scenario);
 }
 
-/** Every scenario in scenarios/, by name; throws ScenarioFileError for the first file that does not load. */
-export async function loadScenarios(dir: string = SCENARIO_DIR): Promise<Map<string, AnyScenario>> {
-  const { scenarios, broken } = await loadScenarioFiles(dir);
+/** The project's scenarios/, then each registered workload's own. */
+function scenarioDirs(): string[] {
+  return [SCENARIO_DIR, ...WORKLOADS.flatMap((w) => (w.scenarioDir ? [w.scenarioDir] : []))];
+}
+
+/** Every scenario, by name; throws ScenarioFileError for the first file that does not load. */
+export async function loadScenarios(dirs: string[] = scenarioDirs()): Promise<Map<string, AnyScenario>> {
+  const { scenarios, broken } = await loadScenarioFiles(dirs);
   if (broken[0]) throw broken[0];
   return scenarios;
 }
 
-/** Every file in scenarios/, loaded one by one: the scenarios that load, and what is wrong with each file that does not. */
-export async function loadScenarioFiles(dir: string = SCENARIO_DIR): Promise<ScenarioFiles> {
-  const names = (await readdir(dir)).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')).sort();
+/** Every scenario file, loaded one by one: the scenarios that load, and what is wrong with each file that does not. */
+export async function loadScenarioFiles(dirs: string[] = scenarioDirs()): Promise<ScenarioFiles> {
+  const paths: string[] = [];
+  for (const dir of dirs) paths.push(...(await readdir(dir)).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')).sort().map((f) => join(dir, f)));
   const scenarios = new Map<string, AnyScenario>();
   const broken: ScenarioFileError[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
+  for (const path of paths) {
     const shown = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
     try {
       const scenario = await loadFile(path);

@@ -1,6 +1,7 @@
 import { erlang } from './erlang/index.js';
 import { etcd } from './etcd/index.js';
+import { toy } from './toy/index.js';
 import type { AnyWorkload } from './workload.js';
 
 /** Every workload certdrill runs: `--prepare` builds their images, the suite page asks their incidents' questions. */
-export const WORKLOADS: readonly AnyWorkload[] = [erlang, etcd];
+export const WORKLOADS: readonly AnyWorkload[] = [erlang, etcd, toy];

@@ -17,6 +17,8 @@ export interface Workload<Setup, View, Operations extends object, D extends Depl
   readonly image: ImageSource;
   /** The questions of the incident it replays, in the operators' words, and the scenarios that answer them. */
   readonly questions: readonly IncidentQuestion[];
+  /** A folder of scenarios that come with the workload (its own folder's `scenarios/`), loaded beside the project's. */
+  readonly scenarioDir?: string;
   /** A TLS failure or another notable event in one of its log lines, or null. */
   classifyLogLine(line: string): LogFinding | null;
   /** What a node runs, by component (OTP, etcd, libfaketime), as the node itself reports it. */

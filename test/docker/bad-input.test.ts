@@ -64,8 +64,8 @@ describe('scenario files that are wrong', () => {
         'throws-in-setup.ts': scenarioSource('throws-in-setup', "throw new Error('no CA given for node2');"),
         'bad-clock.ts': scenarioSource(
           'bad-clock',
-          "const setup = erlangCluster({ reference, nodes: ['node1'] });\n    return { ...setup, nodes: setup.nodes.map((n) => ({ ...n, clock: '+31x' })) };",
-          "import { erlangCluster } from '../src/workload/erlang/setup.js';",
+          "const setup = erlangCluster({ reference, nodes: ['node1'] });\n    return { cluster: { ...setup, nodes: setup.nodes.map((n) => ({ ...n, clock: '+31x' })) } };",
+          "import { erlangCluster } from '../src/workload/erlang/index.js';",
         ),
       }),
     ]);

@@ -13,7 +13,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export async function repoWithScenarios(scenarios: Record<string, string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'certdrill-repo-'));
   for (const file of ['src', 'package.json', 'tsconfig.json']) await cp(join(REPO, file), join(root, file), { recursive: true });
-  for (const folder of ['node_modules', 'erlang-app', 'etcd-member']) await symlink(join(REPO, folder), join(root, folder));
+  for (const folder of ['node_modules', 'erlang-app']) await symlink(join(REPO, folder), join(root, folder));
   await cp(join(REPO, 'scenarios'), join(root, 'scenarios'), { recursive: true, filter: (source) => !source.endsWith('.ts') });
   for (const [name, source] of Object.entries(scenarios)) await writeFile(join(root, 'scenarios', name), source);
   return root;
@@ -22,9 +22,11 @@ export async function repoWithScenarios(scenarios: Record<string, string>): Prom
 /** A scenario module with this set-up body (the rest a minimal valid scenario), as a user might write one. */
 export function scenarioSource(name: string, setupBody: string, imports = ''): string {
   return `import { defineScenario } from '../src/scenario/types.js';
+import { erlang } from '../src/workload/erlang/index.js';
 ${imports}
 export default defineScenario({
   name: '${name}',
+  workload: erlang,
   description: 'a test scenario',
   question: 'does certdrill say what is wrong with it?',
   setup(reference) {
@@ -32,7 +34,6 @@ export default defineScenario({
   },
   async run() {},
   expectations: [],
-  answer: () => '',
 });
 `;
 }

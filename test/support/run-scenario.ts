@@ -1,6 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sampleInWindow, TimelineQuery } from '../../src/observe/query.js';
 import type { AlertRecord, HealthRecord, MembershipRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
 import { parseTimeline } from '../../src/observe/timeline.js';
 import type { PlatformName } from '../../src/platform/index.js';
@@ -26,25 +27,23 @@ export async function recordRun(name: string, platform: PlatformName = 'docker')
   const result = await runScenario({ scenario: await findScenario(name), platform, outDir, progress: (l) => lines.push(l), shareCluster: platform === 'kind' });
   if (result.error) throw new Error(`the run failed: ${result.error.message}\n${lines.join('\n')}`);
   const records = parseTimeline(await readFile(join(outDir, 'timeline.jsonl'), 'utf8'));
+  // The questions the checks ask of a timeline, asked the same way here.
+  const q = new TimelineQuery(records);
   return {
     outDir,
     result,
     records,
     findings: await readFile(join(outDir, 'findings.md'), 'utf8'),
-    step(id) {
-      const found = records.find((r): r is StepRecord => r.kind === 'step' && r.id === id);
-      if (!found) throw new Error(`no step ${id} in the timeline`);
-      return found;
-    },
-    membership: () => records.filter((r): r is MembershipRecord => r.kind === 'membership'),
-    health: (view) => records.filter((r): r is HealthRecord => r.kind === 'health' && r.view === view),
-    alerts: () => records.filter((r): r is AlertRecord => r.kind === 'alert'),
+    step: (id) => q.step(id),
+    membership: () => q.membership(),
+    health: (view) => q.health({ view }),
+    alerts: () => q.alerts(),
   };
 }
 
 export const ms = (t: string) => Date.parse(t);
 
 /** Records after step `stepId` was recorded (its end); a probe's sample only when it was sent after. */
-export const after = (run: RecordedRun, stepId: string) => (r: { t: string; sentAt?: string }) => ms(r.sentAt ?? r.t) > ms(run.step(stepId).t);
+export const after = (run: RecordedRun, stepId: string) => (r: { t: string; sentAt?: string }) => sampleInWindow(r, { after: run.step(stepId).t });
 /** Records before step `stepId` started. */
 export const before = (run: RecordedRun, stepId: string) => (r: { t: string }) => ms(r.t) < ms(run.step(stepId).startedAt);

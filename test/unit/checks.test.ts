@@ -228,7 +228,15 @@ describe('onlyTheseReject', () => {
     );
     const q = new TimelineQuery(b.records);
     expect(onlyTheseReject(q, ['node3'], {}, 'here').verdict).toBe('fail');
-    expect(onlyTheseReject(q, ['node3', 'node1'], {}, 'here').verdict).toBe('pass');
+    // Each rejected only from one end of the connection: the "as client and as server" claim does not hold.
+    const oneSided = onlyTheseReject(q, ['node3', 'node1'], {}, 'here');
+    expect(oneSided.verdict).toBe('fail');
+    expect(oneSided.observed).toContain('node3 never as server, node1 never as client');
+    b.records.push(
+      { t: '2026-11-23T03:00:03.000Z', kind: 'alert', node: 'node3', class: 'certificate-expired', text: 'z', side: 'server', direction: 'generated' },
+      { t: '2026-11-23T03:00:04.000Z', kind: 'alert', node: 'node1', class: 'certificate-expired', text: 'w', side: 'client', direction: 'generated' },
+    );
+    expect(onlyTheseReject(new TimelineQuery(b.records), ['node3', 'node1'], {}, 'here').verdict).toBe('pass');
   });
 });
 

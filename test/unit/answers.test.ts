@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { TimelineQuery } from '../../src/observe/query.js';
+import type { TimelineRecord } from '../../src/observe/records.js';
+import { parseTimeline } from '../../src/observe/timeline.js';
+import { composeAnswer } from '../../src/scenario/answer.js';
+import { loadScenarios } from '../../src/scenario/registry.js';
+import type { AnyScenario, ExpectationResult } from '../../src/scenario/types.js';
+import { unknown } from '../../src/scenario/verdict.js';
+
+/**
+ * A scenario's answer may say only what an expectation checked. Each
+ * scenario's checks are run over a timeline it really recorded
+ * (reports/suite/, a suite run on docker) and over the same timeline with
+ * every answer turned round (whom a node sees, whether it is Healthy, its
+ * metrics; no TLS alerts), and the answer must follow each expectation's verdict, clause by
+ * clause, either way.
+ */
+
+const scenarios = [...(await loadScenarios()).values()];
+
+describe('every scenario\'s answer', () => {
+  it('exists for every scenario, each clause naming one of its expectations', () => {
+    for (const scenario of scenarios) {
+      const ids = scenario.expectations.map((e) => e.id);
+      expect(scenario.answer?.length, `${scenario.name} has no answer`).toBeGreaterThan(0);
+      for (const clause of scenario.answer ?? []) {
+        expect(ids, `${scenario.name}: clause for ${clause.expectation}`).toContain(clause.expectation);
+        expect(clause.pass.includes(clause.fail) || clause.fail.includes(clause.pass), `${scenario.name}: ${clause.expectation}'s two texts cannot be told apart`).toBe(false);
+      }
+    }
+  });
+
+  for (const scenario of scenarios) {
+    it(`${scenario.name}: follows its expectations' verdicts on a recorded timeline and on its opposite`, async () => {
+      const recorded = parseTimeline(await readFile(new URL(`../../reports/suite/${scenario.name}/timeline.jsonl`, import.meta.url), 'utf8'));
+      const start = recorded.find((r) => r.kind === 'run' && r.event === 'start')!.t;
+      const fixtures = await scenario.setup(new Date(start));
+      const verdictsSeen = new Set<string>();
+      for (const timeline of [recorded, opposite(recorded)]) {
+        const results = judge(scenario, timeline, fixtures);
+        const titles = Object.fromEntries(scenario.expectations.map((e) => [e.id, e.title]));
+        const answer = composeAnswer(scenario.answer ?? [], results, titles);
+        for (const clause of scenario.answer ?? []) {
+          const { verdict, observed } = results[clause.expectation]!;
+          verdictsSeen.add(verdict);
+          expect(answer.includes(clause.pass), `${clause.expectation} ${verdict}: "${answer}"`).toBe(verdict === 'pass');
+          expect(answer.includes(clause.fail), `${clause.expectation} ${verdict}: "${answer}"`).toBe(verdict === 'fail');
+          expect(answer).toContain(observed);
+        }
+      }
+      // Both outcomes were exercised: the recorded run passed, and its opposite did not.
+      expect(verdictsSeen.has('pass')).toBe(true);
+      expect([...verdictsSeen].some((v) => v !== 'pass')).toBe(true);
+    }, 60_000);
+  }
+});
+
+function judge(scenario: AnyScenario, records: readonly TimelineRecord[], fixtures: unknown): Record<string, ExpectationResult> {
+  const q = new TimelineQuery(records);
+  return Object.fromEntries(
+    scenario.expectations.map((e) => {
+      try {
+        return [e.id, e.check(q, fixtures)];
+      } catch (error) {
+        return [e.id, unknown(`the check threw: ${(error as Error).message}`)];
+      }
+    }),
+  );
+}
+
+/** The timeline with every probe's answer turned round: a node sees exactly those it did not, Healthy is Unhealthy, every metric negated, and no TLS alert was logged. */
+function opposite(records: readonly TimelineRecord[]): TimelineRecord[] {
+  const nodes = [...new Set(records.flatMap((r) => (r.kind === 'membership' ? [r.node] : [])))];
+  return records.flatMap((r): TimelineRecord[] => {
+    if (r.kind === 'membership') return [{ ...r, up: true, noAnswer: undefined, sees: nodes.filter((n) => n !== r.node && !r.sees.includes(n)) }];
+    if (r.kind === 'health') return [{ ...r, healthy: !r.healthy, noAnswer: undefined }];
+    if (r.kind === 'metrics') return [{ ...r, values: Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, -v])) }];
+    if (r.kind === 'alert') return [];
+    return [r];
+  });
+}
