@@ -6,10 +6,10 @@ import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
 import { parseVersionLines, shortError } from '../workload.js';
 
-/** Node i of the list listens for node j on BASE_PORT + j (one openssl s_server per peer). */
+/** Each node listens for the j-th node of the list on BASE_PORT + j: one openssl s_server per peer. */
 const BASE_PORT = 7440;
 const CERT_DIR = '/certdrill/certs';
-/** What the node's script keeps: a file per peer it last completed a verified handshake with, and its certificate's notAfter. */
+/** What the node's script keeps: a file per peer it is connected to (both certificates verified), and its certificate's notAfter. */
 const STATE_DIR = '/certdrill/state';
 // docker exec on a busy 2-core host still answers well within this; past it the sample says `noAnswer`.
 const PROBE_TIMEOUT_MS = 5000;

@@ -31,7 +31,7 @@ STATE=/certdrill/state
 
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) toy: $*"; }
 
-# The port on which `$2` listens for connections from `$1`.
+# The port on which every node listens for connections from node `$1`.
 port_for() {
   i=0
   for n in $NODES; do
@@ -44,6 +44,11 @@ mkdir -p "$STATE/sees"
 rm -rf "$STATE/sees/"* "$STATE/listening"
 mkdir -p "$STATE/listening"
 openssl x509 -enddate -noout -in "$CERTS/node.crt" | sed 's/^notAfter=//' > "$STATE/cert-not-after"
+
+# Whether a process still runs (a zombie waiting to be reaped does not).
+running() {
+  read -r _ _ state _ 2>/dev/null < "/proc/$1/stat" && [ "$state" != Z ]
+}
 
 # The server for one peer: -rev answers each line the client sends, reversed.
 # Its own lines become one log line per rejected or failed handshake.
@@ -83,6 +88,7 @@ serve() {
 dial() {
   peer=$1
   port=$(port_for "$NODE")
+  out="$STATE/dial-$peer.out"
   err="$STATE/dial-$peer.err"
   fifo="$STATE/dial-$peer.in"
   while true; do
@@ -90,15 +96,26 @@ dial() {
     rm -f "$fifo" && mkfifo "$fifo"
     exec 3<>"$fifo"
     echo "$NODE" >&3
+    : > "$out"
     openssl s_client -connect "$peer:$port" -servername "$peer" -verify_hostname "$peer" -verify_return_error \
-      -CAfile "$CERTS/ca.crt" -cert "$CERTS/node.crt" -key "$CERTS/node.key" -quiet <&3 2>"$err" | {
-      while IFS= read -r answer; do
-        if [ ! -e "$STATE/sees/$peer" ]; then
-          : > "$STATE/sees/$peer"
-          log "client: connected to $peer (mutual TLS, both certificates verified; it answered \"$answer\")"
-        fi
-      done
-    }
+      -CAfile "$CERTS/ca.crt" -cert "$CERTS/node.crt" -key "$CERTS/node.key" -quiet <&3 >"$out" 2>"$err" &
+    client=$!
+    # Until the peer answers or s_client ends; an address that no longer answers gets 5 s.
+    tenths=0
+    while [ ! -s "$out" ] && running "$client"; do
+      if [ "$tenths" -ge 50 ]; then
+        kill "$client"
+        echo "no answer within 5 s" >> "$err"
+        break
+      fi
+      sleep 0.1
+      tenths=$((tenths + 1))
+    done
+    if [ -s "$out" ]; then
+      : > "$STATE/sees/$peer"
+      log "client: connected to $peer (mutual TLS, both certificates verified; it answered \"$(head -n 1 "$out")\")"
+    fi
+    wait "$client"
     exec 3>&-
     verify=$(sed -n 's/^verify error:num=[0-9]*://p' "$err" | head -n 1)
     # openssl's error lines: "<hex>:error:<code>:<library>:<function>:<reason>:<file>:<line>:<data>".
