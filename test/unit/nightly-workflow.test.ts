@@ -11,10 +11,12 @@ describe('the nightly workflow', () => {
     expect(state.errors).toEqual([]);
   });
 
-  it('runs every scenario there is, and nothing that is not one', async () => {
+  it('runs every scenario of the incidents\' workloads, and nothing that is not one', async () => {
     const text = await readFile(WORKFLOW, 'utf8');
     const listed = [...text.matchAll(/^\s+- ((?:erlang|etcd)-[a-z-]+)$/gm)].map((m) => m[1]);
-    expect(listed.sort()).toEqual([...(await loadScenarios()).keys()].sort());
+    // The example workload (docs/ARCHITECTURE.md) has no versions to compare: the nightly leaves it out.
+    const incidents = [...(await loadScenarios()).values()].filter((s) => s.workload.name !== 'toy').map((s) => s.name);
+    expect(listed.sort()).toEqual(incidents.sort());
   });
 
   it('keeps the runs\' private keys out of the artifacts', async () => {
