@@ -1,4 +1,4 @@
-import type { AlertClass, AlertRecord, HealthRecord, LogRecord, MembershipRecord, StepRecord, TimelineRecord } from './records.js';
+import type { AlertClass, AlertRecord, ClockRecord, HealthRecord, LogRecord, MembershipRecord, StepRecord, TimelineRecord } from './records.js';
 
 const ms = (t: string) => Date.parse(t);
 
@@ -54,6 +54,11 @@ export class TimelineQuery {
       (r): r is LogRecord =>
         r.kind === 'log' && inWindow(r.t, filter) && (filter.node === undefined || r.node === filter.node) && (filter.topic === undefined || r.topic === filter.topic),
     );
+  }
+
+  /** Clock changes of running nodes: the offset asked for, and the one the node then showed. */
+  clocks(filter: Window & { node?: string } = {}): ClockRecord[] {
+    return this.inWindow('clock', filter).filter((r) => filter.node === undefined || r.node === filter.node);
   }
 
   /** How the report names a health view: the label its samples carry, or its name. */

@@ -206,6 +206,29 @@ export function onlyTheseReject(q: TimelineQuery, judges: string[], window: Wind
   return pass(`all ${generated.length} generated alerts ${label} came from ${judges.join(', ')}, as client and as server`, byNode);
 }
 
+/**
+ * The clock jump recorded by step `stepId` moved each node by `expectedSeconds`
+ * (within `toleranceSeconds`), judged by the offset certdrill asked for
+ * (`requested`) or by the one each node then showed when read back (`shown`;
+ * unknown where a node could not be read).
+ */
+export function clocksMoved(
+  q: TimelineQuery,
+  nodes: string[],
+  stepId: string,
+  expectedSeconds: number,
+  options: { use: 'requested' | 'shown'; toleranceSeconds: number },
+): ExpectationResult {
+  const step = q.step(stepId);
+  const records = nodes.map((node) => q.clocks({ node, after: step.startedAt, before: step.t }).at(-1) ?? `${node}: no clock change in step ${stepId}`);
+  const offsets = records.map((r) => (typeof r === 'string' ? undefined : options.use === 'shown' ? r.shownOffsetSeconds : r.offsetSeconds));
+  const off = nodes.filter((_, i) => offsets[i] !== undefined && Math.abs(offsets[i]! - expectedSeconds) > options.toleranceSeconds);
+  const said = nodes.map((n, i) => `${n} ${offsets[i] === undefined ? 'unread' : `${offsets[i]} s`}`).join(', ');
+  if (off.length > 0) return fail(`${options.use === 'shown' ? 'the nodes showed' : 'certdrill asked for'} ${said}, not ${expectedSeconds} s`, records);
+  if (offsets.some((o) => o === undefined)) return unknown(`not every node's clock could be read after step ${stepId}: ${said}`, records);
+  return pass(`${options.use === 'shown' ? 'read back' : 'asked for'}: ${said} (expected ${expectedSeconds} ± ${options.toleranceSeconds} s)`, records);
+}
+
 /** A Prometheus-style alert rule over one node's metrics samples. */
 export interface MetricsRule {
   name: string;

@@ -8,6 +8,7 @@ import {
   largestGroupOverTime,
   nodesLogAlert,
   onlyTheseReject,
+  clocksMoved,
   staysAlone,
   stayFullyConnected,
   windowAfter,
@@ -252,5 +253,29 @@ describe('firstFiring', () => {
     const fired = firstFiring(new TimelineQuery(records), rule, ['node1', 'node2']);
     expect(fired.get('node1')?.t).toBe('2026-11-23T03:00:02.000Z');
     expect(fired.get('node2')).toBeUndefined();
+  });
+});
+
+describe('clocksMoved', () => {
+  const jump = (shown: (number | undefined)[]) => {
+    const b = new TimelineBuilder().at(1);
+    shown.forEach((s, i) =>
+      b.records.push({ t: '2026-11-23T03:00:01.500Z', kind: 'clock', node: NODES[i]!, spec: '+31d', offsetSeconds: 31 * 86_400, ...(s === undefined ? {} : { shownOffsetSeconds: s, shownBy: 'test' }) }),
+    );
+    b.at(2).step('jump-clocks', 'jump', 1);
+    return new TimelineQuery(b.records);
+  };
+  const DAYS31 = 31 * 86_400;
+
+  it('judges by what the nodes showed, or by what was asked for', () => {
+    const q = jump([DAYS31, DAYS31 + 0.4, DAYS31 - 3600]);
+    expect(clocksMoved(q, NODES, 'jump-clocks', DAYS31, { use: 'requested', toleranceSeconds: 2 }).verdict).toBe('pass');
+    const shown = clocksMoved(q, NODES, 'jump-clocks', DAYS31, { use: 'shown', toleranceSeconds: 2 });
+    expect(shown.verdict).toBe('fail');
+    expect(shown.observed).toContain(`node3 ${DAYS31 - 3600} s`);
+  });
+
+  it('cannot judge by the nodes\' clocks when one could not be read', () => {
+    expect(clocksMoved(jump([DAYS31, undefined, DAYS31]), NODES, 'jump-clocks', DAYS31, { use: 'shown', toleranceSeconds: 2 }).verdict).toBe('unknown');
   });
 });
