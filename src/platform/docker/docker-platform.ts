@@ -10,7 +10,7 @@ import {
 } from 'testcontainers';
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
-import { applyChanges, EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { applyChanges, EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
 import { PlatformLostError } from '../../util/errors.js';
 import { dockerHostProblem } from './engine.js';
 import { contentTag } from './image.js';
@@ -110,10 +110,6 @@ export class DockerPlatform implements Platform {
     await this.launch(node);
   }
 
-  async stopNode(name: string): Promise<void> {
-    await this.removeContainer(this.node(name));
-  }
-
   async setClock(name: string, clock: ClockSpec): Promise<number> {
     const node = this.node(name);
     const offset = offsetSeconds(clock);
@@ -124,12 +120,6 @@ export class DockerPlatform implements Platform {
     if (result.exitCode !== 0) throw new Error(`could not set the clock of ${name}: ${result.output.trim()}`);
     node.offsetSeconds = offset;
     return offset;
-  }
-
-  async putFiles(name: string, files: NodeFile[]): Promise<void> {
-    const node = this.node(name);
-    await this.running(node).copyContentToContainer(files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })));
-    node.spec = applyChanges(node.spec, { files });
   }
 
   async exec(name: string, command: string[]): Promise<ExecResult> {

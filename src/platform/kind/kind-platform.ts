@@ -8,7 +8,7 @@ import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namesp
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { DockerPlatform } from '../docker/docker-platform.js';
-import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
 import { runChild } from '../../util/child-process.js';
@@ -156,16 +156,6 @@ export class KindPlatform implements Platform {
     await this.awaitPod(node, old);
   }
 
-  async stopNode(name: string): Promise<void> {
-    const node = this.node(name);
-    const deployment = await this.api().apps.readNamespacedDeployment({ name, namespace: this.namespace });
-    deployment.spec!.replicas = 0;
-    await this.api().apps.replaceNamespacedDeployment({ name, namespace: this.namespace, body: deployment });
-    node.logs?.abort();
-    node.pod = undefined;
-    node.running = false;
-  }
-
   async setClock(name: string, clock: ClockSpec): Promise<number> {
     const node = this.node(name);
     const offset = offsetSeconds(clock);
@@ -176,13 +166,6 @@ export class KindPlatform implements Platform {
     // A recreated pod starts from the ConfigMap: keep it at the clock the node has now.
     await this.api().core.replaceNamespacedConfigMap({ name: `${name}-clock`, namespace: this.namespace, body: this.objects(node).clock });
     return offset;
-  }
-
-  async putFiles(name: string, files: NodeFile[]): Promise<void> {
-    const node = this.node(name);
-    node.spec = applyChanges(node.spec, { files });
-    // Kubelet refreshes mounted Secrets within a minute; a restart takes them at once.
-    await this.apply(node, 'replace');
   }
 
   async exec(name: string, command: string[]): Promise<ExecResult> {
