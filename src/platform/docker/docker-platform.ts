@@ -8,7 +8,7 @@ import {
   type ContainerRuntimeClient,
   type StartedTestContainer,
 } from 'testcontainers';
-import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
+import { CLOCK_FILE, clockFileContent, faketimeEnv, writeClockFileCommand } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { applyChanges, EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
 import { PlatformLostError } from '../../util/errors.js';
@@ -114,9 +114,7 @@ export class DockerPlatform implements Platform {
     const node = this.node(name);
     const offset = offsetSeconds(clock);
     const container = this.running(node);
-    // Written beside the clock file and renamed over it, so libfaketime never reads a half-written file.
-    const tmp = `${CLOCK_DIR}/.faketime.rc.tmp`;
-    const result = await container.exec(['sh', '-c', `printf '%s' "$1" > ${tmp} && mv ${tmp} ${CLOCK_FILE}`, 'sh', clockFileContent(offset)]);
+    const result = await container.exec(writeClockFileCommand(offset));
     if (result.exitCode !== 0) throw new Error(`could not set the clock of ${name}: ${result.output.trim()}`);
     node.offsetSeconds = offset;
     return offset;

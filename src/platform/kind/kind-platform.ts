@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough, Writable } from 'node:stream';
 import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namespace, type V1Pod, type V1Status } from '@kubernetes/client-node';
-import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
+import { writeClockFileCommand } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { DockerPlatform } from '../docker/docker-platform.js';
 import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
@@ -159,8 +159,7 @@ export class KindPlatform implements Platform {
   async setClock(name: string, clock: ClockSpec): Promise<number> {
     const node = this.node(name);
     const offset = offsetSeconds(clock);
-    const tmp = `${CLOCK_DIR}/.faketime.rc.tmp`;
-    const result = await this.exec(name, ['sh', '-c', `printf '%s' "$1" > ${tmp} && mv ${tmp} ${CLOCK_FILE}`, 'sh', clockFileContent(offset)]);
+    const result = await this.exec(name, writeClockFileCommand(offset));
     if (result.exitCode !== 0) throw new Error(`could not set the clock of ${name}: ${result.stderr.trim()}`);
     node.offsetSeconds = offset;
     // A recreated pod starts from the ConfigMap: keep it at the clock the node has now.
