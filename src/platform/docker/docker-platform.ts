@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import {
   GenericContainer,
@@ -153,7 +154,7 @@ export class DockerPlatform implements Platform {
       // a creation still in the air when a pass runs is caught by the next.
       await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
       while (this.inFlight.size > 0 && Date.now() < deadline) {
-        await Promise.race([Promise.allSettled([...this.inFlight]), delay(1_000)]);
+        await Promise.race([Promise.allSettled([...this.inFlight]), sleep(1_000, undefined, { ref: false })]);
         await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
       }
     } catch (error) {
@@ -369,10 +370,6 @@ function ignoreMissing(error: unknown): void {
 
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0]!;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough, Writable } from 'node:stream';
 import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namespace, type V1Pod, type V1Status } from '@kubernetes/client-node';
@@ -309,28 +310,23 @@ export class KindPlatform implements Platform {
         await this.followLogs(node, 'node', true);
         return;
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
     throw new Error(`node ${node.spec.name} did not start within ${READY_TIMEOUT_MS / 1000} s`);
   }
 
   private async followLogs(node: KindNode, container: string, follow: boolean): Promise<void> {
     const out = new PassThrough();
-    let buffered = '';
     let resolveReady!: () => void;
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
-    out.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        for (const listener of this.listeners) listener(node.spec.name, line);
-        if (!node.spec.readyLog || node.spec.readyLog.test(line)) resolveReady();
-      }
+    const lines = createInterface({ input: out, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      for (const listener of this.listeners) listener(node.spec.name, line);
+      if (!node.spec.readyLog || node.spec.readyLog.test(line)) resolveReady();
     });
-    out.on('end', resolveReady);
+    lines.on('close', resolveReady);
     node.logs = await new Log(this.api().kc).log(this.namespace, node.pod!, container, out, { follow });
-    await Promise.race([ready, new Promise((r) => setTimeout(r, READY_TIMEOUT_MS))]);
+    await Promise.race([ready, sleep(READY_TIMEOUT_MS)]);
   }
 
   private async ensureCluster(): Promise<void> {
