@@ -1,5 +1,6 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
@@ -7,13 +8,12 @@ import { RESULTS_FILE } from '../report/results.js';
 const USAGE = 'usage: npm run report:matrix -- [--out FILE] DIR...   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)';
 
 async function main(argv: string[]): Promise<number> {
-  const outIndex = argv.indexOf('--out');
-  const out = outIndex >= 0 ? argv[outIndex + 1] : undefined;
-  const dirs = outIndex >= 0 ? argv.filter((_, i) => i !== outIndex && i !== outIndex + 1) : argv;
-  if (dirs.length === 0 || (outIndex >= 0 && !out) || dirs.some((d) => d.startsWith('-'))) {
+  const args = parse(argv);
+  if (!args || args.dirs.length === 0 || args.out === '' || args.dirs.some((d) => d.startsWith('-'))) {
     console.error(USAGE);
     return 2;
   }
+  const { out, dirs } = args;
   const cells: MatrixCell[] = [];
   for (const dir of dirs) {
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
@@ -28,6 +28,16 @@ async function main(argv: string[]): Promise<number> {
   if (out) await writeFile(out, markdown);
   else process.stdout.write(markdown);
   return 0;
+}
+
+/** `--out FILE` and the folders; undefined when the command line is not one (an unknown option, --out without a file). */
+function parse(argv: string[]): { out?: string; dirs: string[] } | undefined {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' } } });
+    return { out: values.out, dirs: positionals };
+  } catch {
+    return undefined;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,3 +1,5 @@
+import { posix } from 'node:path';
+
 /**
  * libfaketime wiring. Every process started with these variables reads its
  * offset from the clock file on each time call, so rewriting the file moves
@@ -29,4 +31,15 @@ export function faketimeEnv(clockFile: string = CLOCK_FILE, library: string = LI
 export function clockFileContent(offsetSeconds: number): string {
   const sign = offsetSeconds < 0 ? '-' : '+';
   return `${sign}${Math.abs(Math.round(offsetSeconds))}\n`;
+}
+
+/**
+ * The command (argv, for `sh`) that moves a running node's clock: it writes
+ * the clock file's content beside the file and renames it over, so
+ * libfaketime never reads a half-written file. What runs it (a container's
+ * exec, a pod's) is the platform's business.
+ */
+export function writeClockFileCommand(offsetSeconds: number, clockFile: string = CLOCK_FILE): string[] {
+  const tmp = posix.join(posix.dirname(clockFile), `.${posix.basename(clockFile)}.tmp`);
+  return ['sh', '-c', 'printf \'%s\' "$1" > "$2" && mv "$2" "$3"', 'sh', clockFileContent(offsetSeconds), tmp, clockFile];
 }

@@ -1,4 +1,4 @@
-import forge from 'node-forge';
+import { X509Certificate } from 'node:crypto';
 
 /** What a certificate says about itself, as a report shows it. */
 export interface CertificateInfo {
@@ -12,17 +12,16 @@ export interface CertificateInfo {
 }
 
 export function inspectCertificate(pem: string): CertificateInfo {
-  const cert = forge.pki.certificateFromPem(pem);
-  const san = cert.getExtension('subjectAltName') as { altNames?: { type: number; value?: string; ip?: string }[] } | null;
-  const basic = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
+  const cert = new X509Certificate(pem);
   return {
-    subject: dn(cert.subject.attributes),
-    issuer: dn(cert.issuer.attributes),
-    serial: cert.serialNumber.replace(/^(00)+(?=.)/, ''),
-    notBefore: cert.validity.notBefore,
-    notAfter: cert.validity.notAfter,
-    altNames: (san?.altNames ?? []).map((n) => (n.type === 7 ? `IP:${n.ip}` : `DNS:${n.value}`)),
-    isCa: basic?.cA === true,
+    subject: dn(cert.subject),
+    issuer: dn(cert.issuer),
+    // Lower-case hex without leading zero bytes, as reports have always shown it.
+    serial: cert.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, ''),
+    notBefore: new Date(cert.validFrom),
+    notAfter: new Date(cert.validTo),
+    altNames: altNames(cert.subjectAltName),
+    isCa: cert.ca,
   };
 }
 
@@ -33,10 +32,20 @@ export function validityAt(info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>
   return 'valid';
 }
 
-const SHORT_NAMES: Record<string, string> = { commonName: 'CN', organizationName: 'O', organizationalUnitName: 'OU' };
+/** Node writes a name one attribute a line (`CN=node1\nO=certdrill`); reports show `CN=node1, O=certdrill`. */
+function dn(name: string): string {
+  return name.split('\n').join(', ');
+}
 
-function dn(attributes: forge.pki.CertificateField[]): string {
-  return attributes
-    .map((a) => `${SHORT_NAMES[a.name ?? ''] ?? a.shortName ?? a.name}=${String(a.value)}`)
-    .join(', ');
+/**
+ * Node's `DNS:node1, IP Address:127.0.0.1` as `DNS:node1`, `IP:127.0.0.1`;
+ * IPv6 addresses in their short form (`::1`, not `0:0:0:0:0:0:0:1`).
+ */
+function altNames(text: string | undefined): string[] {
+  if (!text) return [];
+  return text.split(', ').map((entry) => {
+    const ip = /^IP Address:(.*)$/.exec(entry)?.[1];
+    if (ip === undefined) return entry;
+    return `IP:${ip.includes(':') ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip}`;
+  });
 }

@@ -88,11 +88,8 @@ export interface Platform {
    * recreated): same files, same clock as it is now, unless `changes` says otherwise.
    */
   restartNode(name: string, changes?: NodeChanges): Promise<void>;
-  stopNode(name: string): Promise<void>;
   /** Moves a running node's clock without restarting it. Returns the offset applied, in seconds. */
   setClock(name: string, clock: ClockSpec): Promise<number>;
-  /** Replaces files in a running node. */
-  putFiles(name: string, files: NodeFile[]): Promise<void>;
   /** Runs a command in a running node. */
   exec(name: string, command: string[]): Promise<ExecResult>;
   /** Where a node's port can be reached from this process. */

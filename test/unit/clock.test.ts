@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rename, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { clockFileContent, faketimeEnv, LIBFAKETIME_ON_DEBIAN } from '../../src/clock/faketime.js';
+import { CLOCK_FILE, clockFileContent, faketimeEnv, LIBFAKETIME_ON_DEBIAN, writeClockFileCommand } from '../../src/clock/faketime.js';
 import { ClockSpecError, describeOffset, offsetSeconds, parseClockSpec } from '../../src/clock/spec.js';
 
 const DAY = 86_400;
@@ -40,6 +40,19 @@ describe('clock specs', () => {
     expect(clockFileContent(-7200)).toBe('-7200\n');
     expect(clockFileContent(0)).toBe('+0\n');
   });
+
+  it('writes a node\'s clock file beside it and renames it over, in one sh command', async () => {
+    const command = writeClockFileCommand(-7200);
+    expect(command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(command.slice(4)).toEqual(['-7200\n', '/certdrill/clock/.faketime.rc.tmp', CLOCK_FILE]);
+    // Run for real against a file here: the content lands, the temporary file does not stay.
+    const dir = await mkdtemp(join(tmpdir(), 'certdrill-clockfile-'));
+    const clockFile = join(dir, 'faketime.rc');
+    const [file, ...args] = writeClockFileCommand(31 * DAY, clockFile);
+    await execa(file!, args);
+    expect(await readFile(clockFile, 'utf8')).toBe('+2678400\n');
+    expect(await readdir(dir)).toEqual(['faketime.rc']);
+  });
 });
 
 describe('a clock file drives a running process under the real libfaketime', () => {
@@ -47,9 +60,10 @@ describe('a clock file drives a running process under the real libfaketime', () 
     expect(existsSync(LIBFAKETIME_ON_DEBIAN), `libfaketime is not installed at ${LIBFAKETIME_ON_DEBIAN}: apt-get install libfaketime`).toBe(true);
     const dir = await mkdtemp(join(tmpdir(), 'certdrill-clock-'));
     const clockFile = join(dir, 'faketime.rc');
+    // The very command a platform runs in a node to move its clock.
     const write = async (seconds: number) => {
-      await writeFile(`${clockFile}.tmp`, clockFileContent(seconds));
-      await rename(`${clockFile}.tmp`, clockFile);
+      const [file, ...args] = writeClockFileCommand(seconds, clockFile);
+      await execa(file!, args);
     };
     await write(0);
 

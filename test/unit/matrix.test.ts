@@ -88,4 +88,10 @@ describe('npm run report:matrix', () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^certdrill: \/nonexistent\/cell is not a folder/);
   });
+
+  it.each([[['--out']], [['--bogus', '/tmp']], [['/tmp', '--out']]])('exits 2 with usage for %j', async (args) => {
+    const result = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', ...args], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^usage: npm run report:matrix/);
+  });
 });

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import {
   GenericContainer,
@@ -8,9 +9,9 @@ import {
   type ContainerRuntimeClient,
   type StartedTestContainer,
 } from 'testcontainers';
-import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
+import { CLOCK_FILE, clockFileContent, faketimeEnv, writeClockFileCommand } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
-import { applyChanges, EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { applyChanges, EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
 import { PlatformLostError } from '../../util/errors.js';
 import { dockerHostProblem } from './engine.js';
 import { contentTag } from './image.js';
@@ -110,26 +111,14 @@ export class DockerPlatform implements Platform {
     await this.launch(node);
   }
 
-  async stopNode(name: string): Promise<void> {
-    await this.removeContainer(this.node(name));
-  }
-
   async setClock(name: string, clock: ClockSpec): Promise<number> {
     const node = this.node(name);
     const offset = offsetSeconds(clock);
     const container = this.running(node);
-    // Written beside the clock file and renamed over it, so libfaketime never reads a half-written file.
-    const tmp = `${CLOCK_DIR}/.faketime.rc.tmp`;
-    const result = await container.exec(['sh', '-c', `printf '%s' "$1" > ${tmp} && mv ${tmp} ${CLOCK_FILE}`, 'sh', clockFileContent(offset)]);
+    const result = await container.exec(writeClockFileCommand(offset));
     if (result.exitCode !== 0) throw new Error(`could not set the clock of ${name}: ${result.output.trim()}`);
     node.offsetSeconds = offset;
     return offset;
-  }
-
-  async putFiles(name: string, files: NodeFile[]): Promise<void> {
-    const node = this.node(name);
-    await this.running(node).copyContentToContainer(files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })));
-    node.spec = applyChanges(node.spec, { files });
   }
 
   async exec(name: string, command: string[]): Promise<ExecResult> {
@@ -165,7 +154,7 @@ export class DockerPlatform implements Platform {
       // a creation still in the air when a pass runs is caught by the next.
       await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
       while (this.inFlight.size > 0 && Date.now() < deadline) {
-        await Promise.race([Promise.allSettled([...this.inFlight]), delay(1_000)]);
+        await Promise.race([Promise.allSettled([...this.inFlight]), sleep(1_000, undefined, { ref: false })]);
         await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
       }
     } catch (error) {
@@ -381,10 +370,6 @@ function ignoreMissing(error: unknown): void {
 
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0]!;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { runChild } from '../../util/child-process.js';
 import { EnvironmentError } from '../../util/errors.js';
 import { BUILD_SCRIPT, builtKindCli } from './node-image.js';
@@ -72,13 +73,13 @@ export class KindCli {
       reject: false,
       signal,
     });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
+    if (child.stderr) {
+      createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => {
         const text = line.replace(/\s+/g, ' ').trim();
         // kind prints each stage when it starts (•) and again when it is done (✓) or failed (✗): the outcome is enough.
         if (/^[✓✗]/.test(text)) progress(`kind: ${text.replace(/^[✓✗]\s*/, '')}`);
-      }
-    });
+      });
+    }
     const result = await child;
     if (result.exitCode !== 0) throw new Error(`kind create cluster failed: ${lastLines(result.stderr)}`);
   }

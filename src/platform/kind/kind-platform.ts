@@ -2,13 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough, Writable } from 'node:stream';
 import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namespace, type V1Pod, type V1Status } from '@kubernetes/client-node';
-import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
+import { writeClockFileCommand } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { DockerPlatform } from '../docker/docker-platform.js';
-import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeFile, type NodeSpec, type Platform } from '../types.js';
+import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
 import { runChild } from '../../util/child-process.js';
@@ -156,33 +157,15 @@ export class KindPlatform implements Platform {
     await this.awaitPod(node, old);
   }
 
-  async stopNode(name: string): Promise<void> {
-    const node = this.node(name);
-    const deployment = await this.api().apps.readNamespacedDeployment({ name, namespace: this.namespace });
-    deployment.spec!.replicas = 0;
-    await this.api().apps.replaceNamespacedDeployment({ name, namespace: this.namespace, body: deployment });
-    node.logs?.abort();
-    node.pod = undefined;
-    node.running = false;
-  }
-
   async setClock(name: string, clock: ClockSpec): Promise<number> {
     const node = this.node(name);
     const offset = offsetSeconds(clock);
-    const tmp = `${CLOCK_DIR}/.faketime.rc.tmp`;
-    const result = await this.exec(name, ['sh', '-c', `printf '%s' "$1" > ${tmp} && mv ${tmp} ${CLOCK_FILE}`, 'sh', clockFileContent(offset)]);
+    const result = await this.exec(name, writeClockFileCommand(offset));
     if (result.exitCode !== 0) throw new Error(`could not set the clock of ${name}: ${result.stderr.trim()}`);
     node.offsetSeconds = offset;
     // A recreated pod starts from the ConfigMap: keep it at the clock the node has now.
     await this.api().core.replaceNamespacedConfigMap({ name: `${name}-clock`, namespace: this.namespace, body: this.objects(node).clock });
     return offset;
-  }
-
-  async putFiles(name: string, files: NodeFile[]): Promise<void> {
-    const node = this.node(name);
-    node.spec = applyChanges(node.spec, { files });
-    // Kubelet refreshes mounted Secrets within a minute; a restart takes them at once.
-    await this.apply(node, 'replace');
   }
 
   async exec(name: string, command: string[]): Promise<ExecResult> {
@@ -327,28 +310,23 @@ export class KindPlatform implements Platform {
         await this.followLogs(node, 'node', true);
         return;
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
     throw new Error(`node ${node.spec.name} did not start within ${READY_TIMEOUT_MS / 1000} s`);
   }
 
   private async followLogs(node: KindNode, container: string, follow: boolean): Promise<void> {
     const out = new PassThrough();
-    let buffered = '';
     let resolveReady!: () => void;
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
-    out.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        for (const listener of this.listeners) listener(node.spec.name, line);
-        if (!node.spec.readyLog || node.spec.readyLog.test(line)) resolveReady();
-      }
+    const lines = createInterface({ input: out, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      for (const listener of this.listeners) listener(node.spec.name, line);
+      if (!node.spec.readyLog || node.spec.readyLog.test(line)) resolveReady();
     });
-    out.on('end', resolveReady);
+    lines.on('close', resolveReady);
     node.logs = await new Log(this.api().kc).log(this.namespace, node.pod!, container, out, { follow });
-    await Promise.race([ready, new Promise((r) => setTimeout(r, READY_TIMEOUT_MS))]);
+    await Promise.race([ready, sleep(READY_TIMEOUT_MS)]);
   }
 
   private async ensureCluster(): Promise<void> {
