@@ -34,7 +34,7 @@ export default defineScenario({
     { expectation: 'loud-with-check', pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason', fail: 'No: the pre-flight check did not refuse the node loudly' },
     { expectation: 'silent-without-check', pass: 'Without it the node started and silently ran alone', fail: 'Without the check the node did not run silently alone' },
     { expectation: 'refuses-within-margin', pass: 'A margin makes it refuse before the expiry: 40 days refused while the CA had 30 left', fail: 'A 40-day margin did not make it refuse while the CA had 30 days left' },
-    { expectation: 'passes-and-rejoins', pass: 'and 7 days passed', fail: 'A 7-day margin did not let the node rejoin' },
+    { expectation: 'passes-and-rejoins', pass: 'With a 7-day margin the check passed and the node rejoined', fail: 'A 7-day margin did not let the node rejoin' },
   ],
 
   expectations: [

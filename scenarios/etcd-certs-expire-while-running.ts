@@ -36,8 +36,8 @@ export default defineScenario({
 
   answer: [
     { expectation: 'apiserver-unhealthy-after-expiry', pass: 'The API server\'s view turns Unhealthy at the expiry', fail: 'The API server\'s view did not turn Unhealthy for every member' },
-    { expectation: 'raft-survives-on-established-connections', pass: 'raft keeps its leader over the peer connections made before the expiry', fail: 'raft did not survive the expiry' },
-    { expectation: 'restarted-member-rejected', pass: 'a restarted member cannot rejoin', fail: 'a restarted member was not shut out as expected' },
+    { expectation: 'raft-survives-on-established-connections', pass: 'Raft keeps its leader over the peer connections made before the expiry', fail: 'Raft did not survive the expiry' },
+    { expectation: 'restarted-member-rejected', pass: 'A restarted member cannot rejoin', fail: 'A restarted member was not shut out as expected' },
   ],
 
   expectations: [

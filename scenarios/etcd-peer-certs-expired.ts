@@ -37,8 +37,8 @@ export default defineScenario({
 
   answer: [
     { expectation: 'members-reject-each-other', pass: 'Every member rejects the others with the incident\'s lines', fail: 'Not every member logged the incident\'s lines' },
-    { expectation: 'no-quorum', pass: 'raft has no quorum', fail: 'Raft was not without quorum all along' },
-    { expectation: 'apiserver-unhealthy', pass: 'and the API server sees every member Unhealthy', fail: 'The API server did not see every member Unhealthy' },
+    { expectation: 'no-quorum', pass: 'Raft has no quorum', fail: 'Raft was not without quorum all along' },
+    { expectation: 'apiserver-unhealthy', pass: 'The API server sees every member Unhealthy', fail: 'The API server did not see every member Unhealthy' },
   ],
 
   expectations: [
