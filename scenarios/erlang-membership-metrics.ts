@@ -73,7 +73,7 @@ export default defineScenario({
       check: (q): ExpectationResult => {
         const window = { after: q.step('full-mesh').t, before: q.step(`restart-${RESTARTED}`).startedAt };
         const fired = [...firstFiring(q, CLUSTER_INCOMPLETE, NODES, window).values()].filter(Boolean);
-        const samples = q.inWindow('metrics', window);
+        const samples = q.recordsIn('metrics', window);
         return { verdict: fired.length > 0 ? 'fail' : samples.length >= 6 ? 'pass' : 'unknown', observed: `${fired.length} firing among ${samples.length} samples before the restart`, evidence: fired.length ? fired.map((r) => r!) : samples.slice(-3) };
       },
     },

@@ -58,7 +58,7 @@ export class TimelineQuery {
 
   /** Clock changes of running nodes: the offset asked for, and the one the node then showed. */
   clocks(filter: Window & { node?: string } = {}): ClockRecord[] {
-    return this.inWindow('clock', filter).filter((r) => filter.node === undefined || r.node === filter.node);
+    return this.recordsIn('clock', filter).filter((r) => filter.node === undefined || r.node === filter.node);
   }
 
   /** How the report names a health view: the label its samples carry, or its name. */
@@ -72,7 +72,7 @@ export class TimelineQuery {
   }
 
   /** Records of a kind in the window, by real time (`t`); probes' samples by when they were sent (see sampleInWindow). */
-  inWindow<K extends TimelineRecord['kind']>(kind: K, window: Window): Extract<TimelineRecord, { kind: K }>[] {
+  recordsIn<K extends TimelineRecord['kind']>(kind: K, window: Window): Extract<TimelineRecord, { kind: K }>[] {
     const sampled = kind === 'membership' || kind === 'health' || kind === 'metrics';
     return this.records.filter((r): r is Extract<TimelineRecord, { kind: K }> => r.kind === kind && (sampled ? sampleInWindow(r, window) : inWindow(r.t, window)));
   }

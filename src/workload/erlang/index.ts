@@ -2,11 +2,11 @@ import { defineWorkload, type IncidentQuestion } from '../workload.js';
 import { ERLANG_IMAGE, erlangVersions, readErlangClock } from './app.js';
 import { deployErlang } from './deployment.js';
 import { classifyErlangLogLine } from './logs.js';
-import { erlangView } from './view.js';
+import { membershipView } from '../membership-view.js';
 
 export { erlangCluster, nodeCert, type ErlangNode, type ErlangSetup } from './setup.js';
 export type { ErlangRestart } from './deployment.js';
-export type { ErlangView } from './view.js';
+export type { MembershipView as ErlangView } from '../membership-view.js';
 
 const INCIDENT = 'Erlang cluster (cert-manager, 30-day CA)';
 
@@ -29,6 +29,6 @@ export const erlang = defineWorkload({
   versions: erlangVersions,
   readClock: readErlangClock,
   deploy: deployErlang,
-  view: erlangView,
+  view: membershipView,
   operations: () => ({}),
 });

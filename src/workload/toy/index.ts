@@ -3,11 +3,11 @@ import { defineWorkload, readLibcClock, type IncidentQuestion } from '../workloa
 import { deployToy } from './deployment.js';
 import { classifyToyLogLine } from './logs.js';
 import { TOY_IMAGE, toyVersions } from './node.js';
-import { toyView } from './view.js';
+import { membershipView } from '../membership-view.js';
 
 export { toyCert, toyCluster, type ToyNode, type ToySetup } from './setup.js';
 export type { ToyRestart } from './deployment.js';
-export type { ToyView } from './view.js';
+export type { MembershipView as ToyView } from '../membership-view.js';
 
 const QUESTIONS: IncidentQuestion[] = [
   {
@@ -33,6 +33,6 @@ export const toy = defineWorkload({
   versions: toyVersions,
   readClock: readLibcClock,
   deploy: deployToy,
-  view: toyView,
+  view: membershipView,
   operations: () => ({}),
 });

@@ -1,9 +1,12 @@
-import type { LatestSamples } from '../../observe/probe.js';
-import { isFullMesh } from '../../observe/query.js';
-import type { MembershipRecord } from '../../observe/records.js';
+import type { LatestSamples } from '../observe/probe.js';
+import { isFullMesh } from '../observe/query.js';
+import type { MembershipRecord } from '../observe/records.js';
 
-/** What a scenario's conditions see of an Erlang cluster: whom each node is connected to, now. */
-export interface ErlangView {
+/**
+ * What a scenario's conditions see of a cluster whose probes report
+ * membership (whom each node is connected to), now: Erlang's, the toy's.
+ */
+export interface MembershipView {
   readonly nodes: readonly string[];
   /** The node's latest membership sample. */
   sample(node: string): MembershipRecord | undefined;
@@ -13,7 +16,7 @@ export interface ErlangView {
   isAlone(node: string): boolean;
 }
 
-export function erlangView(latest: LatestSamples, nodes: readonly string[]): ErlangView {
+export function membershipView(latest: LatestSamples, nodes: readonly string[]): MembershipView {
   const sample = (node: string) => latest.latest(node, 'membership');
   return {
     nodes,
