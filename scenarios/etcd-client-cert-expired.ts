@@ -57,8 +57,9 @@ export default defineScenario({
     {
       id: 'members-log-rejected-handshakes',
       title: 'each member logs the failed handshakes on its client port as "rejected connection"',
-      basis: 'incident: etcd logs every failed TLS handshake as `embed: rejected connection from ...` with the reason',
-      check: (q) => nodesLogAll(q, MEMBERS, {}, ['rejected connection from'], 'during the run'),
+      basis: 'incident: etcd logs every failed TLS handshake as `embed: rejected connection from ...` with the reason (etcd 3.5: `rejected connection on client endpoint`)',
+      // The event, in each version's words: 3.4 "rejected connection from", 3.5 "rejected connection on client endpoint".
+      check: (q) => nodesLogAll(q, MEMBERS, {}, ['rejected connection'], 'during the run'),
     },
   ],
 });

@@ -11,7 +11,8 @@ const RULES: [RegExp, AlertClass | ((text: string) => AlertClass)][] = [
   [/hostname_check_failed|certificate is valid for .*, not |doesn't contain any IP SANs/i, 'hostname-mismatch'],
   [/certificate has expired or is not yet valid/i, (text) => (/current time \S+ is before/i.test(text) ? 'not-yet-valid' : 'certificate-expired')],
   [/not yet valid|invalid_validity_dates/i, 'not-yet-valid'],
-  [/certificate expired|cert_expired|certificate has expired/i, 'certificate-expired'],
+  // Go's name for the certificate_expired alert is "expired certificate" ("remote error: tls: expired certificate").
+  [/certificate expired|cert_expired|certificate has expired|expired certificate/i, 'certificate-expired'],
   [/unknown ca|unknown_ca|unknown authority/i, 'unknown-ca'],
   [/bad certificate|bad_certificate/i, 'bad-certificate'],
 ];

@@ -24,9 +24,21 @@ describe('etcd log lines', () => {
     expect(classifyEtcdLogLine('2026-11-23 03:30:51.434565 I | etcdmain: etcd Version: 3.4.23')).toMatchObject({ kind: 'log', topic: 'start' });
   });
 
-  it('reads etcd 3.5\'s JSON lines', () => {
-    const line = '{"level":"warn","ts":"2026-11-23T03:31:27.100Z","caller":"embed/config_logging.go:160","msg":"rejected connection","remote-addr":"10.0.0.2:4242","server-name":"","error":"remote error: tls: bad certificate"}';
-    expect(classifyEtcdLogLine(line)).toMatchObject({ kind: 'alert', class: 'bad-certificate', nodeTime: '2026-11-23T03:31:27.100Z' });
+  // Lines etcd 3.5.16 (Debian trixie) really logged in certdrill's runs: zap JSON, other words for the same events.
+  it('reads etcd 3.5\'s JSON lines: a peer rejected', () => {
+    const line = '{"level":"warn","ts":"2026-11-23T19:17:19.991768Z","caller":"embed/config_logging.go:170","msg":"rejected connection on peer endpoint","remote-addr":"172.22.0.2:56828","server-name":"etcd-a","error":"remote error: tls: bad certificate"}';
+    expect(classifyEtcdLogLine(line)).toMatchObject({ kind: 'alert', class: 'bad-certificate', nodeTime: '2026-11-23T19:17:19.991Z' });
+  });
+
+  it('reads etcd 3.5\'s JSON lines: a client rejected on an expired serving certificate', () => {
+    const line =
+      '{"level":"warn","ts":"2026-11-23T19:17:41.243613Z","caller":"embed/config_logging.go:170","msg":"rejected connection on client endpoint","remote-addr":"127.0.0.1:35272","server-name":"","error":"tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-11-23T19:17:41Z is after 2020-11-06T23:26:23Z"}';
+    expect(classifyEtcdLogLine(line)).toMatchObject({ kind: 'alert', class: 'certificate-expired' });
+  });
+
+  it('reads etcd 3.5\'s JSON lines: leader and readiness', () => {
+    expect(classifyEtcdLogLine('{"level":"info","ts":"2026-11-23T19:17:41.174016Z","logger":"raft","caller":"etcdserver/zap_raft.go:77","msg":"c1072a9f7312cc29 became leader at term 2"}')).toMatchObject({ kind: 'log', topic: 'leader' });
+    expect(classifyEtcdLogLine('{"level":"info","ts":"2026-11-23T19:17:41.198323Z","caller":"embed/serve.go:104","msg":"ready to serve client requests"}')).toMatchObject({ kind: 'log', topic: 'ready' });
   });
 
   it('ignores ordinary lines', () => {

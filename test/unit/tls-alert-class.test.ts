@@ -58,3 +58,9 @@ describe('Go crypto/tls failures (etcd)', () => {
     expect(classifyTlsFailure(text)).toBe(cls);
   });
 });
+
+describe('Go\'s words for TLS alerts', () => {
+  it('reads "expired certificate", the name Go gives the certificate_expired alert (etcd 3.5.16\'s gRPC gateway logged it)', () => {
+    expect(classifyTlsFailure('Err: connection error: desc = "error reading server preface: remote error: tls: expired certificate"')).toBe('certificate-expired');
+  });
+});

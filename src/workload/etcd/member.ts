@@ -5,6 +5,7 @@ import type { NodeAccess, Probe } from '../../observe/probe.js';
 import type { HealthRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
+import { suiteBuildArgs } from '../debian-suite.js';
 import { parseVersionLines, shortError } from '../workload.js';
 import type { EtcdClusterSetup, EtcdMemberSetup, MemberCerts } from './setup.js';
 import { pkiDir } from './setup.js';
@@ -23,8 +24,8 @@ const ETCDCTL_TIMEOUT_S = 3;
 export const ETCD_IMAGE: ImageSource = {
   repository: 'certdrill/etcd-member',
   context: fileURLToPath(new URL('./image', import.meta.url)),
-  // ETCD_VERSION picks another etcd than Debian's (it downloads that release).
-  buildArgs: process.env.CERTDRILL_ETCD_VERSION ? { ETCD_VERSION: process.env.CERTDRILL_ETCD_VERSION } : {},
+  // Debian trixie's etcd 3.5 with CERTDRILL_DEBIAN_SUITE=trixie; ETCD_VERSION downloads an upstream release instead of Debian's.
+  buildArgs: { ...suiteBuildArgs(), ...(process.env.CERTDRILL_ETCD_VERSION ? { ETCD_VERSION: process.env.CERTDRILL_ETCD_VERSION } : {}) },
 };
 
 /** The member's certificates where etcd-manager keeps them: /mnt/master-vol-<id>/pki/<hash>/{clients,peers}/. */
@@ -62,7 +63,8 @@ export function etcdMemberSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetu
     ],
     clock: member.clock ?? '+0',
     ports: [CLIENT_PORT],
-    readyLog: /listening for peers on/,
+    // etcd 3.4 (capnslog): "embed: listening for peers on ..."; 3.5 (zap JSON): "msg":"configuring peer listeners".
+    readyLog: /listening for peers on|"msg":"configuring peer listeners"/,
     volumes: [{ name: 'master-vol', path: `/mnt/master-vol-${member.volumeId}` }],
   };
 }
