@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,11 +7,11 @@ import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { findResults } from '../report/results-files.js';
 import { renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
 import { findScenario, UnknownScenarioError } from '../scenario/registry.js';
+import { runScenarioCommand } from './scenario-child.js';
 
 const USAGE = `usage: npm run stability -- <scenario|all> [--runs N] [--platform docker|kind] [--out DIR] [--markdown FILE]
        runs the scenario (or the whole suite) N times (default 5), each as npm run scenario would,
        and prints, per expectation, how many runs gave each verdict (--markdown: also into FILE)`;
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const REPORTS_DIR = fileURLToPath(new URL('../../reports/stability', import.meta.url));
 
 class UsageError extends Error {}
@@ -49,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     const args = [name, '--out', dir, '--platform', platform];
     process.stderr.write(`run ${index}/${runs}: npm run scenario -- ${args.join(' ')} (its output: ${dir}/run.log)\n`);
     const started = performance.now();
-    const exitCode = await runCli(args, join(dir, 'run.log'));
+    const exitCode = await runScenarioCommand(args, join(dir, 'run.log'));
     const seconds = (performance.now() - started) / 1000;
     const results = await findResults(dir);
     repetitions.push({ index, seconds, exitCode, results });
@@ -74,20 +72,6 @@ async function main(argv: string[]): Promise<number> {
   if (interrupted) return 130;
   const stable = tallyVerdicts(repetitions).every((t) => t.stable);
   return stable && repetitions.every((r) => r.results.length > 0) ? 0 : 1;
-}
-
-/** One run of the scenario command, as `npm run scenario` runs it, its output into a log. */
-function runCli(args: string[], logPath: string): Promise<number> {
-  return new Promise((resolvePromise) => {
-    const log = createWriteStream(logPath);
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    child.on('close', (code, signal) => {
-      log.end();
-      resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1));
-    });
-  });
 }
 
 function parse(argv: string[]) {

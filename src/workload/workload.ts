@@ -17,6 +17,12 @@ export interface Workload<Setup, View, Operations extends object, D extends Depl
   readonly image: ImageSource;
   /** The questions of the incident it replays, in the operators' words, and the scenarios that answer them. */
   readonly questions: readonly IncidentQuestion[];
+  /**
+   * What it runs when its image is built on each Debian suite (e.g. bookworm:
+   * `OTP 25`, trixie: `OTP 27`): the version matrix's cells. A workload
+   * without it is left out of `npm run matrix`.
+   */
+  readonly versionsBySuite?: Readonly<Record<string, string>>;
   /** A folder of scenarios that come with the workload (its own folder's `scenarios/`), loaded beside the project's. */
   readonly scenarioDir?: string;
   /** A TLS failure or another notable event in one of its log lines, or null. */

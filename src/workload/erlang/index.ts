@@ -25,6 +25,7 @@ export const erlang = defineWorkload({
   name: 'erlang',
   image: ERLANG_IMAGE,
   questions: QUESTIONS,
+  versionsBySuite: { bookworm: 'OTP 25', trixie: 'OTP 27' },
   classifyLogLine: classifyErlangLogLine,
   versions: erlangVersions,
   readClock: readErlangClock,

@@ -49,6 +49,7 @@ export const etcd = defineWorkload({
   name: 'etcd',
   image: ETCD_IMAGE,
   questions: QUESTIONS,
+  versionsBySuite: { bookworm: 'etcd 3.4', trixie: 'etcd 3.5' },
   classifyLogLine: classifyEtcdLogLine,
   versions: etcdVersions,
   // etcd itself ignores libfaketime (Go reads the vDSO): `date` shows what libfaketime was told, not what etcd sees.

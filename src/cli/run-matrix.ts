@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { PLATFORMS, type PlatformName } from '../platform/index.js';
+import { renderMatrix, type MatrixCell } from '../report/matrix.js';
+import { findResults } from '../report/results-files.js';
+import { RESULTS_FILE } from '../report/results.js';
+import { loadScenarios } from '../scenario/registry.js';
+import { WORKLOADS } from '../workload/registry.js';
+import { runScenarioCommand } from './scenario-child.js';
+
+const USAGE = `usage: npm run matrix -- [--out DIR] [--platform docker|kind]... [--rerun]
+       runs every scenario of each workload once per version (its images built on each Debian suite:
+       OTP 25 and 27, etcd 3.4 and 3.5), one folder per cell under DIR, then merges them into DIR/matrix.md`;
+const BASE_IMAGE_SCRIPT = fileURLToPath(new URL('../../scripts/base-image.sh', import.meta.url));
+const DEFAULT_OUT = fileURLToPath(new URL('../../reports/matrix', import.meta.url));
+
+class UsageError extends Error {}
+
+/** One cell of the matrix: a workload's scenarios on one platform, its images built on one Debian suite. */
+export interface MatrixPlan {
+  name: string;
+  platform: PlatformName;
+  suite: string;
+  versions: string;
+  scenarios: string[];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parse(argv);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const platforms = (values.platform?.length ? values.platform : ['docker']) as PlatformName[];
+  const wrong = platforms.find((p) => !PLATFORMS.includes(p));
+  if (wrong) throw new UsageError(`unknown platform "${wrong}": use ${PLATFORMS.join(' or ')}`);
+  const outDir = resolve(values.out ?? DEFAULT_OUT);
+  await mkdir(outDir, { recursive: true }).catch((error: Error) => {
+    throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
+  });
+
+  const cells = await plan(platforms);
+  let interrupted = false;
+  // Ctrl-C reaches the running scenario too, which cleans up and exits 130; this only stops the next ones.
+  process.on('SIGINT', () => (interrupted = true));
+  process.on('SIGTERM', () => (interrupted = true));
+
+  for (const suite of new Set(cells.map((c) => c.suite))) {
+    process.stderr.write(`base image debian:${suite}-slim\n`);
+    await promisify(execFile)('bash', [BASE_IMAGE_SCRIPT], { env: { ...process.env, BASE_IMAGE: `debian:${suite}-slim`, BASE_SUITE: suite } }).catch((error: Error & { stderr?: string }) => {
+      throw new UsageError(`the base image debian:${suite}-slim is not here and could not be made: ${(error.stderr ?? error.message).trim().split('\n').at(-1)}`);
+    });
+  }
+
+  const total = cells.reduce((n, c) => n + c.scenarios.length, 0);
+  let done = 0;
+  for (const cell of cells) {
+    for (const scenario of cell.scenarios) {
+      if (interrupted) return 130;
+      done += 1;
+      const dir = join(outDir, cell.name, scenario);
+      const label = `[${done}/${total}] ${cell.name} (${cell.versions}) ${scenario}`;
+      if (!values.rerun && (await exists(join(dir, RESULTS_FILE)))) {
+        process.stderr.write(`${label}: reusing ${join(dir, RESULTS_FILE)} (--rerun runs it again)\n`);
+        continue;
+      }
+      await mkdir(dir, { recursive: true });
+      const started = performance.now();
+      process.stderr.write(`${label}: running\n`);
+      const code = await runScenarioCommand([scenario, '--out', dir, '--platform', cell.platform], join(dir, 'run.log'), { ...process.env, CERTDRILL_DEBIAN_SUITE: cell.suite });
+      const results = await findResults(dir);
+      const verdicts = results.flatMap((r) => r.expectations.map((e) => e.verdict));
+      const counts = ['pass', 'fail', 'unknown'].map((v) => `${verdicts.filter((x) => x === v).length} ${v.toUpperCase()}`).join(', ');
+      process.stderr.write(`${label}: exit ${code} after ${((performance.now() - started) / 1000).toFixed(1)} s; ${counts} (log: ${join(dir, 'run.log')})\n`);
+      if (code === 130) return 130;
+    }
+  }
+
+  const merged: MatrixCell[] = [];
+  for (const cell of cells) merged.push({ name: cell.name, runs: await findResults(join(outDir, cell.name)) });
+  const markdown = renderMatrix(merged);
+  await writeFile(join(outDir, 'matrix.md'), markdown);
+  process.stderr.write(`matrix: ${join(outDir, 'matrix.md')}\n`);
+  return 0;
+}
+
+/** The cells: for each platform, each workload that names its versions, once per Debian suite. */
+export async function plan(platforms: readonly PlatformName[]): Promise<MatrixPlan[]> {
+  const scenarios = [...(await loadScenarios()).values()];
+  return platforms.flatMap((platform) =>
+    WORKLOADS.flatMap((workload) =>
+      Object.entries(workload.versionsBySuite ?? {}).map(([suite, versions]) => ({
+        name: `${platform}-${versions.replace(/\s+/g, '')}`,
+        platform,
+        suite,
+        versions,
+        scenarios: scenarios.filter((s) => s.workload.name === workload.name).map((s) => s.name).sort(),
+      })),
+    ),
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string' },
+        platform: { type: 'string', multiple: true },
+        rerun: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        console.error(`certdrill: ${error.message}`);
+        console.error(USAGE);
+        process.exit(2);
+      }
+      console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+      process.exit(1);
+    },
+  );
+}
