@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { validateWorkflow } from '@action-validator/core';
 import { describe, expect, it } from 'vitest';
+import { plan } from '../../src/cli/run-matrix.js';
 import { loadScenarios } from '../../src/scenario/registry.js';
 
 const WORKFLOW = '.github/workflows/nightly.yml';
@@ -17,6 +18,23 @@ describe('the nightly workflow', () => {
     // The example workload (docs/ARCHITECTURE.md) has no versions to compare: the nightly leaves it out.
     const incidents = [...(await loadScenarios()).values()].filter((s) => s.workload.name !== 'toy').map((s) => s.name);
     expect(listed.sort()).toEqual(incidents.sort());
+  });
+
+  it('runs the same cells as npm run matrix on docker and kind: each workload\'s scenarios on each of its versions, from the same Debian suite', async () => {
+    const text = await readFile(WORKFLOW, 'utf8');
+    // Each job: its platforms, its scenarios, and its versions as { name, suite }.
+    const jobs = text.split(/^  (?=\w[\w-]*:\n)/m).filter((job) => /^\s+version:$/m.test(job));
+    const nightly = jobs.flatMap((job) => {
+      const platforms = /platform: \[([^\]]*)\]/.exec(job)![1]!.split(',').map((p) => p.trim());
+      const scenarios = [...job.matchAll(/^\s+- ((?:erlang|etcd)-[a-z-]+)$/gm)].map((m) => m[1]!).sort();
+      const versions = [...job.matchAll(/- \{ name: ([\w.]+), suite: (\w+) \}/g)].map((m) => ({ name: m[1]!, suite: m[2]! }));
+      return platforms.flatMap((platform) => versions.map((v) => ({ name: `${platform}-${v.name}`, suite: v.suite, scenarios })));
+    });
+    const local = (await plan(['docker', 'kind'])).map((c) => ({ name: c.name, suite: c.suite, scenarios: c.scenarios }));
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect(nightly.sort(byName)).toEqual(local.sort(byName));
+    // The cell's image is built on its suite, whose base image the job makes first.
+    expect(text.match(/CERTDRILL_DEBIAN_SUITE: \$\{\{ matrix\.version\.suite \}\}/g)).toHaveLength(jobs.length);
   });
 
   it('keeps the runs\' private keys out of the artifacts', async () => {
