@@ -13,6 +13,7 @@ import type { AnyScenario } from '../scenario/types.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
 import { UsageError } from '../util/errors.js';
 import { WORKLOADS } from '../workload/registry.js';
+import { debianSuiteProblem } from '../workload/debian-suite.js';
 import { checkSummaryFile, prepareOutDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 
@@ -71,6 +72,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.json && !values.list) throw new UsageError('--json goes with --list');
+  const suiteProblem = debianSuiteProblem();
+  if (suiteProblem) throw new UsageError(suiteProblem);
   if (values.list) return listScenarios(values.json);
   const platformName = values.platform as PlatformName;
   if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);

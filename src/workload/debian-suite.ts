@@ -13,6 +13,13 @@ export function debianSuite(env: NodeJS.ProcessEnv = process.env): DebianSuite {
   return (DEBIAN_SUITES as readonly string[]).includes(suite) ? (suite as DebianSuite) : 'bookworm';
 }
 
+/** What is wrong with CERTDRILL_DEBIAN_SUITE, for a one-line error before anything is built; undefined when it is unset or known. */
+export function debianSuiteProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const suite = env.CERTDRILL_DEBIAN_SUITE;
+  if (suite === undefined || (DEBIAN_SUITES as readonly string[]).includes(suite)) return undefined;
+  return `CERTDRILL_DEBIAN_SUITE=${suite} is not a suite certdrill builds on: use ${DEBIAN_SUITES.join(' or ')}, or unset it`;
+}
+
 /** The build argument that makes an image FROM debian:<suite>-slim; none for the default, so its tag stays as it was. */
 export function suiteBuildArgs(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const suite = debianSuite(env);

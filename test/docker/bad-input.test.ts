@@ -38,6 +38,12 @@ describe('bad input: exit 2 with one line saying what to do', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('an unknown CERTDRILL_DEBIAN_SUITE exits 2 before anything is built, instead of quietly running bookworm', async () => {
+    const run = await cli(['erlang-ca-expiry'], { env: { CERTDRILL_DEBIAN_SUITE: 'sid', DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, timeoutMs: 30_000 });
+    expect(run.exitCode).toBe(2);
+    expectOneLine(run.stderr, /^CERTDRILL_DEBIAN_SUITE=sid is not a suite certdrill builds on: use bookworm or trixie, or unset it$/);
+  });
+
   it('through npm, --out /proc/x exits 2 within 10 s with one line', async () => {
     const started = Date.now();
     const run = await execa('npm', ['run', '-s', 'scenario', '--', 'erlang-ca-expiry', '--out', '/proc/x'], { reject: false, all: true, timeout: 30_000 });
