@@ -12,8 +12,7 @@ import { findScenario, loadScenarioFiles, loadScenarios, ScenarioFileError, Unkn
 import type { AnyScenario } from '../scenario/types.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
 import { UsageError } from '../util/errors.js';
-import { WORKLOADS } from '../workload/registry.js';
-import { debianSuiteProblem } from '../workload/debian-suite.js';
+import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
 import { checkSummaryFile, prepareOutDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 

@@ -5,3 +5,6 @@ import type { AnyWorkload } from './workload.js';
 
 /** Every workload certdrill runs: `--prepare` builds their images, the suite page asks their incidents' questions. */
 export const WORKLOADS: readonly AnyWorkload[] = [erlang, etcd, toy];
+
+/** The Debian suite the workloads' images build on is a setting of every workload at once. */
+export { debianSuiteProblem } from './debian-suite.js';
