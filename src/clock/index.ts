@@ -1,2 +1,3 @@
 export * from './faketime.js';
 export * from './spec.js';
+export * from './shim.js';

@@ -1,3 +1,4 @@
+import { type ClockMover, underClockShim } from '../clock/shim.js';
 import type { ClockSpec } from '../clock/spec.js';
 
 /** An image a workload runs, built from a folder of the project with a Dockerfile. */
@@ -7,6 +8,12 @@ export interface ImageSource {
   /** Absolute path of the build context. */
   context: string;
   buildArgs?: Record<string, string>;
+  /**
+   * Folders of the project the build also gets, by their name in the context
+   * (certdrill-clock's source, which every image compiles), so that one
+   * source serves every image without a copy in each folder.
+   */
+  include?: Record<string, string>;
 }
 
 export interface NodeFile {
@@ -23,8 +30,15 @@ export interface NodeSpec {
   image: ImageSource;
   env: Record<string, string>;
   files: NodeFile[];
-  /** The node's clock when it starts (libfaketime). */
+  /** The node's clock when it starts. */
   clock: ClockSpec;
+  /**
+   * What moves the node's clock: libfaketime (the default; libc programs and
+   * the BEAM) or certdrill-clock (every program, Go's included). Under
+   * certdrill-clock the node's entrypoint and every command run in it go
+   * through the shim.
+   */
+  clockBy?: ClockMover;
   /** Ports inside the node that certdrill reaches from outside (probes). */
   ports: number[];
   /** A log line that means the node is up; without it, the first port listening. */
@@ -39,6 +53,11 @@ export interface NodeSpec {
    * container runs); when it fails, the node does not start.
    */
   preflight?: string[];
+}
+
+/** A command as it must run in the node to see the node's clock: through certdrill-clock when that moves it. */
+export function onNodeClock(spec: NodeSpec, command: string[]): string[] {
+  return spec.clockBy === 'certdrill-clock' ? underClockShim(command) : command;
 }
 
 /** What a restarted node gets that differs from its spec: files replaced, env added, a clock, the pre-flight check on or off. */
@@ -90,6 +109,8 @@ export interface Platform {
   restartNode(name: string, changes?: NodeChanges): Promise<void>;
   /** Moves a running node's clock without restarting it. Returns the offset applied, in seconds. */
   setClock(name: string, clock: ClockSpec): Promise<number>;
+  /** The node's clock minus real time, in seconds, as certdrill last set it. */
+  clockOffset(name: string): number;
   /** Runs a command in a running node. */
   exec(name: string, command: string[]): Promise<ExecResult>;
   /** Where a node's port can be reached from this process. */

@@ -7,6 +7,7 @@ import type { Timeline } from '../observe/timeline.js';
 import type { Platform } from '../platform/types.js';
 import type { BaseContext, ObservationWindow } from '../scenario/types.js';
 import { listOf, type AnyWorkload, type Deployment, type IssuedCertificate, type OperationHost, type RestartPlan } from '../workload/workload.js';
+import { CLOCK_BY_ENV } from '../clock/shim.js';
 
 const POLL_MS = 250;
 const MAINTAIN_EVERY_MS = 1000;
@@ -60,6 +61,7 @@ export class RunContext {
   /** What a workload's own operations may do. */
   readonly host: OperationHost = {
     applyRestart: (node, plan) => this.applyRestart(node, plan),
+    clockOf: (node) => new Date(Date.now() + this.platform.clockOffset(node) * 1000),
     step: (step) => this.step(step),
   };
 
@@ -158,13 +160,14 @@ export class RunContext {
   }
 
   async readLibcClock(node: string): Promise<void> {
-    const result = await this.platform.exec(node, ['date', '-u', '+%Y-%m-%dT%H:%M:%SZ']);
-    const reading = result.stdout.trim();
+    const result = await this.platform.exec(node, ['sh', '-c', `date -u +%Y-%m-%dT%H:%M:%SZ; echo "\${${CLOCK_BY_ENV}:-libfaketime}"`]);
+    const [reading = '', mover] = result.stdout.trim().split('\n');
+    const under = mover === 'certdrill-clock' ? 'certdrill-clock' : 'its libfaketime';
     this.timeline.add({
       kind: 'log',
       node,
       topic: 'libc-clock',
-      text: `date -u, run in ${node} under its libfaketime, printed ${reading}`,
+      text: `date -u, run in ${node} under ${under}, printed ${reading}`,
       ...(Number.isNaN(Date.parse(reading)) ? {} : { nodeTime: new Date(reading).toISOString() }),
     } satisfies Omit<LogRecord, 't'>);
   }

@@ -4,6 +4,7 @@ import type { CertificateRecord, LogFinding, StepRecord } from '../observe/recor
 import type { Forged } from '../pki/certificate.js';
 import type { CertificateInfo } from '../pki/inspect.js';
 import type { ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
+import { CLOCK_BY_ENV } from '../clock/shim.js';
 
 /**
  * What the harness needs to know about one clustered system it runs: the
@@ -102,6 +103,8 @@ export interface Deployment<Restart extends object> {
 /** What a workload's own operations may do through the run: restart nodes with a plan, and record the step. */
 export interface OperationHost {
   applyRestart(node: string, plan: RestartPlan): Promise<void>;
+  /** The node's clock now, as certdrill set it: what a manager running beside the node issues certificates by. */
+  clockOf(node: string): Date;
   step(step: Omit<StepRecord, 't' | 'kind'>): void;
 }
 
@@ -115,11 +118,13 @@ export function parseVersionLines(text: string): Record<string, string> {
   return versions;
 }
 
-/** A node's clock as `date` prints it under the node's libfaketime: what any libc program there sees. */
+/** A node's clock as `date` prints it under what moves the node's clock: what any libc program there sees. */
 export async function readLibcClock(access: NodeAccess): Promise<{ time: Date; by: string } | undefined> {
-  const result = await access.exec(['date', '-u', '+%s.%N']);
-  const seconds = Number(result.stdout.trim());
-  return Number.isFinite(seconds) && seconds > 0 ? { time: new Date(seconds * 1000), by: '`date` under its libfaketime' } : undefined;
+  const result = await access.exec(['sh', '-c', `date -u +%s.%N; echo "\${${CLOCK_BY_ENV}:-libfaketime}"`]);
+  const [time, mover] = result.stdout.trim().split('\n');
+  const seconds = Number(time);
+  const by = mover === 'certdrill-clock' ? '`date` under certdrill-clock' : '`date` under its libfaketime';
+  return Number.isFinite(seconds) && seconds > 0 ? { time: new Date(seconds * 1000), by } : undefined;
 }
 
 /** The probe's own deadline passed: no answer, which is not the same as a refusal. */

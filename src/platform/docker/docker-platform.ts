@@ -9,12 +9,13 @@ import {
   type ContainerRuntimeClient,
   type StartedTestContainer,
 } from 'testcontainers';
-import { CLOCK_FILE, clockFileContent, faketimeEnv, writeClockFileCommand } from '../../clock/faketime.js';
+import { CLOCK_FILE, clockFileContent, writeClockFileCommand } from '../../clock/faketime.js';
+import { clockEnv } from '../../clock/shim.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
-import { applyChanges, EnvironmentError, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
+import { applyChanges, EnvironmentError, onNodeClock, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
 import { PlatformLostError } from '../../util/errors.js';
 import { dockerHostProblem } from './engine.js';
-import { contentTag } from './image.js';
+import { buildContext, contentTag } from './image.js';
 import { LABEL_NODE, LABEL_RUN, ownerIsGone, runLabels } from './labels.js';
 
 // Ryuk, testcontainers' reaper, is an image from a registry; certdrill removes what it made itself.
@@ -77,12 +78,15 @@ export class DockerPlatform implements Platform {
       return tag;
     }
     this.progress(`image ${tag}: building from ${image.context} (the first build takes a minute or two)`);
+    const context = await buildContext(image);
     try {
-      await GenericContainer.fromDockerfile(image.context)
+      await GenericContainer.fromDockerfile(context.dir)
         .withBuildArgs(image.buildArgs ?? {})
         .build(tag, { deleteOnExit: false });
     } catch (error) {
       throw explainBuildFailure(error, tag);
+    } finally {
+      await context.remove();
     }
     return tag;
   }
@@ -121,9 +125,14 @@ export class DockerPlatform implements Platform {
     return offset;
   }
 
+  clockOffset(name: string): number {
+    return this.node(name).offsetSeconds;
+  }
+
   async exec(name: string, command: string[]): Promise<ExecResult> {
-    const result = await this.running(this.node(name))
-      .exec(command)
+    const node = this.node(name);
+    const result = await this.running(node)
+      .exec(onNodeClock(node.spec, command))
       .catch((error: { statusCode?: number }) => {
         // 409: the container stopped between the check and the exec (a restart under way).
         throw error.statusCode === 409 ? new Error(`node ${name} is not running`) : error;
@@ -188,7 +197,7 @@ export class DockerPlatform implements Platform {
       .withNetworkMode(this.networkName!)
       .withNetworkAliases(spec.name)
       .withLabels(labels)
-      .withEnvironment({ ...spec.env, ...faketimeEnv() })
+      .withEnvironment({ ...spec.env, ...clockEnv(spec.clockBy ?? 'libfaketime') })
       .withCopyContentToContainer([
         ...spec.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })),
         { content: clockFileContent(node.offsetSeconds), target: CLOCK_FILE, mode: 0o644 },
@@ -198,7 +207,7 @@ export class DockerPlatform implements Platform {
       .withWaitStrategy(spec.readyLog ? Wait.forLogMessage(spec.readyLog) : Wait.forListeningPorts())
       .withStartupTimeout(STARTUP_TIMEOUT_MS);
     for (const volume of spec.volumes ?? []) await this.ensureVolume(spec.name, volume.name);
-    if (spec.preflight) container.withEntrypoint(await this.withPreflight(node.image, spec.preflight));
+    if (spec.preflight || spec.clockBy === 'certdrill-clock') container.withEntrypoint(await this.entrypoint(node.image, spec));
     try {
       node.container = await this.creating(() => container.start());
     } catch (error) {
@@ -207,11 +216,23 @@ export class DockerPlatform implements Platform {
     await this.followLogs(spec.name, node.container);
   }
 
-  /** The image's own entrypoint, run only if the pre-flight command succeeds: Docker's stand-in for an init container. */
-  private async withPreflight(image: string, preflight: string[]): Promise<string[]> {
+  /** What a built image runs when nothing overrides it: its entrypoint and command, as one argv. */
+  async imageCommand(image: string): Promise<string[]> {
     const config = (await (await this.runtime()).container.dockerode.getImage(image).inspect()).Config;
-    const original = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-    return ['/bin/sh', '-c', `${preflight.map(shellQuote).join(' ')} || exit $?; exec "$@"`, 'certdrill-preflight', ...original];
+    return [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  }
+
+  /**
+   * The image's own entrypoint, run only if the pre-flight command succeeds
+   * (Docker's stand-in for an init container), and under certdrill-clock when
+   * that moves the node's clock.
+   */
+  private async entrypoint(image: string, spec: NodeSpec): Promise<string[]> {
+    const original = await this.imageCommand(image);
+    const command = spec.preflight
+      ? ['/bin/sh', '-c', `${spec.preflight.map(shellQuote).join(' ')} || exit $?; exec "$@"`, 'certdrill-preflight', ...original]
+      : original;
+    return onNodeClock(spec, command);
   }
 
   private async followLogs(name: string, container: StartedTestContainer): Promise<void> {

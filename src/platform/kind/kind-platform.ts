@@ -9,7 +9,7 @@ import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namesp
 import { writeClockFileCommand } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { DockerPlatform } from '../docker/docker-platform.js';
-import { applyChanges, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
+import { applyChanges, onNodeClock, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
 import { runChild } from '../../util/child-process.js';
@@ -52,6 +52,8 @@ export interface KindPlatformOptions {
 interface KindNode {
   spec: NodeSpec;
   image: string;
+  /** The image's entrypoint and command, for a node under certdrill-clock. */
+  imageCommand?: string[];
   offsetSeconds: number;
   pod?: string;
   /** Its container runs (false while a pod's init container refused to start it, as a stopped container on docker). */
@@ -138,7 +140,9 @@ export class KindPlatform implements Platform {
     await this.ensureNamespace();
     for (const spec of specs) {
       const image = await this.prepareImage(spec.image);
-      this.nodes.set(spec.name, { spec, image, offsetSeconds: offsetSeconds(spec.clock), forwards: new Map(), running: false });
+      // certdrill-clock goes in front of what the image runs, which a pod's `command` must then name.
+      const imageCommand = spec.clockBy === 'certdrill-clock' ? await this.docker.imageCommand(image) : undefined;
+      this.nodes.set(spec.name, { spec, image, imageCommand, offsetSeconds: offsetSeconds(spec.clock), forwards: new Map(), running: false });
     }
     await Promise.all(specs.map((spec) => this.create(this.node(spec.name))));
     await Promise.all(specs.map((spec) => this.awaitPod(this.node(spec.name), undefined)));
@@ -168,13 +172,17 @@ export class KindPlatform implements Platform {
     return offset;
   }
 
+  clockOffset(name: string): number {
+    return this.node(name).offsetSeconds;
+  }
+
   async exec(name: string, command: string[]): Promise<ExecResult> {
     const node = this.node(name);
     if (!node.pod || !node.running) throw new Error(`node ${name} is not running`);
     const stdout = collector();
     const stderr = collector();
     const status = await new Promise<V1Status>((resolve, reject) => {
-      new Exec(this.api().kc).exec(this.namespace, node.pod!, 'node', command, stdout.stream, stderr.stream, null, false, resolve).catch(reject);
+      new Exec(this.api().kc).exec(this.namespace, node.pod!, 'node', onNodeClock(node.spec, command), stdout.stream, stderr.stream, null, false, resolve).catch(reject);
     });
     const exitCode = status.status === 'Success' ? 0 : Number(status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message ?? 1);
     return { exitCode, stdout: stdout.text(), stderr: stderr.text() };
@@ -267,7 +275,7 @@ export class KindPlatform implements Platform {
   }
 
   private objects(node: KindNode): NodeObjects {
-    return nodeObjects(node.spec, { namespace: this.namespace, runId: this.options.runId, image: node.image, offsetSeconds: node.offsetSeconds });
+    return nodeObjects(node.spec, { namespace: this.namespace, runId: this.options.runId, image: node.image, imageCommand: node.imageCommand, offsetSeconds: node.offsetSeconds });
   }
 
   private async create(node: KindNode): Promise<void> {

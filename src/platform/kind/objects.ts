@@ -9,8 +9,9 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { CLOCK_DIR, CLOCK_FILE, clockFileContent, faketimeEnv } from '../../clock/faketime.js';
-import type { NodeFile, NodeSpec } from '../types.js';
+import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
+import { clockEnv } from '../../clock/shim.js';
+import { onNodeClock, type NodeFile, type NodeSpec } from '../types.js';
 
 /**
  * The Kubernetes objects one certdrill node is made of, as typed
@@ -87,7 +88,10 @@ export function secretName(node: string, dir: string): string {
   return `${node}-${slug}`.slice(0, 253);
 }
 
-export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId: string; image: string; offsetSeconds: number }): NodeObjects {
+export function nodeObjects(
+  spec: NodeSpec,
+  options: { namespace: string; runId: string; image: string; offsetSeconds: number; imageCommand?: string[] | undefined },
+): NodeObjects {
   const { namespace, runId, image } = options;
   const meta = (name: string) => ({ name, namespace, labels: labels(runId, spec.name) });
   const byDir = groupByDir(spec.files);
@@ -128,7 +132,11 @@ export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId:
     { name: 'clock', mountPath: CLOCK_DIR },
     ...[...byDir.keys()].map((dir, i) => ({ name: `files-${i}`, mountPath: dir, readOnly: true })),
   ];
-  const env: V1EnvVar[] = Object.entries({ ...spec.env, ...faketimeEnv() }).map(([name, value]) => ({ name, value }));
+  const env: V1EnvVar[] = Object.entries({ ...spec.env, ...clockEnv(spec.clockBy ?? 'libfaketime') }).map(([name, value]) => ({ name, value }));
+  // Under certdrill-clock the pod runs the image's own command behind the shim. The shim needs no capability
+  // and no seccomp setting: it installs its own filter with no_new_privs and traces only its own children.
+  if (spec.clockBy === 'certdrill-clock' && !options.imageCommand?.length) throw new Error(`node ${spec.name}: certdrill-clock needs the image's command`);
+  const command = spec.clockBy === 'certdrill-clock' ? { command: onNodeClock(spec, options.imageCommand!) } : {};
 
   const initContainers: V1Container[] = [
     {
@@ -142,7 +150,7 @@ export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId:
       ],
     },
     ...(spec.preflight
-      ? [{ name: 'preflight', image, imagePullPolicy: 'Never', command: spec.preflight, env, volumeMounts: mounts }]
+      ? [{ name: 'preflight', image, imagePullPolicy: 'Never', command: onNodeClock(spec, spec.preflight), env, volumeMounts: mounts }]
       : []),
   ];
 
@@ -167,6 +175,7 @@ export function nodeObjects(spec: NodeSpec, options: { namespace: string; runId:
               name: 'node',
               image,
               imagePullPolicy: 'Never',
+              ...command,
               env,
               ports: spec.ports.map((containerPort) => ({ containerPort })),
               volumeMounts: mounts,

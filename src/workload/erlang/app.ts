@@ -6,6 +6,7 @@ import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
 import { suiteBuildArgs } from '../debian-suite.js';
 import { isTimeout, parseVersionLines, shortError } from '../workload.js';
+import { CLOCK_SHIM_INCLUDE } from '../../clock/shim.js';
 
 const HTTP_PORT = 8080;
 const CERT_DIR = '/certdrill/certs';
@@ -16,6 +17,7 @@ const PROBE_TIMEOUT_MS = 3000;
 export const ERLANG_IMAGE: ImageSource = {
   repository: 'certdrill/erlang-app',
   context: fileURLToPath(new URL('../../../erlang-app', import.meta.url)),
+  include: CLOCK_SHIM_INCLUDE,
   // Another OTP: Debian trixie's (CERTDRILL_DEBIAN_SUITE=trixie), or an official Erlang image to build on, e.g. erlang:27-slim.
   buildArgs: process.env.CERTDRILL_ERLANG_BASE_IMAGE ? { BASE_IMAGE: process.env.CERTDRILL_ERLANG_BASE_IMAGE } : suiteBuildArgs(),
 };

@@ -9,6 +9,7 @@ import { suiteBuildArgs } from '../debian-suite.js';
 import { parseVersionLines, shortError } from '../workload.js';
 import type { EtcdClusterSetup, EtcdMemberSetup, MemberCerts } from './setup.js';
 import { pkiDir } from './setup.js';
+import { CLOCK_SHIM_INCLUDE } from '../../clock/shim.js';
 
 export const CLIENT_PORT = 4001;
 export const PEER_PORT = 2380;
@@ -24,6 +25,7 @@ const ETCDCTL_TIMEOUT_S = 3;
 export const ETCD_IMAGE: ImageSource = {
   repository: 'certdrill/etcd-member',
   context: fileURLToPath(new URL('./image', import.meta.url)),
+  include: CLOCK_SHIM_INCLUDE,
   // Debian trixie's etcd 3.5 with CERTDRILL_DEBIAN_SUITE=trixie; ETCD_VERSION downloads an upstream release instead of Debian's.
   buildArgs: { ...suiteBuildArgs(), ...(process.env.CERTDRILL_ETCD_VERSION ? { ETCD_VERSION: process.env.CERTDRILL_ETCD_VERSION } : {}) },
 };
@@ -62,6 +64,8 @@ export function etcdMemberSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetu
       { path: `${ETCDCTL_DIR}/client.key`, content: cluster.client.keyPem, mode: KEY_MODE },
     ],
     clock: member.clock ?? '+0',
+    // etcd is Go: libfaketime cannot reach its clock, certdrill-clock can.
+    clockBy: member.clockBy ?? 'certdrill-clock',
     ports: [CLIENT_PORT],
     // etcd 3.4 (capnslog): "embed: listening for peers on ..."; 3.5 (zap JSON): "msg":"configuring peer listeners".
     readyLog: /listening for peers on|"msg":"configuring peer listeners"/,
@@ -106,6 +110,7 @@ export class EtcdProbes {
   private async apiserverView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
     const base = { kind: 'health', node, view: 'apiserver', viewLabel: VIEW_LABELS.apiserver } as const;
     const cluster = this.clusterOf.get(node)!;
+    if (cluster.apiserverOn === 'member') return { ...base, viewLabel: `${VIEW_LABELS.apiserver} (beside the member, on its clock)`, ...(await apiserverViewInMember(node, access)) };
     try {
       const endpoint = await access.endpoint(CLIENT_PORT);
       const { status, body } = await getHealth(endpoint, node, cluster);
@@ -166,6 +171,38 @@ export class EtcdProbes {
       return { ...base, healthy: false, error: shortError(error) };
     }
   }
+}
+
+/**
+ * kube-apiserver's view taken beside the member, on its clock: curl (OpenSSL)
+ * in the member's node, run through whatever moves that node's clock, with
+ * kube-apiserver's client certificate, verifying the member's certificate for
+ * its name as the API server does.
+ */
+async function apiserverViewInMember(node: string, access: NodeAccess): Promise<Pick<HealthRecord, 'healthy' | 'error' | 'noAnswer'>> {
+  const curl = [
+    'curl', '--silent', '--show-error', '--max-time', String(PROBE_TIMEOUT_MS / 1000),
+    '--cacert', `${ETCDCTL_DIR}/ca.crt`, '--cert', `${ETCDCTL_DIR}/client.crt`, '--key', `${ETCDCTL_DIR}/client.key`,
+    '--resolve', `${node}:${CLIENT_PORT}:127.0.0.1`, '--write-out', '\n%{http_code}', `https://${node}:${CLIENT_PORT}/health`,
+  ];
+  try {
+    const result = await access.exec(curl);
+    // curl's exit 28: its deadline passed.
+    if (result.exitCode === 28) return { healthy: false, noAnswer: true, error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s (${curlError(result.stderr) ?? 'curl timed out'})` };
+    if (result.exitCode !== 0) return { healthy: false, error: curlError(result.stderr) ?? `curl exited ${result.exitCode}` };
+    const lines = result.stdout.trim().split('\n');
+    const status = Number(lines.pop());
+    const body = lines.join('\n');
+    const healthy = status === 200 && parseJson<{ health?: string }>(body)?.health === 'true';
+    return { healthy, ...(healthy ? {} : { error: `HTTP ${status} ${body.trim()}` }) };
+  } catch (error) {
+    return { healthy: false, error: shortError(error) };
+  }
+}
+
+/** curl's own line, `curl: (60) SSL certificate problem: certificate has expired`, without the advice that follows it. */
+function curlError(stderr: string): string | undefined {
+  return /^curl: \(\d+\) .*$/m.exec(stderr)?.[0];
 }
 
 /** The probe's deadline passed; says how far the exchange got, since a member that never joined its cluster accepts TCP but never answers TLS. */

@@ -5,6 +5,7 @@ import type { ProbeRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
 import { parseVersionLines, shortError } from '../workload.js';
+import { CLOCK_SHIM_INCLUDE } from '../../clock/shim.js';
 
 /** Each node listens for the j-th node of the list on BASE_PORT + j: one openssl s_server per peer. */
 const BASE_PORT = 7440;
@@ -18,6 +19,7 @@ const PROBE_TIMEOUT_MS = 5000;
 export const TOY_IMAGE: ImageSource = {
   repository: 'certdrill/toy-node',
   context: fileURLToPath(new URL('./image', import.meta.url)),
+  include: CLOCK_SHIM_INCLUDE,
 };
 
 export interface ToyNodeFiles {

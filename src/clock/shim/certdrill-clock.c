@@ -1,0 +1,447 @@
+/*
+ * certdrill-clock: run a command with its own wall clock, one that reaches Go.
+ *
+ *   certdrill-clock [-f CLOCK_FILE] [-s STATS_FILE] [--] PROGRAM [ARG...]
+ *
+ * libfaketime moves the clock of programs that ask libc for the time. Go does
+ * not: its runtime reads the time through the vDSO, code the kernel maps into
+ * every process, so no system call and no library call is ever made. This
+ * program takes the vDSO away instead, and answers the system calls that are
+ * left:
+ *
+ * 1. The child installs a seccomp filter that turns clock_gettime for the
+ *    real-time clocks (CLOCK_REALTIME, CLOCK_REALTIME_COARSE), gettimeofday
+ *    and time into user notifications (SECCOMP_FILTER_FLAG_NEW_LISTENER),
+ *    and hands the listener to this supervisor. Filters are inherited by
+ *    every thread and child and survive exec, so the whole process tree is
+ *    covered; monotonic clocks are left alone, as libfaketime's
+ *    DONT_FAKE_MONOTONIC does (the BEAM and Go's timers need them steady).
+ * 2. The supervisor traces the tree (PTRACE_SEIZE, following fork, vfork,
+ *    clone and exec). At every exec it rewrites AT_SYSINFO_EHDR in the new
+ *    program's auxiliary vector to AT_IGNORE: Go's runtime and glibc then
+ *    find no vDSO and fall back to the system calls the filter traps.
+ * 3. Each trapped call is answered with the real time plus the offset in
+ *    CLOCK_FILE (libfaketime's relative form, e.g. "+31536000"), written
+ *    into the caller's memory. The file is looked at on every call, so a
+ *    clock jumped by rewriting it takes effect at once, without a restart.
+ *
+ * Why seccomp user notification and not ptrace alone: stopping the caller at
+ * every system call (PTRACE_SYSCALL) would stop every read and write of the
+ * program too; the filter stops only the clock calls. Why not patch the vDSO
+ * (what Chaos Mesh's TimeChaos does): that needs code injected into each
+ * process and per-architecture trampolines; hiding it needs one word per exec.
+ * It runs in a default Docker container: seccomp with no_new_privs and
+ * tracing one's own children need no capability.
+ *
+ * The supervisor must outlive the program: once the listener is closed,
+ * trapped calls fail with ENOSYS. So it stays in front, passes on the signals
+ * a supervisor gets (SIGTERM from `docker stop`, SIGINT from kill), reaps
+ * what is left to it as a container's PID 1, exits with the program's status,
+ * and its tracees die with it (PTRACE_O_EXITKILL) rather than run on with a
+ * broken clock.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#define SHIM_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define STACK_POINTER(regs) ((regs).rsp)
+#elif defined(__aarch64__)
+#define SHIM_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#define STACK_POINTER(regs) ((regs).sp)
+#else
+#error "certdrill-clock knows the auxiliary vector's place on x86_64 and aarch64 only"
+#endif
+
+#ifndef AT_SYSINFO_EHDR
+#define AT_SYSINFO_EHDR 33
+#endif
+
+#define DEFAULT_CLOCK_FILE "/certdrill/clock/faketime.rc"
+
+static const char *clock_file;
+static const char *stats_file;
+static int main_pid;
+
+/* The offset in seconds, re-read whenever the clock file is replaced or changed. */
+static struct {
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+  long long seconds;
+  int known;
+  int warned;
+} offset;
+
+static unsigned long long served, served_at_last_write, unwritten, withdrawn;
+static time_t stats_written_at;
+
+static void die(const char *what) {
+  fprintf(stderr, "certdrill-clock: %s: %s\n", what, strerror(errno));
+  exit(125);
+}
+
+/* libfaketime's relative form: [+-]N with an optional unit (s, m, h, d, y). */
+static int parse_offset(const char *text, long long *seconds) {
+  while (*text == ' ' || *text == '\t') text++;
+  if (*text != '+' && *text != '-') return -1;
+  char *end;
+  errno = 0;
+  double value = strtod(text, &end);
+  if (errno != 0 || end == text) return -1;
+  double unit = 1;
+  switch (*end) {
+    case 'm': unit = 60; end++; break;
+    case 'h': unit = 3600; end++; break;
+    case 'd': unit = 86400; end++; break;
+    case 'y': unit = 31536000; end++; break;
+    case 's': end++; break;
+    default: break;
+  }
+  while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
+  if (*end != '\0') return -1;
+  *seconds = (long long)(value * unit);
+  return 0;
+}
+
+static long long current_offset(void) {
+  struct stat st;
+  if (stat(clock_file, &st) != 0) {
+    if (!offset.warned) fprintf(stderr, "certdrill-clock: no clock file %s (%s): real time until there is one\n", clock_file, strerror(errno));
+    offset.warned = 1;
+    offset.known = 0;
+    return 0;
+  }
+  if (offset.known && st.st_dev == offset.dev && st.st_ino == offset.ino && st.st_size == offset.size &&
+      st.st_mtim.tv_sec == offset.mtime.tv_sec && st.st_mtim.tv_nsec == offset.mtime.tv_nsec)
+    return offset.seconds;
+  char text[128] = {0};
+  int fd = open(clock_file, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+  if (fd >= 0) close(fd);
+  long long seconds = 0;
+  if (n < 0 || parse_offset(text, &seconds) != 0) {
+    fprintf(stderr, "certdrill-clock: %s does not hold an offset like +31536000: real time until it does\n", clock_file);
+    seconds = 0;
+  }
+  offset.dev = st.st_dev;
+  offset.ino = st.st_ino;
+  offset.size = st.st_size;
+  offset.mtime = st.st_mtim;
+  offset.seconds = seconds;
+  offset.known = 1;
+  offset.warned = 0;
+  return seconds;
+}
+
+static void write_stats(int force) {
+  if (!stats_file) return;
+  time_t now = time(NULL);
+  if (!force && (now == stats_written_at || served == served_at_last_write)) return;
+  char line[160];
+  int len = snprintf(line, sizeof line, "clock_reads %llu\nunwritten %llu\nwithdrawn %llu\noffset_seconds %lld\n", served, unwritten, withdrawn, offset.seconds);
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", stats_file);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  if (write(fd, line, (size_t)len) == len) rename(tmp, stats_file);
+  close(fd);
+  stats_written_at = now;
+  served_at_last_write = served;
+}
+
+/*
+ * The filter: the clock calls of this architecture become notifications,
+ * everything else (other architectures' calls included) is allowed.
+ */
+static int install_filter(void) {
+  struct sock_filter code[16];
+  unsigned n = 0, to_notify[8], jumps = 0;
+#define STMT(c, k) (code[n++] = (struct sock_filter)BPF_STMT((c), (k)))
+#define IF_EQUAL_NOTIFY(k) (to_notify[jumps++] = n, code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), 0, 0))
+  STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SHIM_AUDIT_ARCH, 1, 0);
+  STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  IF_EQUAL_NOTIFY(__NR_gettimeofday);
+#ifdef __NR_time
+  IF_EQUAL_NOTIFY(__NR_time);
+#endif
+  code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clock_gettime, 1, 0);
+  STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  /* The clock id is an int: the low half of args[0] on these little-endian machines. */
+  STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+  IF_EQUAL_NOTIFY(CLOCK_REALTIME);
+  IF_EQUAL_NOTIFY(CLOCK_REALTIME_COARSE);
+  STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  unsigned notify = n;
+  STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+  for (unsigned i = 0; i < jumps; i++) code[to_notify[i]].jt = (unsigned char)(notify - to_notify[i] - 1);
+#undef STMT
+#undef IF_EQUAL_NOTIFY
+  struct sock_fprog program = {.len = (unsigned short)n, .filter = code};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("prctl(PR_SET_NO_NEW_PRIVS)");
+  int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+  if (listener < 0) die("seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) (a kernel of 5.0 or newer, and seccomp allowed in the container)");
+  return listener;
+}
+
+static void send_fd(int socket, int fd) {
+  char byte = 0;
+  struct iovec io = {.iov_base = &byte, .iov_len = 1};
+  union {
+    char buffer[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer};
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(header), &fd, sizeof fd);
+  if (sendmsg(socket, &message, 0) != 1) die("sendmsg");
+}
+
+static int receive_fd(int socket) {
+  char byte;
+  struct iovec io = {.iov_base = &byte, .iov_len = 1};
+  union {
+    char buffer[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr message = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer};
+  if (recvmsg(socket, &message, MSG_CMSG_CLOEXEC) != 1) return -1;
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  if (!header || header->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(header), sizeof fd);
+  return fd;
+}
+
+/* At an exec stop the stack holds argc, argv, NULL, envp, NULL, then the auxiliary vector's pairs. */
+static void hide_vdso(pid_t pid) {
+  struct user_regs_struct regs;
+  struct iovec io = {.iov_base = &regs, .iov_len = sizeof regs};
+  if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &io) != 0) return;
+  unsigned long at = STACK_POINTER(regs);
+  errno = 0;
+  long argc = ptrace(PTRACE_PEEKDATA, pid, (void *)at, 0);
+  if (errno) return;
+  at += sizeof(long) * (unsigned long)(argc + 2);
+  for (int i = 0; i < 65536; i++, at += sizeof(long)) {
+    long word = ptrace(PTRACE_PEEKDATA, pid, (void *)at, 0);
+    if (errno) return;
+    if (word == 0) break;
+  }
+  at += sizeof(long);
+  for (int i = 0; i < 256; i++, at += 2 * sizeof(long)) {
+    long type = ptrace(PTRACE_PEEKDATA, pid, (void *)at, 0);
+    if (errno || type == AT_NULL) return;
+    if (type == AT_SYSINFO_EHDR) ptrace(PTRACE_POKEDATA, pid, (void *)at, (void *)AT_IGNORE);
+  }
+}
+
+/* The caller is blocked in its system call, not in a ptrace stop: its memory is written the way a debugger's helper would. */
+static int write_to(pid_t pid, unsigned long address, const void *data, size_t size) {
+  struct iovec local = {.iov_base = (void *)data, .iov_len = size};
+  struct iovec remote = {.iov_base = (void *)address, .iov_len = size};
+  if (process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)size) return 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/mem", pid);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t written = pwrite(fd, data, size, (off_t)address);
+  close(fd);
+  return written == (ssize_t)size ? 0 : -1;
+}
+
+static void serve(int listener, struct seccomp_notif *request, struct seccomp_notif_resp *response, size_t request_size, size_t response_size) {
+  memset(request, 0, request_size);
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, request) != 0) return; /* the caller was interrupted by a signal */
+  memset(response, 0, response_size);
+  response->id = request->id;
+  const struct seccomp_data *call = &request->data;
+  struct timespec now;
+  clock_gettime(call->nr == __NR_clock_gettime && (int)call->args[0] == CLOCK_REALTIME_COARSE ? CLOCK_REALTIME_COARSE : CLOCK_REALTIME, &now);
+  now.tv_sec += (time_t)current_offset();
+  int failed = 0;
+  if (call->nr == __NR_clock_gettime) {
+    failed = call->args[1] && write_to((pid_t)request->pid, call->args[1], &now, sizeof now);
+  } else if (call->nr == __NR_gettimeofday) {
+    struct timeval tv = {.tv_sec = now.tv_sec, .tv_usec = now.tv_nsec / 1000};
+    struct timezone tz = {0, 0};
+    failed = (call->args[0] && write_to((pid_t)request->pid, call->args[0], &tv, sizeof tv)) ||
+             (call->args[1] && write_to((pid_t)request->pid, call->args[1], &tz, sizeof tz));
+  } else {
+    time_t seconds = now.tv_sec;
+    failed = call->args[0] && write_to((pid_t)request->pid, call->args[0], &seconds, sizeof seconds);
+    response->val = seconds;
+  }
+  if (failed) {
+    response->error = -EFAULT;
+    /* Said once: a caller that gets EFAULT from a clock read it made correctly sees a garbage time. */
+    if (unwritten++ == 0) fprintf(stderr, "certdrill-clock: could not write the time into process %u: %s\n", request->pid, strerror(errno));
+  }
+  served++;
+  /* ENOENT: the caller was interrupted meanwhile and will call again. */
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, response) != 0 && errno == ENOENT) withdrawn++;
+  write_stats(0);
+}
+
+static int is_stopping_signal(int signal) {
+  return signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
+}
+
+/* Returns 1 once the program itself has ended, with its wait status in *status. */
+static int reap(int *program_status) {
+  int ended = 0, status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, __WALL | WNOHANG)) > 0) {
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      if (pid == main_pid) {
+        *program_status = status;
+        ended = 1;
+      }
+      continue;
+    }
+    if (!WIFSTOPPED(status)) continue;
+    int signal = WSTOPSIG(status), event = status >> 16;
+    if (event == PTRACE_EVENT_EXEC) {
+      hide_vdso(pid);
+      ptrace(PTRACE_CONT, pid, 0, 0);
+    } else if (event == PTRACE_EVENT_STOP) {
+      /* A group stop (SIGSTOP and kin) is kept until SIGCONT; a new child's first stop is not. */
+      if (is_stopping_signal(signal)) ptrace(PTRACE_LISTEN, pid, 0, 0);
+      else ptrace(PTRACE_CONT, pid, 0, 0);
+    } else if (event != 0) {
+      ptrace(PTRACE_CONT, pid, 0, 0);
+    } else {
+      ptrace(PTRACE_CONT, pid, 0, (void *)(long)signal);
+    }
+  }
+  return ended;
+}
+
+static void usage(void) {
+  fprintf(stderr, "usage: certdrill-clock [-f CLOCK_FILE] [-s STATS_FILE] [--] PROGRAM [ARG...]\n"
+                  "  runs PROGRAM (and every process it starts) with the wall clock moved by the offset in CLOCK_FILE\n"
+                  "  (default $FAKETIME_TIMESTAMP_FILE, else " DEFAULT_CLOCK_FILE "), Go programs included\n");
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  clock_file = getenv("FAKETIME_TIMESTAMP_FILE");
+  if (!clock_file || !*clock_file) clock_file = DEFAULT_CLOCK_FILE;
+  int option;
+  while ((option = getopt(argc, argv, "+f:s:h")) != -1) {
+    if (option == 'f') clock_file = optarg;
+    else if (option == 's') stats_file = optarg;
+    else usage();
+  }
+  if (optind >= argc) usage();
+
+  /* Signals come to this process through a signalfd, so none is lost between polls; the program gets the old mask back. */
+  sigset_t handled, original;
+  sigemptyset(&handled);
+  int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&handled, forwarded[i]);
+  sigaddset(&handled, SIGCHLD);
+  if (sigprocmask(SIG_BLOCK, &handled, &original) != 0) die("sigprocmask");
+  int signals = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signals < 0) die("signalfd");
+
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) die("socketpair");
+  main_pid = fork();
+  if (main_pid < 0) die("fork");
+  if (main_pid == 0) {
+    close(pair[0]);
+    close(signals);
+    sigprocmask(SIG_SETMASK, &original, NULL);
+    int listener = install_filter();
+    send_fd(pair[1], listener);
+    close(listener);
+    /* Wait until the supervisor traces this process: the exec must be seen. */
+    char go;
+    if (read(pair[1], &go, 1) != 1) _exit(125);
+    close(pair[1]);
+    execvp(argv[optind], &argv[optind]);
+    fprintf(stderr, "certdrill-clock: cannot run %s: %s\n", argv[optind], strerror(errno));
+    _exit(errno == ENOENT ? 127 : 126);
+  }
+  close(pair[1]);
+  int listener = receive_fd(pair[0]);
+  if (listener < 0) {
+    int status;
+    waitpid(main_pid, &status, 0);
+    fprintf(stderr, "certdrill-clock: the child could not install its seccomp filter\n");
+    return 125;
+  }
+  long options = PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL;
+  if (ptrace(PTRACE_SEIZE, main_pid, 0, (void *)options) != 0) {
+    kill(main_pid, SIGKILL);
+    die("ptrace(PTRACE_SEIZE) of its own child (is ptrace forbidden here?)");
+  }
+  if (write(pair[0], "g", 1) != 1) die("write");
+  close(pair[0]);
+
+  struct seccomp_notif_sizes sizes;
+  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) die("seccomp(SECCOMP_GET_NOTIF_SIZES)");
+  size_t request_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+  size_t response_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp) ? sizes.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
+  struct seccomp_notif *request = calloc(1, request_size);
+  struct seccomp_notif_resp *response = calloc(1, response_size);
+  if (!request || !response) die("calloc");
+
+  int program_status = 0;
+  struct pollfd watched[2] = {{.fd = listener, .events = POLLIN}, {.fd = signals, .events = POLLIN}};
+  for (;;) {
+    if (poll(watched, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    if (watched[0].revents & POLLIN) serve(listener, request, response, request_size, response_size);
+    /* POLLHUP: no process is left under the filter; the program's exit follows on the signalfd. */
+    if (watched[0].revents & (POLLHUP | POLLERR)) watched[0].fd = -1;
+    if (watched[1].revents & POLLIN) {
+      struct signalfd_siginfo info;
+      while (read(signals, &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo == SIGCHLD) continue;
+        /* A terminal's signal already reached the program, which shares the foreground process group. */
+        if (info.ssi_code == SI_KERNEL) continue;
+        kill(main_pid, (int)info.ssi_signo);
+      }
+    }
+    if (reap(&program_status)) break;
+    /* A read of the signalfd would block once drained: poll again. */
+  }
+  write_stats(1);
+  if (WIFEXITED(program_status)) return WEXITSTATUS(program_status);
+  return 128 + WTERMSIG(program_status);
+}
