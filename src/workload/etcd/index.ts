@@ -29,7 +29,8 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
   return {
     async restartManager(nodes, options = {}) {
       const startedAt = new Date().toISOString();
-      await Promise.all(nodes.map((node) => host.applyRestart(node, deployment.onManagerRestart(node, new Date()))));
+      // etcd-manager runs beside its member and issues certificates by that host's clock.
+      await Promise.all(nodes.map((node) => host.applyRestart(node, deployment.onManagerRestart(node, host.clockOf(node)))));
       host.step({
         id: options.id ?? 'restart-manager',
         title: `restart etcd-manager on ${listOf(nodes)}: certificates regenerated in the pki folders, members restarted`,
@@ -52,7 +53,8 @@ export const etcd = defineWorkload({
   versionsBySuite: { bookworm: 'etcd 3.4', trixie: 'etcd 3.5' },
   classifyLogLine: classifyEtcdLogLine,
   versions: etcdVersions,
-  // etcd itself ignores libfaketime (Go reads the vDSO): `date` shows what libfaketime was told, not what etcd sees.
+  // Under certdrill-clock (members' default) `date` reads what etcd reads; under libfaketime only what libfaketime
+  // was told, as etcd ignores it (Go reads the vDSO).
   readClock: readLibcClock,
   deploy: deployEtcd,
   view: etcdView,

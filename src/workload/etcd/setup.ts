@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ClockMover } from '../../clock/shim.js';
 import type { ClockSpec } from '../../clock/spec.js';
 import { forgeCa, forgeLeaf, type Forged } from '../../pki/certificate.js';
 import { forgeWithOpenssl } from '../../pki/openssl-faketime.js';
@@ -28,6 +29,8 @@ export interface EtcdMemberSetup {
   /** clients/server.crt: presented to clients on port 4001. */
   serverCert: Forged;
   clock?: ClockSpec;
+  /** What moves the member's clock; default certdrill-clock, the one that reaches etcd (Go). */
+  clockBy?: ClockMover;
 }
 
 export interface EtcdClusterSetup {
@@ -40,6 +43,14 @@ export interface EtcdClusterSetup {
   /** The client certificate kube-apiserver (and certdrill's etcdctl) presents. */
   client: Forged;
   members: EtcdMemberSetup[];
+  /**
+   * Where kube-apiserver's view of a member is taken. `host` (the default): a
+   * TLS client in certdrill, on real time. `member`: curl in the member's own
+   * node, under its clock, as kube-apiserver runs beside each member on a kops
+   * control-plane host and shares its clock: what a scenario that moves etcd's
+   * clock needs, so that the API server judges certificates by the same time.
+   */
+  apiserverOn?: 'host' | 'member';
 }
 
 export interface EtcdSetup {
@@ -63,6 +74,10 @@ export interface KopsClusterOptions {
   peerCert?: (member: string, peersCa: Forged) => Forged | Promise<Forged>;
   serverCert?: (member: string, clientsCa: Forged) => Forged | Promise<Forged>;
   clock?: (member: string) => ClockSpec | undefined;
+  clockBy?: (member: string) => ClockMover | undefined;
+  /** The lifetime of kube-apiserver's client certificate; default one year. */
+  clientValidFor?: string;
+  apiserverOn?: 'host' | 'member';
 }
 
 /**
@@ -74,7 +89,7 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
   const name = options.name ?? 'main';
   const peersCa = forgeCa('etcd-peers-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-peers-ca' }, reference);
   const clientsCa = forgeCa('etcd-clients-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-clients-ca' }, reference);
-  const client = forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: '1y', usages: ['client'], altNames: [] }, reference);
+  const client = forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: options.clientValidFor ?? '1y', usages: ['client'], altNames: [] }, reference);
   const names = options.members ?? ['etcd-a', 'etcd-b', 'etcd-c'];
   const members: EtcdMemberSetup[] = [];
   for (const member of names) {
@@ -84,9 +99,10 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
       peerCert: await (options.peerCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, peersCa),
       serverCert: await (options.serverCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, clientsCa),
       clock: options.clock?.(member),
+      clockBy: options.clockBy?.(member),
     });
   }
-  return { name, manager: options.manager ?? 'legacy', peersCa, clientsCa, client, members };
+  return { name, manager: options.manager ?? 'legacy', peersCa, clientsCa, client, members, ...(options.apiserverOn ? { apiserverOn: options.apiserverOn } : {}) };
 }
 
 /** A member certificate the way etcd-manager issues it: one year, server and client auth, the member's host name. */
