@@ -1,68 +1,131 @@
+import type { TimelineQuery } from '../src/observe/query.js';
+import type { LogRecord, AlertRecord } from '../src/observe/records.js';
+import { everyHealthSample, someNodeLogs } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
-import { unknown, verdictOf } from '../src/scenario/verdict.js';
+import { allOf, unknown, verdictOf } from '../src/scenario/verdict.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { everyHealthSample } from '../src/scenario/checks.js';
-import { etcd, kopsEtcdCluster, memberCert } from '../src/workload/etcd/index.js';
+import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 
-const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
-const SKEWED = 'etcd-c';
+/** The same skew, moved two ways: libfaketime in one cluster, certdrill-clock in the other. */
+const FAKETIME_MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
+const SHIM_MEMBERS = ['etcd-d', 'etcd-e', 'etcd-f'];
+const UNDER_FAKETIME = 'etcd-c';
+const UNDER_SHIM = 'etcd-f';
+const SHIM_PEERS = SHIM_MEMBERS.filter((m) => m !== UNDER_SHIM);
 const SKEW = '+2y';
 const YEAR_MS = 365 * 86_400_000;
 
 export default defineScenario({
   name: 'etcd-faketime-has-no-effect',
   workload: etcd,
-  description: `kops-style etcd with one-year certificates; ${SKEWED} runs under libfaketime with its clock ${SKEW}. If etcd saw that clock, every certificate would look expired to it.`,
-  question: 'Can libfaketime move the clock etcd uses to validate certificates?',
+  description:
+    `Two kops-style etcd clusters with one-year certificates. In one, ${UNDER_FAKETIME} runs under libfaketime with its clock ${SKEW}; in the other, ${UNDER_SHIM} runs under certdrill-clock with the same ${SKEW}. ` +
+    'If etcd saw that clock, every certificate would look expired to it: each member\'s own log timestamps say which clock etcd really read.',
+  question: 'Can libfaketime move the clock etcd uses to validate certificates, and can certdrill-clock?',
 
   async setup(reference) {
+    const skewed = (member: string) => (member === UNDER_FAKETIME || member === UNDER_SHIM ? SKEW : undefined);
     return {
       cluster: {
-        clusters: [await kopsEtcdCluster({ reference, manager: 'legacy', clock: (m) => (m === SKEWED ? SKEW : undefined), peerCert: (m, ca) => memberCert(m, ca, reference), serverCert: (m, ca) => memberCert(m, ca, reference) })],
+        clusters: [
+          await kopsEtcdCluster({ reference, name: 'faketime', members: FAKETIME_MEMBERS, manager: 'legacy', clock: skewed, clockBy: () => 'libfaketime' }),
+          await kopsEtcdCluster({ reference, name: 'shim', members: SHIM_MEMBERS, manager: 'legacy', clock: skewed, clockBy: () => 'certdrill-clock' }),
+        ],
       },
     };
   },
 
   async run(s) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in both views', (view) => view.allHealthy() && view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 25_000 });
-    await s.readLibcClock(SKEWED);
-    await s.observe({ minMs: 2_000, maxMs: 4_000, stableSamples: 4 }, `does ${SKEWED} stay in the cluster?`);
+    const formed = [...FAKETIME_MEMBERS, ...SHIM_PEERS];
+    await s.waitFor('healthy', `wait until ${formed.join(', ')} are Healthy in both views`, (view) => view.allHealthy(formed) && view.allHealthy(formed, 'etcdctl'), { timeoutMs: 30_000 });
+    await s.readLibcClock(UNDER_FAKETIME);
+    await s.readLibcClock(UNDER_SHIM);
+    await s.observe({ minMs: 5_000, maxMs: 8_000, stableSamples: 4 }, `does ${UNDER_FAKETIME} stay in its cluster, and can ${UNDER_SHIM} join its own?`);
   },
 
   answer: [
     { expectation: 'libfaketime-active', pass: 'libfaketime moved a libc program\'s clock', fail: 'libfaketime did not move even a libc program\'s clock' },
-    { expectation: 'etcd-keeps-real-time', pass: 'No: it did not move etcd\'s', fail: 'etcd\'s clock moved' },
-    { expectation: 'skewed-member-validates-by-real-time', pass: 'The skewed member validated its peers by real time and the cluster stayed Healthy', fail: 'The cluster did not stay Healthy' },
+    { expectation: 'etcd-keeps-real-time', pass: 'No: libfaketime did not move etcd\'s', fail: 'libfaketime moved etcd\'s clock' },
+    { expectation: 'skewed-member-validates-by-real-time', pass: 'the member under libfaketime validated its peers by real time and its cluster stayed Healthy', fail: 'the libfaketime cluster did not stay Healthy' },
+    { expectation: 'certdrill-clock-moves-etcd', pass: 'certdrill-clock did: etcd stamped its log on the moved clock', fail: 'certdrill-clock did not move etcd\'s clock either' },
+    { expectation: 'moved-member-rejects-peers', pass: 'and by that clock etcd judged its peers\' certificates expired and could not join, while its two peers kept quorum', fail: 'the member under certdrill-clock did not judge by its clock' },
   ],
 
   expectations: [
     {
       id: 'libfaketime-active',
-      title: `libfaketime is active in ${SKEWED}: a libc program there reads a clock ${SKEW} ahead`,
-      basis: 'LD_PRELOAD of libfaketime with the clock file, as on every certdrill node',
-      check: (q): ExpectationResult => {
-        const reading = q.logs({ node: SKEWED, topic: 'libc-clock' })[0];
-        if (!reading?.nodeTime) return unknown('no clock reading from date', reading ? [reading] : []);
-        const years = (Date.parse(reading.nodeTime) - Date.parse(reading.t)) / YEAR_MS;
-        return { verdict: verdictOf(Math.abs(years - 2) < 0.01), observed: `date read ${years.toFixed(3)} years ahead of real time`, evidence: [reading] };
-      },
+      title: `libfaketime is active in ${UNDER_FAKETIME}: a libc program there reads a clock ${SKEW} ahead`,
+      basis: 'LD_PRELOAD of libfaketime with the clock file',
+      check: (q) => dateAhead(q, UNDER_FAKETIME, 'libfaketime'),
     },
     {
       id: 'etcd-keeps-real-time',
-      title: `etcd in ${SKEWED} stamps its log with real time, not its faked clock`,
+      title: `etcd in ${UNDER_FAKETIME} stamps its log with real time, not its faked clock`,
       basis: 'Go reads the time through the vDSO, not through libc, so LD_PRELOAD cannot reach it',
       check: (q): ExpectationResult => {
-        const lines = q.records.filter((r) => (r.kind === 'log' || r.kind === 'alert') && r.node === SKEWED && r.nodeTime && !(r.kind === 'log' && r.topic === 'libc-clock'));
-        if (lines.length === 0) return unknown(`no time-stamped log line from ${SKEWED}`);
-        const worst = Math.max(...lines.map((r) => Math.abs(Date.parse((r as { nodeTime: string }).nodeTime) - Date.parse(r.t))));
-        return { verdict: verdictOf(worst < 60_000), observed: `all ${lines.length} time-stamped lines within ${(worst / 1000).toFixed(1)} s of real time`, evidence: [lines[0]!, lines[lines.length - 1]!] };
+        const lines = etcdLines(q, UNDER_FAKETIME);
+        if (lines.length === 0) return unknown(`no time-stamped log line from ${UNDER_FAKETIME}`);
+        const worst = Math.max(...lines.map((r) => Math.abs(aheadMs(r))));
+        return { verdict: verdictOf(worst < 60_000), observed: `all ${lines.length} time-stamped lines of ${UNDER_FAKETIME} within ${(worst / 1000).toFixed(1)} s of real time, while its \`date\` read ${SKEW}`, evidence: [lines[0]!, lines[lines.length - 1]!] };
       },
     },
     {
       id: 'skewed-member-validates-by-real-time',
-      title: `${SKEWED} accepts its peers\' one-year certificates and the cluster stays Healthy`,
-      basis: 'certificates are checked against the real clock, where they are valid',
-      check: (q) => everyHealthSample(q, MEMBERS, { after: q.step('healthy').t }, 'etcdctl', true, 'after the cluster formed'),
+      title: `${UNDER_FAKETIME} accepts its peers' one-year certificates and its cluster stays Healthy`,
+      basis: 'under libfaketime etcd checks certificates against the real clock, where they are valid',
+      check: (q) => everyHealthSample(q, FAKETIME_MEMBERS, { after: q.step('healthy').t }, 'etcdctl', true, 'after the cluster formed'),
+    },
+    {
+      id: 'certdrill-clock-moves-etcd',
+      title: `etcd in ${UNDER_SHIM}, under certdrill-clock, stamps its log ${SKEW} ahead, as \`date\` there reads; beside it, ${UNDER_FAKETIME}'s etcd on real time`,
+      basis: 'certdrill-clock hides the vDSO and answers etcd\'s clock_gettime with the node\'s offset',
+      check: (q): ExpectationResult => {
+        const date = dateAhead(q, UNDER_SHIM, 'certdrill-clock');
+        const lines = etcdLines(q, UNDER_SHIM);
+        if (lines.length === 0) return unknown(`no time-stamped log line from ${UNDER_SHIM}`, date.evidence);
+        const years = lines.map((r) => aheadMs(r) / YEAR_MS);
+        const off = years.filter((y) => Math.abs(y - 2) > 0.01);
+        const other = etcdLines(q, UNDER_FAKETIME);
+        const sideBySide = other.length ? `; ${UNDER_FAKETIME}'s etcd (libfaketime): ${(Math.max(...other.map((r) => Math.abs(aheadMs(r)))) / 1000).toFixed(1)} s from real time at most` : '';
+        return {
+          verdict: allOf(date.verdict, verdictOf(off.length === 0)),
+          observed: `${date.observed}; ${UNDER_SHIM}'s etcd (certdrill-clock): ${lines.length - off.length} of ${lines.length} time-stamped lines ${SKEW} ahead${sideBySide}`,
+          evidence: [...date.evidence, lines[0]!, lines[lines.length - 1]!, ...(other.length ? [other[other.length - 1]!] : [])],
+        };
+      },
+    },
+    {
+      id: 'moved-member-rejects-peers',
+      title: `${UNDER_SHIM} judges its peers' certificates by its moved clock: it logs "certificate has expired or is not yet valid" and never becomes Healthy, while ${SHIM_PEERS.join(' and ')} keep quorum`,
+      basis: 'x509 validation compares notAfter with the verifier\'s clock (RFC 5280 6.1.3); two of three members are a quorum',
+      check: (q): ExpectationResult => {
+        const after = { after: q.step('healthy').t };
+        const rejects = someNodeLogs(q, [UNDER_SHIM], {}, 'certificate has expired or is not yet valid', 'during the run');
+        const alone = everyHealthSample(q, [UNDER_SHIM], after, 'etcdctl', false, 'once its peers had formed');
+        const quorum = everyHealthSample(q, SHIM_PEERS, after, 'etcdctl', true, 'once formed');
+        return {
+          verdict: allOf(rejects.verdict, alone.verdict, quorum.verdict),
+          observed: `${rejects.observed}; ${alone.observed}; ${quorum.observed}`,
+          evidence: [...rejects.evidence, ...alone.evidence.slice(0, 2), ...quorum.evidence.slice(0, 2)],
+        };
+      },
     },
   ],
 });
+
+/** `date` in the node, read after the cluster formed, is SKEW ahead and was read under the named clock mover. */
+function dateAhead(q: TimelineQuery, node: string, mover: string): ExpectationResult {
+  const reading = q.logs({ node, topic: 'libc-clock' })[0];
+  if (!reading?.nodeTime) return unknown(`no clock reading from date in ${node}`, reading ? [reading] : []);
+  const years = aheadMs(reading) / YEAR_MS;
+  return { verdict: verdictOf(Math.abs(years - 2) < 0.01 && reading.text.includes(mover)), observed: `${node}'s \`date\` under ${mover} read ${years.toFixed(3)} years ahead`, evidence: [reading] };
+}
+
+/** etcd's own time-stamped lines from a node (not certdrill's `date` readings). */
+function etcdLines(q: TimelineQuery, node: string): (LogRecord | AlertRecord)[] {
+  return q.records.filter((r): r is LogRecord | AlertRecord => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime !== undefined && !(r.kind === 'log' && r.topic === 'libc-clock'));
+}
+
+function aheadMs(r: { t: string; nodeTime?: string }): number {
+  return Date.parse(r.nodeTime!) - Date.parse(r.t);
+}

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, LogRecord } from '../../src/observe/records.js';
 import { certdrillLeftovers } from '../support/leftovers.js';
 import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
-import { describeEtcdManagerRestartRecovers, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
+import { describeEtcdCertsExpireInTime, describeEtcdManagerRestartRecovers, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
 
 /**
  * Real runs of the kops etcd scenarios on Docker: etcd members, real TLS,
@@ -79,19 +79,33 @@ describe('etcd-faketime-has-no-effect', () => {
   beforeAll(async () => {
     run = await recordRun('etcd-faketime-has-no-effect');
   });
+  const etcdLines = (node: string) => run.records.filter((r) => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime && !(r.kind === 'log' && r.topic === 'libc-clock')) as LogRecord[];
+  const dateIn = (node: string) => run.records.find((r): r is LogRecord => r.kind === 'log' && r.topic === 'libc-clock' && r.node === node);
 
-  it('moves a libc program\'s clock +2 years in etcd-c, but not etcd\'s own log stamps', () => {
-    const libc = run.records.find((r): r is LogRecord => r.kind === 'log' && r.topic === 'libc-clock');
+  it('moves a libc program\'s clock +2 years in etcd-c under libfaketime, but not etcd\'s own log stamps', () => {
+    const libc = dateIn('etcd-c');
+    expect(libc?.text).toContain('under its libfaketime');
     expect(Math.abs(ms(libc!.nodeTime!) - ms(libc!.t) - 2 * YEAR_MS)).toBeLessThan(60_000);
-    const etcdLines = run.records.filter((r) => (r.kind === 'log' || r.kind === 'alert') && r.node === 'etcd-c' && r.nodeTime && !(r.kind === 'log' && r.topic === 'libc-clock'));
-    expect(etcdLines.length).toBeGreaterThan(0);
-    for (const r of etcdLines) expect(Math.abs(ms((r as LogRecord).nodeTime!) - ms(r.t))).toBeLessThan(60_000);
+    expect(etcdLines('etcd-c').length).toBeGreaterThan(0);
+    for (const r of etcdLines('etcd-c')) expect(Math.abs(ms(r.nodeTime!) - ms(r.t))).toBeLessThan(60_000);
   });
 
-  it('keeps etcd-c in a healthy cluster', () => {
+  it('moves etcd\'s own log stamps +2 years in etcd-f under certdrill-clock, as its date', () => {
+    const libc = dateIn('etcd-f');
+    expect(libc?.text).toContain('under certdrill-clock');
+    expect(Math.abs(ms(libc!.nodeTime!) - ms(libc!.t) - 2 * YEAR_MS)).toBeLessThan(60_000);
+    expect(etcdLines('etcd-f').length).toBeGreaterThan(10);
+    for (const r of etcdLines('etcd-f')) expect(Math.abs(ms(r.nodeTime!) - ms(r.t) - 2 * YEAR_MS)).toBeLessThan(60_000);
+  });
+
+  it('keeps etcd-c in a healthy cluster; etcd-f, judging its peers\' certificates expired, out of its own', () => {
     const after = run.health('etcdctl').filter((s) => ms(s.t) > ms(run.step('healthy').t));
-    expect(after.filter((s) => s.node === 'etcd-c').length).toBeGreaterThanOrEqual(2);
-    expect(after.every((s) => s.healthy)).toBe(true);
+    const faketime = after.filter((s) => ['etcd-a', 'etcd-b', 'etcd-c'].includes(s.node));
+    expect(faketime.filter((s) => s.node === 'etcd-c').length).toBeGreaterThanOrEqual(2);
+    expect(faketime.every((s) => s.healthy)).toBe(true);
+    expect(after.filter((s) => s.node === 'etcd-f').every((s) => !s.healthy)).toBe(true);
+    expect(run.alerts().some((a) => a.node === 'etcd-f' && a.text.includes('certificate has expired or is not yet valid'))).toBe(true);
+    expect(run.alerts().some((a) => a.node === 'etcd-c' && a.text.includes('certificate has expired or is not yet valid'))).toBe(false);
     expect(run.result.expectations.every((e) => e.result.verdict === 'pass')).toBe(true);
   });
 
@@ -100,5 +114,29 @@ describe('etcd-faketime-has-no-effect', () => {
   });
 });
 
+describe('etcd-member-clock-skew', () => {
+  let run: RecordedRun;
+  beforeAll(async () => {
+    run = await recordRun('etcd-member-clock-skew');
+  });
+
+  it('only the member a year ahead judges certificates expired; its peers are told "bad certificate"', () => {
+    const after = run.alerts().filter((a) => ms(a.t) > ms(run.step('skew').t));
+    expect(after.some((a) => a.node === 'etcd-c' && a.text.includes('certificate has expired or is not yet valid'))).toBe(true);
+    expect(after.some((a) => a.node !== 'etcd-c' && a.text.includes('certificate has expired or is not yet valid'))).toBe(false);
+    expect(after.some((a) => a.node !== 'etcd-c' && a.text.includes('remote error: tls: bad certificate'))).toBe(true);
+  });
+
+  it('keeps etcd-a and etcd-b Healthy, and only the API server beside etcd-c sees its member Unhealthy', () => {
+    const after = (view: 'apiserver' | 'etcdctl') => run.health(view).filter((s) => ms(s.t) > ms(run.step('skew').t));
+    expect(after('etcdctl').filter((s) => s.node !== 'etcd-c').every((s) => s.healthy)).toBe(true);
+    const apiserver = after('apiserver');
+    expect(apiserver.filter((s) => s.node === 'etcd-c').length).toBeGreaterThanOrEqual(2);
+    expect(apiserver.filter((s) => s.node === 'etcd-c').every((s) => !s.healthy && s.error?.includes('certificate has expired'))).toBe(true);
+    expect(apiserver.filter((s) => s.node !== 'etcd-c').every((s) => s.healthy)).toBe(true);
+  });
+});
+
+describeEtcdCertsExpireInTime('docker');
 describeEtcdPeerCertsExpired('docker');
 describeEtcdManagerRestartRecovers('docker');

@@ -14,6 +14,8 @@ import { cli } from '../support/cli.js';
 describe.each([
   ['erlang-ca-expiry', 'OTP', /^27\./],
   ['etcd-client-cert-expired', 'etcd', /^3\.5\./],
+  // etcd 3.5 under certdrill-clock: its Go clock moved, certificates judged by it.
+  ['etcd-member-clock-skew', 'etcd', /^3\.5\./],
 ])('%s on Debian trixie', (scenario, component, version) => {
   it(`runs on ${component} ${version.source.replace(/[\\^]/g, '').replace(/\.$/, '')} and every expectation holds`, async () => {
     const out = await mkdtemp(join(tmpdir(), `certdrill-trixie-${scenario}-`));

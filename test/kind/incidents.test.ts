@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 import { describeErlangCaExpiry } from '../shared/erlang-ca-expiry.js';
 import { describeErlangPreflight, describeErlangRestartAfterExpiry } from '../shared/erlang-incident.js';
-import { describeEtcdManagerRestartRecovers, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
+import { describeEtcdCertsExpireInTime, describeEtcdManagerRestartRecovers, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
 import { kindUnavailable } from '../support/kind-available.js';
 
 /**
@@ -17,4 +17,5 @@ describe.skipIf(unavailable)(`on kind${unavailable ? ` (skipped: ${unavailable})
   describeErlangPreflight('kind');
   describeEtcdPeerCertsExpired('kind');
   describeEtcdManagerRestartRecovers('kind');
+  describeEtcdCertsExpireInTime('kind');
 });

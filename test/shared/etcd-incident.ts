@@ -94,3 +94,48 @@ export function describeEtcdManagerRestartRecovers(platform: PlatformName): void
   });
 });
 }
+
+/** The kops incident in time: certdrill-clock jumps every member's (Go) clock a year and a day. */
+export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
+  describe(`etcd-certs-expire-in-time on ${platform}`, () => {
+    let run: RecordedRun;
+    beforeAll(async () => {
+      run = await recordRun('etcd-certs-expire-in-time', platform);
+    });
+    const DAY_MS = 86_400_000;
+
+    it('etcd\'s own log stamps run 366 days ahead after the jump, on every member', () => {
+      const jumped = ms(run.step('year-passes').t);
+      for (const lines of perMember(run.records.filter((r) => (r.kind === 'log' || r.kind === 'alert') && r.nodeTime && ms(r.t) > jumped) as { node: string; t: string; nodeTime: string }[])) {
+        expect(lines.length).toBeGreaterThan(0);
+        for (const r of lines) expect(Math.abs(ms(r.nodeTime) - ms(r.t) - 366 * DAY_MS)).toBeLessThan(60_000);
+      }
+    });
+
+    it('records the incident\'s lines and the API server\'s view Unhealthy for the expired certificate, after the jump only', () => {
+      const jumped = ms(run.step('year-passes').t);
+      const texts = run.alerts().filter((a) => ms(a.t) > jumped).map((a) => a.text);
+      expect(texts.some((t) => t.includes('x509: certificate has expired or is not yet valid'))).toBe(true);
+      expect(texts.some((t) => t.includes('remote error: tls: bad certificate'))).toBe(true);
+      expect(run.alerts().filter((a) => ms(a.t) < ms(run.step('year-passes').startedAt) && a.text.includes('certificate has expired'))).toEqual([]);
+      const year = run.health('apiserver').filter((s) => ms(s.t) > jumped && ms(s.t) < ms(run.step('reboot').startedAt));
+      expect(year.length).toBeGreaterThanOrEqual(3);
+      expect(year.every((s) => !s.healthy && (s.noAnswer || s.error?.includes('certificate has expired')))).toBe(true);
+    });
+
+    it('is Healthy again once etcd-manager re-issued the certificates by the members\' clock', () => {
+      const restart = run.step('restart-manager');
+      const issued = run.records.filter((r): r is CertificateRecord => r.kind === 'certificate' && ms(r.t) >= ms(restart.startedAt));
+      expect(issued).toHaveLength(6);
+      for (const cert of issued) expect(Math.abs(ms(cert.notBefore) - ms(cert.t) - 366 * DAY_MS)).toBeLessThan(3_600_000);
+      expect(run.step('recovered').outcome).toBe('met');
+      const after = run.health('apiserver').filter((s) => ms(s.t) > ms(run.step('recovered').t));
+      expect(after.length).toBeGreaterThanOrEqual(3);
+      expect(after.every((s) => s.healthy)).toBe(true);
+    });
+
+    it('leaves nothing behind', async () => {
+      expect(await certdrillLeftovers(platform)).toEqual(NOTHING_LEFT[platform]);
+    });
+  });
+}

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CLOCK_FILE, clockFileContent, faketimeEnv, LIBFAKETIME_ON_DEBIAN, writeClockFileCommand } from '../../src/clock/faketime.js';
+import { CLOCK_FILE, clockFileContent, faketimeEnv, LIBFAKETIME_IN_IMAGE, LIBFAKETIME_ON_DEBIAN, writeClockFileCommand } from '../../src/clock/faketime.js';
+import { CLOCK_SHIM_IN_IMAGE, clockEnv } from '../../src/clock/shim.js';
+import { buildContext, contentTag } from '../../src/platform/docker/image.js';
+import { onNodeClock, type NodeSpec } from '../../src/platform/types.js';
 import { ClockSpecError, describeOffset, offsetSeconds, parseClockSpec } from '../../src/clock/spec.js';
 
 const DAY = 86_400;
@@ -98,5 +101,39 @@ describe('a clock file drives a running process under the real libfaketime', () 
     expect(child.exitCode).toBeNull(); // the same process all along
     child.kill();
     await child.catch(() => {});
+  });
+});
+
+describe('what moves a node\'s clock', () => {
+  it('libfaketime: LD_PRELOAD and the clock file; certdrill-clock: only its name, never libfaketime as well (the offset would count twice)', () => {
+    expect(clockEnv('libfaketime')).toMatchObject({ CERTDRILL_CLOCK_BY: 'libfaketime', LD_PRELOAD: LIBFAKETIME_IN_IMAGE, FAKETIME_TIMESTAMP_FILE: CLOCK_FILE });
+    expect(clockEnv('certdrill-clock')).toEqual({ CERTDRILL_CLOCK_BY: 'certdrill-clock' });
+  });
+
+  it('runs a command through the shim only on a node that asks for it', () => {
+    const node = { clockBy: 'certdrill-clock' } as NodeSpec;
+    expect(onNodeClock(node, ['date'])).toEqual([CLOCK_SHIM_IN_IMAGE, '-f', CLOCK_FILE, '--', 'date']);
+    expect(onNodeClock({ ...node, clockBy: 'libfaketime' }, ['date'])).toEqual(['date']);
+    expect(onNodeClock({ ...node, clockBy: undefined }, ['date'])).toEqual(['date']);
+  });
+});
+
+describe('image tags', () => {
+  it('change when a folder the build includes changes, as the shim\'s source is', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'certdrill-tag-'));
+    await mkdir(join(dir, 'context'));
+    await mkdir(join(dir, 'shim'));
+    await writeFile(join(dir, 'context', 'Dockerfile'), 'FROM scratch\n');
+    await writeFile(join(dir, 'shim', 'a.c'), 'int main(void) { return 0; }\n');
+    const image = { repository: 'certdrill/t', context: join(dir, 'context'), include: { 'clock-shim': join(dir, 'shim') } };
+    const before = await contentTag(image);
+    expect(await contentTag({ ...image, include: {} })).not.toBe(before);
+    await writeFile(join(dir, 'shim', 'a.c'), 'int main(void) { return 1; }\n');
+    expect(await contentTag(image)).not.toBe(before);
+    const context = await buildContext(image);
+    expect((await readFile(join(context.dir, 'clock-shim', 'a.c'), 'utf8'))).toContain('return 1');
+    expect(await readFile(join(context.dir, 'Dockerfile'), 'utf8')).toBe('FROM scratch\n');
+    await context.remove();
+    await rm(dir, { recursive: true });
   });
 });

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { NodeSpec } from '../../src/platform/types.js';
 import { clusterService, kindClusterConfig, nodeObjects, secretName } from '../../src/platform/kind/objects.js';
 import { erlang, erlangCluster } from '../../src/workload/erlang/index.js';
 import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
@@ -66,7 +68,7 @@ describe('Kubernetes objects of an Erlang node', () => {
 describe('Kubernetes objects of a kops etcd member', () => {
   it('keeps its data and pki on a folder of the kind node that outlives the pod, the etcd-manager layout inside it', async () => {
     const spec = etcd.deploy({ clusters: [await kopsEtcdCluster({ reference })] }).start(reference).specs[0]!;
-    const member = nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc' });
+    const member = nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc', imageCommand: ['/certdrill/bin/start-member.sh'] });
     const pod = member.deployment.spec!.template.spec!;
     expect(pod.volumes).toContainEqual({ name: 'data-0', hostPath: { path: '/var/local/certdrill/certdrill-run1/etcd-a-master-vol', type: 'DirectoryOrCreate' } });
     const mounts = pod.containers[0]!.volumeMounts!.map((m) => m.mountPath);
@@ -90,5 +92,40 @@ describe('the kind cluster config', () => {
 
   it('on kind\'s own node image: kind\'s defaults, one control-plane node', () => {
     expect(kindClusterConfig('kindest')).toBe('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n');
+  });
+});
+
+describe('Kubernetes objects of a node under certdrill-clock (etcd members, by default)', () => {
+  const imageCommand = ['/certdrill/bin/start-member.sh'];
+  let spec: NodeSpec;
+  let container: V1Container;
+  let pod: V1PodSpec;
+  beforeAll(async () => {
+    spec = etcd.deploy({ clusters: [await kopsEtcdCluster({ reference })] }).start(reference).specs[0]!;
+    pod = nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc', imageCommand }).deployment.spec!.template.spec!;
+    container = pod.containers[0]!;
+  });
+
+  it('runs the image\'s own command behind the shim, with the clock file, and no libfaketime', () => {
+    expect(spec.clockBy).toBe('certdrill-clock');
+    expect(container.command).toEqual(['/usr/local/lib/certdrill/certdrill-clock', '-f', '/certdrill/clock/faketime.rc', '--', ...imageCommand]);
+    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+    expect(env.LD_PRELOAD).toBeUndefined();
+    expect(env.CERTDRILL_CLOCK_BY).toBe('certdrill-clock');
+  });
+
+  it('asks for no capability and no seccomp or privilege setting: the shim needs none', () => {
+    expect(container.securityContext).toBeUndefined();
+    expect(pod.securityContext).toBeUndefined();
+  });
+
+  it('refuses to be built without the image\'s command, which the pod must then name', () => {
+    expect(() => nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc' })).toThrow(/needs the image's command/);
+  });
+
+  it('leaves a libfaketime node\'s command to its image', () => {
+    const libfaketime = nodeObjects({ ...spec, clockBy: 'libfaketime' }, { ...options, image: 'certdrill/etcd-member:abc' }).deployment.spec!.template.spec!.containers[0]!;
+    expect(libfaketime.command).toBeUndefined();
+    expect(libfaketime.env?.find((e) => e.name === 'LD_PRELOAD')?.value).toBe('/usr/local/lib/certdrill/libfaketime.so.1');
   });
 });
