@@ -6,7 +6,7 @@ import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
 import { suiteBuildArgs } from '../debian-suite.js';
 import { isTimeout, parseVersionLines, shortError } from '../workload.js';
-import { CLOCK_SHIM_INCLUDE } from '../../clock/shim.js';
+import { CLOCK_SHIM_INCLUDE, type ClockMover } from '../../clock/shim.js';
 
 const HTTP_PORT = 8080;
 const CERT_DIR = '/certdrill/certs';
@@ -30,6 +30,7 @@ export interface ErlangNodeFiles {
   /** PEM of the CA certificate(s) it trusts: one CA, or a bundle during a rotation. */
   caPem: string;
   clock: ClockSpec;
+  clockBy?: ClockMover | undefined;
   /** Run the pre-flight check before the node starts, refusing within this many seconds of expiry. */
   preflightMarginSeconds?: number;
 }
@@ -48,6 +49,7 @@ export function erlangNodeSpec(node: ErlangNodeFiles, peers: string[]): NodeSpec
     ...(node.preflightMarginSeconds === undefined ? {} : { preflight: PREFLIGHT_COMMAND }),
     files: erlangCertFiles(node),
     clock: node.clock,
+    ...(node.clockBy ? { clockBy: node.clockBy } : {}),
     ports: [HTTP_PORT],
     // A node the pre-flight check refuses never starts: that line is as final as the other.
     readyLog: /certdrill: node \S+ started|certdrill preflight: refusing to start/,

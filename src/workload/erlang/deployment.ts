@@ -27,7 +27,7 @@ export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> 
     probes: erlangProbes,
     start: () => ({
       specs: nodes.map((n) =>
-        erlangNodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: caPem(n), clock: n.clock, preflightMarginSeconds: n.preflightMarginSeconds }, names),
+        erlangNodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: caPem(n), clock: n.clock, clockBy: n.clockBy, preflightMarginSeconds: n.preflightMarginSeconds }, names),
       ),
       issued: [],
     }),

@@ -1,3 +1,4 @@
+import type { ClockMover } from '../../clock/shim.js';
 import type { ClockSpec } from '../../clock/spec.js';
 import { forgeCa, forgeLeaf, type Forged } from '../../pki/certificate.js';
 
@@ -8,6 +9,8 @@ export interface ErlangNode {
   /** The CA it trusts; several during a CA rotation. */
   trusts: Forged | Forged[];
   clock: ClockSpec;
+  /** What moves its clock: libfaketime (the default, which the BEAM reads through libc) or certdrill-clock. */
+  clockBy?: ClockMover;
   /** Run the pre-flight check before the node starts, refusing within this many seconds of an expiry. */
   preflightMarginSeconds?: number;
 }
