@@ -38,3 +38,12 @@ export const CLOCK_BY_ENV = 'CERTDRILL_CLOCK_BY';
 
 /** What an ImageSource includes so that its Dockerfile can build certdrill-clock. */
 export const CLOCK_SHIM_INCLUDE: Record<string, string> = { [CLOCK_SHIM_CONTEXT_DIR]: CLOCK_SHIM_SOURCE };
+
+/**
+ * A line certdrill-clock itself wrote to the node's log (it says so only when
+ * something is wrong: a clock file it cannot read, a time it could not
+ * deliver), as a timeline record, so that no report hides it.
+ */
+export function clockShimLogLine(line: string): { kind: 'log'; topic: 'certdrill-clock'; text: string } | null {
+  return line.startsWith('certdrill-clock: ') ? { kind: 'log', topic: 'certdrill-clock', text: line.trim() } : null;
+}

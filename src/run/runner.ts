@@ -19,6 +19,7 @@ import { endingChildrenOnAbort } from '../util/child-process.js';
 import { PlatformLostError } from '../util/errors.js';
 import type { AnyWorkload, Deployment } from '../workload/workload.js';
 import { createContext } from './context.js';
+import { clockShimLogLine } from '../clock/shim.js';
 
 export interface RunOptions {
   scenario: AnyScenario;
@@ -122,7 +123,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         progress(`preparing took ${((Date.now() - preparing) / 1000).toFixed(0)} s: forging the certificates again from now`);
         ({ fixtures, deployment } = await setUp(scenario, new Date(), stop.signal));
       }
-      observer = new Observer(platform, { probes: deployment.probes, classifyLogLine: (line) => workload.classifyLogLine(line) }, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
+      observer = new Observer(platform, { probes: deployment.probes, classifyLogLine: (line) => clockShimLogLine(line) ?? workload.classifyLogLine(line) }, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
       const context = createContext({ workload, deployment, platform, observer, timeline, signal: stop.signal, progress });
       await writePki(join(outDir, 'pki'), deployment);
       timeline.add<RunRecord>({ ...runRecord, event: 'start' });

@@ -291,6 +291,11 @@ static void serve(int listener, struct seccomp_notif *request, struct seccomp_no
   clock_gettime(call->nr == __NR_clock_gettime && (int)call->args[0] == CLOCK_REALTIME_COARSE ? CLOCK_REALTIME_COARSE : CLOCK_REALTIME, &now);
   now.tv_sec += (time_t)current_offset();
   int failed = 0;
+  /* The caller may have been interrupted since (and be restarting the call): write nothing into memory it has moved on from. */
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &request->id) != 0) {
+    withdrawn++;
+    return;
+  }
   if (call->nr == __NR_clock_gettime) {
     failed = call->args[1] && write_to((pid_t)request->pid, call->args[1], &now, sizeof now);
   } else if (call->nr == __NR_gettimeofday) {
