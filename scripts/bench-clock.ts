@@ -32,6 +32,7 @@ const GO_PROGRAM = fileURLToPath(new URL('../test/fixtures/gotime', import.meta.
 type Mode = 'vDSO (no shim)' | 'certdrill-clock';
 const MODES: Mode[] = ['vDSO (no shim)', 'certdrill-clock'];
 
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const dir = await mkdtemp(join(tmpdir(), 'certdrill-bench-clock-'));
 const containers: string[] = [];
 const cleanup = async () => {
@@ -97,11 +98,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The container's CPU time so far, from its cgroup (v2), read from outside so the read costs the member nothing. */
+/** The container's CPU time so far in microseconds, from its cgroup (v2 or v1), read from outside so the read costs the member nothing. */
 async function cpuMicros(id: string): Promise<number> {
   const pid = (await $`docker inspect -f {{.State.Pid}} ${id}`).stdout.trim();
-  const cgroup = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).trim().split('\n').find((l) => l.startsWith('0::'))!.slice(3);
-  const stat = await readFile(join('/sys/fs/cgroup', cgroup, 'cpu.stat'), 'utf8');
+  const groups = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).trim().split('\n').map((l) => l.split(':'));
+  const v1 = groups.find(([, controllers]) => controllers!.split(',').includes('cpuacct'));
+  if (v1) return Number(await readFile(join('/sys/fs/cgroup/cpuacct', v1[2]!, 'cpuacct.usage'), 'utf8')) / 1000;
+  const stat = await readFile(join('/sys/fs/cgroup', groups.find(([h]) => h === '0')![2]!, 'cpu.stat'), 'utf8');
   return Number(/^usage_usec (\d+)/m.exec(stat)![1]);
 }
 
@@ -109,8 +112,6 @@ async function shimReads(file: string): Promise<number> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return Number(/^clock_reads (\d+)/m.exec(text)?.[1] ?? 0);
 }
-
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 function put(host: string, i: number): Promise<number> {
   const body = JSON.stringify({ key: Buffer.from(`bench/${i % 100}`).toString('base64'), value: Buffer.from(`value ${i}`).toString('base64') });

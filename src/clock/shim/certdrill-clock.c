@@ -11,15 +11,19 @@
  *
  * 1. The child installs a seccomp filter that turns clock_gettime for the
  *    real-time clocks (CLOCK_REALTIME, CLOCK_REALTIME_COARSE), gettimeofday
- *    and time into user notifications (SECCOMP_FILTER_FLAG_NEW_LISTENER),
- *    and hands the listener to this supervisor. Filters are inherited by
- *    every thread and child and survive exec, so the whole process tree is
- *    covered; monotonic clocks are left alone, as libfaketime's
- *    DONT_FAKE_MONOTONIC does (the BEAM and Go's timers need them steady).
- * 2. The supervisor traces the tree (PTRACE_SEIZE, following fork, vfork,
- *    clone and exec). At every exec it rewrites AT_SYSINFO_EHDR in the new
- *    program's auxiliary vector to AT_IGNORE: Go's runtime and glibc then
- *    find no vDSO and fall back to the system calls the filter traps.
+ *    and time, and execve and execveat, into user notifications
+ *    (SECCOMP_FILTER_FLAG_NEW_LISTENER), and hands the listener to this
+ *    supervisor. Filters are inherited by every thread and child and survive
+ *    exec, so the whole process tree is covered; monotonic clocks are left
+ *    alone, as libfaketime's DONT_FAKE_MONOTONIC does (the BEAM and Go's
+ *    timers need them steady).
+ * 2. At every exec in the tree the supervisor attaches to the caller with
+ *    ptrace for just that exec (PTRACE_SEIZE, PTRACE_O_TRACEEXEC), lets the
+ *    call go on, and at the exec stop rewrites AT_SYSINFO_EHDR in the new
+ *    program's auxiliary vector to AT_IGNORE, then detaches: Go's runtime and
+ *    glibc find no vDSO and fall back to the system calls the filter traps.
+ *    Tracing only across exec keeps the program's signals (Go preempts its
+ *    threads with SIGURG) from stopping at the supervisor.
  * 3. Each trapped call is answered with the real time plus the offset in
  *    CLOCK_FILE (libfaketime's relative form, e.g. "+31536000"), written
  *    into the caller's memory. The file is looked at on every call, so a
@@ -27,7 +31,7 @@
  *
  * Why seccomp user notification and not ptrace alone: stopping the caller at
  * every system call (PTRACE_SYSCALL) would stop every read and write of the
- * program too; the filter stops only the clock calls. Why not patch the vDSO
+ * program too; the filter stops only the clock calls and the execs. Why not patch the vDSO
  * (what Chaos Mesh's TimeChaos does): that needs code injected into each
  * process and per-architecture trampolines; hiding it needs one word per exec.
  * It runs in a default Docker container: seccomp with no_new_privs and
@@ -37,7 +41,7 @@
  * trapped calls fail with ENOSYS. So it stays in front, passes on the signals
  * a supervisor gets (SIGTERM from `docker stop`, SIGINT from kill), reaps
  * what is left to it as a container's PID 1, exits with the program's status,
- * and its tracees die with it (PTRACE_O_EXITKILL) rather than run on with a
+ * and the program dies with it (PR_SET_PDEATHSIG) rather than run on with a
  * broken clock.
  */
 #define _GNU_SOURCE
@@ -82,6 +86,14 @@
 #define AT_SYSINFO_EHDR 33
 #endif
 
+/* Linux 6.6; the build's headers may be older than the kernel that runs it. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 #define DEFAULT_CLOCK_FILE "/certdrill/clock/faketime.rc"
 
 static const char *clock_file;
@@ -99,7 +111,7 @@ static struct {
   int warned;
 } offset;
 
-static unsigned long long served, served_at_last_write, unwritten, withdrawn;
+static unsigned long long served, served_at_last_write, unwritten, withdrawn, unattached;
 static time_t stats_written_at;
 
 static void die(const char *what) {
@@ -190,6 +202,8 @@ static int install_filter(void) {
   STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
   IF_EQUAL_NOTIFY(__NR_gettimeofday);
+  IF_EQUAL_NOTIFY(__NR_execve);
+  IF_EQUAL_NOTIFY(__NR_execveat);
 #ifdef __NR_time
   IF_EQUAL_NOTIFY(__NR_time);
 #endif
@@ -287,6 +301,14 @@ static void serve(int listener, struct seccomp_notif *request, struct seccomp_no
   memset(response, 0, response_size);
   response->id = request->id;
   const struct seccomp_data *call = &request->data;
+  if (call->nr == __NR_execve || call->nr == __NR_execveat) {
+    /* Attached before the exec goes on, so that its stop is seen; EPERM: already attached (a PATH search's earlier try). */
+    if (ptrace(PTRACE_SEIZE, request->pid, 0, (void *)(long)(PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)) != 0 && errno != EPERM && !unattached++)
+      fprintf(stderr, "certdrill-clock: could not trace process %u across its exec (%s): it may read the real time\n", request->pid, strerror(errno));
+    response->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, response) != 0 && errno == ENOENT) withdrawn++;
+    return;
+  }
   struct timespec now;
   clock_gettime(call->nr == __NR_clock_gettime && (int)call->args[0] == CLOCK_REALTIME_COARSE ? CLOCK_REALTIME_COARSE : CLOCK_REALTIME, &now);
   now.tv_sec += (time_t)current_offset();
@@ -319,10 +341,6 @@ static void serve(int listener, struct seccomp_notif *request, struct seccomp_no
   write_stats(0);
 }
 
-static int is_stopping_signal(int signal) {
-  return signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
-}
-
 /* Returns 1 once the program itself has ended, with its wait status in *status. */
 static int reap(int *program_status) {
   int ended = 0, status;
@@ -337,18 +355,10 @@ static int reap(int *program_status) {
     }
     if (!WIFSTOPPED(status)) continue;
     int signal = WSTOPSIG(status), event = status >> 16;
-    if (event == PTRACE_EVENT_EXEC) {
-      hide_vdso(pid);
-      ptrace(PTRACE_CONT, pid, 0, 0);
-    } else if (event == PTRACE_EVENT_STOP) {
-      /* A group stop (SIGSTOP and kin) is kept until SIGCONT; a new child's first stop is not. */
-      if (is_stopping_signal(signal)) ptrace(PTRACE_LISTEN, pid, 0, 0);
-      else ptrace(PTRACE_CONT, pid, 0, 0);
-    } else if (event != 0) {
-      ptrace(PTRACE_CONT, pid, 0, 0);
-    } else {
-      ptrace(PTRACE_CONT, pid, 0, (void *)(long)signal);
-    }
+    /* Attached for one exec only: once it is seen, or on any other stop (a failed exec, a signal), let go. */
+    if (event == PTRACE_EVENT_EXEC) hide_vdso(pid);
+    int pass_on = event == 0 ? signal : 0;
+    ptrace(PTRACE_DETACH, pid, 0, (void *)(long)pass_on);
   }
   return ended;
 }
@@ -381,6 +391,7 @@ int main(int argc, char **argv) {
   int signals = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signals < 0) die("signalfd");
 
+  pid_t supervisor = getpid();
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) die("socketpair");
   main_pid = fork();
@@ -389,13 +400,14 @@ int main(int argc, char **argv) {
     close(pair[0]);
     close(signals);
     sigprocmask(SIG_SETMASK, &original, NULL);
+    /* Without its supervisor the program's clock calls would fail: it does not outlive it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1 && supervisor != 1) _exit(125);
     int listener = install_filter();
     send_fd(pair[1], listener);
     close(listener);
-    /* Wait until the supervisor traces this process: the exec must be seen. */
-    char go;
-    if (read(pair[1], &go, 1) != 1) _exit(125);
     close(pair[1]);
+    /* The exec itself is the filter's first notification: the supervisor sees it as it will see every later one. */
     execvp(argv[optind], &argv[optind]);
     fprintf(stderr, "certdrill-clock: cannot run %s: %s\n", argv[optind], strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
@@ -408,14 +420,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "certdrill-clock: the child could not install its seccomp filter\n");
     return 125;
   }
-  long options = PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL;
-  if (ptrace(PTRACE_SEIZE, main_pid, 0, (void *)options) != 0) {
-    kill(main_pid, SIGKILL);
-    die("ptrace(PTRACE_SEIZE) of its own child (is ptrace forbidden here?)");
-  }
-  if (write(pair[0], "g", 1) != 1) die("write");
   close(pair[0]);
 
+  /*
+   * The caller waits while the supervisor answers: have the kernel switch
+   * between the two on one CPU rather than wake the other across CPUs, which
+   * in a virtual machine costs more than the answer (Linux 6.6+; older
+   * kernels refuse the flag and answer as before).
+   */
+  ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0);
   struct seccomp_notif_sizes sizes;
   if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) die("seccomp(SECCOMP_GET_NOTIF_SIZES)");
   size_t request_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
