@@ -29,6 +29,8 @@ export class Observer implements LatestSamples {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
+  /** Set by stop(): from then on nodes are being torn down. */
+  private stopped = false;
   private readonly latestSample = new Map<string, Sampled>();
   private readonly latestStart = new Map<string, number>();
   private readonly samplesByLoop = new Map<string, number>();
@@ -82,6 +84,7 @@ export class Observer implements LatestSamples {
   /** Stops sampling; a probe still waiting for its deadline after a second is left to end unrecorded. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
@@ -128,6 +131,9 @@ export class Observer implements LatestSamples {
 
   private onLogLine(node: string, line: string): void {
     if (this.options.logDir) appendFileSync(join(this.options.logDir, `${node}.log`), `${line}\n`);
+    // What nodes log while they are torn down is not part of the run (a node whose clock supervisor is killed
+    // before it may print garbage times then): the raw log keeps it, the timeline does not.
+    if (this.stopped) return;
     const finding = this.workload.classifyLogLine(line);
     if (finding) this.timeline.add<AlertRecord | LogRecord>({ ...finding, node });
   }
