@@ -16,7 +16,9 @@ const QUESTIONS: IncidentQuestion[] = [
   { incident: INCIDENT, question: 'Why did etcd go Unhealthy when the member certificates expired?', scenarios: ['etcd-peer-certs-expired', 'etcd-client-cert-expired'] },
   { incident: INCIDENT, question: 'What happens at the moment the certificates of a running cluster expire?', scenarios: ['etcd-certs-expire-while-running'] },
   { incident: INCIDENT, question: 'Does restarting etcd-manager fix it, and would a newer etcd-manager have avoided it?', scenarios: ['etcd-manager-restart-recovers'] },
-  { incident: INCIDENT, question: 'Can the expiry be rehearsed on etcd by moving its clock with libfaketime?', scenarios: ['etcd-faketime-has-no-effect'] },
+  { incident: INCIDENT, question: 'What happens when a year passes under the one-year certificates a legacy etcd-manager issued, and does restarting etcd-manager fix it?', scenarios: ['etcd-certs-expire-in-time'] },
+  { incident: INCIDENT, question: 'Can the expiry be rehearsed on etcd by moving its clock, with libfaketime or with certdrill-clock?', scenarios: ['etcd-faketime-has-no-effect'] },
+  { incident: INCIDENT, question: 'When one member\'s clock runs a year ahead, who rejects whom?', scenarios: ['etcd-member-clock-skew'] },
 ];
 
 /** What a scenario can do to etcd beyond restarting a member. */
