@@ -45,7 +45,7 @@ export function renderFindings(input: FindingsInput): string {
     `**Result: ${verdict}** — ${describeCounts(verdicts)}.`,
     '',
     `Run \`${input.runId}\` on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)} (${seconds(input.startedAt, input.endedAt)}). ` +
-      'Times below are real time (UTC, time of day) unless marked as a node\'s clock, which libfaketime may have moved.',
+      'Times below are real time (UTC, time of day) unless marked as a node\'s clock, which the scenario may have moved (libfaketime or certdrill-clock).',
     '',
   );
   const versions = input.timeline.find((r) => r.kind === 'versions');
