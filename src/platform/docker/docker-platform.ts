@@ -36,6 +36,8 @@ interface RunningNode {
   offsetSeconds: number;
   incarnation: number;
   container?: StartedTestContainer;
+  /** Stops delivering the container's log lines. */
+  stopLogs?: () => void;
 }
 
 export interface DockerPlatformOptions {
@@ -213,7 +215,7 @@ export class DockerPlatform implements Platform {
     } catch (error) {
       throw new Error(`node ${spec.name} did not start: ${firstLine(error)}`);
     }
-    await this.followLogs(spec.name, node.container);
+    node.stopLogs = await this.followLogs(spec.name, node.container);
   }
 
   /** What a built image runs when nothing overrides it: its entrypoint and command, as one argv. */
@@ -235,16 +237,25 @@ export class DockerPlatform implements Platform {
     return onNodeClock(spec, command);
   }
 
-  private async followLogs(name: string, container: StartedTestContainer): Promise<void> {
+  private async followLogs(name: string, container: StartedTestContainer): Promise<() => void> {
     const stream = await container.logs();
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    let following = true;
     lines.on('line', (line) => {
+      if (!following) return;
       for (const listener of this.listeners) listener(name, line);
     });
+    return () => {
+      following = false;
+      stream.destroy();
+    };
   }
 
   private async removeContainer(node: RunningNode): Promise<void> {
     if (!node.container) return;
+    // What a node logs while it is killed is not the run (as on kind, where the pod's log stream ends first): a node
+    // under certdrill-clock, whose supervisor dies first, may stamp those last lines with a garbage time.
+    node.stopLogs?.();
     const docker = this.client!.container.dockerode;
     await docker.getContainer(node.container.getId()).remove({ force: true, v: true }).catch(ignoreMissing);
     node.container = undefined;
