@@ -65,7 +65,7 @@ export default defineScenario({
     {
       id: 'etcd-runs-on-jumped-clock',
       title: `after the jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
-      basis: 'certdrill-clock answers etcd\'s clock_gettime with the member\'s offset (Go reads no vDSO under it)',
+      basis: 'certdrill-clock redirects etcd\'s vDSO real-time reads to add the member\'s offset',
       check: (q) => etcdLogsAhead(q),
     },
     {

@@ -75,7 +75,7 @@ export default defineScenario({
     {
       id: 'certdrill-clock-moves-etcd',
       title: `etcd in ${UNDER_SHIM}, under certdrill-clock, stamps its log ${SKEW} ahead, as \`date\` there reads; beside it, ${UNDER_FAKETIME}'s etcd on real time`,
-      basis: 'certdrill-clock hides the vDSO and answers etcd\'s clock_gettime with the node\'s offset',
+      basis: 'certdrill-clock redirects the vDSO\'s real-time reads in etcd to add the node\'s offset',
       check: (q): ExpectationResult => {
         const date = dateAhead(q, UNDER_SHIM, 'certdrill-clock');
         const lines = etcdLines(q, UNDER_SHIM);

@@ -6,7 +6,9 @@
  * 1. clock reads per second of a static Go program (time.Now in a loop),
  *    through the vDSO and through the shim;
  * 2. the CPU an idle single etcd member uses over a window, without and with
- *    the shim, and how many clock reads the shim answered for it;
+ *    the shim, how many clock reads the supervisor answered for it (none
+ *    where the vDSO is redirected with the offset page), and how the shim
+ *    took over the programs it started;
  * 3. etcd put latency (p50, p99) for sequential puts through etcd's HTTP
  *    gateway on a kept-alive connection, without and with the shim.
  *
@@ -78,7 +80,11 @@ try {
     const readsAfter = await shimReads(join(dir, stats));
     const wall = (performance.now() - started) / 1000;
     rows.push([mode, 'idle etcd member: CPU', `${((cpuAfter - cpuBefore) / 1e4 / wall).toFixed(2)} % of one core`]);
-    if (mode === 'certdrill-clock') rows.push([mode, 'idle etcd member: clock reads answered', `${((readsAfter - readsBefore) / wall).toFixed(1)} per second`]);
+    if (mode === 'certdrill-clock') {
+      rows.push([mode, 'idle etcd member: clock reads the supervisor answered', `${((readsAfter - readsBefore) / wall).toFixed(1)} per second`]);
+      const counts = await shimCounts(join(dir, stats));
+      rows.push([mode, 'programs started: vDSO redirected / given the offset page / vDSO hidden', `${counts.vdso_redirected ?? 0} / ${counts.offset_pages ?? 0} / ${counts.vdso_hidden ?? 0}`]);
+    }
     console.error(`${mode}: ${PUTS} puts`);
     const latencies = await puts(host, PUTS);
     rows.push([mode, `etcd put latency, ${PUTS} sequential puts`, `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`]);
@@ -108,9 +114,13 @@ async function cpuMicros(id: string): Promise<number> {
   return Number(/^usage_usec (\d+)/m.exec(stat)![1]);
 }
 
-async function shimReads(file: string): Promise<number> {
+async function shimCounts(file: string): Promise<Record<string, number>> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return Number(/^clock_reads (\d+)/m.exec(text)?.[1] ?? 0);
+  return Object.fromEntries([...text.matchAll(/^(\w+) (-?\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+async function shimReads(file: string): Promise<number> {
+  return (await shimCounts(file)).clock_reads ?? 0;
 }
 
 function put(host: string, i: number): Promise<number> {

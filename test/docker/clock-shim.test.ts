@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,16 @@ function inContainer(argv: string[], options: { entrypoint?: string; env?: Recor
 }
 
 const shim = (...argv: string[]) => ['-f', '/t/clock.rc', '--', ...argv];
+const pick = (record: Record<string, number>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, record[k]]));
+
+/** Runs argv under the shim with its statistics file, and reads that back. */
+async function withStats(argv: string[], dockerOptions: string[] = []) {
+  await rm(join(dir, 'stats'), { force: true });
+  const run = await execa('docker', ['run', '--rm', '-v', `${dir}:/t`, ...dockerOptions, '--entrypoint', CLOCK_SHIM_IN_IMAGE, image, '-f', '/t/clock.rc', '-s', '/t/stats', '--', ...argv], { reject: false, timeout: 60_000 });
+  const text = await readFile(join(dir, 'stats'), 'utf8').catch(() => '');
+  const stats: Record<string, number> = Object.fromEntries([...text.matchAll(/^(\w+) (-?\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  return { run, stats };
+}
 const goSeconds = (stdout: string) => [...stdout.matchAll(/^go (\d+)$/gm)].map((m) => Number(m[1]));
 const aheadOfNow = (seconds: number) => seconds - Date.now() / 1000;
 
@@ -58,6 +68,27 @@ describe('certdrill-clock', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     const [date, go, child] = [Number(run.stdout.split('\n')[0]), goSeconds(run.stdout)[0]!, Number(/^child (\d+)$/m.exec(run.stdout)?.[1])];
     for (const seconds of [date, go, child]) expect(Math.abs(aheadOfNow(seconds) - YEAR)).toBeLessThan(30);
+  });
+
+  it('redirects the vDSO of each program it starts: the real-time reads add the offset in the program itself, without the supervisor (x86_64)', async () => {
+    await setClock(YEAR);
+    const { run, stats } = await withStats(['/t/gotime', '3', '50']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(goSeconds(run.stdout).every((s) => Math.abs(aheadOfNow(s) - YEAR) < 30)).toBe(true);
+    // Two programs started, the Go program and the date it runs: each redirected and given the offset page, so no read reached the supervisor.
+    const expected = process.arch === 'x64' ? { vdso_redirected: 2, vdso_hidden: 0, offset_pages: 2, clock_reads: 0 } : { vdso_redirected: 0, vdso_hidden: 2, offset_pages: 0 };
+    expect(pick(stats, Object.keys(expected))).toEqual(expected);
+  });
+
+  it('where no offset page can be made (no writable /dev/shm or /tmp), traps the real-time reads and answers them instead', async () => {
+    await setClock(YEAR);
+    const { run, stats } = await withStats(['/t/gotime', '3', '50'], ['--read-only', '--mount', 'type=tmpfs,destination=/dev/shm,readonly']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(goSeconds(run.stdout).every((s) => Math.abs(aheadOfNow(s) - YEAR) < 30)).toBe(true);
+    expect(Number(/^child (\d+)$/m.exec(run.stdout)?.[1]) - Date.now() / 1000).toBeGreaterThan(YEAR - 30);
+    expect(stats.offset_pages).toBe(0);
+    // The Go program's three reads and date's, at least, were answered by the supervisor.
+    expect(stats.clock_reads).toBeGreaterThanOrEqual(4);
   });
 
   it('follows a rewrite of the clock file while the program runs, without a restart', async () => {

@@ -6,8 +6,7 @@
  * libfaketime moves the clock of programs that ask libc for the time. Go does
  * not: its runtime reads the time through the vDSO, code the kernel maps into
  * every process, so no system call and no library call is ever made. This
- * program takes the vDSO away instead, and answers the system calls that are
- * left:
+ * program takes over the vDSO's real-time reads of every program it starts:
  *
  * 1. The child installs a seccomp filter that turns clock_gettime for the
  *    real-time clocks (CLOCK_REALTIME, CLOCK_REALTIME_COARSE), gettimeofday
@@ -19,23 +18,31 @@
  *    timers need them steady).
  * 2. At every exec in the tree the supervisor attaches to the caller with
  *    ptrace for just that exec (PTRACE_SEIZE, PTRACE_O_TRACEEXEC), lets the
- *    call go on, and at the exec stop rewrites AT_SYSINFO_EHDR in the new
- *    program's auxiliary vector to AT_IGNORE, then detaches: Go's runtime and
- *    glibc find no vDSO and fall back to the system calls the filter traps.
- *    Tracing only across exec keeps the program's signals (Go preempts its
- *    threads with SIGURG) from stopping at the supervisor.
+ *    call go on, and at the exec stop, before the new program has run, takes
+ *    over its vDSO (vdso.c): on x86_64 the real-time entries are redirected
+ *    to routines that add the offset kept in a shared "offset page", so the
+ *    program reads the moved clock at the vDSO's speed; where that cannot be
+ *    done the routines, or a vDSO hidden from the program, leave it making
+ *    system calls, which the filter traps. Then it detaches: tracing only
+ *    across exec keeps the program's signals (Go preempts its threads with
+ *    SIGURG) from stopping at the supervisor.
  * 3. Each trapped call is answered with the real time plus the offset in
  *    CLOCK_FILE (libfaketime's relative form, e.g. "+31536000"), written
- *    into the caller's memory. The file is looked at on every call, so a
- *    clock jumped by rewriting it takes effect at once, without a restart.
+ *    into the caller's memory. The file's folder is watched (inotify): a
+ *    clock jumped by rewriting the file is in the offset page, and in the
+ *    next answer, without a restart.
  *
  * Why seccomp user notification and not ptrace alone: stopping the caller at
  * every system call (PTRACE_SYSCALL) would stop every read and write of the
- * program too; the filter stops only the clock calls and the execs. Why not patch the vDSO
- * (what Chaos Mesh's TimeChaos does): that needs code injected into each
- * process and per-architecture trampolines; hiding it needs one word per exec.
- * It runs in a default Docker container: seccomp with no_new_privs and
- * tracing one's own children need no capability.
+ * program too; the filter stops only the clock calls and the execs. Why the
+ * vDSO is redirected rather than hidden, and the offset added in the program
+ * rather than by the supervisor: hidden, Go's monotonic reads (thousands a
+ * second even when idle) became system calls too, and an idle etcd used
+ * twice its CPU or more; answering each real-time read here still cost
+ * about twice (a wake-up of the supervisor per read); with the offset page
+ * an idle etcd costs what it costs without the shim. It runs in a default
+ * Docker container: seccomp with no_new_privs, tracing one's own children
+ * and writing their memory need no capability.
  *
  * The supervisor must outlive the program: once the listener is closed,
  * trapped calls fail with ENOSYS. So it stays in front, passes on the signals
@@ -57,8 +64,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
@@ -72,18 +82,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vdso.h"
+
 #if defined(__x86_64__)
 #define SHIM_AUDIT_ARCH AUDIT_ARCH_X86_64
-#define STACK_POINTER(regs) ((regs).rsp)
 #elif defined(__aarch64__)
 #define SHIM_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#define STACK_POINTER(regs) ((regs).sp)
 #else
-#error "certdrill-clock knows the auxiliary vector's place on x86_64 and aarch64 only"
-#endif
-
-#ifndef AT_SYSINFO_EHDR
-#define AT_SYSINFO_EHDR 33
+#error "certdrill-clock is built for x86_64 and aarch64 only"
 #endif
 
 /* Linux 6.6; the build's headers may be older than the kernel that runs it. */
@@ -98,7 +104,7 @@
 
 static const char *clock_file;
 static const char *stats_file;
-static int main_pid;
+static int main_pid, supervisor_pid;
 
 /* The offset in seconds, re-read whenever the clock file is replaced or changed. */
 static struct {
@@ -114,8 +120,11 @@ static struct {
 static unsigned long long served, served_at_last_write, unwritten, withdrawn, unattached;
 static time_t stats_written_at;
 
+static void remove_offset_page(void);
+
 static void die(const char *what) {
   fprintf(stderr, "certdrill-clock: %s: %s\n", what, strerror(errno));
+  remove_offset_page();
   exit(125);
 }
 
@@ -142,12 +151,84 @@ static int parse_offset(const char *text, long long *seconds) {
   return 0;
 }
 
+/*
+ * When the clock file's folder can be watched, the offset is looked at again
+ * only after something in it changed (a jump renames a new file into place):
+ * the supervisor polls the watch with the listener and drains it before it
+ * answers, so a read that follows a jump sees it, and an idle program's reads
+ * cost no look at the file. Without a watch, every read stats the file.
+ */
+static int watch = -1;
+
+static void watch_clock_file(void) {
+  char folder[4096];
+  snprintf(folder, sizeof folder, "%s", clock_file);
+  char *slash = strrchr(folder, '/');
+  if (slash == folder) slash[1] = '\0';
+  else if (slash) *slash = '\0';
+  else snprintf(folder, sizeof folder, ".");
+  watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (watch < 0) return;
+  if (inotify_add_watch(watch, folder, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+    close(watch);
+    watch = -1;
+  }
+}
+
+/* Something in the folder changed: drop the known offset. If the folder itself went, stat on every read from now on. */
+static void drain_watch(void) {
+  char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+  ssize_t length;
+  while ((length = read(watch, events, sizeof events)) > 0) {
+    offset.known = 0;
+    for (ssize_t at = 0; at < length; at += (ssize_t)sizeof(struct inotify_event) + ((struct inotify_event *)(events + at))->len)
+      if (((struct inotify_event *)(events + at))->mask & IN_IGNORED) {
+        close(watch);
+        watch = -1;
+        return;
+      }
+  }
+}
+
+/*
+ * The offset page: a page of a small file that every redirected program maps
+ * read-only and adds to the kernel's real time (vdso.c). Kept only while the
+ * folder is watched, as it must change the moment the clock file does.
+ */
+static char offset_page_file[64];
+static volatile long long *offset_page;
+
+static void make_offset_page(void) {
+  const char *folders[] = {"/dev/shm", "/tmp"};
+  for (size_t i = 0; i < sizeof folders / sizeof *folders && !offset_page; i++) {
+    snprintf(offset_page_file, sizeof offset_page_file, "%s/certdrill-clock.%d", folders[i], (int)getpid());
+    int fd = open(offset_page_file, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) continue;
+    void *page = MAP_FAILED;
+    if (fchmod(fd, 0644) == 0 && ftruncate(fd, 4096) == 0) page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (page != MAP_FAILED) offset_page = page;
+    else unlink(offset_page_file);
+  }
+  if (!offset_page) offset_page_file[0] = '\0';
+}
+
+static void remove_offset_page(void) {
+  if (offset_page_file[0] && getpid() == supervisor_pid) unlink(offset_page_file);
+}
+
+static void publish_offset(long long seconds) {
+  if (offset_page) __atomic_store_n(offset_page, seconds, __ATOMIC_RELEASE);
+}
+
 static long long current_offset(void) {
+  if (watch >= 0 && offset.known) return offset.seconds;
   struct stat st;
   if (stat(clock_file, &st) != 0) {
     if (!offset.warned) fprintf(stderr, "certdrill-clock: no clock file %s (%s): real time until there is one\n", clock_file, strerror(errno));
     offset.warned = 1;
     offset.known = 0;
+    publish_offset(0);
     return 0;
   }
   if (offset.known && st.st_dev == offset.dev && st.st_ino == offset.ino && st.st_size == offset.size &&
@@ -169,6 +250,7 @@ static long long current_offset(void) {
   offset.seconds = seconds;
   offset.known = 1;
   offset.warned = 0;
+  publish_offset(seconds);
   return seconds;
 }
 
@@ -176,8 +258,8 @@ static void write_stats(int force) {
   if (!stats_file) return;
   time_t now = time(NULL);
   if (!force && (now == stats_written_at || served == served_at_last_write)) return;
-  char line[160];
-  int len = snprintf(line, sizeof line, "clock_reads %llu\nunwritten %llu\nwithdrawn %llu\noffset_seconds %lld\n", served, unwritten, withdrawn, offset.seconds);
+  char line[256];
+  int len = snprintf(line, sizeof line, "clock_reads %llu\nunwritten %llu\nwithdrawn %llu\noffset_seconds %lld\nvdso_redirected %llu\nvdso_hidden %llu\noffset_pages %llu\n", served, unwritten, withdrawn, offset.seconds, vdso_redirected, vdso_hidden, offset_pages_mapped);
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp", stats_file);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -258,29 +340,6 @@ static int receive_fd(int socket) {
   return fd;
 }
 
-/* At an exec stop the stack holds argc, argv, NULL, envp, NULL, then the auxiliary vector's pairs. */
-static void hide_vdso(pid_t pid) {
-  struct user_regs_struct regs;
-  struct iovec io = {.iov_base = &regs, .iov_len = sizeof regs};
-  if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &io) != 0) return;
-  unsigned long at = STACK_POINTER(regs);
-  errno = 0;
-  long argc = ptrace(PTRACE_PEEKDATA, pid, (void *)at, 0);
-  if (errno) return;
-  at += sizeof(long) * (unsigned long)(argc + 2);
-  for (int i = 0; i < 65536; i++, at += sizeof(long)) {
-    long word = ptrace(PTRACE_PEEKDATA, pid, (void *)at, 0);
-    if (errno) return;
-    if (word == 0) break;
-  }
-  at += sizeof(long);
-  for (int i = 0; i < 256; i++, at += 2 * sizeof(long)) {
-    long type = ptrace(PTRACE_PEEKDATA, pid, (void *)at, 0);
-    if (errno || type == AT_NULL) return;
-    if (type == AT_SYSINFO_EHDR) ptrace(PTRACE_POKEDATA, pid, (void *)at, (void *)AT_IGNORE);
-  }
-}
-
 /* The caller is blocked in its system call, not in a ptrace stop: its memory is written the way a debugger's helper would. */
 static int write_to(pid_t pid, unsigned long address, const void *data, size_t size) {
   struct iovec local = {.iov_base = (void *)data, .iov_len = size};
@@ -356,8 +415,18 @@ static int reap(int *program_status) {
     if (!WIFSTOPPED(status)) continue;
     int signal = WSTOPSIG(status), event = status >> 16;
     /* Attached for one exec only: once it is seen, or on any other stop (a failed exec, a signal), let go. */
-    if (event == PTRACE_EVENT_EXEC) hide_vdso(pid);
-    int pass_on = event == 0 ? signal : 0;
+    int pass_on = event == 0 ? signal : 0, ended_meanwhile = -1;
+    if (event == PTRACE_EVENT_EXEC) {
+      pass_on = take_over_clock(pid, &ended_meanwhile);
+      write_stats(1); /* a program started: said at once, as reads in the program itself are never counted */
+    }
+    if (ended_meanwhile != -1) {
+      if (pid == main_pid) {
+        *program_status = ended_meanwhile;
+        ended = 1;
+      }
+      continue;
+    }
     ptrace(PTRACE_DETACH, pid, 0, (void *)(long)pass_on);
   }
   return ended;
@@ -380,6 +449,15 @@ int main(int argc, char **argv) {
     else usage();
   }
   if (optind >= argc) usage();
+  supervisor_pid = getpid();
+  watch_clock_file();
+  if (watch >= 0) make_offset_page();
+  current_offset();
+  plan_vdso_redirect(offset_page_file[0] ? offset_page_file : NULL);
+  if (!vdso_offset_page_planned() && offset_page) {
+    remove_offset_page();
+    offset_page_file[0] = '\0';
+  }
 
   /* Signals come to this process through a signalfd, so none is lost between polls; the program gets the old mask back. */
   sigset_t handled, original;
@@ -391,7 +469,6 @@ int main(int argc, char **argv) {
   int signals = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signals < 0) die("signalfd");
 
-  pid_t supervisor = getpid();
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) die("socketpair");
   main_pid = fork();
@@ -402,7 +479,7 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_SETMASK, &original, NULL);
     /* Without its supervisor the program's clock calls would fail: it does not outlive it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() == 1 && supervisor != 1) _exit(125);
+    if (getppid() == 1 && supervisor_pid != 1) _exit(125);
     int listener = install_filter();
     send_fd(pair[1], listener);
     close(listener);
@@ -438,28 +515,37 @@ int main(int argc, char **argv) {
   if (!request || !response) die("calloc");
 
   int program_status = 0;
-  struct pollfd watched[2] = {{.fd = listener, .events = POLLIN}, {.fd = signals, .events = POLLIN}};
+  struct pollfd watched[3] = {{.fd = listener, .events = POLLIN}, {.fd = signals, .events = POLLIN}, {.fd = watch, .events = POLLIN}};
   for (;;) {
-    if (poll(watched, 2, -1) < 0) {
+    /* Programs that add the offset themselves need it kept current: if the watch is gone, look at the file ten times a second. */
+    if (poll(watched, 3, watch < 0 && offset_page ? 100 : -1) < 0) {
       if (errno == EINTR) continue;
       die("poll");
     }
+    /* Before any read is answered: a jump made before the read must be in its answer. */
+    if (watched[2].revents & POLLIN) {
+      drain_watch();
+      watched[2].fd = watch;
+    }
+    if (offset_page && !offset.known) current_offset();
+    if (offset_page && watch < 0) current_offset();
     if (watched[0].revents & POLLIN) serve(listener, request, response, request_size, response_size);
     /* POLLHUP: no process is left under the filter; the program's exit follows on the signalfd. */
     if (watched[0].revents & (POLLHUP | POLLERR)) watched[0].fd = -1;
-    if (watched[1].revents & POLLIN) {
-      struct signalfd_siginfo info;
-      while (read(signals, &info, sizeof info) == sizeof info) {
-        if (info.ssi_signo == SIGCHLD) continue;
-        /* A terminal's signal already reached the program, which shares the foreground process group. */
-        if (info.ssi_code == SI_KERNEL) continue;
-        kill(main_pid, (int)info.ssi_signo);
-      }
+    /* Ends, exec stops and signals all come through the signalfd (SIGCHLD included): a clock read alone costs no wait. */
+    if (!(watched[1].revents & POLLIN)) continue;
+    struct signalfd_siginfo info;
+    while (read(signals, &info, sizeof info) == sizeof info) {
+      if (info.ssi_signo == SIGCHLD) continue;
+      /* A terminal's signal already reached the program, which shares the foreground process group. */
+      if (info.ssi_code == SI_KERNEL) continue;
+      kill(main_pid, (int)info.ssi_signo);
     }
     if (reap(&program_status)) break;
     /* A read of the signalfd would block once drained: poll again. */
   }
   write_stats(1);
+  remove_offset_page();
   if (WIFEXITED(program_status)) return WEXITSTATUS(program_status);
   return 128 + WTERMSIG(program_status);
 }
