@@ -14,13 +14,14 @@
 /** Scenario files: scenarios/, and the scenarios a workload brings in its own folder's scenarios/. */
 const SCENARIO_FILES = '^(scenarios|src/workload/[^/]+/scenarios)/';
 
-const LAYERS = ['util', 'clock', 'pki', 'platform', 'observe', 'workload', 'scenario', 'report', 'run', 'cli'];
+const LAYERS = ['util', 'clock', 'pki', 'inventory', 'platform', 'observe', 'workload', 'scenario', 'report', 'run', 'cli'];
 
 /** Why each layer stays below the ones above it. */
 const WHY = {
   util: 'src/util is what every layer shares (child processes, errors, durations): it knows none of them.',
   clock: 'src/clock turns clock specs into libfaketime offsets and files; it never knows about containers, Erlang or etcd.',
   pki: 'src/pki forges and reads certificates; it never knows where they are deployed (platform) or who uses them.',
+  inventory: 'src/inventory reads the certificates of a real cluster (a folder, a TLS port, a Kubernetes API) for inspect and rehearse; it knows nothing of the nodes certdrill runs.',
   platform: 'src/platform runs nodes (docker, kind) for any workload; it knows nothing of what is observed or run on it.',
   observe: 'src/observe records what happened; it must not reach up into the workloads (observe -> workload was a cycle).',
   workload: 'src/workload drives one kind of cluster (erlang, etcd); scenarios, reports and the runner use it, not the other way round.',

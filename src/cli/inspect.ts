@@ -1,0 +1,48 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { readSource, SOURCE_FORMS } from '../inventory/index.js';
+import { renderInventory } from '../report/inventory.js';
+import { EnvironmentError, UsageError } from '../util/errors.js';
+
+const USAGE = `usage: npm run inspect -- SOURCE [--out FILE.md]   (SOURCE: ${SOURCE_FORMS})`;
+
+/**
+ * `npm run inspect -- SOURCE`: reads a cluster's certificates (never its
+ * keys) and prints when each expires, which expires first in its chain, what
+ * is wrong with the chains, and a chart of the windows.
+ */
+async function main(argv: string[]): Promise<number> {
+  let values: { out?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0]}: ${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one source at a time, not ${positionals.join(' ')}` : USAGE);
+  if (values.out === '') throw new UsageError(`--out needs a file: ${USAGE}`);
+  const inventory = await readSource(positionals[0]!);
+  const markdown = renderInventory(inventory, new Date());
+  if (values.out) {
+    await writeFile(values.out, markdown);
+    console.error(`certdrill: wrote ${values.out}`);
+  }
+  process.stdout.write(markdown);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof EnvironmentError) {
+      console.error(`certdrill: ${error.message}`);
+      process.exit(2);
+    }
+    console.error(`certdrill: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { UsageError } from '../util/errors.js';
+import { addTlsSecret } from './secret.js';
+import { readTlsEndpoint } from './tls-endpoint.js';
+import type { CertManagerCertificate, Inventory } from './types.js';
+
+const API_TIMEOUT_MS = 10_000;
+
+/** `kubernetes` (the current context) or `kubernetes:<context>`. */
+export function parseKubernetesSource(text: string): { context?: string } | undefined {
+  const match = /^kubernetes(?::(.+))?$/.exec(text);
+  if (!match) return undefined;
+  return match[1] ? { context: match[1] } : {};
+}
+
+/**
+ * The certificates a cluster holds, read through the kubeconfig's context:
+ * every `kubernetes.io/tls` Secret's tls.crt and ca.crt (the key in the same
+ * Secret is dropped as it arrives, never read), cert-manager's Certificate
+ * objects where the CRD exists, and the API server's own serving chain.
+ */
+export async function readKubernetes(source: string): Promise<Inventory> {
+  const { context } = parseKubernetesSource(source) ?? {};
+  const kc = loadKubeConfig(context);
+  if (!kc.getCurrentContext()) throw new UsageError(`the kubeconfig (${kubeconfigFiles().join(', ')}) has no current context: set one, or name one with kubernetes:<context>`);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new UsageError(`the kubeconfig context ${kc.getCurrentContext()} names no cluster: pick another with kubernetes:<context>`);
+  const where = `${kc.getCurrentContext()} (${cluster.server})`;
+  const core = kc.makeApiClient(CoreV1Api);
+  const secrets = await withTimeout(core.listSecretForAllNamespaces({ fieldSelector: 'type=kubernetes.io/tls' }), where).catch((error: unknown) => {
+    throw new UsageError(`cannot list the Secrets of ${where}: ${describe(error)}`);
+  });
+  const inventory: Inventory = { source, certificates: [], unreadable: [], keysSkipped: 0, certManager: [] };
+  for (const secret of secrets.items) addTlsSecret(inventory, { ...secret, kind: 'Secret' });
+  inventory.certManager = await readCertManager(kc, where);
+  const server = new URL(cluster.server);
+  if (server.protocol === 'https:') {
+    const endpoint = `${server.hostname.includes(':') ? `[${server.hostname}]` : server.hostname}:${server.port || 443}`;
+    const served = await readTlsEndpoint(endpoint, { role: 'kube-apiserver serving' }).catch((error: Error) => {
+      inventory.unreadable.push({ from: `API server ${endpoint}`, reason: error.message });
+      return [];
+    });
+    inventory.certificates.push(...served.map((c) => ({ ...c, from: `API server ${c.from}` })));
+  }
+  return inventory;
+}
+
+function loadKubeConfig(context: string | undefined): KubeConfig {
+  const files = kubeconfigFiles();
+  if (!files.some((f) => existsSync(f))) throw new UsageError(`no kubeconfig at ${files.join(', ')}: set KUBECONFIG to a cluster's kubeconfig`);
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromDefault();
+  } catch (error) {
+    throw new UsageError(`the kubeconfig cannot be read: ${(error as Error).message}`);
+  }
+  if (context) {
+    if (!kc.getContextObject(context)) throw new UsageError(`the kubeconfig has no context ${context}: it has ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`);
+    kc.setCurrentContext(context);
+  }
+  return kc;
+}
+
+function kubeconfigFiles(): string[] {
+  const files = process.env.KUBECONFIG?.split(':').filter(Boolean) ?? [];
+  return files.length ? files : [join(homedir(), '.kube', 'config')];
+}
+
+/** cert-manager's Certificate objects; none where the CRD is not installed. */
+async function readCertManager(kc: KubeConfig, where: string): Promise<CertManagerCertificate[]> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  let list: { items?: CertManagerObject[] };
+  try {
+    list = (await withTimeout(custom.listClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates' }), where)) as { items?: CertManagerObject[] };
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return [];
+    throw new UsageError(`cannot list cert-manager Certificates of ${where}: ${describe(error)}`);
+  }
+  return (list.items ?? []).map((item) => ({
+    namespace: item.metadata?.namespace ?? '',
+    name: item.metadata?.name ?? '',
+    secretName: item.spec?.secretName ?? '',
+    ...(item.spec?.duration ? { duration: item.spec.duration } : {}),
+    ...(item.spec?.renewBefore ? { renewBefore: item.spec.renewBefore } : {}),
+    isCA: item.spec?.isCA === true,
+    ...(item.spec?.issuerRef?.name ? { issuer: `${item.spec.issuerRef.kind ?? 'Issuer'}/${item.spec.issuerRef.name}` } : {}),
+  }));
+}
+
+interface CertManagerObject {
+  metadata?: { namespace?: string; name?: string };
+  spec?: { secretName?: string; duration?: string; renewBefore?: string; isCA?: boolean; issuerRef?: { name?: string; kind?: string } };
+}
+
+function withTimeout<T>(promise: Promise<T>, where: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from ${where} within ${API_TIMEOUT_MS / 1000} s`)), API_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiException) return `HTTP ${error.code}`;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const message = (error as Error).message ?? String(error);
+  return cause?.code ? `${cause.code} (${message})` : message.split('\n')[0]!;
+}

@@ -1,0 +1,40 @@
+import type { X509Certificate } from 'node:crypto';
+import type { CertificateInfo } from '../pki/inspect.js';
+
+/** A certificate read from a source, with where it was found. Never a private key. */
+export interface FoundCertificate {
+  cert: X509Certificate;
+  info: CertificateInfo;
+  /** Where it was read: a file (relative to the folder), `secret ns/name tls.crt`, `host:port #1`. */
+  from: string;
+  /** What the place says it is for, where the layout tells (`etcd peer`, `kube-apiserver serving`). */
+  role?: string;
+}
+
+/** Something in the source that should have been a certificate and is not: listed, never fatal in a folder. */
+export interface Unreadable {
+  from: string;
+  reason: string;
+}
+
+/** A cert-manager Certificate's renewal settings, where the CRD exists. */
+export interface CertManagerCertificate {
+  namespace: string;
+  name: string;
+  secretName: string;
+  duration?: string;
+  renewBefore?: string;
+  isCA: boolean;
+  issuer?: string;
+}
+
+/** What one source gave. */
+export interface Inventory {
+  /** The source as the user named it. */
+  source: string;
+  certificates: FoundCertificate[];
+  unreadable: Unreadable[];
+  /** Private keys seen and left unread (never shown): how many. */
+  keysSkipped: number;
+  certManager: CertManagerCertificate[];
+}

@@ -1,0 +1,61 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KindPlatform } from '../../src/platform/kind/kind-platform.js';
+import { forgeCa, forgeLeaf } from '../../src/pki/index.js';
+import { kindUnavailable } from '../support/kind-available.js';
+
+/**
+ * `npm run inspect -- kubernetes` against the kind cluster: a namespace
+ * holding the incident's Secrets (cert-manager's CA pair valid 30 days, a node
+ * certificate valid 90 days under it) is read through the kubeconfig, with the
+ * API server's own serving chain; the keys in those Secrets never show.
+ */
+const unavailable = kindUnavailable();
+
+describe.skipIf(unavailable)(`inspect a cluster on kind${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  const namespace = `certdrill-inspect-${process.pid}`;
+  let platform: KindPlatform;
+  let kubeconfig: string;
+  let core: CoreV1Api;
+
+  beforeAll(async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'certdrill-inspect-kind-'));
+    platform = new KindPlatform({ runId: `inspect-${process.pid}`, workDir, shareCluster: true, progress: () => {} });
+    await platform.readyFor([]);
+    kubeconfig = join(workDir, 'kubeconfig');
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'certdrill.pid': String(process.pid) } } } });
+    const now = new Date();
+    const ca = forgeCa('erlclu-ca', { from: '-20d', validFor: '30d', commonName: 'erlclu-ca' }, now);
+    const node = forgeLeaf('erlclu-0', { ca, from: '-10d', validFor: '90d', commonName: 'erlclu-0', altNames: ['erlclu-0.erlclu'] }, now);
+    const secret = (name: string, cert: { certPem: string; keyPem: string }) => ({
+      metadata: { name, namespace },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': Buffer.from(cert.certPem).toString('base64'), 'tls.key': Buffer.from(cert.keyPem).toString('base64'), 'ca.crt': Buffer.from(ca.certPem).toString('base64') },
+    });
+    await core.createNamespacedSecret({ namespace, body: secret('erlclu-ca-key-pair', ca) });
+    await core.createNamespacedSecret({ namespace, body: secret('erlclu-0-tls', node) });
+  }, 3_600_000);
+
+  afterAll(async () => {
+    await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await platform?.cleanup();
+  });
+
+  it('reads the namespace\'s TLS Secrets and the API server\'s chain, and says the 30-day CA breaks the node certificate first', async () => {
+    const run = await execa('node', ['--import', 'tsx', 'src/cli/inspect.ts', 'kubernetes'], { reject: false, env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 60_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`secret ${namespace}/erlclu-ca-key-pair tls.crt`);
+    expect(run.stdout).toContain(`secret ${namespace}/erlclu-0-tls tls.crt`);
+    expect(run.stdout).toMatch(/\| kube-apiserver serving: kube-apiserver \(API server 127\.0\.0\.1:\d+ #1\) \| CN=kube-apiserver/);
+    expect(run.stdout).toMatch(/^- CN=erlclu-0, O=certdrill \(until .*\) outlives its CA CN=erlclu-ca, O=certdrill/m);
+    expect(run.stdout).toMatch(new RegExp(`^From then on this certificate fails verification through it: erlclu-0 \\(secret ${namespace}/erlclu-0-tls tls\\.crt\\)`, 'm'));
+    expect(run.stdout).not.toMatch(/PRIVATE KEY/);
+  });
+});
