@@ -2,19 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ClockSpecError } from '../clock/spec.js';
-import { ValidityError } from '../pki/validity.js';
 import { createPlatform, PLATFORMS, type PlatformName } from '../platform/index.js';
-import { EnvironmentError } from '../platform/types.js';
-import { runScenario, ScenarioSetupError } from '../run/runner.js';
 import { runSuite } from '../run/suite.js';
-import { findScenario, loadScenarioFiles, loadScenarios, ScenarioFileError, UnknownScenarioError } from '../scenario/registry.js';
+import { findScenario, loadScenarioFiles, loadScenarios } from '../scenario/registry.js';
 import type { AnyScenario } from '../scenario/types.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
 import { UsageError } from '../util/errors.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
 import { checkSummaryFile, prepareOutDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
+import { abort, isUserError, printOn, runOneScenario, stopOnSignals } from './run-one.js';
 
 const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind] [--keep-cluster]
        npm run scenario -- all [--out DIR] [--summary FILE] [--platform docker|kind]
@@ -34,33 +31,9 @@ exit status: 0 every expectation holds, 1 one does not (or the run failed),
 
 const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
 
-/**
- * Copies of one Ctrl-C arriving within this long count as one. A terminal
- * sends SIGINT to the whole foreground group, and whatever stands between it
- * and certdrill may pass its own copy on (npm to its shell; npx and the tsx
- * binary to their child, tsx after 30 ms): late when the machine is busy.
- */
-const SAME_KEYPRESS_MS = 2_000;
-
-const abort = new AbortController();
-let firstSignalAt = 0;
-let print: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
-
-/** The first SIGINT or SIGTERM stops the run, which removes what it made; another, later than a copy of the first could be, leaves at once. */
-function onSignal(signal: NodeJS.Signals): void {
-  if (abort.signal.aborted && Date.now() - firstSignalAt < SAME_KEYPRESS_MS) return;
-  if (abort.signal.aborted) {
-    print(`second ${signal}: leaving now; npm run scenario -- --cleanup removes what is left`);
-    process.exit(130);
-  }
-  print(`${signal}: stopping and removing what this run made (press Ctrl-C again to leave at once)`);
-  firstSignalAt = Date.now();
-  abort.abort();
-}
-
 async function main(argv: string[]): Promise<number> {
   // Before anything else: a Ctrl-C while scenarios load or certificates are forged is a clean stop too.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  stopOnSignals();
   const { values, positionals } = parse(argv);
   if (values.help) {
     console.log(USAGE);
@@ -100,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
   if (values.summary) await checkSummaryFile(values.summary);
   const printer = progressPrinter();
-  print = printer.line;
+  printOn(printer.line);
   const scenario = name === 'all' ? undefined : scenarios[0]!;
 
   if (!scenario) {
@@ -126,37 +99,7 @@ async function main(argv: string[]): Promise<number> {
     return complete && all.every((a) => a.x.result.verdict === 'pass') ? 0 : 1;
   }
 
-  printer.line(`scenario ${scenario.name}: ${scenario.description}`);
-  const result = await runScenario({
-    scenario,
-    platform: platformName,
-    outDir,
-    signal: abort.signal,
-    progress: printer.line,
-    onRecord: printer.record,
-    keepCluster: values['keep-cluster'],
-  });
-  if (result.outcome === 'failed' && result.error) {
-    if (isUserError(result.error)) throw result.error;
-    printer.line(`the run failed: ${result.error.message}`);
-  }
-  if (result.outcome === 'interrupted') {
-    if (result.interruptedIn === 'set-up') printer.line('interrupted during set-up: nothing was started, nothing to remove');
-    else if (result.error) printer.line(`interrupted; ${result.error.message}. Partial findings: ${result.findingsPath}`);
-    else printer.line(`interrupted; what it made is removed. Partial findings: ${result.findingsPath}`);
-    return 130;
-  }
-  if (result.expectations.length === 0) return 1;
-  for (const e of result.expectations) printer.line(`${verdictWord(e.result.verdict)} ${e.title}: ${e.result.observed}`);
-  printer.line(`findings: ${result.findingsPath}`);
-  printer.line(`timeline: ${result.timelinePath}`);
-  // UNKNOWN (could not judge) exits 1 like FAIL: neither is a pass.
-  return result.outcome === 'completed' && result.expectations.every((e) => e.result.verdict === 'pass') ? 0 : 1;
-}
-
-/** Errors the user can fix, reported in one line with exit status 2. */
-function isUserError(error: unknown): boolean {
-  return [UsageError, UnknownScenarioError, ScenarioFileError, ScenarioSetupError, EnvironmentError, ClockSpecError, ValidityError].some((k) => error instanceof k);
+  return runOneScenario(scenario, { platform: platformName, outDir, keepCluster: values['keep-cluster'] }, printer);
 }
 
 /**

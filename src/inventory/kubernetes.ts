@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { inspectCertificate } from '../pki/inspect.js';
 import { UsageError } from '../util/errors.js';
+import { readCertificateFile } from './pem.js';
 import { addTlsSecret } from './secret.js';
 import { readTlsEndpoint } from './tls-endpoint.js';
 import type { CertManagerCertificate, Inventory } from './types.js';
@@ -36,6 +39,12 @@ export async function readKubernetes(source: string): Promise<Inventory> {
   const inventory: Inventory = { source, certificates: [], unreadable: [], keysSkipped: 0, certManager: [] };
   for (const secret of secrets.items) addTlsSecret(inventory, { ...secret, kind: 'Secret' });
   inventory.certManager = await readCertManager(kc, where);
+  // The CA the kubeconfig trusts for this cluster: the API server's chain ends in it.
+  const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64') : cluster.caFile ? await readFile(cluster.caFile).catch(() => undefined) : undefined;
+  const caContent = caPem ? readCertificateFile(caPem) : undefined;
+  if (caContent?.kind === 'certificates') {
+    for (const cert of caContent.certs) inventory.certificates.push({ cert, info: inspectCertificate(cert.toString()), from: `kubeconfig ${kc.getCurrentContext()} certificate-authority`, role: 'cluster CA' });
+  }
   const server = new URL(cluster.server);
   if (server.protocol === 'https:') {
     const endpoint = `${server.hostname.includes(':') ? `[${server.hostname}]` : server.hostname}:${server.port || 443}`;

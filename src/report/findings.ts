@@ -2,7 +2,8 @@ import { describeOffset } from '../clock/spec.js';
 import { TimelineQuery } from '../observe/query.js';
 import type { AlertRecord, CertificateRecord, ClockRecord, LogRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
 import { validityAt } from '../pki/inspect.js';
-import type { ExpectationResult, Verdict } from '../scenario/types.js';
+import { composeAnswer } from '../scenario/answer.js';
+import type { AnswerClause, ExpectationResult, Verdict } from '../scenario/types.js';
 import { describeCounts } from '../scenario/verdict.js';
 import type { CertificateSummary } from '../workload/workload.js';
 import { cell, code, describeRecord, healthText, nodeTime, realTime, seconds, seesText, utc } from './format.js';
@@ -15,7 +16,7 @@ export interface ExpectationOutcome {
 }
 
 export interface FindingsInput {
-  scenario: { name: string; description: string; question?: string };
+  scenario: { name: string; description: string; question?: string; answer?: readonly AnswerClause[] };
   runId: string;
   platform: string;
   startedAt: string;
@@ -41,6 +42,11 @@ export function renderFindings(input: FindingsInput): string {
   out.push(`# certdrill findings: ${input.scenario.name}`, '');
   out.push(`${input.scenario.description}`, '');
   if (input.scenario.question) out.push(`**Question:** ${input.scenario.question}`, '');
+  if (input.scenario.answer && input.outcome === 'completed' && input.expectations.length) {
+    const results = Object.fromEntries(input.expectations.map((e) => [e.id, e.result]));
+    const titles = Object.fromEntries(input.expectations.map((e) => [e.id, e.title]));
+    out.push(`**Answer:** ${composeAnswer(input.scenario.answer, results, titles)}`, '');
+  }
   out.push(
     `**Result: ${verdict}** — ${describeCounts(verdicts)}.`,
     '',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSource } from '../../src/inventory/index.js';
+import { rehearsalShape } from '../../src/inventory/rehearsal-shape.js';
 import { placeCertificates } from '../../src/pki/chains.js';
 import { forgeCa, forgeLeaf } from '../../src/pki/index.js';
 import { renderInventory } from '../../src/report/inventory.js';
@@ -180,5 +181,29 @@ describe('host:port: the chain a real TLS server presents', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('what a rehearsal replays', () => {
+  it('the incident\'s shape: the 30-day CA and its 90-day leaves, the CA\'s expiry first, then the leaves\'', async () => {
+    const dir = await temp('shape');
+    const { ca, leaves } = await incidentSecretsFolder(dir, now);
+    const shape = rehearsalShape(await readSource(dir), now);
+    expect(shape.ca.notAfter).toEqual(ca.info.notAfter);
+    expect(shape.leaves).toHaveLength(3);
+    expect(shape.instants.map((i) => i.at)).toEqual([ca.info.notAfter, ...new Set(leaves.map((l) => l.info.notAfter.getTime()))].map((t) => new Date(t)));
+    expect(shape.instants[0]!.expiring).toEqual(['erlclu-ca']);
+  });
+
+  it('refuses, in one line, a source with no CA beside a leaf it signed, or a chain already expired', async () => {
+    const lone = await temp('lone');
+    await writeFile(join(lone, 'ca.crt'), forgeCa('ca', { validFor: '1y' }, now).certPem);
+    expect(() => rehearsalShape({ source: lone, certificates: [], unreadable: [], keysSkipped: 0, certManager: [] }, now)).toThrow(/holds no CA together with a leaf it signed/);
+    const expired = forgeCa('old', { from: '-40d', validFor: '30d', commonName: 'old-ca' }, now);
+    const leaf = forgeLeaf('leaf', { ca: expired, from: '-40d', validFor: '90d' }, now);
+    const old = await temp('old');
+    await writeFile(join(old, 'ca.crt'), expired.certPem);
+    await writeFile(join(old, 'leaf.crt'), leaf.certPem);
+    await expect(readSource(old).then((inv) => rehearsalShape(inv, now))).rejects.toThrow(/^old-ca \(ca\.crt\) expired on .*: its chain is broken already/);
   });
 });

@@ -1,0 +1,123 @@
+import type { RehearsalShape } from '../../src/inventory/rehearsal-shape.js';
+import type { TimelineQuery } from '../../src/observe/query.js';
+import { forgeCa, forgeLeaf } from '../../src/pki/certificate.js';
+import { staysAlone, stayFullyConnected, windowAfter } from '../../src/scenario/checks.js';
+import { defineScenario, type ExpectationResult } from '../../src/scenario/types.js';
+import { fail, pass, unknown } from '../../src/scenario/verdict.js';
+import { erlang, type ErlangSetup } from '../../src/workload/erlang/index.js';
+
+/**
+ * A rehearsal of a real cluster's chain on the Erlang workload (npm run
+ * rehearse): three nodes get certificates forged anew with the real windows
+ * (the CA's, and the leaves' in turn), start clustered at real time, and the
+ * clocks are walked to just after each upcoming expiry. At each, the running
+ * cluster is watched, then one node is restarted with its certificate as it
+ * is, as a pod restart would: does it rejoin?
+ *
+ * Expectations are what TLS predicts: an established distribution connection
+ * is not verified again (the incident: nothing broke while the pods ran),
+ * and a node restarted once its chain has expired (its own certificate or
+ * the CA) fails its handshakes and stays alone (RFC 5280 6.1.3).
+ */
+const NODES = ['node1', 'node2', 'node3'];
+/** How far past each expiry the clocks go: far enough that every clock is past it, near enough to be "at" it. */
+const PAST_EXPIRY_MS = 60_000;
+
+export function erlangRehearsal(shape: RehearsalShape) {
+  const leafOf = (i: number) => shape.leaves[i % shape.leaves.length]!;
+  // Which node restarts at which instant: each node once, in turn, so that every restart meets a node that has run since the start.
+  const restarted = shape.instants.map((_, i) => NODES[i % NODES.length]!);
+  const expiredBy = (at: Date, node: string) => [shape.ca, leafOf(NODES.indexOf(node))].filter((w) => w.notAfter.getTime() < at.getTime());
+  const day = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const running = (i: number) => NODES.filter((node) => restarted.slice(0, i).every((r, k) => r !== node || expiredBy(past(shape.instants[k]!.at), node).length === 0));
+  const firstBreak = shape.instants.findIndex((instant) => expiredBy(past(instant.at), restarted[shape.instants.indexOf(instant)]!).length > 0);
+
+  return defineScenario({
+    name: 'rehearsal',
+    workload: erlang,
+    description: `A rehearsal of ${shape.source}: the CA ${shape.ca.name} (${shape.ca.from}, until ${day(shape.ca.notAfter)}) and the ${shape.leaves.length} leaf certificate(s) it signed (${shape.leaves.map((l) => l.name).join(', ')}) forged anew with new keys and the same windows, on three Erlang nodes (node1, node2, node3 take the leaves' windows in turn); the clocks walked to a minute past each of ${shape.instants.length} upcoming expir${shape.instants.length === 1 ? 'y' : 'ies'}, one node restarted at each.`,
+    question: `When does the cluster of ${shape.source} break, and through which certificate?`,
+
+    setup: (): { cluster: ErlangSetup } => {
+      const ca = forgeCa('rehearsed-ca', { from: shape.ca.notBefore, until: shape.ca.notAfter, commonName: shape.ca.name });
+      return {
+        cluster: {
+          nodes: NODES.map((name, i) => {
+            const leaf = leafOf(i);
+            return { name, cert: forgeLeaf(name, { ca, from: leaf.notBefore, until: leaf.notAfter, altNames: [name] }), trusts: ca, clock: '+0' };
+          }),
+        },
+      };
+    },
+
+    async run(s) {
+      await s.waitFor('full-mesh', 'wait for the full mesh at real time', (view) => view.fullMesh(), { timeoutMs: 30_000 });
+      for (const [i, instant] of shape.instants.entries()) {
+        await s.jumpClocks(s.nodes, past(instant.at).toISOString(), { id: `reach-${i + 1}` });
+        await s.observe({ minMs: 2_000, maxMs: 5_000, stableSamples: 4 }, `${instant.expiring.join(' and ')} expired a minute ago by every clock: does the running cluster hold?`);
+        await s.restart(restarted[i]!, { id: `restart-${i + 1}` });
+        await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `${restarted[i]} restarted with its certificate as it is: does it rejoin?`);
+      }
+    },
+
+    answer: [
+      ...(firstBreak >= 0
+        ? [
+            {
+              expectation: `restart-${firstBreak + 1}`,
+              pass: `First break: ${day(shape.instants[firstBreak]!.at)}, when ${shape.instants[firstBreak]!.expiring.join(' and ')} expire${shape.instants[firstBreak]!.expiring.length === 1 ? 's' : ''}: from then on a node that restarts cannot rejoin`,
+              fail: `${day(shape.instants[firstBreak]!.at)} (${shape.instants[firstBreak]!.expiring.join(' and ')}) was predicted as the first break, but the node restarted after it rejoined`,
+            },
+          ]
+        : []),
+      ...shape.instants.map((instant, i) => ({
+        expectation: `running-${i + 1}`,
+        pass: `${day(instant.at)}: the running cluster held; nothing broke until a restart`,
+        fail: `${day(instant.at)}: the running cluster broke already, without a restart`,
+      })),
+    ],
+
+    expectations: shape.instants.flatMap((instant, i) => {
+      const id = i + 1;
+      const node = restarted[i]!;
+      const others = running(i).filter((n) => n !== node);
+      const expired = expiredBy(past(instant.at), node);
+      return [
+        {
+          id: `running-${id}`,
+          title: `${day(instant.at)}, ${instant.expiring.join(' and ')} expired: the nodes still running (${running(i).join(', ')}) stay connected until the restart`,
+          basis: 'incident: nothing broke while the pods ran; an established TLS connection is not verified again',
+          check: (q: TimelineQuery) => stayFullyConnected(q, running(i), { after: q.step(`reach-${id}`).t, before: q.step(`restart-${id}`).startedAt }, `after the clocks reached ${day(instant.at)}, before ${node} restarted`),
+        },
+        expired.length
+          ? {
+              id: `restart-${id}`,
+              title: `${node}, restarted after ${expired.map((w) => w.name).join(' and ')} expired, stays alone`,
+              basis: 'a chain with an expired certificate fails verification (RFC 5280 6.1.3), however new the handshake',
+              check: (q: TimelineQuery) => staysAlone(q, node, NODES.filter((n) => n !== node), windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined), 'after its restart'),
+            }
+          : {
+              id: `restart-${id}`,
+              title: `${node}, restarted while its chain is valid, rejoins ${others.join(' and ') || 'nobody'}`,
+              basis: 'a valid chain passes verification: a restarted node reconnects',
+              check: (q: TimelineQuery) => rejoins(q, node, others, windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined)),
+            },
+      ];
+    }),
+  });
+}
+
+function past(at: Date): Date {
+  return new Date(at.getTime() + PAST_EXPIRY_MS);
+}
+
+
+/** The node, after its restart, is seen connected to every one of `others` by the end of the window. */
+function rejoins(q: TimelineQuery, node: string, others: string[], window: { after?: string; before?: string }): ExpectationResult {
+  const samples = q.membership({ ...window, node }).filter((s) => !s.noAnswer);
+  if (samples.length === 0) return unknown(`no answered sample of ${node} after its restart`, []);
+  const joined = samples.find((s) => s.up && others.every((o) => s.sees.includes(o)));
+  const last = samples.at(-1)!;
+  if (joined && last.up && others.every((o) => last.sees.includes(o))) return pass(`${node} rejoined ${others.join(', ') || 'nobody (none running)'} after its restart`, [joined, last]);
+  return fail(`${node} did not rejoin: its last sample sees ${last.up ? last.sees.join(', ') || 'nobody' : 'nothing (down)'}`, [last]);
+}

@@ -1,0 +1,74 @@
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { erlangRehearsal } from '../../scenarios/rehearse/erlang.js';
+import { readSource, SOURCE_FORMS } from '../inventory/index.js';
+import { rehearsalShape } from '../inventory/rehearsal-shape.js';
+import { PLATFORMS, type PlatformName } from '../platform/index.js';
+import { renderInventory } from '../report/inventory.js';
+import { UsageError } from '../util/errors.js';
+import { prepareOutDir } from './output-paths.js';
+import { progressPrinter } from './progress.js';
+import { isUserError, printOn, runOneScenario, stopOnSignals } from './run-one.js';
+
+const USAGE = `usage: npm run rehearse -- SOURCE [--workload erlang] [--out DIR] [--platform docker|kind]
+  SOURCE: ${SOURCE_FORMS}
+  replays the chain of SOURCE that breaks first (new keys, the same validity windows) on a real cluster,
+  walks the clocks through each upcoming expiry, and writes findings that open with the first break`;
+
+const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
+/** The workloads a rehearsal can replay a chain on. */
+const REHEARSABLE = ['erlang'];
+
+async function main(argv: string[]): Promise<number> {
+  stopOnSignals();
+  let values: { out?: string; workload?: string; platform?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, workload: { type: 'string', default: 'erlang' }, platform: { type: 'string', default: 'docker' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0]}: npm run rehearse -- --help`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one source at a time, not ${positionals.join(' ')}` : `name a source: ${SOURCE_FORMS} (npm run rehearse -- --help)`);
+  if (!REHEARSABLE.includes(values.workload!)) {
+    throw new UsageError(values.workload === 'etcd' ? '--workload etcd cannot rehearse a chain yet: use --workload erlang' : `unknown workload "${values.workload}": use --workload erlang`);
+  }
+  const platform = values.platform as PlatformName;
+  if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
+  const inventory = await readSource(positionals[0]!);
+  const shape = rehearsalShape(inventory, new Date());
+  const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-rehearsal`));
+  await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
+  // The certificates read, with the instants the clocks will be walked to, beside the findings.
+  const certificates = join(outDir, 'certificates.md');
+  const marks = shape.instants.map((i) => ({ label: `replayed ${i.expiring.join(', ')} expiry`, at: i.at }));
+  await writeFile(certificates, renderInventory(inventory, new Date(), marks));
+  const printer = progressPrinter();
+  printOn(printer.line);
+  printer.line(`certificates read, and the instants replayed: ${certificates}`);
+  printer.line(`rehearsing ${shape.ca.name} and ${shape.leaves.length} leaf certificate(s); the clocks go to ${shape.instants.map((i) => i.at.toISOString().slice(0, 16)).join(', ')}`);
+  return runOneScenario(erlangRehearsal(shape), { platform, outDir }, printer);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isUserError(error)) {
+      console.error(`certdrill: ${(error as Error).message}`);
+      process.exit(2);
+    }
+    console.error((error as Error)?.stack ?? String(error));
+    console.error(`certdrill: unexpected error: ${String((error as Error)?.message ?? error).split('\n')[0]} (a bug in certdrill: the stack above says where)`);
+    process.exit(1);
+  },
+);
+

@@ -1,0 +1,53 @@
+import { placeCertificates } from '../pki/chains.js';
+import { UsageError } from '../util/errors.js';
+import type { FoundCertificate, Inventory } from './types.js';
+
+/** A certificate's window and how a report names it. */
+export interface Window {
+  /** Its common name, as titles say it. */
+  name: string;
+  /** Where it was read. */
+  from: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** What a rehearsal forges again (new keys, the same windows) and the instants it walks the clocks through. */
+export interface RehearsalShape {
+  source: string;
+  ca: Window;
+  /** The leaves the CA signed, soonest to expire first. */
+  leaves: Window[];
+  /** Each upcoming expiry, in order, and which of the certificates expire then. */
+  instants: { at: Date; expiring: string[] }[];
+}
+
+/**
+ * The chain a rehearsal replays: of the CAs read with leaves they signed, the
+ * one whose chain breaks first. Only certificates not yet expired can be
+ * replayed forward.
+ */
+export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape {
+  const { placed } = placeCertificates(inventory.certificates, now);
+  const byCa = new Map<FoundCertificate, FoundCertificate[]>();
+  for (const p of placed) if (p.issuer && !p.item.info.isCa) byCa.set(p.issuer, [...(byCa.get(p.issuer) ?? []), p.item]);
+  if (byCa.size === 0) throw new UsageError(`${inventory.source} holds no CA together with a leaf it signed: a rehearsal replays such a chain (npm run inspect -- ${inventory.source} shows what is there)`);
+  const breaksAt = ([ca, leaves]: [FoundCertificate, FoundCertificate[]]) => Math.min(ca.info.notAfter.getTime(), ...leaves.map((l) => l.info.notAfter.getTime()));
+  const [ca, leaves] = [...byCa.entries()].sort((a, b) => breaksAt(a) - breaksAt(b))[0]!;
+  const window = (f: FoundCertificate): Window => ({ name: commonName(f), from: f.from, notBefore: f.info.notBefore, notAfter: f.info.notAfter });
+  const all = [window(ca), ...leaves.map(window)];
+  const expired = all.find((w) => w.notAfter.getTime() <= now.getTime());
+  if (expired) throw new UsageError(`${expired.name} (${expired.from}) expired on ${expired.notAfter.toISOString()}: its chain is broken already, there is nothing ahead to replay (npm run inspect shows it)`);
+  const instants = new Map<number, string[]>();
+  for (const w of all) instants.set(w.notAfter.getTime(), [...(instants.get(w.notAfter.getTime()) ?? []), w.name]);
+  return {
+    source: inventory.source,
+    ca: window(ca),
+    leaves: leaves.map(window).sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime()),
+    instants: [...instants.entries()].sort(([a], [b]) => a - b).map(([at, expiring]) => ({ at: new Date(at), expiring })),
+  };
+}
+
+function commonName(f: FoundCertificate): string {
+  return /(?:^|, )CN=([^,]+)/.exec(f.info.subject)?.[1] ?? f.info.subject;
+}

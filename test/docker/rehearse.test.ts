@@ -1,0 +1,43 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { incidentSecretsFolder } from '../support/pki-folders.js';
+
+/**
+ * `npm run rehearse` on the Erlang incident's shape, exported as Secrets (a
+ * 30-day CA, 90-day node certificates under it): a real Erlang cluster with
+ * the same windows, walked through the CA's expiry and then the leaves'.
+ * What TLS and the incident predict: the running cluster holds at each, and
+ * clustering breaks only at the first restart after the CA's expiry.
+ */
+describe('npm run rehearse -- <incident-shaped folder> --workload erlang', () => {
+  it('writes findings whose answer opens with the CA\'s expiry as the first break, every expectation passing with evidence', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'certdrill-rehearse-'));
+    const { ca } = await incidentSecretsFolder(join(dir, 'secrets'), new Date());
+    const out = join(dir, 'out');
+    const run = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', join(dir, 'secrets'), '--workload', 'erlang', '--out', out], { reject: false, all: true, timeout: 240_000 });
+    expect(run.exitCode, run.all).toBe(0);
+    const findings = await readFile(join(out, 'findings.md'), 'utf8');
+    const answer = /^\*\*Answer:\*\* (.*)$/m.exec(findings)?.[1];
+    const caExpiry = `${ca.info.notAfter.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    expect(answer).toMatch(new RegExp(`^First break: ${caExpiry}, when erlclu-ca expires: from then on a node that restarts cannot rejoin \\(all \\d+ samples of node1 after its restart show it connected to nobody`));
+    expect(answer).toContain(`${caExpiry}: the running cluster held; nothing broke until a restart`);
+    expect(findings).toMatch(/\*\*Result: PASS\*\* — 4 of 4 expectations hold\./);
+    // Each expectation shows its evidence: sampled membership with the nodes' (moved) clocks.
+    expect(findings.match(/^Evidence:$/gm)?.length).toBe(4);
+    const certificates = await readFile(join(out, 'certificates.md'), 'utf8');
+    expect(certificates).toMatch(/replayed erlclu-ca expiry :milestone, /);
+    expect(`${findings}${certificates}`).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('a source with nothing to replay, or --workload etcd: one line, exit 2', async () => {
+    const etcd = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', tmpdir(), '--workload', 'etcd'], { reject: false });
+    expect(etcd.exitCode).toBe(2);
+    expect(etcd.stderr.trim()).toBe('certdrill: --workload etcd cannot rehearse a chain yet: use --workload erlang');
+    const missing = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', '/nonexistent/pki'], { reject: false });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr.trim()).toBe('certdrill: cannot read /nonexistent/pki: no such file or folder');
+  });
+});
