@@ -6,6 +6,7 @@ import { composeAnswer } from '../scenario/answer.js';
 import type { AnswerClause, ExpectationResult, Verdict } from '../scenario/types.js';
 import { describeCounts } from '../scenario/verdict.js';
 import type { CertificateSummary } from '../workload/workload.js';
+import { timelineChart } from './timeline-chart.js';
 import { cell, code, describeRecord, healthText, nodeTime, realTime, seconds, seesText, utc } from './format.js';
 
 export interface ExpectationOutcome {
@@ -63,6 +64,8 @@ export function renderFindings(input: FindingsInput): string {
     out.push(`| ${resultCell(e.result.verdict)} | [${cell(e.title)}](#${anchor(e.id)}) | ${cell(e.result.observed)} | ${cell(e.basis)} |`);
   }
   out.push('');
+  const chart = timelineChart(input.timeline);
+  if (chart.length) out.push('## Timeline', '', 'Each node\'s state over the run (critical: lost peers, down or Unhealthy; grey: no answer), with the steps as milestones.', '', ...chart, '');
   for (const e of input.expectations) {
     out.push(`### ${e.id}`, '', `${resultCell(e.result.verdict)}: ${e.title}. Observed: ${e.result.observed}.`, '', 'Evidence:', '');
     for (const item of e.result.evidence) out.push(`- ${typeof item === 'string' ? item : describeRecord(item)}`);
