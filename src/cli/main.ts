@@ -11,7 +11,7 @@ import { UsageError } from '../util/errors.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
 import { checkSummaryFile, prepareOutDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
-import { abort, isUserError, printOn, runOneScenario, stopOnSignals } from './run-one.js';
+import { abort, exitWhenDone, isUserError, printOn, runOneScenario, stopOnSignals } from './run-one.js';
 
 const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind] [--keep-cluster]
        npm run scenario -- all [--out DIR] [--summary FILE] [--platform docker|kind]
@@ -162,16 +162,4 @@ function parseProblem(error: Error & { code?: string }): string {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (isUserError(error)) {
-      console.error(`certdrill: ${(error as Error).message}`);
-      process.exit(2);
-    }
-    // A bug in certdrill: the stack is for whoever fixes it, the last line for whoever runs it.
-    console.error((error as Error)?.stack ?? String(error));
-    console.error(`certdrill: unexpected error: ${String((error as Error)?.message ?? error).split('\n')[0]} (a bug in certdrill: the stack above says where)`);
-    process.exit(1);
-  },
-);
+exitWhenDone(main(process.argv.slice(2)));

@@ -10,7 +10,7 @@ import { renderInventory } from '../report/inventory.js';
 import { UsageError } from '../util/errors.js';
 import { prepareOutDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
-import { isUserError, printOn, runOneScenario, stopOnSignals } from './run-one.js';
+import { exitWhenDone, printOn, runOneScenario, stopOnSignals } from './run-one.js';
 
 const USAGE = `usage: npm run rehearse -- SOURCE [--workload erlang] [--out DIR] [--platform docker|kind]
   SOURCE: ${SOURCE_FORMS}
@@ -59,16 +59,4 @@ async function main(argv: string[]): Promise<number> {
   return runOneScenario(erlangRehearsal(shape), { platform, outDir }, printer);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (isUserError(error)) {
-      console.error(`certdrill: ${(error as Error).message}`);
-      process.exit(2);
-    }
-    console.error((error as Error)?.stack ?? String(error));
-    console.error(`certdrill: unexpected error: ${String((error as Error)?.message ?? error).split('\n')[0]} (a bug in certdrill: the stack above says where)`);
-    process.exit(1);
-  },
-);
-
+exitWhenDone(main(process.argv.slice(2)));

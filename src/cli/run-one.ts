@@ -87,3 +87,20 @@ export async function runOneScenario(
   // UNKNOWN (could not judge) exits 1 like FAIL: neither is a pass.
   return result.outcome === 'completed' && result.expectations.every((e) => e.result.verdict === 'pass') ? 0 : 1;
 }
+
+/** Ends the process with the command's exit status: a user's error is one line and 2, a bug its stack and 1. */
+export function exitWhenDone(command: Promise<number>): void {
+  command.then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (isUserError(error)) {
+        console.error(`certdrill: ${(error as Error).message}`);
+        process.exit(2);
+      }
+      // A bug in certdrill: the stack is for whoever fixes it, the last line for whoever runs it.
+      console.error((error as Error)?.stack ?? String(error));
+      console.error(`certdrill: unexpected error: ${String((error as Error)?.message ?? error).split('\n')[0]} (a bug in certdrill: the stack above says where)`);
+      process.exit(1);
+    },
+  );
+}
