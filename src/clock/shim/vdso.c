@@ -218,7 +218,7 @@ static void add_patch(unsigned long offset, const void *bytes, size_t length) {
  * the offset to what the kernel's code returns: a fallback system call would
  * be answered by the supervisor with the offset already in.
  */
-static int realtime_served_in_user_space(long (*gettime)(long, struct timespec *), long (*gettimeofday_fn)(struct timeval *, void *), long (*time_fn)(long *)) {
+static int realtime_served_in_user_space(int (*gettime)(clockid_t, struct timespec *), int (*gettimeofday_fn)(struct timeval *, void *), time_t (*time_fn)(time_t *)) {
   pid_t child = fork();
   if (child < 0) return 0;
   if (child == 0) {
@@ -234,7 +234,7 @@ static int realtime_served_in_user_space(long (*gettime)(long, struct timespec *
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) != 0) _exit(1);
     struct timespec ts;
     struct timeval tv;
-    long t;
+    time_t t;
     int fell_back = gettime(CLOCK_REALTIME, &ts) == -EHWPOISON || gettime(CLOCK_REALTIME_COARSE, &ts) == -EHWPOISON ||
                     gettimeofday_fn(&tv, NULL) == -EHWPOISON || time_fn(&t) == -EHWPOISON;
     _exit(fell_back ? 1 : 0);
