@@ -49,7 +49,9 @@ export function erlangNodeSpec(node: ErlangNodeFiles, peers: string[]): NodeSpec
     ...(node.preflightMarginSeconds === undefined ? {} : { preflight: PREFLIGHT_COMMAND }),
     files: erlangCertFiles(node),
     clock: node.clock,
-    ...(node.clockBy ? { clockBy: node.clockBy } : {}),
+    // certdrill-clock unless asked otherwise: libfaketime 0.9.10 re-reading its file on every call from the BEAM's many
+    // threads (FAKETIME_NO_CACHE) now and then hands one of them the real time; the shim's offset page has no such state.
+    clockBy: node.clockBy ?? 'certdrill-clock',
     ports: [HTTP_PORT],
     // A node the pre-flight check refuses never starts: that line is as final as the other.
     readyLog: /certdrill: node \S+ started|certdrill preflight: refusing to start/,
