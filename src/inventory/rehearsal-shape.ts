@@ -1,4 +1,5 @@
 import { placeCertificates } from '../pki/chains.js';
+import { commonName } from '../pki/inspect.js';
 import { UsageError } from '../util/errors.js';
 import type { FoundCertificate, Inventory } from './types.js';
 
@@ -34,7 +35,7 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
   if (byCa.size === 0) throw new UsageError(`${inventory.source} holds no CA together with a leaf it signed: a rehearsal replays such a chain (npm run inspect -- ${inventory.source} shows what is there)`);
   const breaksAt = ([ca, leaves]: [FoundCertificate, FoundCertificate[]]) => Math.min(ca.info.notAfter.getTime(), ...leaves.map((l) => l.info.notAfter.getTime()));
   const [ca, leaves] = [...byCa.entries()].sort((a, b) => breaksAt(a) - breaksAt(b))[0]!;
-  const window = (f: FoundCertificate): Window => ({ name: commonName(f), from: f.from, notBefore: f.info.notBefore, notAfter: f.info.notAfter });
+  const window = (f: FoundCertificate): Window => ({ name: commonName(f.info.subject), from: f.from, notBefore: f.info.notBefore, notAfter: f.info.notAfter });
   const all = [window(ca), ...leaves.map(window)];
   const expired = all.find((w) => w.notAfter.getTime() <= now.getTime());
   if (expired) throw new UsageError(`${expired.name} (${expired.from}) expired on ${expired.notAfter.toISOString()}: its chain is broken already, there is nothing ahead to replay (npm run inspect shows it)`);
@@ -46,8 +47,4 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
     leaves: leaves.map(window).sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime()),
     instants: [...instants.entries()].sort(([a], [b]) => a - b).map(([at, expiring]) => ({ at: new Date(at), expiring })),
   };
-}
-
-function commonName(f: FoundCertificate): string {
-  return /(?:^|, )CN=([^,]+)/.exec(f.info.subject)?.[1] ?? f.info.subject;
 }

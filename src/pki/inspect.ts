@@ -25,6 +25,11 @@ export function inspectCertificate(pem: string): CertificateInfo {
   };
 }
 
+/** The common name of a subject as reports write it (`CN=node1, O=certdrill` -> `node1`), or the whole subject if it has none. */
+export function commonName(subject: string): string {
+  return /(?:^|, )CN=([^,]+)/.exec(subject)?.[1] ?? subject;
+}
+
 /** Where `at` falls against the certificate's window. */
 export function validityAt(info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, at: Date): 'valid' | 'expired' | 'not yet valid' {
   if (at.getTime() < info.notBefore.getTime()) return 'not yet valid';

@@ -1,6 +1,8 @@
 import { describeWarning, placeCertificates, type Placed } from '../pki/chains.js';
 import type { FoundCertificate, Inventory } from '../inventory/types.js';
+import { commonName } from '../pki/inspect.js';
 import { cell, code, utc } from './format.js';
+import { mermaidName } from './mermaid.js';
 
 /**
  * What `npm run inspect` prints: when the first certificate expires, a table
@@ -64,22 +66,22 @@ export function validityChart<T extends FoundCertificate>(placed: Placed<T>[], n
   const lines = ['```mermaid', 'gantt', `  title Validity windows, read ${minute(now)} UTC`, '  dateFormat YYYY-MM-DD HH:mm', '  axisFormat %Y-%m-%d'];
   let id = 0;
   for (const [section, members] of sections) {
-    lines.push(`  section ${label(section)}`);
+    lines.push(`  section ${mermaidName(section)}`);
     for (const p of members) {
       const expired = p.item.info.notAfter.getTime() < now.getTime();
       const tags = [p.item === first ? 'crit' : '', expired ? 'done' : ''].filter(Boolean);
-      lines.push(`  ${label(name(p.item))} :${[...tags, `c${id++}`].join(', ')}, ${minute(p.item.info.notBefore)}, ${minute(p.item.info.notAfter)}`);
+      lines.push(`  ${mermaidName(name(p.item))} :${[...tags, `c${id++}`].join(', ')}, ${minute(p.item.info.notBefore)}, ${minute(p.item.info.notAfter)}`);
     }
   }
   lines.push('  section instants', `  now :milestone, ${minute(now)}, 0d`);
-  for (const mark of marks) lines.push(`  ${label(mark.label)} :milestone, ${minute(mark.at)}, 0d`);
+  for (const mark of marks) lines.push(`  ${mermaidName(mark.label)} :milestone, ${minute(mark.at)}, 0d`);
   lines.push('```');
   return lines;
 }
 
 /** How a certificate is named in a report: its role where the layout says, else its common name, and where it was read. */
 export function name(f: FoundCertificate): string {
-  const cn = /(?:^|, )CN=([^,]+)/.exec(f.info.subject)?.[1] ?? f.info.subject;
+  const cn = commonName(f.info.subject);
   return `${f.role ? `${f.role}: ` : ''}${cn} (${f.from})`;
 }
 
@@ -98,10 +100,6 @@ function minute(date: Date): string {
   return date.toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** Mermaid task and section names end at a colon and break on `#` and `;`. */
-function label(text: string): string {
-  return text.replace(/[:#;]/g, ' ').replace(/\s+/g, ' ').trim();
-}
 
 function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -1,4 +1,5 @@
 import type { HealthRecord, MembershipRecord, StepRecord, TimelineRecord } from '../observe/records.js';
+import { mermaidName } from './mermaid.js';
 
 /**
  * A run's timeline as a picture: a mermaid gantt chart (GitHub renders it)
@@ -17,23 +18,23 @@ export function timelineChart(records: readonly TimelineRecord[]): string[] {
   const lines = ['```mermaid', 'gantt', '  title What each node showed, real time (UTC)', '  dateFormat YYYY-MM-DD HH:mm:ss.SSS', '  axisFormat %H:%M:%S'];
   let id = 0;
   const bar = (label: string, tag: string | undefined, from: string, to: string) =>
-    lines.push(`  ${clean(label)} :${tag ? `${tag}, ` : ''}b${id++}, ${stamp(from)}, ${stamp(to === from ? bump(to) : to)}`);
+    lines.push(`  ${mermaidName(label)} :${tag ? `${tag}, ` : ''}b${id++}, ${stamp(from)}, ${stamp(to === from ? bump(to) : to)}`);
   for (const node of nodes) {
     const own = membership.filter((r) => r.node === node);
     if (own.length) {
-      lines.push(`  section ${clean(node)}`);
+      lines.push(`  section ${mermaidName(node)}`);
       const others = nodes.filter((n) => n !== node && membership.some((r) => r.node === n));
       for (const run of stretches(own, membershipState(others))) bar(run.state.label, run.state.tag, run.from, run.to ?? end);
     }
     for (const view of [...new Set(health.filter((r) => r.node === node).map((r) => r.viewLabel ?? r.view))]) {
-      lines.push(`  section ${clean(`${node} ${view}`)}`);
+      lines.push(`  section ${mermaidName(`${node} ${view}`)}`);
       const samples = health.filter((r) => r.node === node && (r.viewLabel ?? r.view) === view);
       for (const run of stretches(samples, healthState)) bar(run.state.label, run.state.tag, run.from, run.to ?? end);
     }
   }
   if (steps.length) {
     lines.push('  section steps');
-    for (const step of steps) lines.push(`  ${clean(step.id)} :milestone, s${id++}, ${stamp(step.startedAt)}, 0d`);
+    for (const step of steps) lines.push(`  ${mermaidName(step.id)} :milestone, s${id++}, ${stamp(step.startedAt)}, 0d`);
   }
   lines.push('```');
   return lines;
@@ -77,9 +78,4 @@ function stamp(iso: string): string {
 
 function bump(iso: string): string {
   return new Date(Date.parse(iso) + 1).toISOString();
-}
-
-/** Task and section names end at a colon and break on `#` and `;`. */
-function clean(text: string): string {
-  return text.replace(/[:#;]/g, ' ').replace(/\s+/g, ' ').trim();
 }
