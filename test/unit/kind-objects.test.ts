@@ -32,6 +32,9 @@ describe('Kubernetes objects of an Erlang node', () => {
     expect(pod.subdomain).toBe('certdrill');
     expect(node1.service.metadata!.name).toBe('node1');
     expect(node1.service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ port: 8080, targetPort: 8080 }] });
+    // Probes reach each node at the kind node's address, ready or not.
+    expect(node1.reach.metadata!.name).toBe('node1-reach');
+    expect(node1.reach.spec).toMatchObject({ type: 'NodePort', publishNotReadyAddresses: true, selector: node1.service.spec!.selector, ports: [{ port: 8080, targetPort: 8080 }] });
     expect(clusterService('certdrill-run1', 'run1').spec).toMatchObject({ clusterIP: 'None', selector: { 'certdrill.run': 'run1' } });
   });
 

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ import {
   namespaceObject,
   nodeObjects,
   NODE_LABEL,
+  reachServiceName,
   OWNER_HOST_LABEL,
   OWNER_PID_LABEL,
   RUN_LABEL,
@@ -32,6 +33,10 @@ export const CLUSTER = 'certdrill';
 /** kind names its node container after the cluster. */
 const NODE_CONTAINER = `${CLUSTER}-control-plane`;
 const READY_TIMEOUT_MS = 120_000;
+/** How long a started node's ports may take to answer at the kind node's address (kube-proxy's rules for a new pod). */
+const REACH_TIMEOUT_MS = 10_000;
+/** The API server's port on the kind node's own address: what tells whether this host reaches that address at all. */
+const APISERVER_NODE_PORT = 6443;
 const NAMESPACE_GONE_TIMEOUT_MS = 90_000;
 /** Who created the cluster and whether it is to be kept: a ConfigMap in the cluster, so any certdrill process can tell. */
 const OWNER_CONFIGMAP = { name: 'certdrill-cluster', namespace: 'default' };
@@ -59,6 +64,9 @@ interface KindNode {
   /** Its container runs (false while a pod's init container refused to start it, as a stopped container on docker). */
   running: boolean;
   logs?: AbortController;
+  /** The node's ports as NodePorts of its reach Service (read once it exists). */
+  nodePorts?: Map<number, number>;
+  /** Port-forwards through the API server, where this host cannot reach the kind node's address. */
   forwards: Map<number, { server: Server; port: number }>;
 }
 
@@ -79,6 +87,8 @@ export class KindPlatform implements Platform {
   private apps?: AppsV1Api;
   private ownsCluster = false;
   private namespaceMade = false;
+  /** The kind node's address when this host reaches it (Linux, local engine); null: go through port-forwards. */
+  private nodeAddress?: string | null;
 
   constructor(private readonly options: KindPlatformOptions) {
     this.docker = new DockerPlatform({ runId: options.runId, progress: options.progress });
@@ -188,10 +198,21 @@ export class KindPlatform implements Platform {
     return { exitCode, stdout: stdout.text(), stderr: stderr.text() };
   }
 
-  /** A local port forwarded to the node's pod through the API server; it follows the pod across restarts. */
+  /**
+   * The node's port at the kind node's address (its reach Service), as a
+   * client on the network reaches a pod; where this host cannot reach that
+   * address, a local port forwarded through the API server. Either follows
+   * the pod across restarts.
+   */
   async endpoint(name: string, port: number): Promise<Endpoint> {
     const node = this.node(name);
     if (!node.pod || !node.running) throw new Error(`node ${name} is not running`);
+    const address = await this.reachableNodeAddress();
+    if (address) return { host: address, port: await this.nodePort(node, port) };
+    return this.forwardedEndpoint(node, port);
+  }
+
+  private async forwardedEndpoint(node: KindNode, port: number): Promise<Endpoint> {
     let forward = node.forwards.get(port);
     if (!forward) {
       const forwarder = new PortForward(this.api().kc);
@@ -206,6 +227,40 @@ export class KindPlatform implements Platform {
       node.forwards.set(port, forward);
     }
     return { host: '127.0.0.1', port: forward.port };
+  }
+
+  private async nodePort(node: KindNode, port: number): Promise<number> {
+    if (!node.nodePorts) {
+      const service = await this.api().core.readNamespacedService({ name: reachServiceName(node.spec.name), namespace: this.namespace });
+      node.nodePorts = new Map((service.spec?.ports ?? []).filter((p) => p.nodePort).map((p) => [Number(p.targetPort ?? p.port), p.nodePort!]));
+    }
+    const nodePort = node.nodePorts.get(port);
+    if (nodePort === undefined) throw new Error(`node ${node.spec.name} does not expose port ${port}`);
+    return nodePort;
+  }
+
+  /** The kind node's InternalIP if a TCP connection from here to its API server port succeeds; asked once per run. */
+  private async reachableNodeAddress(): Promise<string | null> {
+    if (this.nodeAddress !== undefined) return this.nodeAddress;
+    const node = (await this.api().core.listNode()).items[0];
+    const address = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    this.nodeAddress = address && (await tcpConnects(address, APISERVER_NODE_PORT, 2000)) ? address : null;
+    if (!this.nodeAddress) this.progress(`kind node address ${address ?? '(none)'} unreachable from this host: probes go through API server port-forwards (slower)`);
+    return this.nodeAddress;
+  }
+
+  /** Waits, boundedly, until the started node's first port accepts at its reach address: kube-proxy programs a new pod's NodePort rules a moment after it starts. */
+  private async awaitReachable(node: KindNode): Promise<void> {
+    const port = node.spec.ports[0];
+    const address = await this.reachableNodeAddress();
+    if (port === undefined || !address) return;
+    const nodePort = await this.nodePort(node, port);
+    const deadline = Date.now() + REACH_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (await tcpConnects(address, nodePort, 1000)) return;
+      await sleep(200);
+    }
+    this.progress(`node ${node.spec.name}: port ${port} not reachable at ${address}:${nodePort} within ${REACH_TIMEOUT_MS / 1000} s; its probes will say what they find`);
   }
 
   onLog(listener: LogListener): void {
@@ -296,6 +351,7 @@ export class KindPlatform implements Platform {
     await upsert(() => core.createNamespacedConfigMap({ namespace, body: o.clock }), () => core.replaceNamespacedConfigMap({ name: o.clock.metadata!.name!, namespace, body: o.clock }));
     if (how === 'create') {
       await core.createNamespacedService({ namespace, body: o.service });
+      await core.createNamespacedService({ namespace, body: o.reach });
       await apps.createNamespacedDeployment({ namespace, body: o.deployment });
     } else {
       await apps.replaceNamespacedDeployment({ name: node.spec.name, namespace, body: o.deployment });
@@ -316,6 +372,7 @@ export class KindPlatform implements Platform {
         if (node.spec.preflight) await this.followLogs(node, 'preflight', false);
         if (preflightFailed(pod)) return;
         await this.followLogs(node, 'node', true);
+        await this.awaitReachable(node);
         return;
       }
       await sleep(500);
@@ -461,6 +518,19 @@ export class KindPlatform implements Platform {
   private progress(line: string): void {
     this.options.progress?.(line);
   }
+}
+
+function tcpConnects(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
 }
 
 function started(pod: V1Pod): boolean {

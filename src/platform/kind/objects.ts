@@ -48,7 +48,19 @@ export interface NodeObjects {
   secrets: V1Secret[];
   clock: V1ConfigMap;
   service: V1Service;
+  /** The node's ports on the kind node's address, for certdrill's probes (see `reachServiceName`). */
+  reach: V1Service;
   deployment: V1Deployment;
+}
+
+/**
+ * A NodePort Service per node: certdrill's probes reach the pod at the kind
+ * node's address, as a client on the network would, instead of through a
+ * port-forward of the API server (a websocket per connection, which on a busy
+ * 2-core host added up to 5 s to an answer and broke some off).
+ */
+export function reachServiceName(node: string): string {
+  return `${node}-reach`;
 }
 
 export function labels(runId: string, node?: string): Record<string, string> {
@@ -111,6 +123,18 @@ export function nodeObjects(
     spec: {
       clusterIP: 'None',
       // Peers must resolve a node before it is ready: they are what makes it ready.
+      publishNotReadyAddresses: true,
+      selector: { [NODE_LABEL]: spec.name, [RUN_LABEL]: runId },
+      ports: spec.ports.map((port) => ({ name: `p${port}`, port, targetPort: port })),
+    },
+  };
+  const reach: V1Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(reachServiceName(spec.name)),
+    spec: {
+      type: 'NodePort',
+      // A probe must reach a node that is not ready yet: whether it answers is what the probe is for.
       publishNotReadyAddresses: true,
       selector: { [NODE_LABEL]: spec.name, [RUN_LABEL]: runId },
       ports: spec.ports.map((port) => ({ name: `p${port}`, port, targetPort: port })),
@@ -187,7 +211,7 @@ export function nodeObjects(
       },
     },
   };
-  return { secrets, clock, service, deployment };
+  return { secrets, clock, service, reach, deployment };
 }
 
 /**
