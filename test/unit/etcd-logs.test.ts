@@ -41,6 +41,11 @@ describe('etcd log lines', () => {
     expect(classifyEtcdLogLine('{"level":"info","ts":"2026-11-23T19:17:41.198323Z","caller":"embed/serve.go:104","msg":"ready to serve client requests"}')).toMatchObject({ kind: 'log', topic: 'ready' });
   });
 
+  it('ignores a connection closed before any TLS: a port check, not a TLS failure', () => {
+    expect(classifyEtcdLogLine('2026-11-24 02:21:30.343281 I | embed: rejected connection from "10.244.0.1:39300" (error "EOF", ServerName "")')).toBeNull();
+    expect(classifyEtcdLogLine('2026-11-24 02:21:30.343281 I | embed: rejected connection from "10.244.0.1:39300" (error "EOF", ServerName "etcd-a")')).toMatchObject({ kind: 'alert' });
+  });
+
   it('ignores ordinary lines', () => {
     expect(classifyEtcdLogLine('2026-11-23 03:30:51.435538 I | embed: name = etcd-a')).toBeNull();
     expect(classifyEtcdLogLine("[WARNING] Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead")).toBeNull();

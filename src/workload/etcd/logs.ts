@@ -7,6 +7,8 @@ const CAPNSLOG = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) [A-Z] \| (.*)
 const RAFT = /^raft(\d{4})\/(\d{2})\/(\d{2}) (\d{2}:\d{2}:\d{2}) \w+: (.*)$/;
 
 const TLS_FAILURE = /rejected connection from|x509:|tls: |remote error/;
+// A connection closed before it sent a byte of TLS: a port check (kubelet's readiness probe, a wait for the port), not a TLS failure.
+const PORT_CHECK = /rejected connection from "[^"]*" \(error "EOF", ServerName ""\)/;
 const TOPICS: [RegExp, string][] = [
   [/etcd Version:/, 'start'],
   [/became leader|elected leader|lost leader|no leader|became candidate|became follower at term [1-9]/, 'leader'],
@@ -19,7 +21,7 @@ export function classifyEtcdLogLine(line: string): LogFinding | null {
   const parsed = parse(line);
   if (!parsed) return null;
   const { message, nodeTime } = parsed;
-  if (TLS_FAILURE.test(message)) {
+  if (TLS_FAILURE.test(message) && !PORT_CHECK.test(message)) {
     return { kind: 'alert', class: classifyTlsFailure(message), text: line.trim(), ...(nodeTime ? { nodeTime } : {}) };
   }
   for (const [pattern, topic] of TOPICS) {
