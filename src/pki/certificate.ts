@@ -113,6 +113,17 @@ export async function prepareKeys(count: number, bits = 2048): Promise<void> {
   spareKeys.push(...made.map((k) => ({ bits, ...k })));
 }
 
+/**
+ * Tops the spare keys up to `count`, off the event loop: what a run calls
+ * before it may forge while it observes (a restart, a manager re-issuing),
+ * since a key made on the spot blocks the loop, and with it the probes'
+ * deadlines, for a second or more on a busy host.
+ */
+export async function ensureSpareKeys(count: number, bits = 2048): Promise<void> {
+  const missing = count - spareKeys.filter((k) => k.bits === bits).length;
+  if (missing > 0) await prepareKeys(missing, bits);
+}
+
 // Node's native RSA generation is orders of magnitude faster than forge's pure-JS one.
 function rsaKeyPair(bits = 2048): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
   const spare = spareKeys.findIndex((k) => k.bits === bits);

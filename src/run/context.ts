@@ -8,6 +8,7 @@ import type { Platform } from '../platform/types.js';
 import type { BaseContext, ObservationWindow } from '../scenario/types.js';
 import { listOf, type AnyWorkload, type Deployment, type IssuedCertificate, type OperationHost, type RestartPlan } from '../workload/workload.js';
 import { CLOCK_BY_ENV } from '../clock/shim.js';
+import { ensureSpareKeys } from '../pki/certificate.js';
 
 const POLL_MS = 250;
 const MAINTAIN_EVERY_MS = 1000;
@@ -117,6 +118,8 @@ export class RunContext {
   async restart(node: string, options: { clock?: ClockSpec; id?: string } = {}): Promise<void> {
     const startedAt = now();
     const { clock, id, ...changes } = options;
+    // A manager that re-issues at restart forges then (peer and server certificate): their keys are made off the loop first.
+    await ensureSpareKeys(2);
     const plan = this.deployment.onRestart(node, new Date(), changes);
     await this.applyRestart(node, plan, clock);
     const certs = plan.summary ?? (plan.files ? 'certificates re-issued by its manager' : 'same certificates');
@@ -138,6 +141,7 @@ export class RunContext {
       stability.update();
       if (Date.now() - lastMaintained >= MAINTAIN_EVERY_MS) {
         lastMaintained = Date.now();
+        await ensureSpareKeys(2);
         for (const { node, plan } of this.deployment.maintain?.(new Date()) ?? []) {
           this.progress(`${node}: its manager renews certificates before they expire`);
           await this.applyRestart(node, plan);

@@ -1,3 +1,4 @@
+import { ensureSpareKeys } from '../../pki/certificate.js';
 import { defineWorkload, listOf, readLibcClock, type IncidentQuestion, type OperationHost } from '../workload.js';
 import { deployEtcd, type EtcdDeployment } from './deployment.js';
 import { classifyEtcdLogLine } from './logs.js';
@@ -31,6 +32,8 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
   return {
     async restartManager(nodes, options = {}) {
       const startedAt = new Date().toISOString();
+      // Two keys per member, made off the event loop: forging them on the spot would stall the probes under way.
+      await ensureSpareKeys(2 * nodes.length);
       // etcd-manager runs beside its member and issues certificates by that host's clock.
       await Promise.all(nodes.map((node) => host.applyRestart(node, deployment.onManagerRestart(node, host.clockOf(node)))));
       host.step({
