@@ -12,6 +12,15 @@ export const LIBFAKETIME_IN_IMAGE = '/usr/local/lib/certdrill/libfaketime.so.1';
 /** Debian's libfaketime on an amd64 host. */
 export const LIBFAKETIME_ON_DEBIAN = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
+/** Where distributions put libfaketime on a host (Debian's multiarch folders first). */
+export const LIBFAKETIME_ON_HOSTS = [
+  LIBFAKETIME_ON_DEBIAN,
+  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/faketime/libfaketime.so.1',
+  '/usr/lib64/faketime/libfaketime.so.1',
+  '/usr/local/lib/faketime/libfaketime.so.1',
+];
+
 /** The folder in each node that holds its clock file. */
 export const CLOCK_DIR = '/certdrill/clock';
 export const CLOCK_FILE = `${CLOCK_DIR}/faketime.rc`;

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LIBFAKETIME_ON_HOSTS } from '../clock/faketime.js';
 import { runChild } from '../util/child-process.js';
 import { EnvironmentError } from '../util/errors.js';
 import type { Forged, Usage } from './certificate.js';
@@ -22,8 +24,13 @@ export interface OpensslOptions {
 
 /**
  * Issues a certificate the way an operator (or an old etcd-manager) did on the
- * day: the real `openssl`, run under `faketime '<instant>'`, so notBefore is
- * that instant and notAfter `days` later, exactly as openssl computes them.
+ * day: the real `openssl`, run under libfaketime stopped at the instant, so
+ * notBefore is that instant and notAfter `days` later, exactly as openssl
+ * computes them. libfaketime is preloaded directly rather than through the
+ * `faketime` wrapper: the wrapper shares its clock with children through a
+ * semaphore and shared memory named after its pid, which a killed wrapper
+ * leaves in /dev/shm, and a later wrapper given the same pid then fails
+ * ("sem_open: File exists").
  */
 export async function forgeWithOpenssl(name: string, options: OpensslOptions, reference: Date = new Date()): Promise<Forged> {
   const issuedAt = resolveWhen(options.issuedAt, reference);
@@ -39,10 +46,10 @@ export async function forgeWithOpenssl(name: string, options: OpensslOptions, re
     const sign = options.ca
       ? await writeSigner(dir, options.ca).then((ca) => ['-CA', ca.cert, '-CAkey', ca.key])
       : ['-signkey', path('key.pem')];
-    // -f: a clock stopped at the instant, so notBefore is exactly it (a running clock may tick past a second).
+    // A clock stopped at the instant (an absolute FAKETIME), so notBefore is exactly it: a running clock may tick past a second.
     await run(
-      ['faketime', '-f', stamp, 'openssl', 'x509', '-req', '-in', path('csr.pem'), ...sign, '-set_serial', serial, '-days', String(options.days), '-sha256', '-extfile', path('ext.cnf'), '-extensions', 'ext', '-out', path('cert.pem')],
-      env,
+      ['openssl', 'x509', '-req', '-in', path('csr.pem'), ...sign, '-set_serial', serial, '-days', String(options.days), '-sha256', '-extfile', path('ext.cnf'), '-extensions', 'ext', '-out', path('cert.pem')],
+      { ...env, LD_PRELOAD: libfaketime(), FAKETIME: stamp },
     );
     const certPem = await readFile(path('cert.pem'), 'utf8');
     return {
@@ -84,6 +91,12 @@ async function writeSigner(dir: string, ca: Forged): Promise<{ cert: string; key
   return { cert, key };
 }
 
+function libfaketime(): string {
+  const found = LIBFAKETIME_ON_HOSTS.find((path) => existsSync(path));
+  if (!found) throw new EnvironmentError(`libfaketime is not installed (looked in ${LIBFAKETIME_ON_HOSTS[0]} and the like); certdrill forges past-dated certificates with it: apt-get install libfaketime`);
+  return found;
+}
+
 /** openssl in a process group of its own, so a Ctrl-C reaches certdrill alone; a run that stops ends it (runChild). */
 async function run(command: string[], env: Record<string, string>): Promise<void> {
   try {
@@ -91,7 +104,7 @@ async function run(command: string[], env: Record<string, string>): Promise<void
   } catch (error) {
     const err = error as { code?: string; all?: string; shortMessage?: string };
     if (err.code === 'ENOENT') {
-      throw new EnvironmentError(`${command[0]} is not installed; certdrill forges past-dated certificates with it: apt-get install ${command[0] === 'faketime' ? 'faketime' : 'openssl'}`);
+      throw new EnvironmentError(`${command[0]} is not installed; certdrill forges past-dated certificates with it: apt-get install ${command[0]}`);
     }
     throw new Error(`${command.slice(0, 3).join(' ')} failed: ${(err.all ?? err.shortMessage ?? '').trim()}`);
   }
