@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { erlangRehearsal } from '../../scenarios/rehearse/erlang.js';
+import { etcdRehearsal } from '../../scenarios/rehearse/etcd.js';
 import { readSource, SOURCE_FORMS } from '../inventory/index.js';
 import { rehearsalShape } from '../inventory/rehearsal-shape.js';
 import { PLATFORMS, type PlatformName } from '../platform/index.js';
@@ -12,14 +13,16 @@ import { prepareOutDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 import { exitWhenDone, printOn, runOneScenario, stopOnSignals } from './run-one.js';
 
-const USAGE = `usage: npm run rehearse -- SOURCE [--workload erlang] [--out DIR] [--platform docker|kind]
+const USAGE = `usage: npm run rehearse -- SOURCE [--workload erlang|etcd] [--out DIR] [--platform docker|kind]
   SOURCE: ${SOURCE_FORMS}
   replays the chain of SOURCE that breaks first (new keys, the same validity windows) on a real cluster,
-  walks the clocks through each upcoming expiry, and writes findings that open with the first break`;
+  walks the clocks through each upcoming expiry, and writes findings that open with the first break
+  --workload erlang (default): three Erlang nodes clustered over TLS distribution
+  --workload etcd: three kops-style etcd members; the chain becomes etcd's peers or clients chain, as its place says`;
 
 const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
 /** The workloads a rehearsal can replay a chain on. */
-const REHEARSABLE = ['erlang'];
+const REHEARSALS = { erlang: erlangRehearsal, etcd: etcdRehearsal };
 
 async function main(argv: string[]): Promise<number> {
   stopOnSignals();
@@ -39,9 +42,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `one source at a time, not ${positionals.join(' ')}` : `name a source: ${SOURCE_FORMS} (npm run rehearse -- --help)`);
-  if (!REHEARSABLE.includes(values.workload!)) {
-    throw new UsageError(values.workload === 'etcd' ? '--workload etcd cannot rehearse a chain yet: use --workload erlang' : `unknown workload "${values.workload}": use --workload erlang`);
-  }
+  const workload = values.workload as keyof typeof REHEARSALS;
+  if (!Object.hasOwn(REHEARSALS, workload)) throw new UsageError(`unknown workload "${values.workload}": use --workload ${Object.keys(REHEARSALS).join(' or ')}`);
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   const inventory = await readSource(positionals[0]!);
@@ -56,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   printOn(printer.line);
   printer.line(`certificates read, and the instants replayed: ${certificates}`);
   printer.line(`rehearsing ${shape.ca.name} and ${shape.leaves.length} leaf certificate(s); the clocks go to ${shape.instants.map((i) => i.at.toISOString().slice(0, 16)).join(', ')}`);
-  return runOneScenario(erlangRehearsal(shape), { platform, outDir }, printer);
+  return runOneScenario(REHEARSALS[workload](shape), { platform, outDir }, printer);
 }
 
 exitWhenDone(main(process.argv.slice(2)));

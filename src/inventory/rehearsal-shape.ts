@@ -11,6 +11,8 @@ export interface Window {
   from: string;
   notBefore: Date;
   notAfter: Date;
+  /** What its place in a known layout says it is (`etcd-manager peers CA`, `etcd-server`). */
+  role?: string;
 }
 
 /** What a rehearsal forges again (new keys, the same windows) and the instants it walks the clocks through. */
@@ -35,7 +37,7 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
   if (byCa.size === 0) throw new UsageError(`${inventory.source} holds no CA together with a leaf it signed: a rehearsal replays such a chain (npm run inspect -- ${inventory.source} shows what is there)`);
   const breaksAt = ([ca, leaves]: [FoundCertificate, FoundCertificate[]]) => Math.min(ca.info.notAfter.getTime(), ...leaves.map((l) => l.info.notAfter.getTime()));
   const [ca, leaves] = [...byCa.entries()].sort((a, b) => breaksAt(a) - breaksAt(b))[0]!;
-  const window = (f: FoundCertificate): Window => ({ name: commonName(f.info.subject), from: f.from, notBefore: f.info.notBefore, notAfter: f.info.notAfter });
+  const window = (f: FoundCertificate): Window => ({ name: commonName(f.info.subject), from: f.from, notBefore: f.info.notBefore, notAfter: f.info.notAfter, ...(f.role ? { role: f.role } : {}) });
   const all = [window(ca), ...leaves.map(window)];
   const expired = all.find((w) => w.notAfter.getTime() <= now.getTime());
   if (expired) throw new UsageError(`${expired.name} (${expired.from}) expired on ${expired.notAfter.toISOString()}: its chain is broken already, there is nothing ahead to replay (npm run inspect shows it)`);
@@ -45,6 +47,20 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
     source: inventory.source,
     ca: window(ca),
     leaves: leaves.map(window).sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime()),
-    instants: [...instants.entries()].sort(([a], [b]) => a - b).map(([at, expiring]) => ({ at: new Date(at), expiring })),
+    instants: mergeNear([...instants.entries()].sort(([a], [b]) => a - b).map(([at, expiring]) => ({ at: new Date(at), expiring }))),
   };
+}
+
+/** Expiries less than this apart are one instant: certificates issued together expire a second or two apart. */
+const SAME_INSTANT_MS = 60_000;
+
+function mergeNear(instants: { at: Date; expiring: string[] }[]): { at: Date; expiring: string[] }[] {
+  const merged: { at: Date; expiring: string[] }[] = [];
+  for (const instant of instants) {
+    const previous = merged.at(-1);
+    if (previous && instant.at.getTime() - previous.at.getTime() < SAME_INSTANT_MS) {
+      merged[merged.length - 1] = { at: instant.at, expiring: [...new Set([...previous.expiring, ...instant.expiring])] };
+    } else merged.push(instant);
+  }
+  return merged;
 }

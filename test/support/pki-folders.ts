@@ -10,14 +10,16 @@ async function put(path: string, content: string, mode = 0o644): Promise<void> {
 }
 
 /** etcd-manager's layout on a kops control plane: /mnt/master-vol-<n>/pki/<hash>/{clients,peers}/ per member. */
-export async function kopsPkiFolder(dir: string, now: Date, options: { leafValidFor?: string; leafFrom?: string } = {}): Promise<{ peersCa: Forged; clientsCa: Forged }> {
+export async function kopsPkiFolder(dir: string, now: Date, options: { leafValidFor?: string; leafFrom?: string; serverValidFor?: string } = {}): Promise<{ peersCa: Forged; clientsCa: Forged; peers: Forged[] }> {
   const peersCa = forgeCa('etcd-peers-ca', { from: '-300d', validFor: '10y', commonName: 'etcd-peers-ca-main' }, now);
   const clientsCa = forgeCa('etcd-clients-ca', { from: '-300d', validFor: '10y', commonName: 'etcd-clients-ca-main' }, now);
+  const peers: Forged[] = [];
   for (const [i, member] of ['etcd-a', 'etcd-b', 'etcd-c'].entries()) {
     const pki = join(dir, `mnt/master-vol-${i}/pki/5f2a${i}e`);
     const window = { from: options.leafFrom ?? '-300d', validFor: options.leafValidFor ?? '1y' };
     const peer = forgeLeaf(`${member}-peer`, { ca: peersCa, ...window, commonName: member, altNames: [member] }, now);
-    const server = forgeLeaf(`${member}-server`, { ca: clientsCa, ...window, commonName: member, altNames: [member, '127.0.0.1'] }, now);
+    const server = forgeLeaf(`${member}-server`, { ca: clientsCa, ...window, ...(options.serverValidFor ? { validFor: options.serverValidFor } : {}), commonName: member, altNames: [member, '127.0.0.1'] }, now);
+    peers.push(peer);
     await put(join(pki, 'peers/ca.crt'), peersCa.certPem);
     await put(join(pki, 'peers/me.crt'), peer.certPem);
     await put(join(pki, 'peers/me.key'), peer.keyPem, 0o600);
@@ -25,7 +27,7 @@ export async function kopsPkiFolder(dir: string, now: Date, options: { leafValid
     await put(join(pki, 'clients/server.crt'), server.certPem);
     await put(join(pki, 'clients/server.key'), server.keyPem, 0o600);
   }
-  return { peersCa, clientsCa };
+  return { peersCa, clientsCa, peers };
 }
 
 /**

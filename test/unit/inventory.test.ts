@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSource } from '../../src/inventory/index.js';
 import { rehearsalShape } from '../../src/inventory/rehearsal-shape.js';
+import { etcdChains } from '../../scenarios/rehearse/etcd.js';
 import { placeCertificates } from '../../src/pki/chains.js';
 import { forgeCa, forgeLeaf } from '../../src/pki/index.js';
 import { renderInventory } from '../../src/report/inventory.js';
@@ -191,8 +192,27 @@ describe('what a rehearsal replays', () => {
     const shape = rehearsalShape(await readSource(dir), now);
     expect(shape.ca.notAfter).toEqual(ca.info.notAfter);
     expect(shape.leaves).toHaveLength(3);
-    expect(shape.instants.map((i) => i.at)).toEqual([ca.info.notAfter, ...new Set(leaves.map((l) => l.info.notAfter.getTime()))].map((t) => new Date(t)));
-    expect(shape.instants[0]!.expiring).toEqual(['erlclu-ca']);
+    // The leaves, forged a moment apart, expire within a minute of each other: one instant, at the last of them.
+    expect(shape.instants.map((i) => i.at)).toEqual([ca.info.notAfter, new Date(Math.max(...leaves.map((l) => l.info.notAfter.getTime())))]);
+    expect(shape.instants.map((i) => i.expiring)).toEqual([['erlclu-ca'], ['erlclu-0', 'erlclu-1', 'erlclu-2']]);
+  });
+
+  it('on etcd, a kops chain becomes the chain its place names; kubeadm\'s one etcd CA, both', async () => {
+    const kops = await temp('kops-shape');
+    await kopsPkiFolder(kops, now, { leafValidFor: '1y' });
+    const chains = etcdChains(rehearsalShape(await readSource(kops), now));
+    expect(chains.replays === 'clients' ? chains.serverLeaves : chains.peerLeaves).toHaveLength(3);
+    expect(chains.replays === 'clients' ? [chains.clientsCa?.name, chains.peersCa] : [chains.peersCa?.name, chains.clientsCa]).toEqual([`etcd-${chains.replays}-ca-main`, undefined]);
+    const kubeadm = await temp('kubeadm-shape');
+    const ca = forgeCa('etcd-ca', { validFor: '10y', commonName: 'etcd-ca' }, now);
+    await mkdir(join(kubeadm, 'etcd'), { recursive: true });
+    await writeFile(join(kubeadm, 'etcd/ca.crt'), ca.certPem);
+    await writeFile(join(kubeadm, 'etcd/peer.crt'), forgeLeaf('peer', { ca, validFor: '1y' }, now).certPem);
+    await writeFile(join(kubeadm, 'etcd/server.crt'), forgeLeaf('server', { ca, validFor: '2y' }, now).certPem);
+    await writeFile(join(kubeadm, 'etcd/healthcheck-client.crt'), forgeLeaf('healthcheck', { ca, validFor: '3y', usages: ['client'] }, now).certPem);
+    const both = etcdChains(rehearsalShape(await readSource(kubeadm), now));
+    expect(both.replays).toBe('both');
+    expect([both.peerLeaves.map((w) => w.name), both.serverLeaves.map((w) => w.name), both.client?.name]).toEqual([['peer'], ['server'], 'healthcheck']);
   });
 
   it('refuses, in one line, a source with no CA beside a leaf it signed, or a chain already expired', async () => {

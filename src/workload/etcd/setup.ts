@@ -77,6 +77,11 @@ export interface KopsClusterOptions {
   clockBy?: (member: string) => ClockMover | undefined;
   /** The lifetime of kube-apiserver's client certificate; default one year. */
   clientValidFor?: string;
+  /** The CAs, where the scenario forges them (a rehearsal of a real cluster's windows); default ten years from 2019, as kops makes them. */
+  peersCa?: Forged;
+  clientsCa?: Forged;
+  /** kube-apiserver's client certificate, where the scenario forges it; default `clientValidFor` from the reference. */
+  client?: (clientsCa: Forged) => Forged;
   apiserverOn?: 'host' | 'member';
 }
 
@@ -87,9 +92,9 @@ export interface KopsClusterOptions {
 export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<EtcdClusterSetup> {
   const { reference } = options;
   const name = options.name ?? 'main';
-  const peersCa = forgeCa('etcd-peers-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-peers-ca' }, reference);
-  const clientsCa = forgeCa('etcd-clients-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-clients-ca' }, reference);
-  const client = forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: options.clientValidFor ?? '1y', usages: ['client'], altNames: [] }, reference);
+  const peersCa = options.peersCa ?? forgeCa('etcd-peers-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-peers-ca' }, reference);
+  const clientsCa = options.clientsCa ?? forgeCa('etcd-clients-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-clients-ca' }, reference);
+  const client = options.client?.(clientsCa) ?? forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: options.clientValidFor ?? '1y', usages: ['client'], altNames: [] }, reference);
   const names = options.members ?? ['etcd-a', 'etcd-b', 'etcd-c'];
   const members: EtcdMemberSetup[] = [];
   for (const member of names) {
