@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { isEntry } from './exit.js';
 import { readSource, SOURCE_FORMS } from '../inventory/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { EnvironmentError, UsageError } from '../util/errors.js';
@@ -11,7 +12,7 @@ const USAGE = `usage: npm run inspect -- SOURCE [--out FILE.md]   (SOURCE: ${SOU
  * keys) and prints when each expires, which expires first in its chain, what
  * is wrong with the chains, and a chart of the windows.
  */
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let values: { out?: string; help?: boolean };
   let positionals: string[];
   try {
@@ -35,14 +36,19 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError || error instanceof EnvironmentError) {
-      console.error(`certdrill: ${error.message}`);
-      process.exit(2);
-    }
-    console.error(`certdrill: ${(error as Error).stack ?? error}`);
-    process.exit(1);
-  },
-);
+/** The command: its exit status, or one line and 2 for what the user can fix. */
+export function command(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError || error instanceof EnvironmentError) {
+        console.error(`certdrill: ${error.message}`);
+        process.exit(2);
+      }
+      console.error(`certdrill: ${(error as Error).stack ?? error}`);
+      process.exit(1);
+    },
+  );
+}
+
+if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -1,19 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { createPlatform, PLATFORMS, type PlatformName } from '../platform/index.js';
-import { runSuite } from '../run/suite.js';
-import { findScenario, loadScenarioFiles, loadScenarios } from '../scenario/registry.js';
+import { PLATFORMS, type PlatformName } from '../platform/index.js';
+import { findScenario, isScenarioPath, loadScenarioFiles, loadScenarioPath, loadScenarios } from '../scenario/registry.js';
 import type { AnyScenario } from '../scenario/types.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
 import { UsageError } from '../util/errors.js';
+import { certdrillVersion } from '../util/package-root.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
-import { checkSummaryFile, prepareOutDir } from './output-paths.js';
+import { exitWhenDone, isEntry, isUserError } from './exit.js';
+import { checkSummaryFile, prepareOutDir, reportsDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
-import { abort, exitWhenDone, isUserError, printOn, runOneScenario, stopOnSignals } from './run-one.js';
+import { abort, printOn, stopOnSignals } from './signals.js';
 
-const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|kind] [--keep-cluster]
+const USAGE = `usage: npm run scenario -- <name|file> [--out DIR] [--platform docker|kind] [--keep-cluster]
+                                         a scenario of the project by name, or a scenario file anywhere
+                                         (./my-scenario.ts: TypeScript or JavaScript, importing from certdrill)
        npm run scenario -- all [--out DIR] [--summary FILE] [--platform docker|kind]
                                          every scenario, and one findings.md over them all
                                          (--summary: that page also at FILE, linking into DIR)
@@ -29,9 +30,7 @@ const USAGE = `usage: npm run scenario -- <name> [--out DIR] [--platform docker|
 exit status: 0 every expectation holds, 1 one does not (or the run failed),
              2 usage or environment error (one line saying what to do), 130 interrupted`;
 
-const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
-
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   // Before anything else: a Ctrl-C while scenarios load or certificates are forged is a clean stop too.
   stopOnSignals();
   const { values, positionals } = parse(argv);
@@ -50,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
   const platformName = values.platform as PlatformName;
   if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   if (values.prepare) {
+    // Platform libraries load only when a command needs them (kind's client alone takes most of a second).
+    const { createPlatform } = await import('../platform/index.js');
     const platform = await createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
     await platform.check();
     if (platform.prepare) console.log(`${platformName}: ${await platform.prepare()}`);
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.cleanup) {
+    const { createPlatform } = await import('../platform/index.js');
     const platform = await createPlatform(platformName, { runId: 'cleanup' });
     const swept = (await platform.sweepAbandoned?.()) ?? 0;
     console.log(`removed what ${swept} interrupted run(s) left behind`);
@@ -67,8 +69,8 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario to run (npm run scenario -- --list shows them)' : `one scenario at a time, not ${positionals.join(' ')}`);
 
   const name = positionals[0]!;
-  const scenarios: AnyScenario[] = name === 'all' ? [...(await loadScenarios()).values()] : [await findScenario(name)];
-  const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${name}`));
+  const scenarios: AnyScenario[] = name === 'all' ? [...(await loadScenarios()).values()] : [isScenarioPath(name) ? await loadScenarioPath(name) : await findScenario(name)];
+  const outDir = resolve(values.out ?? join(reportsDir('runs'), `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${scenarios.length === 1 ? scenarios[0]!.name : name}`));
   // Where the findings go is checked before anything runs: a run that cannot write them is not worth starting.
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
   if (values.summary) await checkSummaryFile(values.summary);
@@ -78,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (!scenario) {
     printer.line(`suite: ${scenarios.length} scenarios on ${platformName}, into ${outDir}`);
+    const { runSuite } = await import('../run/suite.js');
     const suite = await runSuite({
       scenarios,
       platform: platformName,
@@ -99,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
     return complete && all.every((a) => a.x.result.verdict === 'pass') ? 0 : 1;
   }
 
+  const { runOneScenario } = await import('./run-one.js');
   return runOneScenario(scenario, { platform: platformName, outDir, keepCluster: values['keep-cluster'] }, printer);
 }
 
@@ -117,11 +121,6 @@ async function listScenarios(json: boolean): Promise<number> {
   }
   for (const error of broken) console.error(`certdrill: ${error.message}`);
   return broken.length > 0 ? 2 : 0;
-}
-
-function certdrillVersion(): string {
-  const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
-  return manifest.version;
 }
 
 function parse(argv: string[]) {
@@ -162,4 +161,9 @@ function parseProblem(error: Error & { code?: string }): string {
   }
 }
 
-exitWhenDone(main(process.argv.slice(2)));
+/** The command: its exit status, or one line and 2 for what the user can fix. */
+export function command(argv: string[]): void {
+  exitWhenDone(main(argv));
+}
+
+if (isEntry(import.meta.url)) command(process.argv.slice(2));

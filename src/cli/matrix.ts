@@ -1,13 +1,14 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isEntry } from './exit.js';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
 
 const USAGE = 'usage: npm run report:matrix -- [--out FILE] DIR...   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)';
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
   if (!args || args.dirs.length === 0 || args.out === '' || args.dirs.some((d) => d.startsWith('-'))) {
     console.error(USAGE);
@@ -40,10 +41,15 @@ function parse(argv: string[]): { out?: string; dirs: string[] } | undefined {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`certdrill: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+/** The command: its exit status, or one line and 2 for what the user can fix. */
+export function command(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`certdrill: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
+
+if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -55,3 +55,12 @@ async function probeWrite(folder: string): Promise<void> {
 function cannot(option: string, value: string, what: string, error: NodeJS.ErrnoException): UsageError {
   return new UsageError(`cannot ${what} ${option} ${value} (${error.code ?? error.message}): name a folder you can write to`);
 }
+
+/**
+ * Where a run's reports go when no --out is given: reports/<kind> under the
+ * folder certdrill is run from (the clone's root for npm run; the user's own
+ * folder for the installed package, never node_modules).
+ */
+export function reportsDir(kind: 'runs' | 'stability' | 'matrix'): string {
+  return resolve(process.cwd(), 'reports', kind);
+}

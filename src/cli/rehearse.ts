@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { erlangRehearsal } from '../../scenarios/rehearse/erlang.js';
 import { etcdRehearsal } from '../../scenarios/rehearse/etcd.js';
@@ -9,9 +8,10 @@ import { rehearsalShape } from '../inventory/rehearsal-shape.js';
 import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { UsageError } from '../util/errors.js';
-import { prepareOutDir } from './output-paths.js';
+import { prepareOutDir, reportsDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
-import { exitWhenDone, printOn, runOneScenario, stopOnSignals } from './run-one.js';
+import { exitWhenDone, isEntry } from './exit.js';
+import { printOn, runOneScenario, stopOnSignals } from './run-one.js';
 
 const USAGE = `usage: npm run rehearse -- SOURCE [--workload erlang|etcd] [--out DIR] [--platform docker|kind]
   SOURCE: ${SOURCE_FORMS}
@@ -20,11 +20,10 @@ const USAGE = `usage: npm run rehearse -- SOURCE [--workload erlang|etcd] [--out
   --workload erlang (default): three Erlang nodes clustered over TLS distribution
   --workload etcd: three kops-style etcd members; the chain becomes etcd's peers or clients chain, as its place says`;
 
-const REPORTS_DIR = fileURLToPath(new URL('../../reports/runs', import.meta.url));
 /** The workloads a rehearsal can replay a chain on. */
 const REHEARSALS = { erlang: erlangRehearsal, etcd: etcdRehearsal };
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   stopOnSignals();
   let values: { out?: string; workload?: string; platform?: string; help?: boolean };
   let positionals: string[];
@@ -48,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   const inventory = await readSource(positionals[0]!);
   const shape = rehearsalShape(inventory, new Date());
-  const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-rehearsal`));
+  const outDir = resolve(values.out ?? join(reportsDir('runs'), `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-rehearsal`));
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
   // The certificates read, with the instants the clocks will be walked to, beside the findings.
   const certificates = join(outDir, 'certificates.md');
@@ -61,4 +60,9 @@ async function main(argv: string[]): Promise<number> {
   return runOneScenario(REHEARSALS[workload](shape), { platform, outDir }, printer);
 }
 
-exitWhenDone(main(process.argv.slice(2)));
+/** The command: its exit status, or one line and 2 for what the user can fix. */
+export function command(argv: string[]): void {
+  exitWhenDone(main(argv));
+}
+
+if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -9,13 +9,14 @@ import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
 import { loadScenarios } from '../scenario/registry.js';
 import { WORKLOADS } from '../workload/registry.js';
+import { isEntry } from './exit.js';
+import { reportsDir } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 
 const USAGE = `usage: npm run matrix -- [--out DIR] [--platform docker|kind]... [--rerun]
        runs every scenario of each workload once per version (its images built on each Debian suite:
        OTP 25 and 27, etcd 3.4 and 3.5), one folder per cell under DIR, then merges them into DIR/matrix.md`;
 const BASE_IMAGE_SCRIPT = fileURLToPath(new URL('../../scripts/base-image.sh', import.meta.url));
-const DEFAULT_OUT = fileURLToPath(new URL('../../reports/matrix', import.meta.url));
 
 class UsageError extends Error {}
 
@@ -28,7 +29,7 @@ export interface MatrixPlan {
   scenarios: string[];
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const { values } = parse(argv);
   if (values.help) {
     console.log(USAGE);
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   const platforms = (values.platform?.length ? values.platform : ['docker']) as PlatformName[];
   const wrong = platforms.find((p) => !PLATFORMS.includes(p));
   if (wrong) throw new UsageError(`unknown platform "${wrong}": use ${PLATFORMS.join(' or ')}`);
-  const outDir = resolve(values.out ?? DEFAULT_OUT);
+  const outDir = resolve(values.out ?? reportsDir('matrix'));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
   });
@@ -126,8 +127,9 @@ function parse(argv: string[]) {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
+/** The command: its exit status, or one line and 2 for what the user can fix. */
+export function command(argv: string[]): void {
+  main(argv).then(
     (code) => process.exit(code),
     (error: unknown) => {
       if (error instanceof UsageError) {
@@ -140,3 +142,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     },
   );
 }
+
+if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -1,22 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { findResults } from '../report/results-files.js';
 import { renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
 import { findScenario, UnknownScenarioError } from '../scenario/registry.js';
+import { isEntry } from './exit.js';
+import { reportsDir } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 
 const USAGE = `usage: npm run stability -- <scenario|all> [--runs N] [--platform docker|kind] [--out DIR] [--markdown FILE]
        runs the scenario (or the whole suite) N times (default 5), each as npm run scenario would,
        and prints, per expectation, how many runs gave each verdict (--markdown: also into FILE)`;
-const REPORTS_DIR = fileURLToPath(new URL('../../reports/stability', import.meta.url));
 
 class UsageError extends Error {}
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   if (values.help) {
     console.log(USAGE);
@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new UsageError(`--runs takes a whole number from 1 to 100, not "${values.runs}"`);
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
-  const outDir = resolve(values.out ?? join(REPORTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${name}`));
+  const outDir = resolve(values.out ?? join(reportsDir('stability'), `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${name}`));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
   });
@@ -92,15 +92,20 @@ function parse(argv: string[]) {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError || error instanceof UnknownScenarioError) {
-      console.error(`certdrill: ${(error as Error).message}`);
-      if (error instanceof UsageError) console.error(USAGE);
-      process.exit(2);
-    }
-    console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
-    process.exit(1);
-  },
-);
+/** The command: its exit status, or one line and 2 for what the user can fix. */
+export function command(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError || error instanceof UnknownScenarioError) {
+        console.error(`certdrill: ${(error as Error).message}`);
+        if (error instanceof UsageError) console.error(USAGE);
+        process.exit(2);
+      }
+      console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+if (isEntry(import.meta.url)) command(process.argv.slice(2));

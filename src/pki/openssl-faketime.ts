@@ -4,7 +4,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIBFAKETIME_ON_HOSTS } from '../clock/faketime.js';
-import { runChild } from '../util/child-process.js';
 import { EnvironmentError } from '../util/errors.js';
 import type { Forged, Usage } from './certificate.js';
 import { inspectCertificate } from './inspect.js';
@@ -99,6 +98,8 @@ function libfaketime(): string {
 
 /** openssl in a process group of its own, so a Ctrl-C reaches certdrill alone; a run that stops ends it (runChild). */
 async function run(command: string[], env: Record<string, string>): Promise<void> {
+  // execa loads only when a scenario forges with openssl: listing the scenarios never pays for it.
+  const { runChild } = await import('../util/child-process.js');
   try {
     await runChild(command[0]!, command.slice(1), { env, all: true, timeout: 60_000 });
   } catch (error) {

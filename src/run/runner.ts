@@ -6,6 +6,7 @@ import { TimelineQuery } from '../observe/query.js';
 import type { RunRecord, TimelineRecord } from '../observe/records.js';
 import { Timeline } from '../observe/timeline.js';
 import { prepareKeys } from '../pki/certificate.js';
+import { ScenarioSetupError } from './setup-error.js';
 import { writeForged } from '../pki/files.js';
 import { ValidityError } from '../pki/validity.js';
 import { createPlatform, type PlatformExtras, type PlatformName } from '../platform/index.js';
@@ -53,8 +54,7 @@ export class RunInterrupted extends Error {
   }
 }
 
-/** The scenario module itself is wrong: its setup throws, or asks for a clock or validity window that does not parse. */
-export class ScenarioSetupError extends Error {}
+export { ScenarioSetupError } from './setup-error.js';
 
 /** How long clean-up and the last probes may take before the run gives up on them (and says so). */
 const OBSERVER_STOP_TIMEOUT_MS = 15_000;

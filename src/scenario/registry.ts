@@ -1,10 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { extname, join, relative, resolve } from 'node:path';
 import { WORKLOADS } from '../workload/registry.js';
 import type { AnyScenario } from './types.js';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios', import.meta.url));
+/** Scenario files are TypeScript in the repository and JavaScript in the package, compiled beside this module. */
+const SCENARIO_EXTENSION = extname(fileURLToPath(import.meta.url));
 
 export class UnknownScenarioError extends Error {}
 
@@ -13,8 +16,9 @@ export class ScenarioFileError extends Error {
   constructor(
     readonly file: string,
     reason: string,
+    advice = 'fix it, or move it out of scenarios/',
   ) {
-    super(`${file} does not load: ${reason}: fix it, or move it out of scenarios/`);
+    super(`${file} does not load: ${reason}: ${advice}`);
   }
 }
 
@@ -47,7 +51,7 @@ export async function loadScenarios(dirs: string[] = scenarioDirs()): Promise<Ma
 /** Every scenario file, loaded one by one: the scenarios that load, and what is wrong with each file that does not. */
 export async function loadScenarioFiles(dirs: string[] = scenarioDirs()): Promise<ScenarioFiles> {
   const paths: string[] = [];
-  for (const dir of dirs) paths.push(...(await readdir(dir)).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')).sort().map((f) => join(dir, f)));
+  for (const dir of dirs) paths.push(...(await readdir(dir)).filter((f) => f.endsWith(SCENARIO_EXTENSION) && !f.endsWith('.d.ts')).sort().map((f) => join(dir, f)));
   const scenarios = new Map<string, AnyScenario>();
   const broken: ScenarioFileError[] = [];
   for (const path of paths) {
@@ -65,6 +69,35 @@ export async function loadScenarioFiles(dirs: string[] = scenarioDirs()): Promis
   return { scenarios, broken };
 }
 
+/** Whether a scenario argument names a file rather than a scenario of the project: a path, or a file name with a script extension. */
+export function isScenarioPath(argument: string): boolean {
+  return argument.includes('/') || /\.(ts|mts|js|mjs)$/.test(argument);
+}
+
+/** A scenario file anywhere on disk (a user's own): TypeScript is compiled as it loads (tsx), JavaScript loaded as is. */
+export async function loadScenarioPath(argument: string): Promise<AnyScenario> {
+  const path = resolve(argument);
+  if (!existsSync(path)) throw new UnknownScenarioError(`no scenario file ${argument}: give the path of a .ts or .js file whose default export is made with defineScenario`);
+  if (/\.m?ts$/.test(path)) await registerTypeScript();
+  try {
+    const scenario = await loadFile(path);
+    files.set(scenario, argument);
+    return scenario;
+  } catch (error) {
+    throw new ScenarioFileError(argument, loadFailure(error), 'fix it');
+  }
+}
+
+let typescriptRegistered = false;
+
+/** tsx's loader, once, where this process does not have it already (the package runs compiled JavaScript). */
+async function registerTypeScript(): Promise<void> {
+  if (typescriptRegistered || SCENARIO_EXTENSION === '.ts') return;
+  const { register } = await import('tsx/esm/api');
+  register();
+  typescriptRegistered = true;
+}
+
 async function loadFile(path: string): Promise<AnyScenario> {
   const module = (await import(pathToFileURL(path).href)) as { default?: Partial<AnyScenario> };
   const scenario = module.default;
@@ -72,7 +105,7 @@ async function loadFile(path: string): Promise<AnyScenario> {
     throw new Error('it has no default export made with defineScenario');
   }
   if (typeof scenario.workload?.name !== 'string' || typeof scenario.workload.deploy !== 'function') {
-    throw new Error('its `workload` is not a workload: import one from src/workload/<name>/index.js');
+    throw new Error('its `workload` is not a workload: import erlang, etcd or toy from certdrill');
   }
   return scenario as AnyScenario;
 }
