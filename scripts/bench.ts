@@ -7,14 +7,17 @@
  *                                 fresh machine), then N times reusing it; prints the median
  *   npm run bench -- --warm [--runs N]   only the runs that reuse the image
  *   npm run bench -- --suite [--runs N]  the whole docker suite (npm run scenario -- all), warm
+ *   npm run bench -- --startup [--runs N]  how long listing the scenarios takes: npm run scenario -- --list
+ *                                 in the clone, and npx certdrill list from the packed package installed
+ *                                 into an empty folder (wall, CPU, peak memory; median of N, default 5)
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $, argv } from 'zx';
 
 $.verbose = false;
-const runs = Number(argv.runs ?? (argv.suite ? 1 : 3));
+const runs = Number(argv.runs ?? (argv.suite ? 1 : argv.startup ? 5 : 3));
 
 async function timedRun(label: string, scenario: string): Promise<number> {
   const out = await mkdtemp(join(tmpdir(), 'certdrill-bench-'));
@@ -39,7 +42,32 @@ async function warmRuns(scenario: string, label: string): Promise<number> {
   return median(times);
 }
 
-if (argv.suite) {
+/** One command under GNU time: wall and CPU seconds, peak resident memory in MiB. */
+async function measured(command: string[], cwd: string): Promise<{ wall: number; cpu: number; mib: number }> {
+  const result = await $({ cwd })`/usr/bin/time -f ${'%e %U %S %M'} ${command}`.quiet();
+  const [wall, user, system, kib] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { wall: wall!, cpu: user! + system!, mib: kib! / 1024 };
+}
+
+async function startup(label: string, command: string[], cwd: string): Promise<void> {
+  await measured(command, cwd); // one not counted: the file cache
+  const samples: { wall: number; cpu: number; mib: number }[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await measured(command, cwd));
+  const med = (pick: (s: { wall: number; cpu: number; mib: number }) => number) => median(samples.map(pick));
+  console.log(`${label.padEnd(44)} wall ${med((s) => s.wall).toFixed(2)} s   CPU ${med((s) => s.cpu).toFixed(2)} s   ${med((s) => s.mib).toFixed(0)} MiB   (median of ${runs})`);
+}
+
+if (argv.startup) {
+  const root = process.cwd();
+  await startup('npm run -s scenario -- --list (clone, tsx)', ['npm', 'run', '-s', 'scenario', '--', '--list'], root);
+  const dir = await mkdtemp(join(tmpdir(), 'certdrill-bench-package-'));
+  await $({ cwd: root })`npm pack --silent --pack-destination ${dir}`;
+  const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))!;
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'bench', private: true, type: 'module' }));
+  await $({ cwd: dir })`npm install --no-audit --no-fund --prefer-offline ${join(dir, tarball)}`;
+  await startup('npx certdrill list (installed package)', ['npx', 'certdrill', 'list'], dir);
+  await startup('node_modules/.bin/certdrill list (no npx)', ['node_modules/.bin/certdrill', 'list'], dir);
+} else if (argv.suite) {
   await warmRuns('all', 'docker suite');
 } else if (argv.warm) {
   await warmRuns('erlang-ca-expiry', 'erlang-ca-expiry warm');

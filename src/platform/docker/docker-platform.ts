@@ -388,7 +388,7 @@ function explainBuildFailure(error: unknown, tag: string): Error {
   const text = String((error as Error)?.message ?? error);
   if (/pull access denied|not found|lookup|dial tcp|manifest unknown|no such host|connection refused|TLS handshake timeout/i.test(text)) {
     return new EnvironmentError(
-      `building ${tag} needs the base image debian:bookworm-slim, which is not here and cannot be pulled: run npm run base-image (debootstrap + docker import), then run again`,
+      `building ${tag} needs the base image debian:bookworm-slim, which is not here and cannot be pulled: run npm run base-image (npx certdrill base-image where certdrill is installed; debootstrap + docker import), then run again`,
     );
   }
   return new Error(`building ${tag} failed: ${firstLine(error)}`);

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { certdrillVersion } from '../util/package-root.js';
+
+/**
+ * The `certdrill` command of the installed package. Each subcommand's module
+ * is imported only when that subcommand runs, so `certdrill list` never loads
+ * Docker's or Kubernetes' client libraries.
+ */
+
+interface Subcommand {
+  summary: string;
+  /** The module that runs it, and the arguments it gets. */
+  load: () => Promise<{ command: (argv: string[]) => void }>;
+  argv: (rest: string[]) => string[];
+}
+
+const scenarioCli = () => import('./main.js');
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  run: { summary: 'run <scenario|file> [--out DIR] [--platform docker|kind] [--keep-cluster]   one scenario, by name or file', load: scenarioCli, argv: (rest) => rest },
+  all: { summary: 'all [--out DIR] [--summary FILE] [--platform docker|kind]   every scenario, one findings page', load: scenarioCli, argv: (rest) => ['all', ...rest] },
+  list: { summary: 'list [--json]   the scenarios, with what each rehearses', load: scenarioCli, argv: (rest) => ['--list', ...rest] },
+  prepare: { summary: 'prepare [--platform kind]   build (or reuse) the images the scenarios run', load: scenarioCli, argv: (rest) => ['--prepare', ...rest] },
+  cleanup: { summary: 'cleanup [--platform kind]   remove what interrupted runs left behind', load: scenarioCli, argv: (rest) => ['--cleanup', ...rest] },
+  inspect: { summary: 'inspect SOURCE [--out FILE]   a cluster\'s certificates: when each expires, and what breaks first', load: () => import('./inspect.js'), argv: (rest) => rest },
+  rehearse: { summary: 'rehearse SOURCE [--workload erlang|etcd] [--out DIR]   replay a real cluster\'s chain through its expiries', load: () => import('./rehearse.js'), argv: (rest) => rest },
+  stability: { summary: 'stability <scenario|all> [--runs N]   run it N times and count each verdict', load: () => import('./stability.js'), argv: (rest) => rest },
+  matrix: { summary: 'matrix [--platform docker|kind]... [--rerun]   every scenario on each version of each workload', load: () => import('./run-matrix.js'), argv: (rest) => rest },
+  'matrix-report': { summary: 'matrix-report DIR...   merge runs\' results into one matrix page', load: () => import('./matrix.js'), argv: (rest) => rest },
+  'base-image': { summary: 'base-image [bookworm|trixie]   make debian:<suite>-slim with debootstrap, where no registry gives it', load: async () => ({ command: baseImage }), argv: (rest) => rest },
+};
+
+function usage(): string {
+  const lines = Object.values(SUBCOMMANDS).map((sub) => {
+    const [synopsis, what] = sub.summary.split('   ');
+    return `  certdrill ${synopsis}\n      ${what}`;
+  });
+  return [
+    'usage: certdrill <command> [options]   (certdrill <command> --help: its options)',
+    ...lines,
+    '  certdrill --version',
+    'exit status: 0 every expectation holds, 1 one does not (or the run failed),',
+    '             2 usage or environment error (one line saying what to do), 130 interrupted',
+  ].join('\n');
+}
+
+/** debootstrap's base image, by the script the clone runs as npm run base-image (shipped in the package). */
+function baseImage(argv: string[]): void {
+  const suite = argv[0] ?? 'bookworm';
+  if (argv.length > 1 || !/^[a-z]+$/.test(suite)) {
+    console.error('certdrill: base-image takes one Debian suite at most (bookworm, the default, or trixie)');
+    process.exit(2);
+  }
+  const script = fileURLToPath(new URL('../../scripts/base-image.sh', import.meta.url));
+  const child = spawn('bash', [script], { stdio: 'inherit', env: { ...process.env, BASE_IMAGE: `debian:${suite}-slim`, BASE_SUITE: suite } });
+  child.on('close', (code) => process.exit(code ?? 1));
+}
+
+/**
+ * The package's scenarios are fixed when it is built: their list, written
+ * then (scenarios/index.json), is printed without loading a scenario module.
+ * Without it (a clone) `list` loads them, as npm run scenario -- --list does.
+ */
+function listFromIndex(argv: string[]): boolean {
+  const index = fileURLToPath(new URL('../../scenarios/index.json', import.meta.url));
+  const json = argv.length === 1 && argv[0] === '--json';
+  if ((argv.length > 0 && !json) || !existsSync(index) || process.env.CERTDRILL_DEBIAN_SUITE) return false;
+  const entries = JSON.parse(readFileSync(index, 'utf8')) as { name: string; description: string }[];
+  if (json) console.log(JSON.stringify(entries, null, 2));
+  else for (const entry of entries) console.log(`${entry.name.padEnd(28)} ${entry.description}`);
+  return true;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    process.exit(name === undefined ? 2 : 0);
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(certdrillVersion());
+    process.exit(0);
+  }
+  if (name === 'list' && listFromIndex(rest)) process.exit(0);
+  const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+  if (!sub) {
+    console.error(`certdrill: unknown command "${name}": certdrill --help lists them (${Object.keys(SUBCOMMANDS).join(', ')})`);
+    process.exit(2);
+  }
+  const module = await sub.load();
+  module.command(sub.argv(rest));
+}
+
+void main(process.argv.slice(2));

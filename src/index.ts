@@ -1,0 +1,41 @@
+/**
+ * certdrill's public API: what a scenario file outside this repository
+ * imports (`import { defineScenario, erlang, forgeCa } from 'certdrill'`).
+ * The README's "API for scenario authors" describes each export; its
+ * examples are compiled by the tests against this module.
+ */
+
+// Scenarios: define one, judge what its timeline recorded.
+export { defineScenario } from './scenario/types.js';
+export type { AnswerClause, Expectation, ExpectationResult, Fixtures, ObservationWindow, Scenario, ScenarioContext, Verdict } from './scenario/types.js';
+export { allOf, fail, judged, pass, unknown, verdictOf } from './scenario/verdict.js';
+export {
+  between,
+  clocksMoved,
+  everyHealthSample,
+  firstFiring,
+  firstUnhealthy,
+  fullMeshBefore,
+  healthErrorsMention,
+  largestGroupOverTime,
+  nodesLogAlert,
+  nodesLogAll,
+  onlyTheseReject,
+  someNodeLogs,
+  staysAlone,
+  stayFullyConnected,
+  windowAfter,
+  type MetricsRule,
+} from './scenario/checks.js';
+export type { TimelineQuery } from './observe/query.js';
+export type { AlertRecord, HealthRecord, LogRecord, MembershipRecord, MetricsRecord, StepRecord, TimelineRecord } from './observe/records.js';
+
+// Certificates: forged with node-forge, or by the real openssl under libfaketime.
+export { forgeCa, forgeLeaf, type Forged } from './pki/certificate.js';
+export { forgeWithOpenssl } from './pki/openssl-faketime.js';
+export type { ClockSpec } from './clock/spec.js';
+
+// Workloads and their set-ups.
+export { erlang, erlangCluster, nodeCert, type ErlangNode, type ErlangRestart, type ErlangSetup, type ErlangView } from './workload/erlang/index.js';
+export { etcd, incidentMemberCert, kopsEtcdCluster, memberCert, type EtcdClusterSetup, type EtcdClusterView, type EtcdMemberSetup, type EtcdSetup, type ManagerMode } from './workload/etcd/index.js';
+export { toy, toyCert, toyCluster, type ToyNode, type ToyRestart, type ToySetup, type ToyView } from './workload/toy/index.js';

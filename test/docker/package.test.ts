@@ -1,0 +1,74 @@
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * What a user does: pack certdrill, install the tarball into an empty folder,
+ * write a scenario there that imports from `certdrill` (the README's
+ * examples), type-check it against the package's types, and run it on docker
+ * with `npx certdrill run`.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSC = join(ROOT, 'node_modules/.bin/tsc');
+
+/** The README's complete scenario examples: ```ts blocks that import from certdrill and export a scenario. */
+async function readmeExamples(): Promise<string[]> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => code.includes("from 'certdrill'") && code.includes('export default defineScenario'));
+}
+
+describe('the packed package, installed into an empty folder', () => {
+  let user: string;
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'certdrill-package-'));
+    await execa('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
+    const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))!;
+    user = join(dir, 'my-repo');
+    await mkdir(user);
+    await writeFile(join(user, 'package.json'), JSON.stringify({ name: 'my-repo', private: true, type: 'module' }));
+    await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)], { cwd: user });
+  });
+
+  it('ships the compiled code and the images\' build contexts, and no TypeScript sources', async () => {
+    const shipped = join(user, 'node_modules/certdrill/dist');
+    for (const path of ['src/cli/certdrill.js', 'src/index.d.ts', 'erlang-app/Dockerfile', 'src/workload/etcd/image/Dockerfile', 'src/clock/shim/certdrill-clock.c', 'kind-node/node.Dockerfile', 'scripts/base-image.sh']) {
+      await expect(readFile(join(shipped, path)), path).resolves.toBeDefined();
+    }
+    const { stdout } = await execa('find', [shipped, '-name', '*.ts', '!', '-name', '*.d.ts']);
+    expect(stdout).toBe('');
+  });
+
+  it('type-checks the README\'s examples against the package\'s types', async () => {
+    const examples = await readmeExamples();
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    for (const [i, code] of examples.entries()) await writeFile(join(user, `example-${i + 1}.ts`), code);
+    const tsconfig = { compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, include: ['example-*.ts'] };
+    await writeFile(join(user, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const check = await execa(TSC, ['-p', user], { reject: false, all: true });
+    expect(check.exitCode, check.all).toBe(0);
+  });
+
+  it('npx certdrill list, then run ./my-scenario.ts --out DIR: exit 0 and findings, every expectation holding', async () => {
+    const list = await execa('npx', ['certdrill', 'list'], { cwd: user });
+    expect(list.stdout).toMatch(/^erlang-ca-expiry +Three TLS-distribution nodes/m);
+    await writeFile(join(user, 'my-scenario.ts'), (await readmeExamples())[0]!);
+    const run = await execa('npx', ['certdrill', 'run', './my-scenario.ts', '--out', 'findings-dir'], { cwd: user, reject: false, all: true, timeout: 240_000 });
+    expect(run.exitCode, run.all).toBe(0);
+    const findings = await readFile(join(user, 'findings-dir/findings.md'), 'utf8');
+    expect(findings).toMatch(/\*\*Result: PASS\*\* — 3 of 3 expectations hold\./);
+    expect(findings).toMatch(/^\*\*Answer:\*\* Not when the CA expired \(.*\)[,;.] at the next restart/m);
+  });
+
+  it('without --out, writes its reports under the user\'s folder, never into node_modules; a missing file is one line, exit 2', async () => {
+    const run = await execa('npx', ['certdrill', 'run', './my-scenario.ts'], { cwd: user, reject: false, all: true, timeout: 240_000 });
+    expect(run.exitCode, run.all).toBe(0);
+    expect((await readdir(join(user, 'reports/runs'))).some((d) => d.endsWith('-my-ca-expiry'))).toBe(true);
+    const missing = await execa('npx', ['certdrill', 'run', './nope.ts'], { cwd: user, reject: false });
+    expect(missing.exitCode).toBe(2);
+    // npm may warn first (its own configuration); certdrill's line is the last.
+    expect(missing.stderr.trim().split('\n').at(-1)).toBe('certdrill: no scenario file ./nope.ts: give the path of a .ts or .js file whose default export is made with defineScenario');
+  });
+});
