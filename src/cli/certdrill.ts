@@ -74,6 +74,30 @@ function listFromIndex(argv: string[]): boolean {
   return true;
 }
 
+/** The clone's npm scripts, as the installed command's user types them. */
+const IN_PACKAGE_WORDS: [RegExp, string][] = [
+  [/npm run scenario -- --(list|prepare|cleanup)/g, 'certdrill $1'],
+  [/npm run scenario -- --version/g, 'certdrill --version'],
+  [/npm run scenario -- all/g, 'certdrill all'],
+  [/npm run scenario -- /g, 'certdrill run '],
+  [/npm run (inspect|rehearse|stability|matrix|base-image) -- /g, 'certdrill $1 '],
+  [/npm run report:matrix -- /g, 'certdrill matrix-report '],
+  [/npm run base-image/g, 'certdrill base-image'],
+];
+
+/**
+ * The subcommands' modules are the clone's npm scripts too, and their usage
+ * and advice name those scripts; what they print here names the command the
+ * user typed instead. Chunks are whole lines or more: a phrase is never split.
+ */
+function speakAsCertdrill(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+      write(typeof chunk === 'string' ? IN_PACKAGE_WORDS.reduce((text, [pattern, words]) => text.replace(pattern, words), chunk) : chunk, ...rest)) as typeof stream.write;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -90,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
     console.error(`certdrill: unknown command "${name}": certdrill --help lists them (${Object.keys(SUBCOMMANDS).join(', ')})`);
     process.exit(2);
   }
+  speakAsCertdrill();
   const module = await sub.load();
   module.command(sub.argv(rest));
 }

@@ -54,6 +54,10 @@ describe('the packed package, installed into an empty folder', () => {
   it('npx certdrill list, then run ./my-scenario.ts --out DIR: exit 0 and findings, every expectation holding', async () => {
     const list = await execa('npx', ['certdrill', 'list'], { cwd: user });
     expect(list.stdout).toMatch(/^erlang-ca-expiry +Three TLS-distribution nodes/m);
+    // Each subcommand's help speaks of the command the user typed, not of the clone's npm scripts.
+    const help = await execa('npx', ['certdrill', 'run', '--help'], { cwd: user });
+    expect(help.stdout).toMatch(/^usage: certdrill run <name\|file> /);
+    expect(help.stdout).not.toContain('npm run');
     await writeFile(join(user, 'my-scenario.ts'), (await readmeExamples())[0]!);
     const run = await execa('npx', ['certdrill', 'run', './my-scenario.ts', '--out', 'findings-dir'], { cwd: user, reject: false, all: true, timeout: 240_000 });
     expect(run.exitCode, run.all).toBe(0);
