@@ -1,4 +1,4 @@
-import type { RehearsalShape } from '../../src/inventory/rehearsal-shape.js';
+import { pastInstant, utcMinute, type RehearsalShape } from '../../src/inventory/rehearsal-shape.js';
 import type { TimelineQuery } from '../../src/observe/query.js';
 import { forgeCa, forgeLeaf } from '../../src/pki/certificate.js';
 import { staysAlone, stayFullyConnected, windowAfter } from '../../src/scenario/checks.js';
@@ -20,17 +20,15 @@ import { erlang, type ErlangSetup } from '../../src/workload/erlang/index.js';
  * the CA) fails its handshakes and stays alone (RFC 5280 6.1.3).
  */
 const NODES = ['node1', 'node2', 'node3'];
-/** How far past each expiry the clocks go: far enough that every clock is past it, near enough to be "at" it. */
-const PAST_EXPIRY_MS = 60_000;
 
 export function erlangRehearsal(shape: RehearsalShape) {
   const leafOf = (i: number) => shape.leaves[i % shape.leaves.length]!;
   // Which node restarts at which instant: each node once, in turn, so that every restart meets a node that has run since the start.
   const restarted = shape.instants.map((_, i) => NODES[i % NODES.length]!);
   const expiredBy = (at: Date, node: string) => [shape.ca, leafOf(NODES.indexOf(node))].filter((w) => w.notAfter.getTime() < at.getTime());
-  const day = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  const running = (i: number) => NODES.filter((node) => restarted.slice(0, i).every((r, k) => r !== node || expiredBy(past(shape.instants[k]!.at), node).length === 0));
-  const firstBreak = shape.instants.findIndex((instant) => expiredBy(past(instant.at), restarted[shape.instants.indexOf(instant)]!).length > 0);
+  const day = utcMinute;
+  const running = (i: number) => NODES.filter((node) => restarted.slice(0, i).every((r, k) => r !== node || expiredBy(pastInstant(shape.instants[k]!.at), node).length === 0));
+  const firstBreak = shape.instants.findIndex((instant) => expiredBy(pastInstant(instant.at), restarted[shape.instants.indexOf(instant)]!).length > 0);
 
   return defineScenario({
     name: 'rehearsal',
@@ -53,7 +51,7 @@ export function erlangRehearsal(shape: RehearsalShape) {
     async run(s) {
       await s.waitFor('full-mesh', 'wait for the full mesh at real time', (view) => view.fullMesh(), { timeoutMs: 30_000 });
       for (const [i, instant] of shape.instants.entries()) {
-        await s.jumpClocks(s.nodes, past(instant.at).toISOString(), { id: `reach-${i + 1}` });
+        await s.jumpClocks(s.nodes, pastInstant(instant.at).toISOString(), { id: `reach-${i + 1}` });
         await s.observe({ minMs: 2_000, maxMs: 5_000, stableSamples: 4 }, `${instant.expiring.join(' and ')} expired a minute ago by every clock: does the running cluster hold?`);
         await s.restart(restarted[i]!, { id: `restart-${i + 1}` });
         await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `${restarted[i]} restarted with its certificate as it is: does it rejoin?`);
@@ -81,7 +79,7 @@ export function erlangRehearsal(shape: RehearsalShape) {
       const id = i + 1;
       const node = restarted[i]!;
       const others = running(i).filter((n) => n !== node);
-      const expired = expiredBy(past(instant.at), node);
+      const expired = expiredBy(pastInstant(instant.at), node);
       return [
         {
           id: `running-${id}`,
@@ -105,10 +103,6 @@ export function erlangRehearsal(shape: RehearsalShape) {
       ];
     }),
   });
-}
-
-function past(at: Date): Date {
-  return new Date(at.getTime() + PAST_EXPIRY_MS);
 }
 
 

@@ -1,10 +1,11 @@
-import type { RehearsalShape, Window } from '../../src/inventory/rehearsal-shape.js';
+import { pastInstant, utcMinute, type RehearsalShape, type Window } from '../../src/inventory/rehearsal-shape.js';
 import type { TimelineQuery } from '../../src/observe/query.js';
 import { forgeCa, forgeLeaf, type Forged } from '../../src/pki/certificate.js';
 import { everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../../src/scenario/types.js';
 import { allOf, fail, pass, unknown } from '../../src/scenario/verdict.js';
 import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
+import { listOf } from '../../src/workload/workload.js';
 
 /**
  * A rehearsal of a real cluster's chain on kops-style etcd (npm run rehearse
@@ -31,8 +32,6 @@ import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
  * - a member restarted after its peer chain expired cannot rejoin.
  */
 const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
-/** How far past each expiry the clocks go: far enough that every clock is past it, near enough to be "at" it. */
-const PAST_EXPIRY_MS = 60_000;
 const YEAR_MS = 365 * 86_400_000;
 
 /** The chain's windows as etcd uses them; undefined: not in the replayed chain, forged valid throughout. */
@@ -81,16 +80,16 @@ export function etcdRehearsal(shape: RehearsalShape) {
   const servingChain = (member: string) => [chains.clientsCa ?? beyond, leaf(chains.serverLeaves, member)];
   const clientChain = [chains.clientsCa ?? beyond, chains.client ?? beyond];
   const expiredOf = (windows: Window[], at: Date) => windows.filter((w) => w.notAfter.getTime() < at.getTime());
-  const day = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  const names = (windows: Window[]) => listed(windows.map(describe));
+  const day = utcMinute;
+  const names = (windows: Window[]) => listOf([...new Set(windows.map(describe))]);
   const byName = new Map([shape.ca, ...shape.leaves].map((w) => [w.name, w]));
-  const expiring = (i: number) => listed(shape.instants[i]!.expiring.map((name) => (byName.has(name) ? describe(byName.get(name)!) : name)));
+  const expiring = (i: number) => listOf([...new Set(shape.instants[i]!.expiring.map((name) => (byName.has(name) ? describe(byName.get(name)!) : name)))]);
   const expire = (i: number) => (shape.instants[i]!.expiring.length === 1 ? 'expires' : 'expire');
 
   // Each member restarts once, in turn. A restarted member makes new peer handshakes: it is back in the cluster only if its
   // own peer chain is valid and so is that of enough members still in it to make a majority with it.
   const restarted = shape.instants.map((_, i) => MEMBERS[i % MEMBERS.length]!);
-  const at = (i: number) => past(shape.instants[i]!.at);
+  const at = (i: number) => pastInstant(shape.instants[i]!.at);
   const peerValid = (member: string, i: number) => expiredOf(peerChain(member), at(i)).length === 0;
   const connected = (i: number): string[] => MEMBERS.filter((m) => restarted.slice(0, i).every((r, k) => r !== m || rejoins(k)));
   const joinable = (i: number) => connected(i).filter((o) => o !== restarted[i] && peerValid(o, i));
@@ -225,14 +224,6 @@ function describe(w: Window): string {
   return w.name;
 }
 
-function listed(items: string[]): string {
-  const unique = [...new Set(items)];
-  return unique.length <= 1 ? (unique[0] ?? '') : `${unique.slice(0, -1).join(', ')} and ${unique.at(-1)}`;
-}
-
-function past(at: Date): Date {
-  return new Date(at.getTime() + PAST_EXPIRY_MS);
-}
 
 /** The member, after its restart, is Healthy in etcdctl's view by the end of the window (it found a leader). */
 function rejoined(q: TimelineQuery, member: string, window: { after?: string; before?: string }): ExpectationResult {

@@ -51,8 +51,22 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
   };
 }
 
-/** Expiries less than this apart are one instant: certificates issued together expire a second or two apart. */
+/**
+ * Expiries less than this apart are one instant (certificates issued together
+ * expire a second or two apart), and a rehearsal walks the clocks this far
+ * past each: far enough that every clock is past it, near enough to be "at" it.
+ */
 const SAME_INSTANT_MS = 60_000;
+
+/** Where a rehearsal sets the clocks for an instant: a minute past it. */
+export function pastInstant(at: Date): Date {
+  return new Date(at.getTime() + SAME_INSTANT_MS);
+}
+
+/** An instant as rehearsal reports say it: to the minute, UTC. */
+export function utcMinute(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
 
 function mergeNear(instants: { at: Date; expiring: string[] }[]): { at: Date; expiring: string[] }[] {
   const merged: { at: Date; expiring: string[] }[] = [];
