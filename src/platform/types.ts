@@ -14,6 +14,12 @@ export interface ImageSource {
    * source serves every image without a copy in each folder.
    */
   include?: Record<string, string>;
+  /**
+   * Makes folders the build also gets (as `include` does) from what is built
+   * on the host first: Go programs whose build cache lives there. Called
+   * before the image's tag is computed, so the tag follows what it made.
+   */
+  prebuild?: (progress: (line: string) => void) => Promise<Record<string, string>>;
 }
 
 export interface NodeFile {
@@ -47,12 +53,23 @@ export interface NodeSpec {
    * Folders that outlive the node, like a pod's persistent volume: a
    * restarted node gets the same ones back, with whatever was written there.
    */
-  volumes?: { name: string; path: string }[];
+  volumes?: NodeVolume[];
   /**
    * A check that must succeed before the node starts (what a Kubernetes init
    * container runs); when it fails, the node does not start.
    */
   preflight?: string[];
+}
+
+/**
+ * A folder that outlives the node. `shared`: one folder for every node of the
+ * run that names it (what etcd-manager's file discovery and backup store need
+ * on one host's disk, or on a shared file system), not one per node.
+ */
+export interface NodeVolume {
+  name: string;
+  path: string;
+  shared?: boolean;
 }
 
 /** A command as it must run in the node to see the node's clock: through certdrill-clock when that moves it. */

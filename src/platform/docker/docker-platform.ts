@@ -49,6 +49,9 @@ export interface DockerPlatformOptions {
 }
 
 /** Nodes as Docker containers on a network of their own, one per run (testcontainers). */
+/** Stands for the node in the names and labels of a volume every node of the run shares. */
+const SHARED = 'shared';
+
 export class DockerPlatform implements Platform {
   readonly name = 'docker';
   private client?: ContainerRuntimeClient;
@@ -72,8 +75,9 @@ export class DockerPlatform implements Platform {
     return this.images.get(key)!;
   }
 
-  private async buildOrReuse(image: ImageSource): Promise<string> {
+  private async buildOrReuse(source: ImageSource): Promise<string> {
     const client = await this.runtime();
+    const image = source.prebuild ? { ...source, include: { ...source.include, ...(await source.prebuild((line) => this.progress(line))) } } : source;
     const tag = await contentTag(image);
     if (await client.image.exists(ImageName.fromString(tag))) {
       this.progress(`image ${tag}: reusing the one already built`);
@@ -196,19 +200,18 @@ export class DockerPlatform implements Platform {
     const container = new NodeContainer(node.image)
       .withName(`certdrill-${this.options.runId}-${spec.name}-${node.incarnation}`)
       .withHostname(spec.name)
-      .withNetworkMode(this.networkName!)
-      .withNetworkAliases(spec.name)
+      .withRunNetwork(this.networkName!, spec.name)
       .withLabels(labels)
       .withEnvironment({ ...spec.env, ...clockEnv(spec.clockBy ?? 'libfaketime') })
       .withCopyContentToContainer([
         ...spec.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })),
         { content: clockFileContent(node.offsetSeconds), target: CLOCK_FILE, mode: 0o644 },
       ])
-      .withNamedVolumes((spec.volumes ?? []).map((v) => ({ source: this.volumeName(spec.name, v.name), target: v.path })))
+      .withNamedVolumes((spec.volumes ?? []).map((v) => ({ source: this.volumeName(v.shared ? SHARED : spec.name, v.name), target: v.path })))
       .withExposedPorts(...spec.ports)
       .withWaitStrategy(spec.readyLog ? Wait.forLogMessage(spec.readyLog) : Wait.forListeningPorts())
       .withStartupTimeout(STARTUP_TIMEOUT_MS);
-    for (const volume of spec.volumes ?? []) await this.ensureVolume(spec.name, volume.name);
+    for (const volume of spec.volumes ?? []) await this.ensureVolume(volume.shared ? SHARED : spec.name, volume.name);
     if (spec.preflight || spec.clockBy === 'certdrill-clock') container.withEntrypoint(await this.entrypoint(node.image, spec));
     try {
       node.container = await this.creating(() => container.start());
@@ -261,6 +264,7 @@ export class DockerPlatform implements Platform {
     node.container = undefined;
   }
 
+  /** A node's volume, or (node `SHARED`) one every node of the run mounts. */
   private volumeName(node: string, volume: string): string {
     return `certdrill-${this.options.runId}-${node}-${volume}`;
   }
@@ -364,6 +368,18 @@ export class DockerPlatform implements Platform {
 
 /** testcontainers has bind mounts but no named volumes; Docker's mount list has both. */
 class NodeContainer extends GenericContainer {
+  /**
+   * The run's network alone, the node's name its alias there. testcontainers'
+   * withNetworkAliases would also leave the container on Docker's default
+   * bridge, where its host name resolves first: a program that listens on
+   * its own name (etcd-manager's gRPC) would then be unreachable from its peers.
+   */
+  withRunNetwork(network: string, alias: string): this {
+    this.withNetworkMode(network);
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: [alias] } } };
+    return this;
+  }
+
   withNamedVolumes(volumes: { source: string; target: string }[]): this {
     if (volumes.length > 0) this.hostConfig.Mounts = volumes.map((v) => ({ Type: 'volume', Source: v.source, Target: v.target }));
     return this;

@@ -148,7 +148,7 @@ export function nodeObjects(
       name: `files-${i}`,
       secret: { secretName: secretName(spec.name, dir), defaultMode: 0o644, items: files.map((f) => ({ key: basename(f.path), path: basename(f.path), mode: f.mode })) },
     })),
-    ...(spec.volumes ?? []).map((v, i) => ({ name: `data-${i}`, hostPath: { path: volumePath(namespace, spec.name, v.name), type: 'DirectoryOrCreate' } })),
+    ...(spec.volumes ?? []).map((v, i) => ({ name: `data-${i}`, hostPath: { path: volumePath(namespace, v.shared ? 'shared' : spec.name, v.name), type: 'DirectoryOrCreate' } })),
   ];
   const mounts: V1VolumeMount[] = [
     // Persistent folders first: the Secrets' folders may sit inside them (etcd's pki on its volume).
