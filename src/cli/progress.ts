@@ -1,4 +1,5 @@
 import type { TimelineRecord } from '../observe/records.js';
+import { certificateText } from '../report/format.js';
 
 /**
  * Live progress on stderr: the harness's own steps, every membership change
@@ -27,7 +28,7 @@ export function progressPrinter(write: (text: string) => void = (t) => process.s
         line(`${r.node} ${view}: ${state}`);
       }
     } else if (r.kind === 'certificate') {
-      line(`${r.node}: ${r.role} issued by ${r.madeBy}, valid until ${r.notAfter}`);
+      line(certificateText(r));
     } else if (r.kind === 'alert') {
       const key = `${r.node} ${r.class} ${r.side ?? ''} ${r.direction ?? ''}`;
       const count = (alertsSeen.get(key) ?? 0) + 1;

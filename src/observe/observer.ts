@@ -97,7 +97,8 @@ export class Observer implements LatestSamples {
    * run while one view of the node has yet to report.
    */
   samplesOf(node: string): number {
-    return Math.min(...this.workload.probes.map((probe) => this.samplesByLoop.get(`${node}\0${probe.name}`) ?? 0));
+    const pacing = this.workload.probes.filter((probe) => !probe.background);
+    return Math.min(...pacing.map((probe) => this.samplesByLoop.get(`${node}\0${probe.name}`) ?? 0));
   }
 
   /** The node's most recent sample of a kind (and, for health, of a view). */
@@ -119,6 +120,11 @@ export class Observer implements LatestSamples {
     const sentAt = new Date().toISOString();
     for (const record of await probe.sample(node, access)) {
       if (!this.running) return;
+      // A certificate a node was seen to hold or serve: an event, not a sample of its state.
+      if (record.kind === 'certificate') {
+        this.timeline.add(record);
+        continue;
+      }
       const stamped = this.timeline.add<Sampled>({ ...record, sentAt });
       // Overlapping samples end out of order: the latest is the one that began last, not the last to end.
       const k = key(node, stamped.kind, stamped.kind === 'health' ? stamped.view : undefined);

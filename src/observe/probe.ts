@@ -18,6 +18,12 @@ export interface Probe {
    * never answers is still sampled about every interval.
    */
   maxInFlight?: number;
+  /**
+   * Sampled beside the others but not counted by the clock that observation
+   * windows end early by: a probe whose answer may take its client's own long
+   * deadline, or one that records only what changed.
+   */
+  background?: boolean;
 }
 
 export type SampledRecord = MembershipRecord | HealthRecord | MetricsRecord;

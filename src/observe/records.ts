@@ -70,6 +70,14 @@ export interface CertificateRecord {
   serial: string;
   notBefore: string;
   notAfter: string;
+  /** SHA-256 fingerprint, where the certificate was read from a node rather than forged by certdrill. */
+  fingerprint?: string;
+  issuer?: string;
+  /**
+   * Where it was seen, when read from a node: `held` (a file the node keeps)
+   * or `served` (what one of its ports presents). Absent: put there by certdrill.
+   */
+  source?: 'held' | 'served';
 }
 
 export interface MembershipRecord {
@@ -171,7 +179,7 @@ export type ClassifiedAlert = Omit<AlertRecord, 't' | 'kind' | 'node'>;
 export type LogFinding = ({ kind: 'alert' } & ClassifiedAlert) | Omit<LogRecord, 't' | 'node'>;
 
 /** What one probe of one node yields, before it is stamped. */
-export type ProbeRecord = Omit<MembershipRecord, 't'> | Omit<HealthRecord, 't'> | Omit<MetricsRecord, 't'>;
+export type ProbeRecord = Omit<MembershipRecord, 't'> | Omit<HealthRecord, 't'> | Omit<MetricsRecord, 't'> | Omit<CertificateRecord, 't'>;
 
 /** A probe's answer, before it is stamped and recorded. */
 export type MembershipSample = Omit<MembershipRecord, 't' | 'kind' | 'node'>;

@@ -1,4 +1,4 @@
-import type { HealthRecord, TimelineRecord } from '../observe/records.js';
+import type { CertificateRecord, HealthRecord, TimelineRecord } from '../observe/records.js';
 
 /** `03:10:43.397` — the time of day of a real-time stamp, UTC. */
 export function realTime(iso: string): string {
@@ -63,8 +63,20 @@ export function describeRecord(record: TimelineRecord): string {
     case 'versions':
       return `${when} versions: ${Object.entries(record.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`;
     case 'certificate':
-      return `${when} ${record.node}: ${record.role} issued by ${record.madeBy}, valid ${utc(record.notBefore)} to ${utc(record.notAfter)}`;
+      return `${when} ${certificateText(record, utc)}`;
   }
+}
+
+/**
+ * A certificate record in one line: one a member serves on a port, one it
+ * holds in a file (both read from the node), or one certdrill put there.
+ */
+export function certificateText(record: Omit<CertificateRecord, 't' | 'kind'>, date: (iso: string) => string = (iso) => iso): string {
+  const valid = `valid ${date(record.notBefore)} to ${date(record.notAfter)}`;
+  const what = `serial ${record.serial}${record.issuer ? `, issuer ${record.issuer}` : ''}, ${valid}${record.fingerprint ? `, sha256 ${record.fingerprint.replace(/:/g, '').slice(0, 16)}` : ''}`;
+  if (record.source === 'served') return `${record.node} ${record.role}: ${what}`;
+  if (record.source === 'held') return `${record.node} holds ${record.role} (by ${record.madeBy}): ${what}`;
+  return `${record.node}: ${record.role} issued by ${record.madeBy}, ${valid}`;
 }
 
 /** `Healthy (leader a, term 2)`, `Unhealthy: certificate has expired`, or `No answer: ...`. */

@@ -11,7 +11,6 @@ import { CLOCK_BY_ENV } from '../clock/shim.js';
 import { ensureSpareKeys } from '../pki/certificate.js';
 
 const POLL_MS = 250;
-const MAINTAIN_EVERY_MS = 1000;
 
 export interface ContextParts {
   workload: AnyWorkload;
@@ -63,6 +62,7 @@ export class RunContext {
   readonly host: OperationHost = {
     applyRestart: (node, plan) => this.applyRestart(node, plan),
     clockOf: (node) => new Date(Date.now() + this.platform.clockOffset(node) * 1000),
+    exec: (node, command) => this.platform.exec(node, command),
     step: (step) => this.step(step),
   };
 
@@ -135,18 +135,9 @@ export class RunContext {
     const begin = Date.now();
     const stability = new StabilityTracker(this.nodes, () => this.stateOfEachNode(), (node) => this.observer.samplesOf(node));
     let ended = `the ${window.maxMs / 1000} s ${early ? 'maximum' : 'window'} passed`;
-    let lastMaintained = Date.now();
     while (Date.now() - begin < window.maxMs) {
       await sleep(Math.min(POLL_MS, window.maxMs - (Date.now() - begin)), undefined, { signal: this.signal });
       stability.update();
-      if (Date.now() - lastMaintained >= MAINTAIN_EVERY_MS) {
-        lastMaintained = Date.now();
-        await ensureSpareKeys(2);
-        for (const { node, plan } of this.deployment.maintain?.(new Date()) ?? []) {
-          this.progress(`${node}: its manager renews certificates before they expire`);
-          await this.applyRestart(node, plan);
-        }
-      }
       if (early && Date.now() - begin >= window.minMs && stability.heldFor() >= window.stableSamples) {
         ended = `every node's state held for ${window.stableSamples} samples${stability.lastChange ? ` after the last change (${stability.lastChange.slice(11, 23)})` : ''}`;
         break;
