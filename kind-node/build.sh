@@ -7,6 +7,7 @@
 #   kind-node/build.sh          build (or reuse) it; the last line printed is its tag
 #   kind-node/build.sh --tag    print the tag it has or would have, build nothing
 #   kind-node/build.sh --kind-cli   build only the kind CLI (into the cache's bin/)
+#   kind-node/build.sh --apiserver  build (or reuse) only kube-apiserver and kubectl; prints their folder
 #
 # Exit status 2, with one line, when something it needs is missing.
 set -euo pipefail
@@ -29,6 +30,19 @@ if [ "${1:-}" = "--kind-cli" ]; then
   exit 0
 fi
 
+if [ "${1:-}" = "--apiserver" ]; then
+  # The etcd workload's kops master runs these beside etcd-manager: the same build, the same cache.
+  stamp="$work/bin/kube-apiserver.version"
+  if [ ! -x "$work/bin/kube-apiserver" ] || [ ! -x "$work/bin/kubectl" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$KUBERNETES_VERSION" ]; then
+    command -v go >/dev/null 2>&1 || need "the Go toolchain is missing (it builds kube-apiserver from the Go module proxy): install Go 1.24 or newer, then run again"
+    step "kube-apiserver and kubectl $KUBERNETES_VERSION: building from the Go module proxy (minutes the first time)"
+    bash "$here/go-binaries.sh" "$work" apiserver
+    printf '%s' "$KUBERNETES_VERSION" > "$stamp"
+  fi
+  echo "$work/bin"
+  exit 0
+fi
+
 command -v docker >/dev/null 2>&1 || need "docker is not installed: install a Docker engine (23 or newer), then run again"
 docker info >/dev/null 2>&1 || need "no Docker engine is reachable: start one (as root: dockerd &), then run again"
 if docker image inspect "$tag" >/dev/null 2>&1; then
@@ -43,6 +57,7 @@ docker image inspect debian:bookworm-slim >/dev/null 2>&1 || bash "$here/../scri
 started=$(date +%s)
 step "building $tag (Kubernetes $KUBERNETES_VERSION, kind $KIND_VERSION); the Go builds take about 13 minutes on 2 cores the first time, seconds after"
 bash "$here/go-binaries.sh" "$work"
+printf '%s' "$KUBERNETES_VERSION" > "$work/bin/kube-apiserver.version"
 kube_dir=$(cat "$work/kubernetes-module-dir")
 kind_dir=$(cat "$work/kind-module-dir")
 

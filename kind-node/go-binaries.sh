@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds, from the Go module proxy, every Go program the kind node image
 # needs: the Kubernetes binaries, etcd, CoreDNS and the kind CLI.
-# Usage: go-binaries.sh WORK_DIR [kind]   (WORK_DIR/bin receives the programs;
-# with `kind`, only the kind CLI)
+# Usage: go-binaries.sh WORK_DIR [kind|apiserver]   (WORK_DIR/bin receives the
+# programs; with `kind`, only the kind CLI; with `apiserver`, only kube-apiserver
+# and kubectl, which the etcd workload's kops master runs beside etcd-manager)
 # Each program is built inside a small wrapper module, so modules whose own
 # go.mod has replace directives still build, and Go's build cache makes a
 # second run take seconds.
@@ -48,6 +49,8 @@ if [ "${2:-}" = kind ]; then build_kind; exit 0; fi
 # each staging module it replaces locally is pointed at its published release
 # (k8s.io/api v0.33.x for Kubernetes v1.33.x, and so on).
 kube_commands="kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy"
+built_commands=$kube_commands
+[ "${2:-}" = apiserver ] && built_commands="kube-apiserver kubectl"
 step "Kubernetes $KUBERNETES_VERSION: fetching the modules"
 kube=$(wrapper kubernetes k8s.io/kubernetes "$KUBERNETES_VERSION" $(for c in $kube_commands; do echo "k8s.io/kubernetes/cmd/$c"; done))
 kube_mod="$(cd "$kube" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^\s*"GoMod": "\(.*\)",$/\1/p')"
@@ -58,10 +61,12 @@ done
 v=k8s.io/component-base/version
 minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
 kube_ldflags="-s -w -X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$KUBERNETES_VERSION"
-for c in $kube_commands; do
+for c in $built_commands; do
   step "Kubernetes $KUBERNETES_VERSION: building $c"
   (cd "$kube" && go build -ldflags "$kube_ldflags" -o "$work/bin/$c" "k8s.io/kubernetes/cmd/$c")
 done
+
+if [ "${2:-}" = apiserver ]; then exit 0; fi
 
 step "etcd $ETCD_VERSION: building"
 etcd=$(wrapper etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3)

@@ -19,11 +19,11 @@ export default defineScenario({
   async setup(reference) {
     const cluster = await kopsEtcdCluster({
       reference,
-      manager: 'legacy',
+      manager: 'hand-issued',
       peerCert: (member, ca) => memberCert(member, ca, reference, LIFETIME),
       serverCert: (member, ca) => memberCert(member, ca, reference, LIFETIME),
     });
-    return { cluster: { clusters: [cluster] }, expiresAt: cluster.members[0]!.peerCert.info.notAfter };
+    return { cluster: { clusters: [cluster] }, expiresAt: cluster.members[0]!.peerCert!.info.notAfter };
   },
 
   async run(s, { expiresAt }) {

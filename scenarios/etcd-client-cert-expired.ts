@@ -16,7 +16,7 @@ export default defineScenario({
         clusters: [
         await kopsEtcdCluster({
           reference,
-          manager: 'legacy',
+          manager: 'hand-issued',
           serverCert: incidentMemberCert(reference),
         }),
         ],

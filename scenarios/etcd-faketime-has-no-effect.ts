@@ -25,7 +25,7 @@ export default defineScenario({
   async setup(reference) {
     const skewed = (member: string) => (member === UNDER_FAKETIME || member === UNDER_SHIM ? SKEW : undefined);
     const mover = (member: string) => (member === UNDER_FAKETIME ? 'libfaketime' : 'certdrill-clock');
-    return { cluster: { clusters: [await kopsEtcdCluster({ reference, members: MEMBERS, manager: 'legacy', clock: skewed, clockBy: mover })] } };
+    return { cluster: { clusters: [await kopsEtcdCluster({ reference, members: MEMBERS, manager: 'hand-issued', clock: skewed, clockBy: mover })] } };
   },
 
   async run(s) {

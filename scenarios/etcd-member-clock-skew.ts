@@ -22,7 +22,7 @@ export default defineScenario({
   question: 'When one etcd member\'s clock runs a year ahead, who rejects whom, and does the cluster keep quorum?',
 
   async setup(reference) {
-    return { cluster: { clusters: [await kopsEtcdCluster({ reference, manager: 'legacy', apiserverOn: 'member', clientValidFor: '2y' })] } };
+    return { cluster: { clusters: [await kopsEtcdCluster({ reference, manager: 'hand-issued', apiserverOn: 'member', clientValidFor: '2y' })] } };
   },
 
   async run(s) {

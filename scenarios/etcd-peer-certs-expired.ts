@@ -20,7 +20,7 @@ export default defineScenario({
         clusters: [
         await kopsEtcdCluster({
           reference,
-          manager: 'legacy',
+          manager: 'hand-issued',
           // The incident's certificates, made the way they were made: openssl on the day.
           peerCert: incidentMemberCert(reference),
         }),

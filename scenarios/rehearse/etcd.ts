@@ -118,7 +118,7 @@ export function etcdRehearsal(shape: RehearsalShape) {
       const client = (ca: Forged) => forgeLeaf('kube-apiserver-etcd-client', { ca, from: (chains.client ?? beyond).notBefore, until: (chains.client ?? beyond).notAfter, usages: ['client'], altNames: [] });
       const cluster = await kopsEtcdCluster({
         reference,
-        manager: 'legacy',
+        manager: 'hand-issued',
         members: MEMBERS,
         apiserverOn: 'member',
         peersCa,

@@ -4,7 +4,7 @@ import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { findScenario, isScenarioPath, loadScenarioFiles, loadScenarioPath, loadScenarios } from '../scenario/registry.js';
 import type { AnyScenario } from '../scenario/types.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
-import { UsageError } from '../util/errors.js';
+import { EnvironmentError, UsageError } from '../util/errors.js';
 import { certdrillVersion } from '../util/package-root.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
 import { exitWhenDone, isEntry, isUserError } from './exit.js';
@@ -54,7 +54,17 @@ export async function main(argv: string[]): Promise<number> {
     const platform = await createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
     await platform.check();
     if (platform.prepare) console.log(`${platformName}: ${await platform.prepare()}`);
-    for (const { name, image } of WORKLOADS) console.log(`${name}: ${await platform.prepareImage(image)}`);
+    for (const { name, image, moreImages = [] } of WORKLOADS) {
+      console.log(`${name}: ${await platform.prepareImage(image)}`);
+      for (const more of moreImages) {
+        // An image whose sources are not here (etcd-manager's) is skipped with the one line that says how to get them.
+        const tag = await platform.prepareImage(more.image).catch((error: unknown) => {
+          if (error instanceof EnvironmentError) return `skipped: ${error.message}`;
+          throw error;
+        });
+        console.log(`${name} (${more.name}): ${tag}`);
+      }
+    }
     return 0;
   }
   if (values.cleanup) {

@@ -3,7 +3,7 @@ import type { LatestSamples, NodeAccess, Probe } from '../observe/probe.js';
 import type { CertificateRecord, LogFinding, StepRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
 import type { CertificateInfo } from '../pki/inspect.js';
-import type { ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
+import type { ExecResult, ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
 import { CLOCK_BY_ENV } from '../clock/shim.js';
 
 /**
@@ -16,6 +16,8 @@ export interface Workload<Setup, View, Operations extends object, D extends Depl
   readonly name: string;
   /** The image its nodes run, built from a folder of the project. */
   readonly image: ImageSource;
+  /** Other images its nodes may run (etcd: a kops master per etcd-manager version), by a name for `--prepare` to print. */
+  readonly moreImages?: readonly { name: string; image: ImageSource }[];
   /** The questions of the incident it replays, in the operators' words, and the scenarios that answer them. */
   readonly questions: readonly IncidentQuestion[];
   /**
@@ -96,8 +98,6 @@ export interface Deployment<Restart extends object> {
   forged(): Forged[];
   /** What changes when a node restarts (a pod recreated), given what the scenario changes. */
   onRestart(node: string, now: Date, changes: Restart): RestartPlan;
-  /** Called while the run observes: certificates a manager renews before they expire. */
-  maintain?(now: Date): { node: string; plan: RestartPlan }[];
 }
 
 /** What a workload's own operations may do through the run: restart nodes with a plan, and record the step. */
@@ -105,6 +105,8 @@ export interface OperationHost {
   applyRestart(node: string, plan: RestartPlan): Promise<void>;
   /** The node's clock now, as certdrill set it: what a manager running beside the node issues certificates by. */
   clockOf(node: string): Date;
+  /** Runs a command in the node, under its clock. */
+  exec(node: string, command: string[]): Promise<ExecResult>;
   step(step: Omit<StepRecord, 't' | 'kind'>): void;
 }
 

@@ -16,7 +16,7 @@ export interface RecordedRun {
   findings: string;
   step(id: string): StepRecord;
   membership(): MembershipRecord[];
-  health(view: 'apiserver' | 'etcdctl'): HealthRecord[];
+  health(view: 'apiserver' | 'etcdctl' | 'componentstatus'): HealthRecord[];
   alerts(): AlertRecord[];
 }
 

@@ -1,72 +1,99 @@
-import { certificateSummary, issuedCertificate, uniqueByName } from '../certificates.js';
-import type { Deployment, IssuedCertificate, RestartPlan } from '../workload.js';
-import { EtcdCertManager, type Occasion } from './cert-manager.js';
-import { EtcdProbes, etcdMemberSpec, memberPkiFiles } from './member.js';
-import type { EtcdClusterSetup, EtcdMemberSetup, EtcdSetup, MemberCerts } from './setup.js';
+import { certificateSummary, uniqueByName } from '../certificates.js';
+import type { CertificateSummary, Deployment, RestartPlan } from '../workload.js';
+import type { NodeAccess, Probe } from '../../observe/probe.js';
+import { masterProbes, masterSpec, memberVolume } from './manager/master.js';
+import type { EtcdManagerVersion } from './manager/versions.js';
+import { EtcdProbes, etcdMemberSpec } from './member.js';
+import type { EtcdClusterSetup, EtcdMemberSetup, EtcdSetup } from './setup.js';
 
 /**
- * A restarted etcd member gets nothing from the scenario but a clock: its
- * certificates are etcd-manager's to issue (see `restartManager`).
+ * A restarted etcd member gets nothing from the scenario but a clock: on a
+ * real etcd-manager's cluster its certificates are etcd-manager's to issue
+ * (see `restartManager`); on a hand-issued one they stay as forged.
  */
 export type EtcdRestart = Record<never, never>;
 
 export interface EtcdDeployment extends Deployment<EtcdRestart> {
-  /** Restarting etcd-manager on a member regenerates its certificates. */
-  onManagerRestart(node: string, now: Date): RestartPlan;
+  /** The etcd-manager version a member runs; undefined on a hand-issued cluster. */
+  managerOf(node: string): EtcdManagerVersion | undefined;
+  /** Where a member's data volume is mounted (/mnt/master-vol-<id>). */
+  volumeOf(node: string): string;
 }
 
+/**
+ * The members of each cluster: on a real etcd-manager's cluster a kops master
+ * (etcd-manager, etcd and kube-apiserver; ./manager), which issues its own
+ * certificates; on a hand-issued one etcd alone with the certificates certdrill forged.
+ */
 export function deployEtcd({ clusters }: EtcdSetup): EtcdDeployment {
-  const members = new Map<string, { cluster: EtcdClusterSetup; member: EtcdMemberSetup; manager: EtcdCertManager }>();
-  for (const cluster of clusters) {
-    const manager = new EtcdCertManager(cluster);
-    for (const member of cluster.members) members.set(member.name, { cluster, member, manager });
-  }
-  const plan = (node: string, occasion: Occasion, now: Date): RestartPlan => {
-    const { cluster, member, manager } = members.get(node)!;
-    const fresh = manager.reissue(member, occasion, now);
-    if (!fresh) return { issued: [] };
-    return { files: memberPkiFiles(cluster, member, fresh), issued: issuedRecords(member, fresh) };
+  const members = new Map<string, { cluster: EtcdClusterSetup; member: EtcdMemberSetup }>();
+  for (const cluster of clusters) for (const member of cluster.members) members.set(member.name, { cluster, member });
+  const managerOf = (node: string) => {
+    const manager = members.get(node)?.cluster.manager;
+    return manager === undefined || manager === 'hand-issued' ? undefined : manager;
   };
+  const handIssued = clusters.filter((c) => c.manager === 'hand-issued');
+  const real = clusters.filter((c) => c.manager !== 'hand-issued');
   return {
     nodes: [...members.keys()],
-    probes: new EtcdProbes(clusters).probes,
-    start: (now) => {
-      const issued: IssuedCertificate[] = [];
-      const specs = [...members.values()].map(({ cluster, member, manager }) => {
-        const fresh = manager.reissue(member, 'start', now);
-        if (fresh) issued.push(...issuedRecords(member, fresh));
-        return etcdMemberSpec(cluster, member, manager.certs(member.name));
-      });
-      return { specs, issued };
-    },
-    certificates: () =>
-      clusters.flatMap((cluster) => {
-        const names = cluster.members.map((m) => m.name).join(', ');
-        const label = clusters.length > 1 ? ` (${cluster.name} cluster, etcd-manager ${cluster.manager})` : '';
-        return [
-          certificateSummary(cluster.peersCa, `etcd-peers-ca, trusted by ${names} for peers${label}`),
-          certificateSummary(cluster.clientsCa, `etcd-clients-ca, trusted by ${names} for clients${label}`),
-          certificateSummary(cluster.client, `client certificate of kube-apiserver and etcdctl${label}`),
-          ...cluster.members.flatMap((m) => [
-            certificateSummary(m.peerCert, `peers/me.crt of ${m.name}${label}`, `${m.name} peer`),
-            certificateSummary(m.serverCert, `clients/server.crt of ${m.name}${label}`, `${m.name} server`),
-          ]),
-        ];
-      }),
+    probes: probesFor(handIssued, real, managerOf),
+    managerOf,
+    volumeOf: (node) => memberVolume(members.get(node)!.member),
+    start: () => ({
+      specs: [...members.values()].map(({ cluster, member }) =>
+        cluster.manager === 'hand-issued' ? etcdMemberSpec(cluster, member, { peerCert: member.peerCert!, serverCert: member.serverCert! }) : masterSpec(cluster, member, cluster.manager),
+      ),
+      // A real etcd-manager's certificates are recorded as the members hold and serve them (the certificates probe).
+      issued: [],
+    }),
+    certificates: () => clusters.flatMap((cluster) => clusterCertificates(cluster, clusters.length > 1)),
     clocks: () => [...members.values()].map(({ member }) => ({ node: member.name, spec: member.clock ?? '+0' })),
     forged: () =>
       uniqueByName(
-        clusters.flatMap((c) => [c.peersCa, c.clientsCa, c.client, ...c.members.flatMap((m) => [{ ...m.peerCert, name: `${m.name}-peer` }, { ...m.serverCert, name: `${m.name}-server` }])]),
+        clusters.flatMap((c) => [
+          c.peersCa,
+          c.clientsCa,
+          c.client,
+          c.etcdctl,
+          ...(c.managerCa ? [c.managerCa] : []),
+          ...(c.serviceAccount ? [c.serviceAccount] : []),
+          ...c.members.flatMap((m) => (m.peerCert && m.serverCert ? [{ ...m.peerCert, name: `${m.name}-peer` }, { ...m.serverCert, name: `${m.name}-server` }] : [])),
+        ]),
       ),
-    onRestart: (node, now) => plan(node, 'member-restart', now),
-    onManagerRestart: (node, now) => plan(node, 'manager-restart', now),
-    maintain: (now) => [...members.keys()].map((node) => ({ node, plan: plan(node, 'maintenance', now) })).filter((m) => m.plan.files),
+    // A pod recreated keeps its volume: etcd-manager finds its certificates there, hand-issued ones stay as forged.
+    onRestart: (): RestartPlan => ({ issued: [] }),
   };
 }
 
-function issuedRecords(member: EtcdMemberSetup, certs: MemberCerts): IssuedCertificate[] {
+function clusterCertificates(cluster: EtcdClusterSetup, several: boolean): CertificateSummary[] {
+  const names = cluster.members.map((m) => m.name).join(', ');
+  const label = several ? ` (${cluster.name} cluster, etcd-manager ${cluster.manager})` : '';
+  const realManager = cluster.manager !== 'hand-issued';
   return [
-    issuedCertificate(member.name, 'peers/me.crt', { ...certs.peerCert, name: `${member.name} peer` }),
-    issuedCertificate(member.name, 'clients/server.crt', { ...certs.serverCert, name: `${member.name} server` }),
+    certificateSummary(cluster.peersCa, `etcd-peers-ca, trusted by ${names} for peers${label}`),
+    certificateSummary(cluster.clientsCa, `etcd-clients-ca, trusted by ${names} for clients${label}`),
+    ...(cluster.managerCa ? [certificateSummary(cluster.managerCa, `etcd-manager-ca, signs the etcd-managers' gRPC certificates${label}`)] : []),
+    certificateSummary(cluster.client, realManager ? `kube-apiserver's etcd client certificate (etcd-client.crt, issued apart from etcd-manager, as nodeup does)${label}` : `client certificate of the API server's view and etcdctl${label}`),
+    ...(realManager ? [certificateSummary(cluster.etcdctl, `certdrill's etcdctl client certificate (long-lived: raft's view never depends on it)${label}`)] : []),
+    ...cluster.members.flatMap((m) =>
+      m.peerCert && m.serverCert
+        ? [certificateSummary(m.peerCert, `peers/me.crt of ${m.name}, hand-issued${label}`, `${m.name} peer`), certificateSummary(m.serverCert, `clients/server.crt of ${m.name}, hand-issued${label}`, `${m.name} server`)]
+        : [],
+    ),
   ];
+}
+
+/** One probe list for every member: each probe asks a member the way its cluster is run. */
+function probesFor(handIssued: EtcdClusterSetup[], real: EtcdClusterSetup[], managerOf: (node: string) => EtcdManagerVersion | undefined): Probe[] {
+  if (!real.length) return [...new EtcdProbes(handIssued).probes];
+  const masters = masterProbes(real, managerOf);
+  if (!handIssued.length) return masters;
+  const fallback = new Map(new EtcdProbes(handIssued).probes.map((p) => [p.name, p]));
+  return masters.map((probe) => ({
+    ...probe,
+    sample: (node: string, access: NodeAccess) => {
+      if (managerOf(node)) return probe.sample(node, access);
+      return fallback.get(probe.name)?.sample(node, access) ?? Promise.resolve([]);
+    },
+  }));
 }

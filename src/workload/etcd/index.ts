@@ -1,6 +1,6 @@
-import { ensureSpareKeys } from '../../pki/certificate.js';
 import { defineWorkload, listOf, readLibcClock, type IncidentQuestion, type OperationHost } from '../workload.js';
 import { deployEtcd, type EtcdDeployment } from './deployment.js';
+import { ETCD_MANAGER_VERSIONS, kopsMasterImage } from './manager/versions.js';
 import { classifyEtcdLogLine } from './logs.js';
 import { ETCD_IMAGE, etcdVersions } from './member.js';
 import { etcdView } from './view.js';
@@ -16,35 +16,65 @@ const INCIDENT = 'kops etcd (etcd-manager)';
 const QUESTIONS: IncidentQuestion[] = [
   { incident: INCIDENT, question: 'Why did etcd go Unhealthy when the member certificates expired?', scenarios: ['etcd-peer-certs-expired', 'etcd-client-cert-expired'] },
   { incident: INCIDENT, question: 'What happens at the moment the certificates of a running cluster expire?', scenarios: ['etcd-certs-expire-while-running'] },
-  { incident: INCIDENT, question: 'Does restarting etcd-manager fix it, and would a newer etcd-manager have avoided it?', scenarios: ['etcd-manager-restart-recovers'] },
-  { incident: INCIDENT, question: 'What happens when a year passes under the one-year certificates a legacy etcd-manager issued, and does restarting etcd-manager fix it?', scenarios: ['etcd-certs-expire-in-time'] },
+  { incident: INCIDENT, question: 'What happens when a year passes under the one-year certificates the real legacy etcd-manager (3.0.20200116) issued, does restarting etcd-manager fix it, and what does?', scenarios: ['etcd-certs-expire-in-time'] },
   { incident: INCIDENT, question: 'Can the expiry be rehearsed on etcd by moving its clock, with libfaketime or with certdrill-clock?', scenarios: ['etcd-faketime-has-no-effect'] },
   { incident: INCIDENT, question: 'When one member\'s clock runs a year ahead, who rejects whom?', scenarios: ['etcd-member-clock-skew'] },
 ];
 
 /** What a scenario can do to etcd beyond restarting a member. */
 export interface EtcdOperations {
-  /** Restarts etcd-manager on these members: it regenerates their certificates, then restarts etcd. */
+  /**
+   * Restarts etcd-manager (and the etcd it started) on these members, as
+   * restarting its container does: what it then does with the certificates
+   * on the volume is the real version's to decide, and the timeline records it.
+   */
   restartManager(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  /**
+   * Deletes the member certificates etcd-manager keeps on these members'
+   * volumes (peers/me.crt and clients/server.crt with their keys), as kops'
+   * mitigation for an expired legacy cluster has an operator do before the
+   * restart: a legacy etcd-manager writes new ones only where none exist.
+   */
+  removeMemberCertificates(nodes: readonly string[], options?: { id?: string }): Promise<void>;
 }
 
+/** The program in a kops master's image that restarts its etcd-manager (image/bin/restart-etcd-manager). */
+const RESTART_MANAGER = ['/certdrill/bin/restart-etcd-manager'];
+
 function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOperations {
-  return {
-    async restartManager(nodes, options = {}) {
-      const startedAt = new Date().toISOString();
-      // Two keys per member, made off the event loop: forging them on the spot would stall the probes under way.
-      await ensureSpareKeys(2 * nodes.length);
-      // etcd-manager runs beside its member and issues certificates by that host's clock.
-      await Promise.all(nodes.map((node) => host.applyRestart(node, deployment.onManagerRestart(node, host.clockOf(node)))));
-      host.step({
-        id: options.id ?? 'restart-manager',
-        title: `restart etcd-manager on ${listOf(nodes)}: certificates regenerated in the pki folders, members restarted`,
-        startedAt,
-        nodes: [...nodes],
-        outcome: 'done',
-      });
-    },
+  /** Runs `command` in every node at once and records one step; a real etcd-manager's members only. */
+  const inEachMaster = async (operation: string, nodes: readonly string[], command: (node: string) => string[], step: { id: string; title: string }) => {
+    const handIssued = nodes.filter((node) => !deployment.managerOf(node));
+    if (handIssued.length) throw new Error(`${operation}: ${listOf(handIssued)} run(s) no etcd-manager (a hand-issued cluster): give the cluster a real etcd-manager version (manager: '3.0.20200116', ...)`);
+    const startedAt = new Date().toISOString();
+    const results = await Promise.all(nodes.map(async (node) => ({ node, result: await host.exec(node, command(node)) })));
+    const failed = results.filter((r) => r.result.exitCode !== 0);
+    host.step({
+      ...step,
+      startedAt,
+      nodes: [...nodes],
+      outcome: failed.length ? 'failed' : 'done',
+      ...(failed.length ? { detail: failed.map((f) => `${f.node}: ${(f.result.stderr || f.result.stdout).trim() || `exit ${f.result.exitCode}`}`).join('; ') } : {}),
+    });
   };
+  const versions = (nodes: readonly string[]) => listOf([...new Set(nodes.map((n) => deployment.managerOf(n) ?? 'none'))]);
+  return {
+    restartManager: (nodes, options = {}) =>
+      inEachMaster('restartManager', nodes, () => RESTART_MANAGER, {
+        id: options.id ?? 'restart-manager',
+        title: `restart etcd-manager on ${listOf(nodes)} (etcd-manager ${versions(nodes)}): what it does with the certificates on the volume is its own`,
+      }),
+    removeMemberCertificates: (nodes, options = {}) =>
+      inEachMaster('removeMemberCertificates', nodes, (node) => ['sh', '-c', removeCertificatesScript(deployment.volumeOf(node))], {
+        id: options.id ?? 'remove-member-certificates',
+        title: `delete peers/me.{crt,key} and clients/server.{crt,key} on the volumes of ${listOf(nodes)}, the CAs kept`,
+      }),
+  };
+}
+
+/** The member certificates under a volume's pki folders; the CAs (ca.crt) stay. */
+function removeCertificatesScript(volume: string): string {
+  return `find ${volume}/pki \\( -path '*/peers/me.*' -o -path '*/clients/server.*' \\) -print -delete`;
 }
 
 /**
@@ -54,6 +84,7 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
 export const etcd = defineWorkload({
   name: 'etcd',
   image: ETCD_IMAGE,
+  moreImages: ETCD_MANAGER_VERSIONS.map((version) => ({ name: `kops master, etcd-manager ${version}`, image: kopsMasterImage(version) })),
   questions: QUESTIONS,
   versionsBySuite: { bookworm: 'etcd 3.4', trixie: 'etcd 3.5' },
   classifyLogLine: classifyEtcdLogLine,

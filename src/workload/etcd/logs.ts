@@ -6,6 +6,11 @@ const CAPNSLOG = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) [A-Z] \| (.*)
 // etcd's raft package through Go's log: "raft2026/11/23 03:30:52 INFO: ... became leader at term 2"
 const RAFT = /^raft(\d{4})\/(\d{2})\/(\d{2}) (\d{2}:\d{2}:\d{2}) \w+: (.*)$/;
 
+// klog (etcd-manager, kube-apiserver): "I1205 14:00:00.123456       1 pki.go:39] generating peer keypair ...". No year: no node time.
+const KLOG = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]]+\] (.*)$/;
+/** start-master.sh prefixes kube-apiserver's lines, which share the node's log with etcd-manager's and etcd's. */
+const APISERVER_PREFIX = 'kube-apiserver: ';
+
 const TLS_FAILURE = /rejected connection from|x509:|tls: |remote error/;
 // A connection closed before it sent a byte of TLS: a port check (kubelet's readiness probe, a wait for the port), not a TLS failure.
 const PORT_CHECK = /rejected connection from "[^"]*" \(error "EOF", ServerName ""\)/;
@@ -15,9 +20,23 @@ const TOPICS: [RegExp, string][] = [
   [/peer \S+ became (in)?active|lost TCP streaming connection|lost the TCP streaming connection/, 'peer'],
   [/ready to serve client requests/, 'ready'],
 ];
+// etcd-manager's own lines: when it issues or keeps certificates, starts etcd, leads.
+const MANAGER_TOPICS: [RegExp, string][] = [
+  [/generating certificate for|will regenerate|generating peer keypair|building client-serving certificate|not valid after/, 'certificate'],
+  [/^etcd-manager$|starting etcd with|etcd-manager (restarted|exited)/, 'start'],
+  [/I am leader with token|resigning leadership/, 'leader'],
+];
+// kube-apiserver's: the etcd dial failing, storage not coming up, serving starting.
+const APISERVER_TOPICS: [RegExp, string][] = [
+  [/Error creating leases|failed to (create|initialize) storage|unable to (create|initialize) storage|etcd.*(deadline exceeded|connection refused)|addrConn\.createTransport failed/, 'apiserver'],
+  [/Serving securely on|kube-apiserver exited/, 'apiserver'],
+];
 
 /** A TLS failure or a notable event (leader, peers, readiness) in an etcd log line, or null. */
 export function classifyEtcdLogLine(line: string): LogFinding | null {
+  if (line.startsWith(APISERVER_PREFIX)) return classifyKlog(line.slice(APISERVER_PREFIX.length), APISERVER_TOPICS, line);
+  if (KLOG.test(line) || /^etcd-manager$|^certdrill: etcd-manager/.test(line)) return classifyKlog(line, MANAGER_TOPICS, line);
+  if (line.startsWith('certdrill: kube-apiserver')) return classifyKlog(line, APISERVER_TOPICS, line);
   const parsed = parse(line);
   if (!parsed) return null;
   const { message, nodeTime } = parsed;
@@ -27,6 +46,14 @@ export function classifyEtcdLogLine(line: string): LogFinding | null {
   for (const [pattern, topic] of TOPICS) {
     if (pattern.test(message)) return { kind: 'log', topic, text: line.trim(), ...(nodeTime ? { nodeTime } : {}) };
   }
+  return null;
+}
+
+/** A klog line (or certdrill's own about the processes it restarts): a TLS failure, or one of `topics`. */
+function classifyKlog(message: string, topics: [RegExp, string][], line: string): LogFinding | null {
+  const text = KLOG.exec(message)?.[1] ?? message;
+  if (/x509:|tls: |remote error: tls/.test(text)) return { kind: 'alert', class: classifyTlsFailure(text), text: line.trim() };
+  for (const [pattern, topic] of topics) if (pattern.test(text)) return { kind: 'log', topic, text: line.trim() };
   return null;
 }
 

@@ -13,7 +13,7 @@ import { CLOCK_SHIM_INCLUDE } from '../../clock/shim.js';
 
 export const CLIENT_PORT = 4001;
 export const PEER_PORT = 2380;
-const ETCDCTL_DIR = '/certdrill/etcdctl';
+export const ETCDCTL_DIR = '/certdrill/etcdctl';
 /**
  * kube-apiserver gives up on etcd's /health after 2 s (--etcd-healthcheck-timeout).
  * The probe waits longer, so that a member answering on a busy 2-core host is
@@ -89,9 +89,10 @@ export async function etcdVersions(access: NodeAccess): Promise<Record<string, s
  * certificate has expired.
  */
 /** The two views of a member a scenario can ask about. */
-export type EtcdView = 'apiserver' | 'etcdctl';
+export type EtcdView = 'apiserver' | 'etcdctl' | 'componentstatus';
 
-export const VIEW_LABELS: Record<EtcdView, string> = { apiserver: 'API server view', etcdctl: 'etcdctl' };
+/** The hand-issued cluster's views; a kops master's own are in ./manager/master.ts. `componentstatus` is a kops master's only. */
+export const VIEW_LABELS: Record<EtcdView, string> = { apiserver: 'API server view (raft-free fallback: a TLS client, not kube-apiserver)', etcdctl: 'etcdctl', componentstatus: 'kubectl get cs' };
 
 export class EtcdProbes {
   private readonly clusterOf = new Map<string, EtcdClusterSetup>();
@@ -104,7 +105,7 @@ export class EtcdProbes {
   // deadline: it may overlap. etcdctl runs in the member (docker exec): one at a time, not to load the host.
   readonly probes: readonly Probe[] = [
     { name: 'apiserver', sample: async (node: string, access: NodeAccess) => [await this.apiserverView(node, access)], maxInFlight: 4 },
-    { name: 'etcdctl', sample: async (node: string, access: NodeAccess) => [await this.etcdctlView(node, access)] },
+    { name: 'etcdctl', sample: async (node: string, access: NodeAccess) => [await etcdctlView(node, access)] },
   ];
 
   private async apiserverView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
@@ -123,53 +124,60 @@ export class EtcdProbes {
     }
   }
 
-  private async etcdctlView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
-    const base = { kind: 'health', node, view: 'etcdctl', viewLabel: VIEW_LABELS.etcdctl } as const;
-    // `timeout`: etcdctl retries past its own timeouts when there is no quorum.
-    const etcdctl = [
-      'timeout',
-      String(ETCDCTL_TIMEOUT_S),
-      'etcdctl',
-      `--endpoints=https://${node}:${CLIENT_PORT}`,
-      `--cacert=${ETCDCTL_DIR}/ca.crt`,
-      `--cert=${ETCDCTL_DIR}/client.crt`,
-      `--key=${ETCDCTL_DIR}/client.key`,
-      '--insecure-skip-tls-verify',
-      '--dial-timeout=1s',
-      '--command-timeout=1s',
-      '-w',
-      'json',
-    ].join(' ');
-    // The three run at once: each waits up to its timeout when there is no quorum.
-    const script = [
-      'd=$(mktemp -d)',
-      `${etcdctl} endpoint health >$d/1 2>$d/e1 & ${etcdctl} endpoint status >$d/2 2>$d/e2 & ${etcdctl} member list >$d/3 2>$d/e3 & wait`,
-      'cat $d/1; echo @@; cat $d/2; echo @@; cat $d/3; cat $d/e1 >&2; rm -rf $d',
-    ].join('\n');
-    try {
-      const result = await access.exec(['sh', '-c', script]);
-      // Member ids are 64-bit: keep them as text, JSON numbers would round them.
-      const [health, status, members] = result.stdout.replace(/(":\s*)(\d{16,})/g, '$1"$2"').split('@@').map((part) => part.trim());
-      const healthJson = parseJson<{ health?: boolean; error?: string }[]>(health ?? '')?.[0];
-      const statusJson = parseJson<{ Status?: { leader?: string; raftTerm?: number } }[]>(status ?? '')?.[0]?.Status;
-      const memberJson = parseJson<{ members?: { ID: string; name: string }[] }>(members ?? '')?.members ?? [];
-      const leader = statusJson?.leader ? (memberJson.find((m) => m.ID === statusJson.leader)?.name ?? statusJson.leader) : undefined;
-      const healthy = healthJson?.health === true;
-      // No verdict printed at all: etcdctl was still retrying when `timeout` stopped it.
-      const noAnswer = healthJson === undefined;
-      const error = healthy ? undefined : (healthJson?.error ?? lastLine(result.stderr) ?? `no answer within ${ETCDCTL_TIMEOUT_S} s`);
-      return {
-        ...base,
-        healthy,
-        ...(noAnswer ? { noAnswer: true as const } : {}),
-        ...(error ? { error } : {}),
-        ...(leader ? { leader } : {}),
-        ...(statusJson?.raftTerm !== undefined ? { raftTerm: Number(statusJson.raftTerm) } : {}),
-        ...(memberJson.length ? { members: memberJson.map((m) => m.name).sort() } : {}),
-      };
-    } catch (error) {
-      return { ...base, healthy: false, error: shortError(error) };
-    }
+}
+
+/**
+ * etcdctl's view, run inside the member: endpoint health, status (leader,
+ * raft term) and member list, with a valid client certificate but skipping
+ * verification of the member's serving certificate, so that it reads raft's
+ * state even when that certificate has expired.
+ */
+export async function etcdctlView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
+  const base = { kind: 'health', node, view: 'etcdctl', viewLabel: VIEW_LABELS.etcdctl } as const;
+  // `timeout`: etcdctl retries past its own timeouts when there is no quorum.
+  const etcdctl = [
+    'timeout',
+    String(ETCDCTL_TIMEOUT_S),
+    'etcdctl',
+    `--endpoints=https://${node}:${CLIENT_PORT}`,
+    `--cacert=${ETCDCTL_DIR}/ca.crt`,
+    `--cert=${ETCDCTL_DIR}/client.crt`,
+    `--key=${ETCDCTL_DIR}/client.key`,
+    '--insecure-skip-tls-verify',
+    '--dial-timeout=1s',
+    '--command-timeout=1s',
+    '-w',
+    'json',
+  ].join(' ');
+  // The three run at once: each waits up to its timeout when there is no quorum.
+  const script = [
+    'd=$(mktemp -d)',
+    `${etcdctl} endpoint health >$d/1 2>$d/e1 & ${etcdctl} endpoint status >$d/2 2>$d/e2 & ${etcdctl} member list >$d/3 2>$d/e3 & wait`,
+    'cat $d/1; echo @@; cat $d/2; echo @@; cat $d/3; cat $d/e1 >&2; rm -rf $d',
+  ].join('\n');
+  try {
+    const result = await access.exec(['sh', '-c', script]);
+    // Member ids are 64-bit: keep them as text, JSON numbers would round them.
+    const [health, status, members] = result.stdout.replace(/(":\s*)(\d{16,})/g, '$1"$2"').split('@@').map((part) => part.trim());
+    const healthJson = parseJson<{ health?: boolean; error?: string }[]>(health ?? '')?.[0];
+    const statusJson = parseJson<{ Status?: { leader?: string; raftTerm?: number } }[]>(status ?? '')?.[0]?.Status;
+    const memberJson = parseJson<{ members?: { ID: string; name: string }[] }>(members ?? '')?.members ?? [];
+    const leader = statusJson?.leader ? (memberJson.find((m) => m.ID === statusJson.leader)?.name ?? statusJson.leader) : undefined;
+    const healthy = healthJson?.health === true;
+    // No verdict printed at all: etcdctl was still retrying when `timeout` stopped it.
+    const noAnswer = healthJson === undefined;
+    const error = healthy ? undefined : (healthJson?.error ?? lastLine(result.stderr) ?? `no answer within ${ETCDCTL_TIMEOUT_S} s`);
+    return {
+      ...base,
+      healthy,
+      ...(noAnswer ? { noAnswer: true as const } : {}),
+      ...(error ? { error } : {}),
+      ...(leader ? { leader } : {}),
+      ...(statusJson?.raftTerm !== undefined ? { raftTerm: Number(statusJson.raftTerm) } : {}),
+      ...(memberJson.length ? { members: memberJson.map((m) => m.name).sort() } : {}),
+    };
+  } catch (error) {
+    return { ...base, healthy: false, error: shortError(error) };
   }
 }
 

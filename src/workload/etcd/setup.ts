@@ -3,16 +3,20 @@ import type { ClockMover } from '../../clock/shim.js';
 import type { ClockSpec } from '../../clock/spec.js';
 import { forgeCa, forgeLeaf, type Forged } from '../../pki/certificate.js';
 import { forgeWithOpenssl } from '../../pki/openssl-faketime.js';
+import type { EtcdManagerVersion } from './manager/versions.js';
 
 /**
- * How etcd-manager treats member certificates.
- * - `legacy`: before 3.0.20200428. Certificates are issued once with a fixed
- *   one-year lifetime and kept on the volume across member restarts; they are
- *   never renewed. Restarting etcd-manager itself regenerates them.
- * - `renewing`: later versions. Certificates are re-issued whenever the
- *   member starts, and before they expire.
+ * Who issues the member certificates.
+ * - a version of the real etcd-manager (`3.0.20200116`, `3.0.20200428`,
+ *   `v3.0.20260707`): each member is a kops master, etcd-manager in front of
+ *   etcd with kube-apiserver beside it, and etcd-manager issues the
+ *   certificates itself, as that version does.
+ * - `hand-issued`: no etcd-manager. certdrill forges the member certificates
+ *   and puts them where etcd-manager keeps them; etcd runs alone, and the API
+ *   server's view is a TLS client (or curl beside the member): the raft-free
+ *   fallback, for scenarios that forge certificates on purpose.
  */
-export type ManagerMode = 'legacy' | 'renewing';
+export type ManagerMode = 'hand-issued' | EtcdManagerVersion;
 
 export interface MemberCerts {
   peerCert: Forged;
@@ -24,10 +28,10 @@ export interface EtcdMemberSetup {
   name: string;
   /** The id in /mnt/master-vol-<id>, the member's data volume. */
   volumeId: string;
-  /** peers/me.crt: presented to other members, both as server and as client. */
-  peerCert: Forged;
-  /** clients/server.crt: presented to clients on port 4001. */
-  serverCert: Forged;
+  /** peers/me.crt: presented to other members, both as server and as client. Hand-issued clusters only: etcd-manager issues its own. */
+  peerCert?: Forged;
+  /** clients/server.crt: presented to clients on port 4001. Hand-issued clusters only. */
+  serverCert?: Forged;
   clock?: ClockSpec;
   /** What moves the member's clock; default certdrill-clock, the one that reaches etcd (Go). */
   clockBy?: ClockMover;
@@ -36,12 +40,23 @@ export interface EtcdMemberSetup {
 export interface EtcdClusterSetup {
   /** kops' cluster name: `main` (client port 4001) or `events`. */
   name: string;
-  /** How the etcd-manager handles member certificates. */
+  /** Who issues the member certificates: the real etcd-manager of a version, or certdrill by hand. */
   manager: ManagerMode;
   peersCa: Forged;
   clientsCa: Forged;
-  /** The client certificate kube-apiserver (and certdrill's etcdctl) presents. */
+  /** etcd-manager-ca, which signs the managers' own gRPC certificates (real etcd-manager only). */
+  managerCa?: Forged;
+  /**
+   * kube-apiserver's etcd client certificate, issued apart from etcd-manager
+   * (kops: by nodeup, at boot). Hand-issued clusters: also certdrill's etcdctl's.
+   */
   client: Forged;
+  /** certdrill's etcdctl's client certificate on a real etcd-manager's cluster: long-lived, so that raft's view never depends on it. */
+  etcdctl: Forged;
+  /** kube-apiserver's service-account signing key (real etcd-manager only): kube-apiserver will not start without one. */
+  serviceAccount?: Forged;
+  /** Whether kube-apiserver runs beside each member (real etcd-manager only; default true). */
+  apiserver?: boolean;
   members: EtcdMemberSetup[];
   /**
    * Where kube-apiserver's view of a member is taken. `host` (the default): a
@@ -66,7 +81,9 @@ export function pkiDir(cluster: string, member: EtcdMemberSetup): string {
 
 export interface KopsClusterOptions {
   name?: string;
+  /** Default `hand-issued`. */
   manager?: ManagerMode;
+  apiserver?: boolean;
   /** Member names; default etcd-a, etcd-b, etcd-c. */
   members?: string[];
   reference: Date;
@@ -92,8 +109,11 @@ export interface KopsClusterOptions {
 export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<EtcdClusterSetup> {
   const { reference } = options;
   const name = options.name ?? 'main';
-  const peersCa = options.peersCa ?? forgeCa('etcd-peers-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-peers-ca' }, reference);
-  const clientsCa = options.clientsCa ?? forgeCa('etcd-clients-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: 'etcd-clients-ca' }, reference);
+  const manager = options.manager ?? 'hand-issued';
+  const handIssued = manager === 'hand-issued';
+  const kopsCa = (cn: string) => forgeCa(cn, { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: cn }, reference);
+  const peersCa = options.peersCa ?? kopsCa('etcd-peers-ca');
+  const clientsCa = options.clientsCa ?? kopsCa('etcd-clients-ca');
   const client = options.client?.(clientsCa) ?? forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: options.clientValidFor ?? '1y', usages: ['client'], altNames: [] }, reference);
   const names = options.members ?? ['etcd-a', 'etcd-b', 'etcd-c'];
   const members: EtcdMemberSetup[] = [];
@@ -101,13 +121,28 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
     members.push({
       name: member,
       volumeId: `vol-${member}`,
-      peerCert: await (options.peerCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, peersCa),
-      serverCert: await (options.serverCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, clientsCa),
+      ...(handIssued
+        ? {
+            peerCert: await (options.peerCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, peersCa),
+            serverCert: await (options.serverCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, clientsCa),
+          }
+        : {}),
       clock: options.clock?.(member),
       clockBy: options.clockBy?.(member),
     });
   }
-  return { name, manager: options.manager ?? 'legacy', peersCa, clientsCa, client, members, ...(options.apiserverOn ? { apiserverOn: options.apiserverOn } : {}) };
+  return {
+    name,
+    manager,
+    peersCa,
+    clientsCa,
+    client,
+    etcdctl: handIssued ? client : forgeLeaf('certdrill-etcdctl', { ca: clientsCa, from: '2019-01-01T00:00:00Z', validFor: '30y', usages: ['client'], altNames: [] }, reference),
+    ...(handIssued ? {} : { managerCa: kopsCa('etcd-manager-ca'), serviceAccount: kopsCa('service-account') }),
+    ...(options.apiserver === false ? { apiserver: false } : {}),
+    members,
+    ...(options.apiserverOn ? { apiserverOn: options.apiserverOn } : {}),
+  };
 }
 
 /** A member certificate the way etcd-manager issues it: one year, server and client auth, the member's host name. */
