@@ -75,7 +75,13 @@ export function etcdMemberSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetu
 
 /** What etcd and libfaketime the member runs, as it reports them. */
 export async function etcdVersions(access: NodeAccess): Promise<Record<string, string>> {
-  const script = "echo etcd: $(etcd --version | sed -n 's/^etcd Version: //p'); dpkg-query -W -f='${Package} ${Version}\\n' libfaketime";
+  // A kops master also runs etcd-manager (its version in the node's environment) and kube-apiserver.
+  const script = [
+    "echo etcd: $(etcd --version | sed -n 's/^etcd Version: //p')",
+    'if [ -n "${CERTDRILL_ETCD_MANAGER_VERSION:-}" ]; then echo etcd-manager: $CERTDRILL_ETCD_MANAGER_VERSION; fi',
+    "if command -v kube-apiserver >/dev/null; then echo kube-apiserver: $(kube-apiserver --version | sed 's/^Kubernetes //'); fi",
+    "dpkg-query -W -f='${Package} ${Version}\\n' libfaketime",
+  ].join('; ');
   return parseVersionLines((await access.exec(['sh', '-c', script])).stdout);
 }
 

@@ -37,6 +37,7 @@ export function masterSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetup, v
     image: kopsMasterImage(version),
     env: {
       CERTDRILL_MEMBER: member.name,
+      CERTDRILL_ETCD_MANAGER_VERSION: version,
       CERTDRILL_VOLUME_ID: member.volumeId,
       CERTDRILL_MEMBER_COUNT: String(cluster.members.length),
       CERTDRILL_APISERVER: cluster.apiserver === false ? 'off' : 'on',

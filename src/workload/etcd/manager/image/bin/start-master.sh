@@ -63,7 +63,7 @@ apiserver() {
     --service-account-signing-key-file=/srv/kubernetes/service-account.key \
     --service-cluster-ip-range=100.64.0.0/13 \
     --enable-priority-and-fairness=false \
-    --v=1 2>&1 | sed -u 's/^/kube-apiserver: /'
+    --v=0 2>&1 | sed -u 's/^/kube-apiserver: /'
 }
 
 (while :; do
