@@ -41,7 +41,7 @@ export function describeEtcdPeerCertsExpired(platform: PlatformName): void {
   });
 
   it('reports the peer certificates as openssl made them under faketime, and every expectation as it found it', () => {
-    expect(run.findings).toMatch(/\| etcd-a peer \| peers\/me\.crt of etcd-a \|.*\| 2019-11-05 23:26:23 UTC \| 2020-11-06 23:26:23 UTC \| expired \| openssl under faketime '2019-11-05 23:26:23', -days 367 \|/);
+    expect(run.findings).toMatch(/\| etcd-a peer \| peers\/me\.crt of etcd-a, hand-issued \|.*\| 2019-11-05 23:26:23 UTC \| 2020-11-06 23:26:23 UTC \| expired \| openssl under faketime '2019-11-05 23:26:23', -days 367 \|/);
     expect(run.result.expectations.every((e) => e.result.verdict === 'pass')).toBe(true);
   });
 
