@@ -1,6 +1,7 @@
 import { allOf, unknown, verdictOf } from '../src/scenario/verdict.js';
-import { clocksMoved, everyHealthSample, someNodeLogs, windowAfter } from '../src/scenario/checks.js';
+import { clocksMoved, everyHealthSample, nodesLogAlert, someNodeLogs, windowAfter } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
+import type { AlertRecord, LogRecord } from '../src/observe/records.js';
 import { defineScenario } from '../src/scenario/types.js';
 import type { TimelineQuery } from '../src/observe/query.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
@@ -44,7 +45,12 @@ export default defineScenario({
 
   answer: [
     { expectation: 'componentstatus-unhealthy-after-year', pass: 'A year on, kubectl get cs shows every member Unhealthy, as in the incident', fail: 'A year on, kubectl get cs did not show every member Unhealthy, unlike the incident' },
-    { expectation: 'peers-reject-after-year', pass: 'the members reject each other with the incident\'s log lines', fail: 'the members did not log the incident\'s lines' },
+    {
+      expectation: 'readyz-rides-established-connection',
+      pass: 'Meanwhile kube-apiserver\'s /readyz/etcd said ok on every member: its readiness check rides a connection made before the expiry, so a readiness probe says ok while every new client fails',
+      fail: 'kube-apiserver\'s /readyz/etcd did not stay ok while get cs was Unhealthy',
+    },
+    { expectation: 'peers-reject-after-year', pass: 'the members reject each other\'s peer certificates with the incident\'s log lines', fail: 'the members\' peer connections did not log the incident\'s lines' },
     {
       expectation: 'restart-keeps-expired-certificates',
       pass: `Restarting etcd-manager ${VERSION} does not fix it, contradicting the seed write-up's "the certificates should be regenerated": it keeps every expired member certificate`,
@@ -86,14 +92,27 @@ export default defineScenario({
       check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'year-passes', 'restart-manager'), 'componentstatus', false, 'after the jump'),
     },
     {
+      id: 'readyz-rides-established-connection',
+      title: 'a year on, kube-apiserver\'s /readyz/etcd still answers ok on every member while kubectl get cs says Unhealthy: the readiness check rides a connection dialled before the expiry, get cs makes a new TLS handshake each time',
+      basis:
+        'kube-apiserver v1.33: the etcd health and readiness checks keep one prober client, dialled once (k8s.io/apiserver storagebackend/factory/etcd3.go, newETCD3Check; 2 s timeout), and TLS checks dates only at a handshake (RFC 5280 6.1.3); componentstatuses builds a new client per request (pkg/registry/core/componentstatus/validator.go, DoServerCheck)',
+      check: (q) => readinessRidesOldConnection(q),
+    },
+    {
       id: 'peers-reject-after-year',
-      title: 'the members reject each other\'s peer certificates with the incident\'s lines: "x509: certificate has expired or is not yet valid" and "remote error: tls: bad certificate"',
-      basis: 'seed write-up: new peer handshakes fail once the one-year certificates have expired by the members\' clock; the side that judged logs the x509 error, the side judged the alert it was sent',
+      title: 'the members reject each other\'s peer certificates: each member\'s peer transport logs "x509: certificate has expired or is not yet valid", and the other masters\' connections to its peer port are refused with the incident\'s "remote error: tls: bad certificate"',
+      basis: 'seed write-up: new peer handshakes fail once the one-year certificates have expired by the members\' clock; the dialling member judges the certificate it is shown (x509) and sends the alert the listening member logs. Read on peer lines only: kube-apiserver\'s dials to 127.0.0.1:4001 fail too, and are counted apart',
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'year-passes', 'restart-manager');
-        const judged = someNodeLogs(q, MEMBERS, window, 'x509: certificate has expired or is not yet valid', 'after the jump');
-        const alerted = someNodeLogs(q, MEMBERS, window, 'remote error: tls: bad certificate', 'after the jump');
-        return { verdict: allOf(judged.verdict, alerted.verdict), observed: `${judged.observed}; ${alerted.observed}`, evidence: [...judged.evidence, ...alerted.evidence] };
+        const judged = nodesLogAlert(q, MEMBERS, window, 'x509: certificate has expired or is not yet valid', 'on its peer connections after the jump', { channels: ['peer'] });
+        const alerted = someNodeLogs(q, MEMBERS, window, 'remote error: tls: bad certificate', 'from other masters\' addresses after the jump', { channels: ['peer', 'remote'] });
+        const client = q.alerts(window).filter((a) => MEMBERS.includes(a.node) && a.channel === 'client').length;
+        const portUnlogged = q.alerts(window).some((a) => a.channel === 'remote') ? ' (etcd 3.4 does not log which port: the peer port, or :4001 for another master\'s etcd-manager)' : '';
+        return {
+          verdict: allOf(judged.verdict, alerted.verdict),
+          observed: `${judged.observed}; ${alerted.observed}${portUnlogged}; ${client} line(s) about clients in the node (kube-apiserver's dials to 127.0.0.1:4001) counted apart`,
+          evidence: [...judged.evidence, ...alerted.evidence],
+        };
       },
     },
     {
@@ -133,6 +152,29 @@ export default defineScenario({
     },
   ],
 });
+
+/**
+ * /readyz/etcd Healthy and get cs Unhealthy on every member from the jump to
+ * the restart; then, as what ended it, when /readyz/etcd first failed and
+ * what kube-apiserver logged about its etcd dials just before.
+ */
+function readinessRidesOldConnection(q: TimelineQuery): ExpectationResult {
+  const window = windowAfter(q, 'year-passes', 'restart-manager');
+  const readyz = everyHealthSample(q, MEMBERS, window, 'apiserver', true, 'after the jump');
+  const cs = everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the jump');
+  const ended = MEMBERS.map((node) => q.health({ after: window.after, node, view: 'apiserver' }).find((s) => !s.healthy && !s.noAnswer)).filter((s) => s !== undefined);
+  // What kube-apiserver logged about its etcd connections just before the first failure: what ended the ride.
+  const first = [...ended].sort((x, y) => x.t.localeCompare(y.t))[0];
+  const redial = first
+    ? q.records.filter((r): r is AlertRecord | LogRecord => (r.kind === 'alert' || r.kind === 'log') && r.node === first.node && r.text.startsWith('kube-apiserver:') && r.text.includes('createTransport failed') && Date.parse(r.t) <= Date.parse(first.t) && Date.parse(r.t) > Math.max(Date.parse(first.t) - 10_000, Date.parse(window.after!))).at(-1)
+    : undefined;
+  const jumpMs = Date.parse(window.after!);
+  const end = ended.length
+    ? `; it first failed at ${ended.map((s) => `${s.node} +${((Date.parse(s.t) - jumpMs) / 1000).toFixed(0)} s`).join(', ')} after the jump (the restart began at +${((Date.parse(q.step('restart-manager').startedAt) - jumpMs) / 1000).toFixed(0)} s)`
+    : '; it never failed after the jump';
+  const why = redial ? `; just before, ${redial.node}'s kube-apiserver logged at +${((Date.parse(redial.t) - jumpMs) / 1000).toFixed(0)} s that its dial to 127.0.0.1:4001 failed: "${redial.text.replace(/^.*desc = "?/, '').replace(/"$/, '')}"` : '';
+  return { verdict: allOf(readyz.verdict, cs.verdict), observed: `${readyz.observed}, while ${cs.observed}${end}${why}`, evidence: [...readyz.evidence, ...cs.evidence, ...ended, ...(redial ? [redial] : [])] };
+}
 
 function bothFiles(q: TimelineQuery, check: (file: string) => ExpectationResult): ExpectationResult {
   const parts = FILES.map(check);

@@ -13,6 +13,7 @@ export {
   between,
   clocksMoved,
   everyHealthSample,
+  everySampleFailsFor,
   firstFiring,
   firstUnhealthy,
   fullMeshBefore,
@@ -25,10 +26,12 @@ export {
   staysAlone,
   stayFullyConnected,
   windowAfter,
+  type LogCheckOptions,
   type MetricsRule,
 } from './scenario/checks.js';
+export { certificateInForce, newCertificateFor, noNewCertificate } from './scenario/certificate-checks.js';
 export type { TimelineQuery } from './observe/query.js';
-export type { AlertRecord, HealthRecord, LogRecord, MembershipRecord, MetricsRecord, StepRecord, TimelineRecord } from './observe/records.js';
+export type { AlertRecord, CertificateRecord, HealthRecord, LogRecord, MembershipRecord, MetricsRecord, StepRecord, TimelineRecord } from './observe/records.js';
 
 // Certificates: forged with node-forge, or by the real openssl under libfaketime.
 export { forgeCa, forgeLeaf, type Forged } from './pki/certificate.js';

@@ -28,7 +28,7 @@ export function progressPrinter(write: (text: string) => void = (t) => process.s
         line(`${r.node} ${view}: ${state}`);
       }
     } else if (r.kind === 'certificate') {
-      line(certificateText(r));
+      if (!r.unchanged) line(certificateText(r));
     } else if (r.kind === 'alert') {
       const key = `${r.node} ${r.class} ${r.side ?? ''} ${r.direction ?? ''}`;
       const count = (alertsSeen.get(key) ?? 0) + 1;

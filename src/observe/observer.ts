@@ -110,6 +110,11 @@ export class Observer implements LatestSamples {
     return [...this.latestSample.entries()].filter(([k]) => k.startsWith(`${node}\0`)).map(([, sample]) => sample);
   }
 
+  /** A scenario step ended: probes that record changes say again what they see. */
+  stepEnded(): void {
+    for (const probe of this.workload.probes) probe.afterStep?.();
+  }
+
   private async sample(node: string, probe: Probe): Promise<void> {
     const loop = `${node}\0${probe.name}`;
     const access = {
@@ -122,7 +127,7 @@ export class Observer implements LatestSamples {
       if (!this.running) return;
       // A certificate a node was seen to hold or serve: an event, not a sample of its state.
       if (record.kind === 'certificate') {
-        this.timeline.add(record);
+        this.timeline.add({ ...record, sentAt });
         continue;
       }
       const stamped = this.timeline.add<Sampled>({ ...record, sentAt });

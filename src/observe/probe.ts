@@ -24,6 +24,12 @@ export interface Probe {
    * deadline, or one that records only what changed.
    */
   background?: boolean;
+  /**
+   * Called when a scenario step ends: a probe that records only what changed
+   * records everything it sees again on its next sample (what a node holds
+   * after a step is evidence too, changed or not).
+   */
+  afterStep?(): void;
 }
 
 export type SampledRecord = MembershipRecord | HealthRecord | MetricsRecord;

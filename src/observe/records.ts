@@ -78,6 +78,14 @@ export interface CertificateRecord {
    * or `served` (what one of its ports presents). Absent: put there by certdrill.
    */
   source?: 'held' | 'served';
+  /** When the read that found it was sent, for one read from a node; `t` is when its answer came. */
+  sentAt?: string;
+  /**
+   * Recorded again, the same certificate as the last record of that place: a
+   * probe that records changes also says what each node holds and serves
+   * after every step, so that a window can tell "unchanged" from "never read".
+   */
+  unchanged?: true;
 }
 
 export interface MembershipRecord {
@@ -170,6 +178,12 @@ export interface AlertRecord {
   direction?: 'received' | 'generated';
   /** The node's time stamp on the log line. */
   nodeTime?: string;
+  /**
+   * Which of the node's connections the line is about, as its workload names
+   * them (etcd: `peer`, `client`, `remote`, `manager`; see its logs module);
+   * absent where the line does not tell.
+   */
+  channel?: string;
 }
 
 /** A TLS alert found in a log line, before it is stamped and recorded. */

@@ -122,7 +122,8 @@ export function renderFindings(input: FindingsInput): string {
   }
   out.push('');
 
-  const issued = input.timeline.filter((r): r is CertificateRecord => r.kind === 'certificate');
+  // What was read again unchanged after a step is evidence for checks, not news: the table lists changes.
+  const issued = input.timeline.filter((r): r is CertificateRecord => r.kind === 'certificate' && !r.unchanged);
   if (issued.length > 0) {
     out.push('## Certificates issued during the run', '', '| Real time | Node | File | Made by | Serial | notBefore | notAfter |', '|---|---|---|---|---|---|---|');
     for (const c of issued) out.push(`| ${realTime(c.t)} | ${c.node} | ${c.role} | ${cell(c.madeBy)} | ${code(shortSerial(c.serial))} | ${utc(c.notBefore)} | ${utc(c.notAfter)} |`);
@@ -145,7 +146,8 @@ export function renderFindings(input: FindingsInput): string {
     out.push('| Node | Class | Side | Count | First (real / node clock) | Example, verbatim |', '|---|---|---|---|---|---|');
     for (const group of groupAlerts(alerts)) {
       const first = group[0]!;
-      const side = first.side ? `${first.side}, ${first.direction}` : '—';
+      // The connection the workload says the line is about (etcd: peer, client, ...), beside the TLS side where known.
+      const side = [first.channel, first.side ? `${first.side}, ${first.direction}` : undefined].filter(Boolean).join(': ') || '—';
       out.push(`| ${first.node} | ${first.class} | ${side} | ${group.length} | ${realTime(first.t)} / ${nodeTime(first.nodeTime)} | ${cell(code(first.text))} |`);
     }
     out.push('');
@@ -180,7 +182,7 @@ function membershipCell(sample: MembershipRecord | undefined): string {
 function groupAlerts(alerts: AlertRecord[]): AlertRecord[][] {
   const groups = new Map<string, AlertRecord[]>();
   for (const a of alerts) {
-    const key = `${a.node}\0${a.class}\0${a.side ?? ''}\0${a.direction ?? ''}`;
+    const key = `${a.node}\0${a.class}\0${a.channel ?? ''}\0${a.side ?? ''}\0${a.direction ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
   return [...groups.values()].sort((a, b) => a[0]!.node.localeCompare(b[0]!.node) || a[0]!.t.localeCompare(b[0]!.t));

@@ -209,6 +209,7 @@ export class RunContext {
 
   private step(step: Omit<StepRecord, 't' | 'kind'>): void {
     this.timeline.add({ kind: 'step', ...step });
+    this.observer.stepEnded();
     this.progress(`step ${step.id}: ${step.title}${step.outcome === 'timeout' ? ` (TIMED OUT: ${step.detail})` : ''}`);
   }
 }

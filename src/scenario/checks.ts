@@ -81,12 +81,19 @@ export function staysAlone(q: TimelineQuery, node: string, others: string[], win
   return pass(`all ${own.length} samples of ${node} ${label} show it connected to nobody, and no other node listed it`, [own[0]!, own[own.length - 1]!, ...othersLast]);
 }
 
+/** Which alerts a log check reads: those about these connections only (`AlertRecord.channel`), or all. */
+export interface LogCheckOptions {
+  channels?: readonly string[];
+}
+
+const onChannels = (options: LogCheckOptions) => (a: AlertRecord) => options.channels === undefined || (a.channel !== undefined && options.channels.includes(a.channel));
+
 /** Each node logged, in the window, a TLS alert containing `text`; says what they logged instead when not. */
-export function nodesLogAlert(q: TimelineQuery, nodes: string[], window: Window, text: string, label: string): ExpectationResult {
+export function nodesLogAlert(q: TimelineQuery, nodes: string[], window: Window, text: string, label: string, options: LogCheckOptions = {}): ExpectationResult {
   const evidence: (string | ReturnType<TimelineQuery['alerts']>[number])[] = [];
   const missing: string[] = [];
   for (const node of nodes) {
-    const alerts = q.alerts({ ...window, node });
+    const alerts = q.alerts({ ...window, node }).filter(onChannels(options));
     const match = alerts.find((a) => a.text.includes(text));
     if (match) {
       evidence.push(match, `${node}: ${alerts.filter((a) => a.text.includes(text)).length} such line(s) ${label}`);
@@ -108,10 +115,12 @@ function loggedInstead(q: TimelineQuery, nodes: string[], window: Window): (stri
 
 /**
  * Every health sample of these nodes in the window, in that view, is healthy
- * (or, with `healthy: false`, unhealthy). A probe that got no answer is what
- * the client the view stands for calls Unhealthy (its deadline passed), so it
- * counts toward Unhealthy; it never fails an expectation of Healthy, since a
- * busy host looks the same: then the verdict is unknown.
+ * (or, with `healthy: false`, unhealthy). Only answered samples count, either
+ * way: a probe that got no answer (its deadline passed, or the client the
+ * view stands for was not there to ask) may be a busy host, so it neither
+ * fails an expectation of Healthy nor passes one of Unhealthy. Each node
+ * needs two answers; a Healthy expectation with unanswered samples cannot
+ * be judged, an Unhealthy one says how many went unanswered.
  */
 export function everyHealthSample(
   q: TimelineQuery,
@@ -132,17 +141,44 @@ export function everyHealthSample(
   }
   for (const node of nodes) {
     const samples = q.health({ ...window, node, view });
+    const answered = samples.filter((s) => !s.noAnswer);
     unanswered.push(...samples.filter((s) => s.noAnswer));
-    const counted = healthy ? samples.filter((s) => !s.noAnswer) : samples;
-    if (counted.length < MIN_SAMPLES) return unknown(`only ${counted.length} ${viewName} answer(s) from ${node} ${label}: too few to judge`, samples.slice(-3));
-    evidence.push(samples[0]!, samples[samples.length - 1]!);
+    if (answered.length < MIN_SAMPLES) {
+      const why = samples.find((s) => s.noAnswer)?.error;
+      return unknown(`only ${answered.length} ${viewName} answer(s) from ${node} ${label}${why ? ` (${samples.length - answered.length} without an answer: ${why})` : ''}: too few to judge`, samples.slice(-3));
+    }
+    evidence.push(answered[0]!, answered[answered.length - 1]!);
   }
   const count = q.health({ ...window, view }).filter((s) => nodes.includes(s.node)).length;
   if (healthy && unanswered.length > 0) {
     return unknown(`${count - unanswered.length} ${viewName} samples ${label} are Healthy, but ${unanswered.length} got no answer: cannot tell whether the member or the host was slow`, [...evidence, ...unanswered.slice(0, 3)]);
   }
-  const deadline = unanswered.length > 0 ? ` (${unanswered.length === count ? 'every one' : `${unanswered.length} of them`}: no answer before the deadline, which that client reports as Unhealthy)` : '';
-  return pass(`all ${count} ${viewName} samples of ${nodes.join(', ')} ${label} are ${word}${deadline}`, [...evidence, ...unanswered.slice(0, 1)]);
+  const skipped = unanswered.length > 0 ? ` (${unanswered.length} more got no answer and are not counted)` : '';
+  return pass(`all ${count - unanswered.length} ${viewName} answers from ${nodes.join(', ')} ${label} are ${word}${skipped}`, [...evidence, ...unanswered.slice(0, 1)]);
+}
+
+/**
+ * Every sample of these nodes in that view is Unhealthy or went unanswered
+ * for one named cause the node itself gives (`cause`, in the probe's error:
+ * say, a member that accepts the connection but never starts TLS), never for
+ * another (a deadline with no cause, which a busy host also gives). For a
+ * client whose check fails by its deadline; each node needs two samples.
+ */
+export function everySampleFailsFor(q: TimelineQuery, nodes: string[], window: Window, view: string, cause: string, label: string): ExpectationResult {
+  const viewName = q.viewLabel(view);
+  const evidence: HealthRecord[] = [];
+  for (const node of nodes) {
+    const samples = q.health({ ...window, node, view });
+    const healthy = samples.find((s) => s.healthy);
+    if (healthy) return fail(`${node} was Healthy in the ${viewName} at ${healthy.t} ${label}`, [healthy]);
+    const other = samples.find((s) => s.noAnswer && !(s.error ?? '').includes(cause));
+    if (other) return unknown(`${node}'s ${viewName} probe got no answer for another reason ${label} (${other.error ?? 'deadline'}): cannot tell the member from a busy host`, [other]);
+    if (samples.length < MIN_SAMPLES) return unknown(`only ${samples.length} ${viewName} sample(s) of ${node} ${label}: too few to judge`, samples);
+    evidence.push(samples[0]!, samples[samples.length - 1]!);
+  }
+  const all = q.health({ ...window, view }).filter((s) => nodes.includes(s.node));
+  const caused = all.filter((s) => s.noAnswer).length;
+  return pass(`all ${all.length} ${viewName} samples of ${nodes.join(', ')} ${label} failed${caused ? ` (${caused === all.length ? 'every one' : `${caused} of them`}: ${cause})` : ''}`, evidence);
 }
 
 /** Every named node logged, in the window, a line containing each of `texts`. */
@@ -183,8 +219,8 @@ export function healthErrorsMention(q: TimelineQuery, nodes: string[], window: W
 }
 
 /** At least one of the nodes logged, in the window, a line containing `text`. */
-export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, text: string, label: string): ExpectationResult {
-  const match = q.alerts({ ...window }).filter((a) => nodes.includes(a.node) && a.text.includes(text));
+export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, text: string, label: string, options: LogCheckOptions = {}): ExpectationResult {
+  const match = q.alerts({ ...window }).filter((a) => nodes.includes(a.node) && a.text.includes(text)).filter(onChannels(options));
   if (match.length === 0) return fail(`none of ${nodes.join(', ')} logged "${text}" ${label}`, loggedInstead(q, nodes, window));
   const first = [...new Map(match.map((a) => [a.node, a])).values()];
   return pass(`${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${match.length} line(s))`, first);

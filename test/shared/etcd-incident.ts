@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CertificateRecord } from '../../src/observe/records.js';
+import type { AlertRecord, CertificateRecord, StepRecord } from '../../src/observe/records.js';
 import type { PlatformName } from '../../src/platform/index.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
@@ -64,7 +64,9 @@ export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
       run = await recordRun('etcd-certs-expire-in-time', platform);
     });
     const DAY_MS = 86_400_000;
-    const held = (file: string) => run.records.filter((r): r is CertificateRecord => r.kind === 'certificate' && r.source === 'held' && r.role.startsWith(file));
+    const certificates = () => run.records.filter((r): r is CertificateRecord => r.kind === 'certificate');
+    /** Where a member's held certificate appeared or changed (not the restatements after each step). */
+    const held = (file: string) => certificates().filter((r) => r.source === 'held' && !r.unchanged && r.role.startsWith(file));
     const cs = () => run.health('componentstatus');
 
     it('logs etcd-manager\'s own lines and kube-apiserver\'s beside etcd\'s', async () => {
@@ -112,6 +114,45 @@ export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
       const after = run.health('apiserver').filter((s) => ms(s.t) > ms(run.step('recovered').t) && !s.noAnswer);
       expect(after.length).toBeGreaterThanOrEqual(3);
       expect(after.every((s) => s.healthy)).toBe(true);
+    });
+
+    it('says which certificate each member kept through the plain restart: the one in force then, not the one written after the removal', () => {
+      const kept = run.result.expectations.find((e) => e.id === 'restart-keeps-expired-certificates')!.result;
+      const restart = ms(run.step('restart-manager').startedAt);
+      for (const member of MEMBERS) {
+        const first = held('peers/me.crt').find((c) => c.node === member && ms(c.t) < restart)!;
+        expect(kept.observed).toContain(`${member} valid to ${first.notAfter}`);
+      }
+      const renewed = held('peers/me.crt').filter((c) => ms(c.t) > ms(run.step('remove-certificates').startedAt));
+      for (const c of renewed) expect(kept.observed).not.toContain(c.notAfter);
+    });
+
+    it('records what every master holds and serves after each step, changed or not', () => {
+      for (const id of ['year-passes', 'restart-manager', 'restart-after-removal']) {
+        const step = run.step(id);
+        const steps = run.records.filter((r): r is StepRecord => r.kind === 'step');
+        const next = steps[steps.findIndex((r) => r.id === id) + 1];
+        const after = certificates().filter((c) => ms(c.sentAt ?? c.t) > ms(step.t) && (!next || ms(c.t) <= ms(next.startedAt) + 60_000));
+        for (const member of MEMBERS) {
+          expect(after.some((c) => c.node === member && c.role.startsWith('served on :2380')), `${member} :2380 after ${id}`).toBe(true);
+          expect(after.some((c) => c.node === member && c.role.startsWith('served on :4001')), `${member} :4001 after ${id}`).toBe(true);
+          expect(after.some((c) => c.node === member && c.role.startsWith('peers/me.crt')), `${member} peers/me.crt after ${id}`).toBe(true);
+        }
+      }
+    });
+
+    it('reads the peers\' rejections on peer lines, kube-apiserver\'s client dials apart', () => {
+      const jumped = ms(run.step('year-passes').t);
+      const after = run.alerts().filter((a) => ms(a.t) > jumped && ms(a.t) < ms(run.step('restart-manager').startedAt));
+      for (const member of MEMBERS) {
+        expect(after.some((a) => a.node === member && a.channel === 'peer' && a.text.includes('x509: certificate has expired or is not yet valid'))).toBe(true);
+      }
+      expect(after.filter((a) => a.text.startsWith('kube-apiserver:')).every((a) => a.channel === 'client')).toBe(true);
+      const peers = run.result.expectations.find((e) => e.id === 'peers-reject-after-year')!.result;
+      expect(peers.verdict).toBe('pass');
+      const shown = peers.evidence.filter((e): e is AlertRecord => typeof e === 'object' && e.kind === 'alert');
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.every((e) => e.channel === 'peer' || e.channel === 'remote')).toBe(true);
     });
 
     it('records the incident\'s lines after the jump only, and every expectation as found', () => {

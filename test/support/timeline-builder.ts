@@ -1,4 +1,4 @@
-import type { AlertRecord, MembershipRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
+import type { AlertRecord, CertificateRecord, MembershipRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
 
 /** Hand-made timelines for the pure code that reads them (checks, report). */
 export class TimelineBuilder {
@@ -34,6 +34,27 @@ export class TimelineBuilder {
   step(id: string, title = id, startedAtSeconds?: number): this {
     const startedAt = startedAtSeconds === undefined ? this.t() : new Date(Date.parse('2026-11-23T03:00:00.000Z') + startedAtSeconds * 1000).toISOString();
     const record: StepRecord = { t: this.t(), kind: 'step', id, title, startedAt, outcome: 'done' };
+    this.records.push(record);
+    return this;
+  }
+
+  /** A read of what `node` holds at `role` (a file), valid to `notAfter`; `unchanged` for a restatement after a step. */
+  held(node: string, role: string, notAfter: string, unchanged = false): this {
+    const record: CertificateRecord = {
+      t: this.t(),
+      sentAt: new Date(this.clock - 100).toISOString(),
+      kind: 'certificate',
+      node,
+      name: `${node} ${role}`,
+      role,
+      madeBy: 'etcd-manager',
+      serial: notAfter.replace(/\D/g, ''),
+      notBefore: '2026-01-01T00:00:00.000Z',
+      notAfter,
+      fingerprint: notAfter,
+      source: 'held',
+      ...(unchanged ? { unchanged: true as const } : {}),
+    };
     this.records.push(record);
     return this;
   }

@@ -4,7 +4,18 @@ import { classifyEtcdLogLine } from '../../src/workload/etcd/logs.js';
 describe('etcd log lines', () => {
   it('classifies the incident\'s rejected connection, with the member\'s time stamp', () => {
     const line = '2026-11-23 03:31:27.100106 I | embed: rejected connection from "127.0.0.1:40902" (error "remote error: tls: bad certificate", ServerName "")';
-    expect(classifyEtcdLogLine(line)).toEqual({ kind: 'alert', class: 'bad-certificate', text: line, nodeTime: '2026-11-23T03:31:27.100Z' });
+    expect(classifyEtcdLogLine(line)).toEqual({ kind: 'alert', class: 'bad-certificate', text: line, nodeTime: '2026-11-23T03:31:27.100Z', channel: 'client' });
+  });
+
+  it('tells which connection a TLS failure is about: peer transport, a client in the node, another master, etcd-manager, kube-apiserver', () => {
+    const channel = (line: string) => (classifyEtcdLogLine(line) as { channel?: string } | null)?.channel;
+    expect(channel('2027-12-06 16:21:36.434580 W | rafthttp: health check for peer 1a7b723ee72631c6 could not connect: x509: certificate has expired or is not yet valid: current time 2027-12-06T16:21:33Z is after 2027-12-05T16:20:55Z')).toBe('peer');
+    expect(channel('2027-12-06 16:21:18.824603 I | embed: rejected connection from "172.25.0.4:52932" (error "remote error: tls: bad certificate", ServerName "etcd-a")')).toBe('remote');
+    expect(channel('2027-12-06 16:21:18.131503 I | embed: rejected connection from "127.0.0.1:42684" (error "remote error: tls: bad certificate", ServerName "")')).toBe('client');
+    expect(channel('W1206 16:22:04.639281    7630 peers.go:325] unable to grpc-ping discovered peer etcd-a:3996: rpc error: code = Unavailable desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate has expired or is not yet valid"')).toBe('manager');
+    expect(channel('kube-apiserver: W1206 16:21:18.128395    2522 logging.go:55] [core] grpc: addrConn.createTransport failed to connect to {Addr: "127.0.0.1:4001", }. Err: connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate has expired or is not yet valid"')).toBe('client');
+    expect(channel('{"level":"warn","ts":"2026-11-23T19:17:19.991768Z","caller":"embed/config_logging.go:170","msg":"rejected connection on peer endpoint","remote-addr":"172.22.0.2:56828","server-name":"etcd-a","error":"remote error: tls: bad certificate"}')).toBe('peer');
+    expect(channel('{"level":"warn","ts":"2026-11-23T19:17:41.243613Z","caller":"embed/config_logging.go:170","msg":"rejected connection on client endpoint","remote-addr":"172.22.0.3:35272","server-name":"","error":"remote error: tls: bad certificate"}')).toBe('client');
   });
 
   it('classifies the rafthttp health-check failure as an expired certificate', () => {

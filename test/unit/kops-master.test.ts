@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyEtcdLogLine } from '../../src/workload/etcd/logs.js';
-import { apiserverError, describeWhere, parseHeld } from '../../src/workload/etcd/manager/master.js';
+import { apiserverError, describeWhere, kubectlFailure, parseHeld } from '../../src/workload/etcd/manager/master.js';
 
 describe('a kops master\'s log lines (etcd-manager and kube-apiserver, beside etcd\'s)', () => {
   it('keeps etcd-manager\'s certificate and leadership lines as log records', () => {
@@ -44,5 +44,11 @@ describe('what a kops master holds and serves', () => {
     const b = 'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?';
     expect(apiserverError(a)).toBe(apiserverError(b));
     expect(apiserverError('Unable to connect to the server: read tcp 127.0.0.1:48410->127.0.0.1:6443: read: connection reset by peer')).toBe('kube-apiserver is not serving (connection to :6443 reset)');
+  });
+
+  it('counts kube-apiserver not serving and kubectl\'s own deadline as no answer, and kube-apiserver\'s verdicts on etcd as answers', () => {
+    expect(kubectlFailure('The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?')).toEqual({ error: 'kube-apiserver is not serving (connection to :6443 refused)', noAnswer: true });
+    expect(kubectlFailure('Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)')).toMatchObject({ noAnswer: true });
+    expect(kubectlFailure('Error from server (InternalError): an error on the server ("[-]etcd failed: reason withheld\nreadyz check failed") has prevented the request from succeeding')).not.toHaveProperty('noAnswer');
   });
 });

@@ -32,16 +32,29 @@ const APISERVER_TOPICS: [RegExp, string][] = [
   [/Serving securely on|kube-apiserver exited/, 'apiserver'],
 ];
 
+/**
+ * Which connection a TLS failure line of a kops master is about (an alert's
+ * `channel`), so that an expectation about peers reads peer lines alone.
+ */
+export const ETCD_CHANNELS = {
+  peer: 'etcd\'s peer connections (:2380): its peer transport dialling, or (etcd 3.5) its peer endpoint',
+  client: 'a client of etcd\'s client port (:4001) in the node: kube-apiserver\'s dials, etcdctl',
+  remote: 'a connection to etcd from another master\'s address: a peer on :2380 or that master\'s etcd-manager on :4001 (etcd 3.4 does not log which port)',
+  manager: 'etcd-manager\'s own connections: its gRPC mesh (:3996) and its etcd clients',
+} as const;
+export type EtcdChannel = keyof typeof ETCD_CHANNELS;
+
 /** A TLS failure or a notable event (leader, peers, readiness) in an etcd log line, or null. */
 export function classifyEtcdLogLine(line: string): LogFinding | null {
-  if (line.startsWith(APISERVER_PREFIX)) return classifyKlog(line.slice(APISERVER_PREFIX.length), APISERVER_TOPICS, line);
-  if (KLOG.test(line) || /^etcd-manager$|^certdrill: etcd-manager/.test(line)) return classifyKlog(line, MANAGER_TOPICS, line);
-  if (line.startsWith('certdrill: kube-apiserver')) return classifyKlog(line, APISERVER_TOPICS, line);
+  if (line.startsWith(APISERVER_PREFIX)) return classifyKlog(line.slice(APISERVER_PREFIX.length), APISERVER_TOPICS, line, 'client');
+  if (KLOG.test(line) || /^etcd-manager$|^certdrill: etcd-manager/.test(line)) return classifyKlog(line, MANAGER_TOPICS, line, 'manager');
+  if (line.startsWith('certdrill: kube-apiserver')) return classifyKlog(line, APISERVER_TOPICS, line, 'client');
   const parsed = parse(line);
   if (!parsed) return null;
   const { message, nodeTime } = parsed;
   if (TLS_FAILURE.test(message) && !PORT_CHECK.test(message)) {
-    return { kind: 'alert', class: classifyTlsFailure(message), text: line.trim(), ...(nodeTime ? { nodeTime } : {}) };
+    const channel = etcdChannel(message, parsed.caller, parsed.remote);
+    return { kind: 'alert', class: classifyTlsFailure(message), text: line.trim(), ...(nodeTime ? { nodeTime } : {}), ...(channel ? { channel } : {}) };
   }
   for (const [pattern, topic] of TOPICS) {
     if (pattern.test(message)) return { kind: 'log', topic, text: line.trim(), ...(nodeTime ? { nodeTime } : {}) };
@@ -49,15 +62,29 @@ export function classifyEtcdLogLine(line: string): LogFinding | null {
   return null;
 }
 
+/**
+ * The connection an etcd TLS failure is about: its peer transport (rafthttp),
+ * or, for a rejected connection, the endpoint etcd 3.5 names, else the
+ * remote address (loopback: a client in the node).
+ */
+function etcdChannel(message: string, caller?: string, remote?: string): EtcdChannel | undefined {
+  if (/^rafthttp: /.test(message) || caller?.startsWith('rafthttp/')) return 'peer';
+  if (/^rejected connection on peer endpoint/.test(message)) return 'peer';
+  if (/^rejected connection on client endpoint/.test(message)) return 'client';
+  const from = remote ?? /rejected connection from "([^"]*)"/.exec(message)?.[1];
+  if (from === undefined) return undefined;
+  return /^(127\.|\[::1\]|localhost)/.test(from) ? 'client' : 'remote';
+}
+
 /** A klog line (or certdrill's own about the processes it restarts): a TLS failure, or one of `topics`. */
-function classifyKlog(message: string, topics: [RegExp, string][], line: string): LogFinding | null {
+function classifyKlog(message: string, topics: [RegExp, string][], line: string, channel: EtcdChannel): LogFinding | null {
   const text = KLOG.exec(message)?.[1] ?? message;
-  if (/x509:|tls: |remote error: tls/.test(text)) return { kind: 'alert', class: classifyTlsFailure(text), text: line.trim() };
+  if (/x509:|tls: |remote error: tls/.test(text)) return { kind: 'alert', class: classifyTlsFailure(text), text: line.trim(), channel };
   for (const [pattern, topic] of topics) if (pattern.test(text)) return { kind: 'log', topic, text: line.trim() };
   return null;
 }
 
-function parse(line: string): { message: string; nodeTime?: string } | null {
+function parse(line: string): { message: string; nodeTime?: string; caller?: string; remote?: string } | null {
   const capns = CAPNSLOG.exec(line);
   if (capns) return { message: capns[2]!, nodeTime: iso(`${capns[1]!.replace(' ', 'T')}Z`) };
   const raft = RAFT.exec(line);
@@ -65,8 +92,8 @@ function parse(line: string): { message: string; nodeTime?: string } | null {
   if (line.startsWith('{')) {
     // etcd 3.5+ (zap): one JSON object per line.
     try {
-      const entry = JSON.parse(line) as { ts?: string; msg?: string; error?: string; 'remote-addr'?: string };
-      return { message: [entry.msg, entry.error].filter(Boolean).join(': '), nodeTime: entry.ts ? iso(entry.ts) : undefined };
+      const entry = JSON.parse(line) as { ts?: string; msg?: string; error?: string; caller?: string; 'remote-addr'?: string };
+      return { message: [entry.msg, entry.error].filter(Boolean).join(': '), nodeTime: entry.ts ? iso(entry.ts) : undefined, caller: entry.caller, remote: entry['remote-addr'] };
     } catch {
       return null;
     }

@@ -88,7 +88,7 @@ async function readyzView(node: string, access: NodeAccess): Promise<Omit<Health
     const out = `${result.stdout}\n${result.stderr}`.trim();
     if (result.exitCode === 0 && result.stdout.trim() === 'ok') return { ...base, healthy: true };
     if (result.exitCode === 124) return { ...base, healthy: false, noAnswer: true, error: `kube-apiserver gave no answer within ${READYZ_TIMEOUT_S} s` };
-    return { ...base, healthy: false, error: apiserverError(out) };
+    return { ...base, healthy: false, ...kubectlFailure(out) };
   } catch (error) {
     return { ...base, healthy: false, error: shortError(error) };
   }
@@ -102,10 +102,22 @@ async function componentstatusView(node: string, access: NodeAccess): Promise<Om
     const line = result.stdout.split('\n').find((l) => /^etcd-\d+\s/.test(l))?.replace(/\s+/g, ' ').trim();
     if (line) return { ...base, healthy: / Healthy /.test(` ${line} `) && !/Unhealthy/.test(line), error: line };
     if (result.exitCode === 124) return { ...base, healthy: false, noAnswer: true, error: `kubectl get cs gave no answer within ${COMPONENTSTATUS_TIMEOUT_S} s` };
-    return { ...base, healthy: false, error: apiserverError(`${result.stdout}\n${result.stderr}`.trim()) };
+    return { ...base, healthy: false, ...kubectlFailure(`${result.stdout}\n${result.stderr}`.trim()) };
   } catch (error) {
     return { ...base, healthy: false, error: shortError(error) };
   }
+}
+
+/**
+ * A failed kubectl call as a sample: kube-apiserver's answer about etcd
+ * (Unhealthy, with its reason), or no answer at all (kube-apiserver not
+ * serving, or kubectl's own deadline passed), which says nothing of etcd and
+ * so never counts as Unhealthy.
+ */
+export function kubectlFailure(out: string): { error: string; noAnswer?: true } {
+  const error = apiserverError(out);
+  const unanswered = /is not serving|Client\.Timeout exceeded|Unable to connect to the server|i\/o timeout|TLS handshake timeout/.test(`${out}\n${error}`);
+  return unanswered ? { error, noAnswer: true } : { error };
 }
 
 /**
@@ -175,11 +187,19 @@ export function describeWhere(where: string): string {
 /**
  * The masters' probes: kube-apiserver's /readyz/etcd and `kubectl get cs`,
  * etcdctl's raft view, and what each master holds and serves (a certificate
- * record each time one appears or changes).
+ * record each time one appears or changes, and every one again after each step).
  */
 export function masterProbes(clusters: EtcdClusterSetup[], version: (node: string) => EtcdManagerVersion | undefined): Probe[] {
   const members = new Map(clusters.flatMap((c) => c.members.map((m) => [m.name, m] as const)));
-  const seen = new Map<string, string>();
+  /** The fingerprint last recorded at each place (node and file or port). */
+  const recorded = new Map<string, string>();
+  /**
+   * Each place, with the step count when it was last recorded: every place is
+   * recorded once more by the first read sent after each step ends (a read
+   * already under way then counts for the step before).
+   */
+  const stated = new Map<string, number>();
+  let steps = 0;
   return [
     { name: 'apiserver', sample: async (node, access) => [await readyzView(node, access)] },
     // Its answer can take kube-apiserver's 20 s etcd dial: it does not pace the observation windows.
@@ -189,20 +209,26 @@ export function masterProbes(clusters: EtcdClusterSetup[], version: (node: strin
     {
       name: 'certificates',
       background: true,
+      afterStep: () => {
+        steps += 1;
+      },
       sample: async (node, access) => {
+        const epoch = steps;
         const member = members.get(node)!;
         const result = await access.exec(['sh', '-c', HELD_AND_SERVED(member)]).catch(() => undefined);
         if (!result) return [];
-        const changed: Omit<CertificateRecord, 't'>[] = [];
+        const records: Omit<CertificateRecord, 't'>[] = [];
         const now = parseHeld(result.stdout);
-        // A port that stops presenting (etcd restarting) is forgotten, so that what it presents when back is recorded again, changed or not.
-        for (const key of [...seen.keys()]) if (key.startsWith(`${node}\0`) && !now.some((h) => key === `${node}\0${h.where}`)) seen.delete(key);
+        // A port that stops presenting (etcd restarting) is stated again when it presents again, changed or not.
+        for (const key of [...stated.keys()]) if (key.startsWith(`${node}\0port `) && !now.some((h) => key === `${node}\0${h.where}`)) stated.delete(key);
         for (const held of now) {
           const key = `${node}\0${held.where}`;
-          if (seen.get(key) === held.fingerprint) continue;
-          seen.set(key, held.fingerprint);
+          if ((stated.get(key) ?? -1) >= epoch && recorded.get(key) === held.fingerprint) continue;
+          const unchanged = recorded.get(key) === held.fingerprint;
+          recorded.set(key, held.fingerprint);
+          stated.set(key, epoch);
           const where = describeWhere(held.where);
-          changed.push({
+          records.push({
             kind: 'certificate',
             node,
             name: `${node} ${where}`,
@@ -214,9 +240,10 @@ export function masterProbes(clusters: EtcdClusterSetup[], version: (node: strin
             fingerprint: held.fingerprint,
             issuer: held.issuer,
             source: where.startsWith('served') ? 'served' : 'held',
+            ...(unchanged ? { unchanged: true as const } : {}),
           });
         }
-        return changed;
+        return records;
       },
     },
   ];
