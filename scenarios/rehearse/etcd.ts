@@ -1,7 +1,7 @@
 import { pastInstant, utcMinute, type RehearsalShape, type Window } from '../../src/inventory/rehearsal-shape.js';
 import type { TimelineQuery } from '../../src/observe/query.js';
 import { forgeCa, forgeLeaf, type Forged } from '../../src/pki/certificate.js';
-import { everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
+import { everyHealthSample, everySampleFailsFor, windowAfter } from '../../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../../src/scenario/types.js';
 import { allOf, fail, pass, unknown } from '../../src/scenario/verdict.js';
 import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
@@ -186,7 +186,8 @@ export function etcdRehearsal(shape: RehearsalShape) {
             const window = beforeRestart(q);
             const results = [
               ...(healthy.length ? [everyHealthSample(q, healthy, window, 'apiserver', true, `after the clocks reached ${day(instant.at)}`)] : []),
-              ...(unhealthy.length ? [everyHealthSample(q, unhealthy, window, 'apiserver', false, `after the clocks reached ${day(instant.at)}`)] : []),
+              // A member out of its cluster accepts the connection and never serves TLS: its check fails by the deadline.
+              ...(unhealthy.length ? [everySampleFailsFor(q, unhealthy, window, 'apiserver', 'connected, no TLS handshake', `after the clocks reached ${day(instant.at)}`)] : []),
             ];
             return { verdict: allOf(...results.map((r) => r.verdict)), observed: results.map((r) => r.observed).join('; '), evidence: results.flatMap((r) => r.evidence) };
           },

@@ -197,15 +197,18 @@ async function apiserverViewInMember(node: string, access: NodeAccess): Promise<
   const curl = [
     'curl', '--silent', '--show-error', '--max-time', String(PROBE_TIMEOUT_MS / 1000),
     '--cacert', `${ETCDCTL_DIR}/ca.crt`, '--cert', `${ETCDCTL_DIR}/client.crt`, '--key', `${ETCDCTL_DIR}/client.key`,
-    '--resolve', `${node}:${CLIENT_PORT}:127.0.0.1`, '--write-out', '\n%{http_code}', `https://${node}:${CLIENT_PORT}/health`,
+    '--resolve', `${node}:${CLIENT_PORT}:127.0.0.1`, '--write-out', '\n%{http_code}', '--verbose', `https://${node}:${CLIENT_PORT}/health`,
   ];
   try {
     const result = await access.exec(curl);
     // curl's exit 28: its deadline passed.
-    if (result.exitCode === 28) return { healthy: false, noAnswer: true, error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s (${curlError(result.stderr) ?? 'curl timed out'})` };
-    if (result.exitCode !== 0) return { healthy: false, error: curlError(result.stderr) ?? `curl exited ${result.exitCode}` };
     const lines = result.stdout.trim().split('\n');
-    const status = Number(lines.pop());
+    const code = Number(lines.pop());
+    // --verbose says how far it got: a TCP connection made and no TLS handshake done is a member that accepts and never serves.
+    const reached = /^\* Connected to /m.test(result.stderr) && !/^\* SSL connection using /m.test(result.stderr) ? 'connected, no TLS handshake' : undefined;
+    if (result.exitCode === 28) return { healthy: false, noAnswer: true, error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s (${reached ?? curlError(result.stderr) ?? 'curl timed out'})` };
+    if (result.exitCode !== 0) return { healthy: false, error: curlError(result.stderr) ?? `curl exited ${result.exitCode}` };
+    const status = code;
     const body = lines.join('\n');
     const healthy = status === 200 && parseJson<{ health?: string }>(body)?.health === 'true';
     return { healthy, ...(healthy ? {} : { error: `HTTP ${status} ${body.trim()}` }) };
