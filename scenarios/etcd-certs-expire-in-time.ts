@@ -1,19 +1,14 @@
-import { allOf, unknown, verdictOf } from '../src/scenario/verdict.js';
-import { clocksMoved, everyHealthSample, nodesLogAlert, someNodeLogs, windowAfter } from '../src/scenario/checks.js';
+import { allOf } from '../src/scenario/verdict.js';
+import { everyHealthSample, nodesLogAlert, someNodeLogs, windowAfter } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
-import type { AlertRecord, LogRecord } from '../src/observe/records.js';
 import { defineScenario } from '../src/scenario/types.js';
-import type { TimelineQuery } from '../src/observe/query.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
+import { etcdLogsAhead, healthyAfter, LEGACY as VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts, readinessRidesOldConnection } from './kops/legacy-year.js';
 
-const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
-/** The incident's kind of etcd-manager: before the kops advisory's fix. */
-const VERSION = '3.0.20200116';
 /** A year of running, and a day: past the 365 days this version issues for. */
 const JUMP = '+366d';
 const JUMP_SECONDS = 366 * 86_400;
-const FILES = ['peers/me.crt', 'clients/server.crt'];
 
 export default defineScenario({
   name: 'etcd-certs-expire-in-time',
@@ -21,8 +16,8 @@ export default defineScenario({
   description:
     `The kops incident in time, on the real etcd-manager ${VERSION}: three kops masters (etcd-manager, the etcd it starts, kube-apiserver beside it); etcd-manager issues the member certificates at start; ` +
     `every master's clock then jumps ${JUMP} while running (certdrill-clock moves etcd-manager's, etcd's and kube-apiserver's Go clocks alike). Then the seed write-up's quick fix: restart etcd-manager. ` +
-    'Last, what it takes on such a cluster: the expired member certificates deleted on each volume, then etcd-manager restarted.',
-  question: `When a year passes on a legacy etcd-manager (${VERSION}), what does kubectl get cs show, does restarting etcd-manager bring etcd back, and what does?`,
+    'Then what kops\' mitigation has an operator do: the expired member certificates deleted on each volume, then etcd-manager restarted; and, the masters never replaced during the year, what else it takes for etcd-manager\'s own mesh: its certificates in --pki-dir deleted too, then restarted.',
+  question: `When a year passes on a legacy etcd-manager (${VERSION}) whose masters were never replaced, what does kubectl get cs show, does restarting etcd-manager bring etcd back, and what does the whole mitigation take?`,
 
   async setup(reference) {
     // kube-apiserver's own etcd client certificate is nodeup's, re-issued at each boot: not what expired in the incident.
@@ -40,7 +35,13 @@ export default defineScenario({
     await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
     await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
     await s.waitFor('recovered', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
-    await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 4 }, 'does it stay Healthy?');
+    // Longer than etcd-manager's leader loop (~25 s between its "I am leader" lines), so that a mesh without a leader shows as one.
+    await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'does it stay Healthy, and do the managers elect a leader?');
+    await s.removeManagerCertificates(MEMBERS, { id: 'remove-manager-certificates' });
+    await s.restartManager(MEMBERS, { id: 'restart-after-manager-removal' });
+    await s.waitFor('recovered-again', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+    // Restarted together, the managers first find each other's ports closed and retry every 5 s: a leader may take tens of seconds.
+    await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'do the managers elect a leader with new certificates of their own?');
   },
 
   answer: [
@@ -59,6 +60,16 @@ export default defineScenario({
     { expectation: 'unhealthy-after-restart', pass: 'kubectl get cs stays Unhealthy after the restart', fail: 'kubectl get cs did not stay Unhealthy after the restart' },
     { expectation: 'removal-renews', pass: 'What does: deleting the member certificates on each volume first; restarted, etcd-manager then writes new one-year ones by the members\' clock', fail: 'Deleting the member certificates before the restart did not make etcd-manager write new one-year ones' },
     { expectation: 'healthy-after-removal', pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
+    {
+      expectation: 'managers-mesh-broken-after-removal',
+      pass: 'But that is not the whole mitigation where the masters were never replaced: etcd-manager\'s own mesh still elects no leader, its certificates in --pki-dir having expired with the rest, so the managers cannot add a member, back up or reconfigure',
+      fail: 'With the volume\'s certificates renewed, etcd-manager\'s own mesh worked as well',
+    },
+    {
+      expectation: 'manager-removal-renews-mesh',
+      pass: 'Deleting etcd-manager\'s etcd-manager-server-* and -client-* in --pki-dir as well, then restarting, completes it: new one-year certificates, a leader elected, etcd Healthy',
+      fail: 'Deleting etcd-manager\'s own certificates in --pki-dir and restarting did not bring its mesh back',
+    },
   ],
 
   expectations: [
@@ -77,13 +88,13 @@ export default defineScenario({
       id: 'one-year-certificates',
       title: `etcd-manager ${VERSION} issues each member's peers/me.crt and clients/server.crt for 365 days at start`,
       basis: `etcd-manager ${VERSION} pkg/pki/certutils.go:91, NotAfter: time.Now().Add(duration365d)`,
-      check: (q) => bothFiles(q, (file) => newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, 365, 0, 'from the start')),
+      check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, 365, 0, 'from the start'))),
     },
     {
       id: 'etcd-runs-on-jumped-clock',
       title: `after the jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
       basis: 'certdrill-clock redirects the Go programs\' vDSO real-time reads to add the member\'s offset',
-      check: (q) => etcdLogsAhead(q),
+      check: (q) => etcdLogsAhead(q, 'year-passes', JUMP, JUMP_SECONDS),
     },
     {
       id: 'componentstatus-unhealthy-after-year',
@@ -96,7 +107,7 @@ export default defineScenario({
       title: 'a year on, kube-apiserver\'s /readyz/etcd still answers ok on every member while kubectl get cs says Unhealthy: the readiness check rides a connection dialled before the expiry, get cs makes a new TLS handshake each time',
       basis:
         'kube-apiserver v1.33: the etcd health and readiness checks keep one prober client, dialled once (k8s.io/apiserver storagebackend/factory/etcd3.go, newETCD3Check; 2 s timeout), and TLS checks dates only at a handshake (RFC 5280 6.1.3); componentstatuses builds a new client per request (pkg/registry/core/componentstatus/validator.go, DoServerCheck)',
-      check: (q) => readinessRidesOldConnection(q),
+      check: (q) => readinessRidesOldConnection(q, 'year-passes', 'restart-manager'),
     },
     {
       id: 'peers-reject-after-year',
@@ -135,68 +146,34 @@ export default defineScenario({
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days from the members' clock`,
       basis: `etcd-manager ${VERSION} pkg/pki/certs.go:103 generates a certificate where none is stored; measured in ../shared/third-party/etcd-manager/SOURCES.md`,
-      check: (q) => bothFiles(q, (file) => newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal')),
+      check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt, before: q.step('remove-manager-certificates').startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'))),
     },
     {
       id: 'healthy-after-removal',
       title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs after the removal and restart',
       basis: 'new certificates, valid by every member\'s clock, signed by the CAs every member trusts',
-      check: (q): ExpectationResult => {
-        const wait = q.step('recovered');
-        if (wait.outcome !== 'met') return unknown(`not Healthy within the wait (${wait.detail ?? 'timed out'})`, [wait]);
-        const readyz = everyHealthSample(q, MEMBERS, { after: wait.t }, 'apiserver', true, 'after they came back');
-        const cs = everyHealthSample(q, MEMBERS, { after: wait.t }, 'componentstatus', true, 'after they came back');
-        const took = ((Date.parse(wait.t) - Date.parse(q.step('restart-after-removal').t)) / 1000).toFixed(1);
-        return { verdict: allOf(readyz.verdict, cs.verdict), observed: `Healthy ${took} s after the restart; ${readyz.observed}; ${cs.observed}`, evidence: [wait, ...readyz.evidence, ...cs.evidence] };
+      check: (q) => healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),
+    },
+    {
+      id: 'managers-mesh-broken-after-removal',
+      title: `after that restart, etcd-manager's own mesh elects no leader: its etcd-manager-server-<id> and -client-<id> certificates in --pki-dir, issued for 365 days with the member certificates and kept on restart, have expired too`,
+      basis: `etcd-manager ${VERSION} issues its gRPC certificates in --pki-dir at its first start for 365 days and reuses them while their names match (pkg/pki, the same keypair code as the member certificates); the managers ping each other over mutual TLS (pkg/privateapi peers.go) and elect a leader only among those they reach`,
+      check: (q) => managersMesh(q, windowAfter(q, 'restart-after-removal', 'remove-manager-certificates'), false, 'after the volume\'s certificates were renewed'),
+    },
+    {
+      id: 'manager-removal-renews-mesh',
+      title: `with etcd-manager's own certificates in --pki-dir deleted as well, the restarted managers write new ones, valid 365 days by the members' clock, elect a leader, and etcd is Healthy`,
+      basis: `etcd-manager ${VERSION} generates a certificate where none is stored (pkg/pki), for 365 days from its clock`,
+      check: (q) => {
+        // From the removal: a certificate written at once may be read by a sample sent before the restart step ended.
+        const fromRemoval = { after: q.step('remove-manager-certificates').startedAt };
+        return parts(
+          newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, fromRemoval, 365, JUMP_SECONDS * 1000, 'after the removal in --pki-dir'),
+          managersMesh(q, fromRemoval, true, 'after the restart'),
+          healthyAfter(q, 'recovered-again', 'restart-after-manager-removal', 'with the new managers\' certificates'),
+        );
       },
     },
   ],
 });
 
-/**
- * /readyz/etcd Healthy and get cs Unhealthy on every member from the jump to
- * the restart; then, as what ended it, when /readyz/etcd first failed and
- * what kube-apiserver logged about its etcd dials just before.
- */
-function readinessRidesOldConnection(q: TimelineQuery): ExpectationResult {
-  const window = windowAfter(q, 'year-passes', 'restart-manager');
-  const readyz = everyHealthSample(q, MEMBERS, window, 'apiserver', true, 'after the jump');
-  const cs = everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the jump');
-  const ended = MEMBERS.map((node) => q.health({ after: window.after, node, view: 'apiserver' }).find((s) => !s.healthy && !s.noAnswer)).filter((s) => s !== undefined);
-  // What kube-apiserver logged about its etcd connections just before the first failure: what ended the ride.
-  const first = [...ended].sort((x, y) => x.t.localeCompare(y.t))[0];
-  const redial = first
-    ? q.records.filter((r): r is AlertRecord | LogRecord => (r.kind === 'alert' || r.kind === 'log') && r.node === first.node && r.text.startsWith('kube-apiserver:') && r.text.includes('createTransport failed') && Date.parse(r.t) <= Date.parse(first.t) && Date.parse(r.t) > Math.max(Date.parse(first.t) - 10_000, Date.parse(window.after!))).at(-1)
-    : undefined;
-  const jumpMs = Date.parse(window.after!);
-  const end = ended.length
-    ? `; it first failed at ${ended.map((s) => `${s.node} +${((Date.parse(s.t) - jumpMs) / 1000).toFixed(0)} s`).join(', ')} after the jump (the restart began at +${((Date.parse(q.step('restart-manager').startedAt) - jumpMs) / 1000).toFixed(0)} s)`
-    : '; it never failed after the jump';
-  const why = redial ? `; just before, ${redial.node}'s kube-apiserver logged at +${((Date.parse(redial.t) - jumpMs) / 1000).toFixed(0)} s that its dial to 127.0.0.1:4001 failed: "${redial.text.replace(/^.*desc = "?/, '').replace(/"$/, '')}"` : '';
-  return { verdict: allOf(readyz.verdict, cs.verdict), observed: `${readyz.observed}, while ${cs.observed}${end}${why}`, evidence: [...readyz.evidence, ...cs.evidence, ...ended, ...(redial ? [redial] : [])] };
-}
-
-function bothFiles(q: TimelineQuery, check: (file: string) => ExpectationResult): ExpectationResult {
-  const parts = FILES.map(check);
-  return { verdict: allOf(...parts.map((p) => p.verdict)), observed: parts.map((p) => p.observed).join('; '), evidence: parts.flatMap((p) => p.evidence) };
-}
-
-function etcdLogsAhead(q: TimelineQuery): ExpectationResult {
-  const moved = clocksMoved(q, MEMBERS, 'year-passes', JUMP_SECONDS, { use: 'shown', toleranceSeconds: 60 });
-  const after = q.step('year-passes').t;
-  const evidence = [];
-  const behind: string[] = [];
-  for (const node of MEMBERS) {
-    const lines = q.records.filter((r) => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime && Date.parse(r.t) > Date.parse(after) && !(r.kind === 'log' && r.topic === 'libc-clock'));
-    if (lines.length === 0) return unknown(`${node} logged no time-stamped line after the jump`, moved.evidence);
-    const ahead = lines.map((r) => (Date.parse((r as { nodeTime: string }).nodeTime) - Date.parse(r.t)) / 1000);
-    if (ahead.some((s) => Math.abs(s - JUMP_SECONDS) > 60)) behind.push(`${node} (${ahead.filter((s) => Math.abs(s - JUMP_SECONDS) > 60).length} of ${lines.length} lines not ${JUMP} ahead)`);
-    evidence.push(lines[0]!);
-  }
-  const holds = behind.length === 0;
-  return {
-    verdict: allOf(moved.verdict, verdictOf(holds)),
-    observed: `${moved.observed}; ${holds ? `every time-stamped etcd line after the jump is ${JUMP} ahead of real time` : `not on the jumped clock: ${behind.join(', ')}`}`,
-    evidence: [...moved.evidence, ...evidence],
-  };
-}

@@ -163,6 +163,8 @@ export interface LogRecord {
   /** What the line is about, e.g. `leader`, `peer`, `ready`. */
   topic: string;
   nodeTime?: string;
+  /** More lines just like this one folded into this record, as for alerts. */
+  repeats?: number;
 }
 
 export interface AlertRecord {
@@ -184,6 +186,17 @@ export interface AlertRecord {
    * absent where the line does not tell.
    */
   channel?: string;
+  /**
+   * More lines just like this one (the same node, class, connection and
+   * words) folded into this record: it stands for 1 + repeats lines, logged
+   * in the second before it. See `linesOf`.
+   */
+  repeats?: number;
+}
+
+/** How many log lines an alert or log record stands for. */
+export function linesOf(line: Pick<AlertRecord | LogRecord, 'repeats'>): number {
+  return 1 + (line.repeats ?? 0);
 }
 
 /** A TLS alert found in a log line, before it is stamped and recorded. */

@@ -1,6 +1,6 @@
 import { describeOffset } from '../clock/spec.js';
 import { TimelineQuery } from '../observe/query.js';
-import type { AlertRecord, CertificateRecord, ClockRecord, LogRecord, MembershipRecord, TimelineRecord } from '../observe/records.js';
+import { linesOf, type AlertRecord, type CertificateRecord, type ClockRecord, type LogRecord, type MembershipRecord, type TimelineRecord } from '../observe/records.js';
 import { validityAt } from '../pki/inspect.js';
 import { composeAnswer } from '../scenario/answer.js';
 import type { AnswerClause, ExpectationResult, Verdict } from '../scenario/types.js';
@@ -148,7 +148,7 @@ export function renderFindings(input: FindingsInput): string {
       const first = group[0]!;
       // The connection the workload says the line is about (etcd: peer, client, ...), beside the TLS side where known.
       const side = [first.channel, first.side ? `${first.side}, ${first.direction}` : undefined].filter(Boolean).join(': ') || '—';
-      out.push(`| ${first.node} | ${first.class} | ${side} | ${group.length} | ${realTime(first.t)} / ${nodeTime(first.nodeTime)} | ${cell(code(first.text))} |`);
+      out.push(`| ${first.node} | ${first.class} | ${side} | ${group.reduce((sum, a) => sum + linesOf(a), 0)} | ${realTime(first.t)} / ${nodeTime(first.nodeTime)} | ${cell(code(first.text))} |`);
     }
     out.push('');
   }

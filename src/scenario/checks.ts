@@ -1,5 +1,5 @@
 import { isFullMesh, sampleInWindow, type TimelineQuery, type Window } from '../observe/query.js';
-import type { AlertRecord, HealthRecord, MembershipRecord, MetricsRecord, StepRecord } from '../observe/records.js';
+import { linesOf, type AlertRecord, type HealthRecord, type MembershipRecord, type MetricsRecord, type StepRecord } from '../observe/records.js';
 import type { ExpectationResult } from './types.js';
 import { fail, pass, unknown } from './verdict.js';
 
@@ -10,6 +10,9 @@ import { fail, pass, unknown } from './verdict.js';
  */
 
 const MIN_SAMPLES = 2;
+
+/** The log lines these alert records stand for, repeats folded into them included. */
+const lines = (alerts: AlertRecord[]) => alerts.reduce((sum, a) => sum + linesOf(a), 0);
 
 /** The window from the end of one step to the start of another (or the end of the run). */
 export function windowAfter(q: TimelineQuery, stepId: string, untilStepId?: string): Window & { from: StepRecord; to?: StepRecord } {
@@ -96,7 +99,7 @@ export function nodesLogAlert(q: TimelineQuery, nodes: string[], window: Window,
     const alerts = q.alerts({ ...window, node }).filter(onChannels(options));
     const match = alerts.find((a) => a.text.includes(text));
     if (match) {
-      evidence.push(match, `${node}: ${alerts.filter((a) => a.text.includes(text)).length} such line(s) ${label}`);
+      evidence.push(match, `${node}: ${lines(alerts.filter((a) => a.text.includes(text)))} such line(s) ${label}`);
     } else {
       missing.push(node);
       evidence.push(...loggedInstead(q, [node], window));
@@ -223,7 +226,7 @@ export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, 
   const match = q.alerts({ ...window }).filter((a) => nodes.includes(a.node) && a.text.includes(text)).filter(onChannels(options));
   if (match.length === 0) return fail(`none of ${nodes.join(', ')} logged "${text}" ${label}`, loggedInstead(q, nodes, window));
   const first = [...new Map(match.map((a) => [a.node, a])).values()];
-  return pass(`${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${match.length} line(s))`, first);
+  return pass(`${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${lines(match)} line(s))`, first);
 }
 
 /**
@@ -239,7 +242,7 @@ export function onlyTheseReject(q: TimelineQuery, judges: string[], window: Wind
   if (others.length > 0) return fail(`${[...new Set(others.map((a) => a.node))].join(', ')} also rejected certificates ${label}`, byNode);
   const oneSided = judges.flatMap((node) => (['client', 'server'] as const).filter((side) => !generated.some((a) => a.node === node && a.side === side)).map((side) => `${node} never as ${side}`));
   if (oneSided.length > 0) return fail(`only ${judges.join(', ')} generated alerts ${label}, but ${oneSided.join(', ')}`, byNode);
-  return pass(`all ${generated.length} generated alerts ${label} came from ${judges.join(', ')}, as client and as server`, byNode);
+  return pass(`all ${lines(generated)} generated alerts ${label} came from ${judges.join(', ')}, as client and as server`, byNode);
 }
 
 /**

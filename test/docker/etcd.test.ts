@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, LogRecord } from '../../src/observe/records.js';
 import { certdrillLeftovers } from '../support/leftovers.js';
 import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
-import { describeEtcdCertsExpireInTime, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
+import { describeEtcdCertsExpireInTime, describeEtcdMastersReplaced, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
 
 /**
  * Real runs of the kops etcd scenarios on Docker: etcd members, real TLS,
@@ -138,4 +138,5 @@ describe('etcd-member-clock-skew', () => {
 });
 
 describeEtcdCertsExpireInTime('docker');
+describeEtcdMastersReplaced('docker');
 describeEtcdPeerCertsExpired('docker');

@@ -93,7 +93,8 @@ export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
       const before = cs().filter((s) => ms(s.t) > ms(run.step('healthy').t) && ms(s.t) < ms(run.step('year-passes').startedAt));
       expect(before.length).toBeGreaterThanOrEqual(3);
       expect(before.every((s) => s.healthy && s.error?.startsWith('etcd-0 Healthy'))).toBe(true);
-      for (const samples of perMember(cs().filter((s) => ms(s.t) > jumped && ms(s.t) < removed))) {
+      // Sent after the jump: one sent before it may answer for the state before it.
+      for (const samples of perMember(cs().filter((s) => ms(s.sentAt ?? s.t) > jumped && ms(s.t) < removed && !s.noAnswer))) {
         expect(samples.length).toBeGreaterThanOrEqual(2);
         expect(samples.every((s) => !s.healthy)).toBe(true);
         expect(samples.some((s) => s.error?.startsWith('etcd-0 Unhealthy'))).toBe(true);
@@ -111,7 +112,7 @@ export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
         }
       }
       expect(run.step('recovered').outcome).toBe('met');
-      const after = run.health('apiserver').filter((s) => ms(s.t) > ms(run.step('recovered').t) && !s.noAnswer);
+      const after = run.health('apiserver').filter((s) => ms(s.t) > ms(run.step('recovered').t) && ms(s.t) < ms(run.step('remove-manager-certificates').startedAt) && !s.noAnswer);
       expect(after.length).toBeGreaterThanOrEqual(3);
       expect(after.every((s) => s.healthy)).toBe(true);
     });
@@ -155,6 +156,21 @@ export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
       expect(shown.every((e) => e.channel === 'peer' || e.channel === 'remote')).toBe(true);
     });
 
+    it('finds etcd-manager\'s own mesh without a leader after the volume\'s certificates are renewed, and led once its own are deleted too', () => {
+      const leaderLines = (after: string, before?: string) =>
+        run.records.filter((r) => r.kind === 'log' && r.text.includes('I am leader with token') && ms(r.t) > ms(after) && (before === undefined || ms(r.t) < ms(before)));
+      const broken = { after: run.step('restart-after-removal').t, before: run.step('remove-manager-certificates').startedAt };
+      expect(ms(broken.before) - ms(broken.after)).toBeGreaterThan(25_000);
+      expect(leaderLines(broken.after, broken.before)).toEqual([]);
+      expect(run.alerts().some((a) => a.channel === 'manager' && a.text.includes('certificate has expired') && ms(a.t) > ms(broken.after) && ms(a.t) < ms(broken.before))).toBe(true);
+      const removed = run.step('remove-manager-certificates').startedAt;
+      expect(leaderLines(removed).length).toBeGreaterThan(0);
+      for (const fresh of perMember(certificates().filter((c) => !c.unchanged && c.role.startsWith('etcd-manager-server-') && ms(c.t) > ms(removed)))) {
+        expect(fresh.length).toBeGreaterThanOrEqual(1);
+        expect(Math.abs(ms(fresh[0]!.notAfter) - ms(fresh[0]!.t) - 366 * DAY_MS - YEAR_MS)).toBeLessThan(DAY_MS);
+      }
+    });
+
     it('records the incident\'s lines after the jump only, and every expectation as found', () => {
       const jumped = ms(run.step('year-passes').t);
       const texts = run.alerts().filter((a) => ms(a.t) > jumped).map((a) => a.text);
@@ -162,6 +178,112 @@ export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
       expect(texts.some((t) => t.includes('remote error: tls: bad certificate'))).toBe(true);
       expect(run.alerts().filter((a) => ms(a.t) < ms(run.step('year-passes').startedAt) && a.text.includes('certificate has expired'))).toEqual([]);
       expect(run.result.expectations.map((e) => e.result.verdict).filter((v) => v === 'fail')).toEqual([]);
+    });
+
+    it('keeps keys out of the findings and leaves nothing behind', async () => {
+      expect(run.findings).not.toContain('PRIVATE KEY');
+      expect(await certdrillLeftovers(platform)).toEqual(NOTHING_LEFT[platform]);
+    });
+  });
+}
+
+/**
+ * The seed's own case on the real etcd-manager 3.0.20200116: the masters'
+ * root disks replaced half a year in, then the member certificates expire.
+ */
+export function describeEtcdMastersReplaced(platform: PlatformName): void {
+  describe(`etcd-certs-expire-masters-replaced on ${platform}`, () => {
+    let run: RecordedRun;
+    beforeAll(async () => {
+      run = await recordRun('etcd-certs-expire-masters-replaced', platform);
+    });
+    const DAY_MS = 86_400_000;
+    const changes = (role: string) => run.records.filter((r): r is CertificateRecord => r.kind === 'certificate' && !r.unchanged && r.role.startsWith(role));
+    const leaderLines = (after: string, before?: string) =>
+      run.records.filter((r) => r.kind === 'log' && r.text.includes('I am leader with token') && ms(r.t) > ms(after) && (before === undefined || ms(r.t) < ms(before)));
+
+    it('gives the replaced masters new etcd-manager certificates of their own, dated half a year on, and keeps the member certificates', () => {
+      const replaced = ms(run.step('replace-root-disks').startedAt);
+      const jumped = ms(run.step('year-passes').startedAt);
+      // Reads sent after the removal: one under way then may find the files half replaced.
+      for (const fresh of perMember(changes('etcd-manager-server-').filter((c) => ms(c.sentAt ?? c.t) > replaced && ms(c.t) < jumped))) {
+        expect(fresh.length).toBeGreaterThanOrEqual(1);
+        expect(Math.abs(ms(fresh[0]!.notAfter) - ms(fresh[0]!.t) - 183 * DAY_MS - YEAR_MS)).toBeLessThan(DAY_MS);
+      }
+      expect(changes('peers/me.crt').filter((c) => ms(c.t) > ms(run.step('boot-replaced-masters').t) && ms(c.t) < jumped)).toEqual([]);
+    });
+
+    it('a year on: get cs Unhealthy on every member while the managers\' mesh keeps its leader', () => {
+      const window = { after: run.step('year-passes').t, before: run.step('remove-certificates').startedAt };
+      for (const samples of perMember(run.health('componentstatus').filter((s) => ms(s.sentAt ?? s.t) > ms(window.after) && ms(s.t) < ms(window.before) && !s.noAnswer))) {
+        expect(samples.length).toBeGreaterThanOrEqual(2);
+        expect(samples.every((s) => !s.healthy)).toBe(true);
+      }
+      expect(leaderLines(window.after, window.before).length).toBeGreaterThan(0);
+    });
+
+    it('comes back Healthy and led once the member certificates alone are deleted, and judges every expectation', () => {
+      expect(run.step('recovered').outcome).toBe('met');
+      expect(leaderLines(run.step('remove-certificates').startedAt).length).toBeGreaterThan(0);
+      expect(run.result.expectations.map((e) => `${e.id} ${e.result.verdict}`).filter((v) => !v.endsWith(' pass'))).toEqual([]);
+    });
+
+    it('keeps keys out of the findings and leaves nothing behind', async () => {
+      expect(run.findings).not.toContain('PRIVATE KEY');
+      expect(await certdrillLeftovers(platform)).toEqual(NOTHING_LEFT[platform]);
+    });
+  });
+}
+
+/**
+ * A fixed etcd-manager (3.0.20200428, or today's v3.0.20260707) left alone
+ * for two years, then restarted: what the real binary renews, and when.
+ */
+export function describeEtcdManagerLeftAlone(platform: PlatformName, name: 'etcd-fixed-manager-left-alone' | 'etcd-current-manager-left-alone'): void {
+  describe(`${name} on ${platform}`, () => {
+    let run: RecordedRun;
+    beforeAll(async () => {
+      run = await recordRun(name, platform);
+    });
+    const DAY_MS = 86_400_000;
+    const changes = (role: string) => run.records.filter((r): r is CertificateRecord => r.kind === 'certificate' && !r.unchanged && r.role.startsWith(role));
+    const roles = ['peers/me.crt', 'clients/server.crt', 'etcd-manager-server-'];
+
+    it('issues two-year certificates at start, and changes none of them through two years of running', () => {
+      const restart = ms(run.step('restart-manager').startedAt);
+      for (const role of roles) {
+        for (const [first, ...later] of perMember(changes(role).filter((c) => ms(c.sentAt ?? c.t) < restart))) {
+          expect(first, role).toBeDefined();
+          expect(Math.abs(ms(first!.notAfter) - ms(first!.t) - 730 * DAY_MS), role).toBeLessThan(DAY_MS);
+          expect(later.filter((c) => ms(c.sentAt ?? c.t) > ms(run.step('healthy').t)), role).toEqual([]);
+        }
+      }
+    });
+
+    it('is Healthy a year on, and Unhealthy in get cs two years on with nothing restarted', () => {
+      const answered = (view: 'apiserver' | 'componentstatus', from: string, to: string) =>
+        run.health(view).filter((s) => ms(s.sentAt ?? s.t) > ms(run.step(from).t) && ms(s.t) < ms(run.step(to).startedAt) && !s.noAnswer);
+      for (const samples of perMember(answered('componentstatus', 'year-passes', 'two-years-pass'))) {
+        expect(samples.length).toBeGreaterThanOrEqual(2);
+        expect(samples.every((s) => s.healthy)).toBe(true);
+      }
+      for (const samples of perMember(answered('componentstatus', 'two-years-pass', 'restart-manager'))) {
+        expect(samples.length).toBeGreaterThanOrEqual(2);
+        expect(samples.every((s) => !s.healthy)).toBe(true);
+      }
+    });
+
+    it('renews every certificate, its own in --pki-dir too, when etcd-manager restarts, and comes back Healthy and led', () => {
+      const restart = run.step('restart-manager').startedAt;
+      for (const role of roles) {
+        for (const fresh of perMember(changes(role).filter((c) => ms(c.sentAt ?? c.t) > ms(restart)))) {
+          expect(fresh.length, role).toBeGreaterThanOrEqual(1);
+          expect(Math.abs(ms(fresh[0]!.notAfter) - ms(fresh[0]!.t) - 731 * DAY_MS - 730 * DAY_MS), role).toBeLessThan(DAY_MS);
+        }
+      }
+      expect(run.step('recovered').outcome).toBe('met');
+      expect(run.records.some((r) => r.kind === 'log' && r.text.includes('I am leader') && ms(r.t) > ms(restart))).toBe(true);
+      expect(run.result.expectations.map((e) => `${e.id} ${e.result.verdict}`).filter((v) => !v.endsWith(' pass'))).toEqual([]);
     });
 
     it('keeps keys out of the findings and leaves nothing behind', async () => {

@@ -1,6 +1,7 @@
 import { defineWorkload, listOf, readLibcClock, type IncidentQuestion, type OperationHost } from '../workload.js';
 import { deployEtcd, type EtcdDeployment } from './deployment.js';
 import { ETCD_MANAGER_VERSIONS, kopsMasterImage } from './manager/versions.js';
+import { PKI_DIR } from './manager/master.js';
 import { classifyEtcdLogLine } from './logs.js';
 import { ETCD_IMAGE, etcdVersions } from './member.js';
 import { etcdView } from './view.js';
@@ -17,6 +18,7 @@ const QUESTIONS: IncidentQuestion[] = [
   { incident: INCIDENT, question: 'Why did etcd go Unhealthy when the member certificates expired?', scenarios: ['etcd-peer-certs-expired', 'etcd-client-cert-expired'] },
   { incident: INCIDENT, question: 'What happens at the moment the certificates of a running cluster expire?', scenarios: ['etcd-certs-expire-while-running'] },
   { incident: INCIDENT, question: 'What happens when a year passes under the one-year certificates the real legacy etcd-manager (3.0.20200116) issued, does restarting etcd-manager fix it, and what does?', scenarios: ['etcd-certs-expire-in-time'] },
+  { incident: INCIDENT, question: 'Where the masters were replaced during the year (as in the seed), what does the legacy etcd-manager\'s mitigation take?', scenarios: ['etcd-certs-expire-masters-replaced'] },
   { incident: INCIDENT, question: 'Can the expiry be rehearsed on etcd by moving its clock, with libfaketime or with certdrill-clock?', scenarios: ['etcd-faketime-has-no-effect'] },
   { incident: INCIDENT, question: 'When one member\'s clock runs a year ahead, who rejects whom?', scenarios: ['etcd-member-clock-skew'] },
 ];
@@ -36,6 +38,13 @@ export interface EtcdOperations {
    * restart: a legacy etcd-manager writes new ones only where none exist.
    */
   removeMemberCertificates(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  /**
+   * Deletes etcd-manager's own certificates in --pki-dir on these members
+   * (etcd-manager-server-<id> and -client-<id>, which its gRPC mesh uses),
+   * the CAs kept: what a master whose root disk is replaced starts with, and
+   * the rest of the mitigation where they expired with the member certificates.
+   */
+  removeManagerCertificates(nodes: readonly string[], options?: { id?: string }): Promise<void>;
 }
 
 /** The program in a kops master's image that restarts its etcd-manager (image/bin/restart-etcd-manager). */
@@ -69,7 +78,17 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
         id: options.id ?? 'remove-member-certificates',
         title: `delete peers/me.{crt,key} and clients/server.{crt,key} on the volumes of ${listOf(nodes)}, the CAs kept`,
       }),
+    removeManagerCertificates: (nodes, options = {}) =>
+      inEachMaster('removeManagerCertificates', nodes, () => ['sh', '-c', removeManagerCertificatesScript()], {
+        id: options.id ?? 'remove-manager-certificates',
+        title: `delete etcd-manager's own etcd-manager-server-* and etcd-manager-client-* in --pki-dir on ${listOf(nodes)}, the CAs kept`,
+      }),
   };
+}
+
+/** etcd-manager's own key pairs in --pki-dir; its CAs (etcd-*-ca.*) stay. */
+function removeManagerCertificatesScript(): string {
+  return `find ${PKI_DIR} \\( -name 'etcd-manager-server-*' -o -name 'etcd-manager-client-*' \\) -print -delete`;
 }
 
 /** The member certificates under a volume's pki folders; the CAs (ca.crt) stay. */

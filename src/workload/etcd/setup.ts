@@ -94,7 +94,7 @@ export interface KopsClusterOptions {
   clockBy?: (member: string) => ClockMover | undefined;
   /** The lifetime of kube-apiserver's client certificate; default one year. */
   clientValidFor?: string;
-  /** The CAs, where the scenario forges them (a rehearsal of a real cluster's windows); default ten years from 2019, as kops makes them. */
+  /** The CAs, where the scenario forges them (a rehearsal of a real cluster's windows); default ten years, as kops makes them: from 2019 for a hand-issued replay, from the day before the run under a real etcd-manager. */
   peersCa?: Forged;
   clientsCa?: Forged;
   /** kube-apiserver's client certificate, where the scenario forges it; default `clientValidFor` from the reference. */
@@ -111,7 +111,10 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
   const name = options.name ?? 'main';
   const manager = options.manager ?? 'hand-issued';
   const handIssued = manager === 'hand-issued';
-  const kopsCa = (cn: string) => forgeCa(cn, { from: '2019-01-01T00:00:00Z', validFor: '10y', commonName: cn }, reference);
+  // kops makes its CAs for ten years when the cluster is created. A hand-issued replay keeps the incident's 2019 ones;
+  // a real etcd-manager's cluster is created the day before the run, so that jumps of years stay inside the CAs' window.
+  const caFrom = handIssued ? '2019-01-01T00:00:00Z' : new Date(reference.getTime() - 86_400_000).toISOString();
+  const kopsCa = (cn: string) => forgeCa(cn, { from: caFrom, validFor: '10y', commonName: cn }, reference);
   const peersCa = options.peersCa ?? kopsCa('etcd-peers-ca');
   const clientsCa = options.clientsCa ?? kopsCa('etcd-clients-ca');
   const client = options.client?.(clientsCa) ?? forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: options.clientValidFor ?? '1y', usages: ['client'], altNames: [] }, reference);

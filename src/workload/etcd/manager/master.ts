@@ -8,8 +8,8 @@ import type { EtcdClusterSetup, EtcdMemberSetup } from '../setup.js';
 import { ETCDCTL_DIR, etcdctlView } from '../member.js';
 import { kopsMasterImage, type EtcdManagerVersion } from './versions.js';
 
-/** kops' --pki-dir: the CAs etcd-manager signs with, the same on every master. */
-const PKI_DIR = '/etc/kubernetes/pki/etcd-manager';
+/** kops' --pki-dir: the CAs etcd-manager signs with, the same on every master, and its own gRPC certificates. */
+export const PKI_DIR = '/etc/kubernetes/pki/etcd-manager';
 /** kube-apiserver's etcd client files, as kops' nodeup lays them out. */
 const APISERVER_PKI = '/etc/kubernetes/pki/kube-apiserver';
 const APISERVER_PORT = 6443;
@@ -136,9 +136,11 @@ export function apiserverError(out: string): string {
 }
 
 // What each master holds and serves: the certificates on its volume and in --pki-dir, and what its ports present.
+// `cat | show`, not `show <`: a file removed between find and read still ends its line (a failed redirection
+// would skip show's newline and give the next file's certificate this one's name).
 const HELD_AND_SERVED = (member: EtcdMemberSetup) => `
 show() { openssl x509 -noout -serial -startdate -enddate -fingerprint -sha256 -issuer -nameopt RFC2253 2>/dev/null | tr '\\n' '|'; echo; }
-for f in $(find ${memberVolume(member)}/pki ${PKI_DIR} -name '*.crt' ! -name 'ca.crt' ! -name 'etcd-*-ca.crt' ! -name 'etcd-manager-ca.crt' 2>/dev/null | sort); do printf 'file %s|' "$f"; show < "$f"; done
+for f in $(find ${memberVolume(member)}/pki ${PKI_DIR} -name '*.crt' ! -name 'ca.crt' ! -name 'etcd-*-ca.crt' ! -name 'etcd-manager-ca.crt' 2>/dev/null | sort); do printf 'file %s|' "$f"; cat "$f" 2>/dev/null | show; done
 for p in ${MASTER_PORTS.peer} ${MASTER_PORTS.client} ${MASTER_PORTS.grpc}; do printf 'port %s|' "$p"; timeout 3 openssl s_client -connect "$(hostname):$p" </dev/null 2>/dev/null | show; done
 `;
 

@@ -29,6 +29,10 @@ if [ ! -s "$spec" ]; then
   mv -f "$spec.$CERTDRILL_MEMBER" "$spec"
 fi
 
+# kops passes the host's IP as --address (today's etcd-manager parses it with
+# net.ParseIP and exits on a name); the peer and client URLs keep the name.
+address=$(hostname -i | awk '{print $1}')
+
 manager() {
   # setsid: etcd-manager starts etcd in its own process group, so that one
   # signal to the group ends both, as ending their container does.
@@ -37,7 +41,7 @@ manager() {
     --backup-store=file:///backups/main \
     --data-dir="$volume" \
     --pki-dir=/etc/kubernetes/pki/etcd-manager \
-    --address="$CERTDRILL_MEMBER" \
+    --address="$address" \
     --peer-urls=https://__name__:2380 \
     --client-urls=https://__name__:4001 \
     --quarantine-client-urls=https://__name__:3994 \

@@ -1,0 +1,125 @@
+import type { TimelineQuery, Window } from '../../src/observe/query.js';
+import type { AlertRecord, LogRecord } from '../../src/observe/records.js';
+import { clocksMoved, everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
+import type { ExpectationResult } from '../../src/scenario/types.js';
+import { allOf, fail, pass, unknown, verdictOf } from '../../src/scenario/verdict.js';
+
+/**
+ * What the scenarios of a legacy etcd-manager's year share (not a scenario:
+ * scenarios/ holds one per file, and this folder is not read for them).
+ */
+
+export const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
+/** The incident's kind of etcd-manager: before the kops advisory's fix. */
+export const LEGACY = '3.0.20200116';
+/** The member certificates on each volume, as etcd-manager lays them out. */
+export const MEMBER_FILES = ['peers/me.crt', 'clients/server.crt'];
+/** etcd-manager's own gRPC certificates in --pki-dir, as the certificates probe names them. */
+export const MANAGER_SERVER_FILE = 'etcd-manager-server-';
+
+/** A "no leader" needs a window longer than etcd-manager's leader loop, which logs "I am leader" every ~25 s and at once when elected. */
+const MESH_WINDOW_MS = 15_000;
+
+/** The verdict of parts, their observations joined. */
+export function parts(...results: ExpectationResult[]): ExpectationResult {
+  return { verdict: allOf(...results.map((p) => p.verdict)), observed: results.map((p) => p.observed).join('; '), evidence: results.flatMap((p) => p.evidence) };
+}
+
+/**
+ * etcd-manager's own mesh in the window, from its own logs: whether a
+ * manager was elected leader ("I am leader with token", logged when elected
+ * and every ~25 s after), and its gRPC pings to the others that failed TLS.
+ * Without a leader the managers cannot add a member, back up or reconfigure.
+ */
+export function managersMesh(q: TimelineQuery, window: Window, leader: boolean, label: string): ExpectationResult {
+  const leaders = q.logs(window).filter((r) => MEMBERS.includes(r.node) && /I am leader with token/.test(r.text));
+  const pings = q.alerts(window).filter((a) => MEMBERS.includes(a.node) && a.channel === 'manager');
+  const expired = pings.filter((a) => a.text.includes('certificate has expired'));
+  const opened = Date.parse(window.after ?? q.records[0]!.t);
+  const at = (r: { t: string }) => `+${((Date.parse(r.t) - opened) / 1000).toFixed(1)} s`;
+  if (leaders.length) {
+    const first = leaders[0]!;
+    const said = `${first.node}'s etcd-manager was elected leader ${label} ("I am leader" ${at(first)} after the window opened)`;
+    return leader ? pass(said, [first]) : fail(said, [first, ...expired.slice(0, 1)]);
+  }
+  const lasted = Date.parse(window.before ?? q.records.at(-1)!.t) - opened;
+  const failing = expired.length ? `; their gRPC pings to each other failed ${expired.length} time(s) with "certificate has expired"` : '';
+  if (leader) return fail(`no etcd-manager logged "I am leader" ${label}${failing}`, expired.slice(0, 3));
+  if (lasted < MESH_WINDOW_MS) return unknown(`the window ${label} lasted ${(lasted / 1000).toFixed(0)} s: too short to tell a mesh without a leader from one that had not logged yet`, expired.slice(0, 1));
+  if (!expired.length) return unknown(`no etcd-manager logged "I am leader" ${label}, but none logged a failed gRPC ping either: cannot tell a broken mesh from a quiet one`, []);
+  return pass(`no etcd-manager logged "I am leader" in the ${(lasted / 1000).toFixed(0)} s ${label}${failing}`, [...new Map(expired.map((a) => [a.node, a])).values()]);
+}
+
+/** After the jump, every member's clock reads `spec` ahead, and so does every etcd line it stamps. */
+export function etcdLogsAhead(q: TimelineQuery, stepId: string, spec: string, seconds: number): ExpectationResult {
+  const moved = clocksMoved(q, MEMBERS, stepId, seconds, { use: 'shown', toleranceSeconds: 60 });
+  const step = q.step(stepId);
+  const next = q.nextStep(stepId);
+  const evidence = [];
+  const behind: string[] = [];
+  for (const node of MEMBERS) {
+    const lines = q.records.filter(
+      (r): r is AlertRecord | LogRecord =>
+        (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime !== undefined && Date.parse(r.t) > Date.parse(step.t) && !(r.kind === 'log' && r.topic === 'libc-clock'),
+    );
+    // Only lines stamped before a later jump moved the clocks again.
+    const later = q.steps().find((s) => Date.parse(s.startedAt) > Date.parse(step.t) && q.clocks({ after: s.startedAt, before: s.t }).length > 0);
+    const inThisJump = later ? lines.filter((r) => Date.parse(r.t) < Date.parse(later.startedAt)) : lines;
+    if (inThisJump.length === 0) return unknown(`${node} logged no time-stamped line after the jump${next ? ` and before ${next.id}` : ''}`, moved.evidence);
+    const ahead = inThisJump.map((r) => (Date.parse(r.nodeTime!) - Date.parse(r.t)) / 1000);
+    const off = ahead.filter((s) => Math.abs(s - seconds) > 60).length;
+    if (off) behind.push(`${node} (${off} of ${inThisJump.length} lines not ${spec} ahead)`);
+    evidence.push(inThisJump[0]!);
+  }
+  const holds = behind.length === 0;
+  return {
+    verdict: allOf(moved.verdict, verdictOf(holds)),
+    observed: `${moved.observed}; ${holds ? `every time-stamped etcd line after the jump is ${spec} ahead of real time` : `not on the jumped clock: ${behind.join(', ')}`}`,
+    evidence: [...moved.evidence, ...evidence],
+  };
+}
+
+/**
+ * /readyz/etcd Healthy and get cs Unhealthy on every member in the window
+ * after `stepId`; then, as what ended it, when /readyz/etcd first failed and
+ * what kube-apiserver logged about its etcd dials just before.
+ */
+export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, untilStepId: string): ExpectationResult {
+  const window = windowAfter(q, stepId, untilStepId);
+  const readyz = everyHealthSample(q, MEMBERS, window, 'apiserver', true, 'after the jump');
+  const cs = everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the jump');
+  const ended = MEMBERS.map((node) => q.health({ after: window.after, node, view: 'apiserver' }).find((s) => !s.healthy && !s.noAnswer)).filter((s) => s !== undefined);
+  // What kube-apiserver logged about its etcd connections just before the first failure: what ended the ride.
+  const first = [...ended].sort((x, y) => x.t.localeCompare(y.t))[0];
+  const redial = first
+    ? q.records
+        .filter(
+          (r): r is AlertRecord | LogRecord =>
+            (r.kind === 'alert' || r.kind === 'log') &&
+            r.node === first.node &&
+            r.text.startsWith('kube-apiserver:') &&
+            r.text.includes('createTransport failed') &&
+            Date.parse(r.t) <= Date.parse(first.t) &&
+            Date.parse(r.t) > Math.max(Date.parse(first.t) - 10_000, Date.parse(window.after!)),
+        )
+        .at(-1)
+    : undefined;
+  const jumpMs = Date.parse(window.after!);
+  const since = (t: string) => `+${((Date.parse(t) - jumpMs) / 1000).toFixed(0)} s`;
+  const end = ended.length
+    ? `; it first failed at ${ended.map((s) => `${s.node} ${since(s.t)}`).join(', ')} after the jump (${untilStepId} began at ${since(q.step(untilStepId).startedAt)})`
+    : '; it never failed after the jump';
+  const why = redial ? `; just before, ${redial.node}'s kube-apiserver logged at ${since(redial.t)} that its dial to 127.0.0.1:4001 failed: "${redial.text.replace(/^.*desc = "?/, '').replace(/"$/, '')}"` : '';
+  return { verdict: allOf(readyz.verdict, cs.verdict), observed: `${readyz.observed}, while ${cs.observed}${end}${why}`, evidence: [...readyz.evidence, ...cs.evidence, ...ended, ...(redial ? [redial] : [])] };
+}
+
+/** Healthy in /readyz/etcd and in get cs after a wait that met its condition, until the next action; how long it took from `fromStepId`. */
+export function healthyAfter(q: TimelineQuery, waitId: string, fromStepId: string, label: string): ExpectationResult {
+  const wait = q.step(waitId);
+  if (wait.outcome !== 'met') return unknown(`not Healthy within the wait (${wait.detail ?? 'timed out'})`, [wait]);
+  const until = q.steps().find((s) => Date.parse(s.startedAt) >= Date.parse(wait.t) && s.id !== waitId && !s.id.startsWith('observe-'));
+  const window = { after: wait.t, before: until?.startedAt };
+  const all = parts(everyHealthSample(q, MEMBERS, window, 'apiserver', true, label), everyHealthSample(q, MEMBERS, window, 'componentstatus', true, label));
+  const took = ((Date.parse(wait.t) - Date.parse(q.step(fromStepId).t)) / 1000).toFixed(1);
+  return { ...all, observed: `Healthy ${took} s after ${fromStepId}; ${all.observed}`, evidence: [wait, ...all.evidence] };
+}
