@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeOffset, parseClockSpec, type ClockSpec } from '../clock/spec.js';
 import type { Observer } from '../observe/observer.js';
-import type { NodeAccess } from '../observe/probe.js';
+import type { LatestSamples, NodeAccess, SampledRecord } from '../observe/probe.js';
 import type { CertificateRecord, ClockRecord, LogRecord, StepRecord } from '../observe/records.js';
 import type { Timeline } from '../observe/timeline.js';
 import type { Platform } from '../platform/types.js';
@@ -74,10 +74,22 @@ export class RunContext {
     return this.workload.view(this.observer, this.nodes);
   }
 
+  /** The workload's view built only from samples sent at or after `since` (ms): what a wait that began then has seen. */
+  private viewSince(since: number): unknown {
+    const fresh = <S extends SampledRecord>(sample: S | undefined) => (sample && Date.parse(sample.sentAt ?? sample.t) >= since ? sample : undefined);
+    const latest: LatestSamples = {
+      latest: (node, kind, view) => fresh(this.observer.latest(node, kind, view)),
+      latestOf: (node) => this.observer.latestOf(node).filter((s) => fresh(s) !== undefined),
+    };
+    return this.workload.view(latest, this.nodes);
+  }
+
   async waitFor(id: string, title: string, condition: (view: unknown) => boolean, options: { timeoutMs: number }): Promise<boolean> {
     const startedAt = now();
+    const since = Date.parse(startedAt);
     const deadline = Date.now() + options.timeoutMs;
-    while (!condition(this.view())) {
+    // Only samples sent after the wait began: one sent before a restart may still say Healthy for the node as it was.
+    while (!condition(this.viewSince(since))) {
       if (Date.now() >= deadline) {
         this.step({ id, title, startedAt, outcome: 'timeout', detail: `not met within ${options.timeoutMs / 1000} s` });
         return false;

@@ -19,6 +19,7 @@ const QUESTIONS: IncidentQuestion[] = [
   { incident: INCIDENT, question: 'What happens at the moment the certificates of a running cluster expire?', scenarios: ['etcd-certs-expire-while-running'] },
   { incident: INCIDENT, question: 'What happens when a year passes under the one-year certificates the real legacy etcd-manager (3.0.20200116) issued, does restarting etcd-manager fix it, and what does?', scenarios: ['etcd-certs-expire-in-time'] },
   { incident: INCIDENT, question: 'Where the masters were replaced during the year (as in the seed), what does the legacy etcd-manager\'s mitigation take?', scenarios: ['etcd-certs-expire-masters-replaced'] },
+  { incident: INCIDENT, question: 'Would a newer etcd-manager have avoided it: does the kops advisory\'s fixed version (3.0.20200428), or today\'s, renew its certificates before they expire, or only when it restarts?', scenarios: ['etcd-fixed-manager-left-alone', 'etcd-current-manager-left-alone'] },
   { incident: INCIDENT, question: 'Can the expiry be rehearsed on etcd by moving its clock, with libfaketime or with certdrill-clock?', scenarios: ['etcd-faketime-has-no-effect'] },
   { incident: INCIDENT, question: 'When one member\'s clock runs a year ahead, who rejects whom?', scenarios: ['etcd-member-clock-skew'] },
 ];

@@ -33,6 +33,10 @@ fi
 # net.ParseIP and exits on a name); the peer and client URLs keep the name.
 address=$(hostname -i | awk '{print $1}')
 
+# Today's etcd-manager logs its leadership ("I am leader with token") at
+# verbosity 3; the 2020 versions at 0.
+case "${CERTDRILL_ETCD_MANAGER_VERSION:-}" in v3.*) verbosity=3 ;; *) verbosity=2 ;; esac
+
 manager() {
   # setsid: etcd-manager starts etcd in its own process group, so that one
   # signal to the group ends both, as ending their container does.
@@ -46,7 +50,7 @@ manager() {
     --client-urls=https://__name__:4001 \
     --quarantine-client-urls=https://__name__:3994 \
     --grpc-port=3996 \
-    --v=2 2>&1 &
+    --v="$verbosity" 2>&1 &
   echo $! > "$run/etcd-manager.pid"
   wait $! || true
 }
