@@ -119,13 +119,18 @@ export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, un
   return { verdict: allOf(readyz.verdict, cs.verdict), observed: `${readyz.observed}, while ${cs.observed}${end}${why}`, evidence: [...readyz.evidence, ...cs.evidence, ...ended, ...(redial ? [redial] : [])] };
 }
 
+/** Every member Healthy in both of a kops master's views, kube-apiserver's /readyz/etcd and kubectl get cs, in the window. */
+export function healthyInBothViews(q: TimelineQuery, window: Window, label: string): ExpectationResult {
+  return parts(everyHealthSample(q, MEMBERS, window, 'apiserver', true, label), everyHealthSample(q, MEMBERS, window, 'componentstatus', true, label));
+}
+
 /** Healthy in /readyz/etcd and in get cs after a wait that met its condition, until the next action; how long it took from `fromStepId`. */
 export function healthyAfter(q: TimelineQuery, waitId: string, fromStepId: string, label: string): ExpectationResult {
   const wait = q.step(waitId);
   if (wait.outcome !== 'met') return unknown(`not Healthy within the wait (${wait.detail ?? 'timed out'})`, [wait]);
   const until = q.steps().find((s) => Date.parse(s.startedAt) >= Date.parse(wait.t) && s.id !== waitId && !s.id.startsWith('observe-'));
   const window = { after: wait.t, before: until?.startedAt };
-  const all = parts(everyHealthSample(q, MEMBERS, window, 'apiserver', true, label), everyHealthSample(q, MEMBERS, window, 'componentstatus', true, label));
+  const all = healthyInBothViews(q, window, label);
   const took = ((Date.parse(wait.t) - Date.parse(q.step(fromStepId).t)) / 1000).toFixed(1);
   return { ...all, observed: `Healthy ${took} s after ${fromStepId}; ${all.observed}`, evidence: [wait, ...all.evidence] };
 }
