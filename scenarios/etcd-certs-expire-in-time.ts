@@ -4,7 +4,7 @@ import type { ExpectationResult } from '../src/scenario/types.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
-import { etcdLogsAhead, healthyAfter, healthyInBothViews, LEGACY as VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts, readinessRidesOldConnection, RIDE_MS } from './kops/legacy-year.js';
+import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, LEGACY as VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts, readinessRidesOldConnection, RIDE_MS } from './kops/legacy-year.js';
 
 /** A year of running, and a day: past the 365 days this version issues for. */
 const JUMP = '+366d';
@@ -25,7 +25,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+    await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: FORMED_WITHIN_MS, required: true });
     await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 3 }, 'Healthy before the year passes');
     await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
     // kubectl get cs answers only when kube-apiserver's 20 s etcd dial gives up: a window long enough for samples sent after the step to end in it.

@@ -2,7 +2,7 @@ import { everyHealthSample, windowAfter } from '../src/scenario/checks.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
-import { etcdLogsAhead, healthyAfter, healthyInBothViews, LEGACY as VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts } from './kops/legacy-year.js';
+import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, LEGACY as VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts } from './kops/legacy-year.js';
 
 /** Half a year in, the masters' root disks are replaced (kops rolls its masters onto new instances; the data volumes stay). */
 const HALF = '+183d';
@@ -24,7 +24,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+    await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: FORMED_WITHIN_MS, required: true });
     // kube-apiserver's post-start hooks run for seconds after it serves; one that meets etcd restarting
     // ('start-service-ip-repair-controllers') makes it exit, and it cannot start again once the year has passed (seen here).
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');

@@ -27,7 +27,7 @@ export default defineScenario({
   },
 
   async run(s, { expiresAt }) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in the API server\'s view', (view) => view.allHealthy(), { timeoutMs: 25_000 });
+    await s.waitFor('healthy', 'wait until every member is Healthy in the API server\'s view', (view) => view.allHealthy(), { timeoutMs: 25_000, required: true });
     await s.observeUntil(expiresAt, 'expired', `the certificates' notAfter (${expiresAt.toISOString()}) is reached`);
     await s.observe({ minMs: 5_000, maxMs: 8_000, stableSamples: 4 }, 'which view turns Unhealthy, and does raft keep its leader over the established peer connections?');
     await s.restart(RESTARTED);

@@ -25,7 +25,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('quorum', 'wait for a leader (etcdctl endpoint health)', (view) => view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 20_000 });
+    await s.waitFor('quorum', 'wait for a leader (etcdctl endpoint health)', (view) => view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 20_000, required: true });
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, 'raft has quorum; what does the API server see?');
   },
 

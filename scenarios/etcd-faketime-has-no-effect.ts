@@ -29,7 +29,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', `wait until ${QUORUM.join(' and ')} are Healthy in both views`, (view) => view.allHealthy(QUORUM) && view.allHealthy(QUORUM, 'etcdctl'), { timeoutMs: 30_000 });
+    await s.waitFor('healthy', `wait until ${QUORUM.join(' and ')} are Healthy in both views`, (view) => view.allHealthy(QUORUM) && view.allHealthy(QUORUM, 'etcdctl'), { timeoutMs: 30_000, required: true });
     await s.readLibcClock(UNDER_FAKETIME);
     await s.readLibcClock(UNDER_SHIM);
     await s.observe({ minMs: 5_000, maxMs: 8_000, stableSamples: 4 }, `does ${UNDER_FAKETIME} stay in the cluster, and can ${UNDER_SHIM} join it?`);

@@ -26,7 +26,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in both views', (view) => view.allHealthy() && view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 25_000 });
+    await s.waitFor('healthy', 'wait until every member is Healthy in both views', (view) => view.allHealthy() && view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 25_000, required: true });
     await s.jumpClocks([SKEWED], JUMP, { id: 'skew' });
     await s.observe({ minMs: 8_000, maxMs: 12_000, stableSamples: 4 }, `who rejects whom once ${SKEWED} lives a year ahead?`);
   },

@@ -40,5 +40,5 @@ export type { ClockSpec } from './clock/spec.js';
 
 // Workloads and their set-ups.
 export { erlang, erlangCluster, nodeCert, type ErlangNode, type ErlangRestart, type ErlangSetup, type ErlangView } from './workload/erlang/index.js';
-export { etcd, incidentMemberCert, kopsEtcdCluster, memberCert, type EtcdClusterSetup, type EtcdClusterView, type EtcdMemberSetup, type EtcdSetup, type ManagerMode } from './workload/etcd/index.js';
+export { etcd, INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, incidentMemberCert, kopsEtcdCluster, memberCert, type EtcdClusterSetup, type EtcdClusterView, type EtcdMemberSetup, type EtcdSetup, type ManagerMode } from './workload/etcd/index.js';
 export { toy, toyCert, toyCluster, type ToyNode, type ToyRestart, type ToySetup, type ToyView } from './workload/toy/index.js';

@@ -2,7 +2,7 @@ import { everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
 import { newCertificateFor, noNewCertificate } from '../../src/scenario/certificate-checks.js';
 import { defineScenario } from '../../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
-import { etcdLogsAhead, healthyAfter, healthyInBothViews, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES, MEMBERS, parts } from './legacy-year.js';
+import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES, MEMBERS, parts } from './legacy-year.js';
 
 /** A year and a day: inside the two years a fixed etcd-manager issues for. */
 const YEAR = '+366d';
@@ -33,7 +33,7 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
     },
 
     async run(s) {
-      await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+      await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: FORMED_WITHIN_MS, required: true });
       await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 3 }, 'Healthy at the start');
       await s.jumpClocks(MEMBERS, YEAR, { id: 'year-passes' });
       // kubectl get cs may take kube-apiserver's 20 s etcd dial: long enough for samples sent after the jump to answer.

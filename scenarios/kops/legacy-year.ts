@@ -1,4 +1,4 @@
-import type { TimelineQuery, Window } from '../../src/observe/query.js';
+import { sampleInWindow, type TimelineQuery, type Window } from '../../src/observe/query.js';
 import type { AlertRecord, LogRecord } from '../../src/observe/records.js';
 import { clocksMoved, everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
 import type { ExpectationResult } from '../../src/scenario/types.js';
@@ -16,6 +16,14 @@ export const LEGACY = '3.0.20200116';
 export const MEMBER_FILES = ['peers/me.crt', 'clients/server.crt'];
 /** etcd-manager's own gRPC certificates in --pki-dir, as the certificates probe names them. */
 export const MANAGER_SERVER_FILE = 'etcd-manager-server-';
+
+/**
+ * How long a real etcd-manager's three masters may take to form: 40-60 s on
+ * an idle 2-core host; with two busy CPU loops beside it today's version took
+ * over 90 s in two runs of three (reports/STABILITY.md). A wait that is met
+ * ends at once; one that is not stops the run (nothing after it is judged).
+ */
+export const FORMED_WITHIN_MS = 180_000;
 
 /** A "no leader" needs a window longer than etcd-manager's leader loop, which logs "I am leader" every ~25 s and at once when elected. */
 const MESH_WINDOW_MS = 15_000;
@@ -48,6 +56,19 @@ export function managersMesh(q: TimelineQuery, window: Window, leader: boolean, 
   if (lasted < MESH_WINDOW_MS) return unknown(`the window ${label} lasted ${(lasted / 1000).toFixed(0)} s: too short to tell a mesh without a leader from one that had not logged yet`, expired.slice(0, 1));
   if (!expired.length) return unknown(`no etcd-manager logged "I am leader" ${label}, but none logged a failed gRPC ping either: cannot tell a broken mesh from a quiet one`, []);
   return pass(`no etcd-manager logged "I am leader" in the ${(lasted / 1000).toFixed(0)} s ${label}${failing}`, [...new Map(expired.map((a) => [a.node, a])).values()]);
+}
+
+/**
+ * Each member logged, in the window, a line (of any program in the master:
+ * etcd, etcd-manager, kube-apiserver) that contains `text`.
+ */
+export function eachMasterLogs(q: TimelineQuery, window: Window, text: string, label: string, from: (line: string) => boolean = () => true): ExpectationResult {
+  const lines = (node: string) =>
+    q.records.filter((r): r is AlertRecord | LogRecord => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.text.includes(text) && from(r.text) && sampleInWindow(r, window));
+  const found = MEMBERS.map((node) => ({ node, lines: lines(node) }));
+  const silent = found.filter((f) => f.lines.length === 0).map((f) => f.node);
+  if (silent.length) return fail(`${silent.join(', ')} logged no "${text}" ${label}`, found.flatMap((f) => f.lines.slice(0, 1)));
+  return pass(`${MEMBERS.join(', ')} each logged "${text}" ${label} (${found.map((f) => `${f.node} ${f.lines.length}`).join(', ')} line(s))`, found.map((f) => f.lines[0]!));
 }
 
 /** After the jump, every member's clock reads `spec` ahead, and so does every etcd line it stamps. */

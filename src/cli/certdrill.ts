@@ -27,7 +27,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   cleanup: { summary: 'cleanup [--platform kind]   remove what interrupted runs left behind', load: scenarioCli, argv: (rest) => ['--cleanup', ...rest] },
   inspect: { summary: 'inspect SOURCE [--out FILE]   a cluster\'s certificates: when each expires, and what breaks first', load: () => import('./inspect.js'), argv: (rest) => rest },
   rehearse: { summary: 'rehearse SOURCE [--workload erlang|etcd] [--out DIR]   replay a real cluster\'s chain through its expiries', load: () => import('./rehearse.js'), argv: (rest) => rest },
-  stability: { summary: 'stability <scenario|all> [--runs N]   run it N times and count each verdict', load: () => import('./stability.js'), argv: (rest) => rest },
+  stability: { summary: 'stability <scenario...|all> [--runs N] [--load N]   run them N times and count each verdict', load: () => import('./stability.js'), argv: (rest) => rest },
   matrix: { summary: 'matrix [--platform docker|kind]... [--rerun]   every scenario on each version of each workload', load: () => import('./run-matrix.js'), argv: (rest) => rest },
   'matrix-report': { summary: 'matrix-report DIR...   merge runs\' results into one matrix page', load: () => import('./matrix.js'), argv: (rest) => rest },
   'base-image': { summary: 'base-image [bookworm|trixie]   make debian:<suite>-slim with debootstrap, where no registry gives it', load: async () => ({ command: baseImage }), argv: (rest) => rest },

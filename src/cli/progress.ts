@@ -1,15 +1,19 @@
 import type { TimelineRecord } from '../observe/records.js';
 import { certificateText } from '../report/format.js';
 
+/** How often a program that keeps exiting is said to again. */
+const EXIT_EVERY_MS = 30_000;
+
 /**
- * Live progress on stderr: the harness's own steps, every membership change
- * and the first TLS alert of each kind per node, each with the seconds since
- * the start.
+ * Live progress on stderr: the harness's own steps, every membership change,
+ * the first TLS alert of each kind per node, and a program's exits (with
+ * the line before each), each with the seconds since the start.
  */
 export function progressPrinter(write: (text: string) => void = (t) => process.stderr.write(t)) {
   const started = Date.now();
   const lastSeen = new Map<string, string>();
   const alertsSeen = new Map<string, number>();
+  const exits = new Map<string, { count: number; printedAt: number }>();
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
   const line = (text: string) => write(`${stamp()} ${text}\n`);
 
@@ -29,6 +33,14 @@ export function progressPrinter(write: (text: string) => void = (t) => process.s
       }
     } else if (r.kind === 'certificate') {
       if (!r.unchanged) line(certificateText(r));
+    } else if (r.kind === 'log' && r.topic === 'exit') {
+      // A program that crash-loops: say so, with what it said last, at once and then twice a minute.
+      const key = `${r.node} ${r.text}`;
+      const count = (exits.get(key)?.count ?? 0) + 1 + (r.repeats ?? 0);
+      const printedAt = exits.get(key)?.printedAt ?? 0;
+      const print = count === 1 + (r.repeats ?? 0) || Date.now() - printedAt >= EXIT_EVERY_MS;
+      exits.set(key, { count, printedAt: print ? Date.now() : printedAt });
+      if (print) line(`${r.node}: ${r.text}${count > 1 ? ` (${count} times so far)` : ''}${r.lastWords ? `; the line before: ${r.lastWords}` : ''}`);
     } else if (r.kind === 'alert') {
       const key = `${r.node} ${r.class} ${r.side ?? ''} ${r.direction ?? ''}`;
       const count = (alertsSeen.get(key) ?? 0) + 1;

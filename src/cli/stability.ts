@@ -1,18 +1,24 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PLATFORMS, type PlatformName } from '../platform/index.js';
+import type { RunResults } from '../report/results.js';
 import { findResults } from '../report/results-files.js';
-import { renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
+import { asSection, renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
 import { findScenario, UnknownScenarioError } from '../scenario/registry.js';
+import { startBusyLoops } from './cpu-load.js';
 import { isEntry } from './exit.js';
 import { reportsDir } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 
-const USAGE = `usage: npm run stability -- <scenario|all> [--runs N] [--platform docker|kind] [--out DIR] [--markdown FILE]
-       runs the scenario (or the whole suite) N times (default 5), each as npm run scenario would,
-       and prints, per expectation, how many runs gave each verdict (--markdown: also into FILE)`;
+const USAGE = `usage: npm run stability -- <scenario...|all> [--runs N] [--platform docker|kind] [--out DIR]
+                                  [--load N] [--baseline DIR] [--markdown FILE [--append]]
+       runs the scenarios (or the whole suite) N times (default 5), each as npm run scenario would,
+       and prints, per expectation, how many runs gave each verdict
+       --load N        N busy CPU loops run beside every run (what a loaded host does to the verdicts)
+       --baseline DIR  says which verdicts differ from those recorded under DIR (e.g. reports/suite)
+       --markdown FILE the page also into FILE (--append: as a section at FILE's end)`;
 
 class UsageError extends Error {}
 
@@ -22,14 +28,20 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario, or all' : `one scenario (or all), not ${positionals.join(' ')}`);
-  const name = positionals[0]!;
-  if (name !== 'all') await findScenario(name);
+  if (positionals.length === 0) throw new UsageError('name a scenario (or several), or all');
+  if (positionals.includes('all') && positionals.length > 1) throw new UsageError(`all, or scenarios by name, not both: ${positionals.join(' ')}`);
+  const names = [...new Set(positionals)];
+  for (const name of names) if (name !== 'all') await findScenario(name);
+  const name = names.join(' ');
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new UsageError(`--runs takes a whole number from 1 to 100, not "${values.runs}"`);
+  const load = Number(values.load);
+  if (!Number.isInteger(load) || load < 0 || load > 64) throw new UsageError(`--load takes a whole number of busy loops from 0 to 64, not "${values.load}"`);
+  if (values.append && !values.markdown) throw new UsageError('--append goes with --markdown FILE');
+  const baseline = values.baseline ? await readBaseline(resolve(values.baseline)) : undefined;
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
-  const outDir = resolve(values.out ?? join(reportsDir('stability'), `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${name}`));
+  const outDir = resolve(values.out ?? join(reportsDir('stability'), `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${names.length === 1 ? name : `${names.length}-scenarios`}`));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
   });
@@ -41,71 +53,105 @@ export async function main(argv: string[]): Promise<number> {
 
   const startedAt = new Date().toISOString();
   const repetitions: Repetition[] = [];
-  for (let index = 1; index <= runs && !interrupted; index++) {
-    const dir = join(outDir, `run-${index}`);
-    await mkdir(dir, { recursive: true });
-    const args = [name, '--out', dir, '--platform', platform];
-    process.stderr.write(`run ${index}/${runs}: npm run scenario -- ${args.join(' ')} (its output: ${dir}/run.log)\n`);
-    const started = performance.now();
-    const exitCode = await runScenarioCommand(args, join(dir, 'run.log'));
-    const seconds = (performance.now() - started) / 1000;
-    const results = await findResults(dir);
-    repetitions.push({ index, seconds, exitCode, results });
-    const verdicts = results.flatMap((r) => r.expectations.map((e) => e.verdict));
-    process.stderr.write(`run ${index}/${runs}: exit ${exitCode} after ${seconds.toFixed(1)} s; ${verdicts.filter((v) => v === 'pass').length} PASS, ${verdicts.filter((v) => v === 'fail').length} FAIL, ${verdicts.filter((v) => v === 'unknown').length} UNKNOWN\n`);
-    if (exitCode === 130) interrupted = true;
-    if (exitCode === 2) {
-      process.stderr.write(`certdrill: the run could not start; see ${join(dir, 'run.log')}\n`);
-      return 2;
+  const busy = startBusyLoops(load);
+  if (load > 0) process.stderr.write(`${load} busy CPU loop(s) run beside every run\n`);
+  try {
+    for (let index = 1; index <= runs && !interrupted; index++) {
+      const dir = join(outDir, `run-${index}`);
+      const started = performance.now();
+      let exitCode = 0;
+      for (const one of names) {
+        if (interrupted) break;
+        const oneDir = names.length === 1 ? dir : join(dir, one);
+        await mkdir(oneDir, { recursive: true });
+        const args = [one, '--out', oneDir, '--platform', platform];
+        process.stderr.write(`run ${index}/${runs}: npm run scenario -- ${args.join(' ')} (its output: ${oneDir}/run.log)\n`);
+        const code = await runScenarioCommand(args, join(oneDir, 'run.log'));
+        if (code === 130 || code === 2) exitCode = code;
+        else exitCode = Math.max(exitCode, code);
+        if (code === 130) interrupted = true;
+        if (code === 2) break;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const results = await findResults(dir);
+      repetitions.push({ index, seconds, exitCode, results });
+      const verdicts = results.flatMap((r) => r.expectations.map((e) => e.verdict));
+      process.stderr.write(`run ${index}/${runs}: exit ${exitCode} after ${seconds.toFixed(1)} s; ${verdicts.filter((v) => v === 'pass').length} PASS, ${verdicts.filter((v) => v === 'fail').length} FAIL, ${verdicts.filter((v) => v === 'unknown').length} UNKNOWN\n`);
+      if (exitCode === 130) interrupted = true;
+      if (exitCode === 2) {
+        process.stderr.write(`certdrill: the run could not start; see the run.log files under ${dir}\n`);
+        return 2;
+      }
     }
+  } finally {
+    busy.stop();
   }
+  const command = names.map((one) => `npm run scenario -- ${one}${platform === 'docker' ? '' : ` --platform ${platform}`}`).join('; ');
   const markdown = renderStability({
-    command: `npm run scenario -- ${name}${platform === 'docker' ? '' : ` --platform ${platform}`}`,
+    command,
     platform,
     startedAt,
     endedAt: new Date().toISOString(),
     repetitions,
     machine: `${cpus().length} cores`,
+    load,
+    baseline,
   });
   process.stdout.write(markdown);
-  if (values.markdown) await writeFile(values.markdown, markdown);
+  if (values.markdown) {
+    const before = values.append ? await readFile(values.markdown, 'utf8').catch(() => '') : '';
+    await writeFile(values.markdown, before ? `${before.trimEnd()}\n\n${asSection(markdown)}` : markdown);
+  }
   if (interrupted) return 130;
   const stable = tallyVerdicts(repetitions).every((t) => t.stable);
   return stable && repetitions.every((r) => r.results.length > 0) ? 0 : 1;
 }
 
+/** The verdicts recorded under DIR (a findings run), named by where they came from. */
+async function readBaseline(dir: string): Promise<{ label: string; results: RunResults[] }> {
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`--baseline ${dir} is not a folder: name one holding results.json files (e.g. reports/suite)`);
+  const results = await findResults(dir);
+  if (results.length === 0) throw new UsageError(`--baseline ${dir} holds no results.json: name a folder a run wrote (e.g. reports/suite)`);
+  const label = `${relative(process.cwd(), dir) || dir} (${results[0]!.startedAt.slice(0, 10)})`;
+  return { label, results };
+}
+
 function parse(argv: string[]) {
   try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        runs: { type: 'string', default: '5' },
-        platform: { type: 'string', default: 'docker' },
-        out: { type: 'string' },
-        markdown: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
+      return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          runs: { type: 'string', default: '5' },
+          platform: { type: 'string', default: 'docker' },
+          out: { type: 'string' },
+          markdown: { type: 'string' },
+          append: { type: 'boolean', default: false },
+          load: { type: 'string', default: '0' },
+          baseline: { type: 'string' },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
   }
-}
 
-/** The command: its exit status, or one line and 2 for what the user can fix. */
-export function command(argv: string[]): void {
-  main(argv).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof UsageError || error instanceof UnknownScenarioError) {
-        console.error(`certdrill: ${(error as Error).message}`);
-        if (error instanceof UsageError) console.error(USAGE);
-        process.exit(2);
-      }
-      console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+  /** The command: its exit status, or one line and 2 for what the user can fix. */
+  export function command(argv: string[]): void {
+    main(argv).then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        if (error instanceof UsageError || error instanceof UnknownScenarioError) {
+          console.error(`certdrill: ${(error as Error).message}`);
+          if (error instanceof UsageError) console.error(USAGE);
+          process.exit(2);
+        }
+        console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+        process.exit(1);
+      },
+    );
+  }
 
-if (isEntry(import.meta.url)) command(process.argv.slice(2));
+  if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -1,7 +1,6 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Platform } from '../platform/types.js';
 import type { LatestSamples, Probe, SampledRecord } from './probe.js';
+import { RawLogs } from './raw-logs.js';
 import type { AlertRecord, LogFinding, LogRecord } from './records.js';
 import type { Timeline } from './timeline.js';
 
@@ -14,7 +13,7 @@ export interface Observed {
 
 export interface ObserverOptions {
   intervalMs?: number;
-  /** Where each node's raw log is kept, one file per node across restarts. */
+  /** Where each node's raw log is kept, one file per node across restarts (see RawLogs). */
   logDir?: string;
 }
 
@@ -35,6 +34,8 @@ export class Observer implements LatestSamples {
   private readonly latestStart = new Map<string, number>();
   private readonly samplesByLoop = new Map<string, number>();
   private readonly intervalMs: number;
+  private readonly rawLogs?: RawLogs;
+  private readonly lastLine = new Map<string, string>();
 
   constructor(
     private readonly platform: Platform,
@@ -44,7 +45,7 @@ export class Observer implements LatestSamples {
     private readonly options: ObserverOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 500;
-    if (options.logDir) mkdirSync(options.logDir, { recursive: true });
+    this.rawLogs = options.logDir ? new RawLogs(options.logDir) : undefined;
     platform.onLog((node, line) => this.onLogLine(node, line));
   }
 
@@ -89,6 +90,11 @@ export class Observer implements LatestSamples {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
     clearTimeout(timer);
+  }
+
+  /** Completes the raw logs: once the nodes are gone, and nothing more can come. */
+  closeLogs(): void {
+    this.rawLogs?.close();
   }
 
   /**
@@ -141,12 +147,16 @@ export class Observer implements LatestSamples {
   }
 
   private onLogLine(node: string, line: string): void {
-    if (this.options.logDir) appendFileSync(join(this.options.logDir, `${node}.log`), `${line}\n`);
+    this.rawLogs?.write(node, line);
     // What nodes log while they are torn down is not part of the run (a node whose clock supervisor is killed
     // before it may print garbage times then): the raw log keeps it, the timeline does not.
     if (this.stopped) return;
     const finding = this.workload.classifyLogLine(line);
-    if (finding) this.timeline.add<AlertRecord | LogRecord>({ ...finding, node });
+    const before = this.lastLine.get(node);
+    if (line.trim()) this.lastLine.set(node, line.trim());
+    if (!finding) return;
+    const lastWords = finding.kind === 'log' && finding.topic === 'exit' && before ? { lastWords: before } : {};
+    this.timeline.add<AlertRecord | LogRecord>({ ...finding, ...lastWords, node });
   }
 }
 

@@ -13,8 +13,9 @@ export class TimelineQuery {
   /** The step with this id; throws if the scenario never recorded it. */
   step(id: string): StepRecord {
     const found = this.findStep(id);
-    if (!found) throw new Error(`the timeline has no step "${id}"`);
-    return found;
+    if (found) return found;
+    const stopped = this.steps().find((s) => s.outcome === 'timeout' && (s.detail ?? '').endsWith('the run stops here'));
+    throw new MissingStepError(stopped ? `the run never reached step "${id}": it stopped at step ${stopped.id} (${stopped.detail})` : `the timeline has no step "${id}"`);
   }
 
   findStep(id: string): StepRecord | undefined {
@@ -140,3 +141,6 @@ export function isFullMesh(samples: Map<string, MembershipRecord | undefined>): 
     return sample?.up === true && nodes.every((other) => other === node || sample.sees.includes(other));
   });
 }
+
+/** An expectation asked about a step the timeline does not have (a run that stopped early, or a mistyped id). */
+export class MissingStepError extends Error {}

@@ -165,6 +165,8 @@ export interface LogRecord {
   nodeTime?: string;
   /** More lines just like this one folded into this record, as for alerts. */
   repeats?: number;
+  /** A program's exit (topic `exit`): the line its node logged just before, usually that program's reason. */
+  lastWords?: string;
 }
 
 export interface AlertRecord {

@@ -19,6 +19,10 @@ export interface StabilityInput {
   repetitions: Repetition[];
   /** e.g. "2 cores, Debian 12": where the table was made. */
   machine?: string;
+  /** Busy CPU loops that ran beside every repetition. */
+  load?: number;
+  /** Verdicts of the same scenarios from another run (an unloaded one), to say which verdicts moved. */
+  baseline?: { label: string; results: RunResults[] };
 }
 
 export interface ExpectationTally {
@@ -57,25 +61,39 @@ export function renderStability(input: StabilityInput): string {
   const tallies = tallyVerdicts(input.repetitions);
   const unstable = tallies.filter((t) => !t.stable);
   const n = input.repetitions.length;
-  const out: string[] = ['# certdrill verdict stability', ''];
+  const load = input.load ? `, with ${input.load} busy CPU loop${input.load === 1 ? '' : 's'} beside ${n === 1 ? 'it' : 'each run'}` : '';
+  const out: string[] = [`# certdrill verdict stability${input.load ? ' under load' : ''}`, ''];
   out.push(
-    `\`${input.command}\`, ${n} times on the \`${input.platform}\` platform${input.machine ? ` (${input.machine})` : ''}, ${input.startedAt.slice(0, 16).replace('T', ' ')} to ${input.endedAt.slice(0, 16).replace('T', ' ')} UTC.`,
+    `\`${input.command}\`, ${n} times on the \`${input.platform}\` platform${input.machine ? ` (${input.machine})` : ''}${load}, ${input.startedAt.slice(0, 16).replace('T', ' ')} to ${input.endedAt.slice(0, 16).replace('T', ' ')} UTC.`,
     '',
     unstable.length === 0
       ? `**Every one of the ${tallies.length} expectations gave the same verdict in all ${n} runs.**`
       : `**${unstable.length} of ${tallies.length} expectations did not give the same verdict in every run:** ${unstable.map((t) => `${t.scenario} ${t.id}`).join(', ')}.`,
     '',
   );
+  const baseline = input.baseline ? baselineVerdicts(input.baseline.results) : undefined;
+  if (input.baseline && baseline) {
+    const moved = tallies.filter((t) => movedFrom(t, baseline.get(`${t.scenario}\0${t.id}`)));
+    out.push(
+      moved.length === 0
+        ? `**Against ${input.baseline.label}, no verdict moved.**`
+        : `**Against ${input.baseline.label}, ${moved.length} of ${tallies.length} expectations gave another verdict in some run:** ${moved.map((t) => `${t.scenario} ${t.id}`).join(', ')}.`,
+      '',
+    );
+  }
   out.push('## Runs', '', '| Run | Took | Exit | Scenarios | PASS | FAIL | UNKNOWN |', '|---|---|---|---|---|---|---|');
   for (const rep of input.repetitions) {
     const verdicts = rep.results.flatMap((r) => r.expectations.map((e) => e.verdict));
     const count = (v: Verdict) => verdicts.filter((x) => x === v).length;
     out.push(`| ${rep.index} | ${minutes(rep.seconds)} | ${rep.exitCode} | ${rep.results.length} | ${count('pass')} | ${count('fail')} | ${count('unknown')} |`);
   }
-  out.push('', '## Verdicts per expectation', '', `| Scenario | Expectation | PASS | FAIL | UNKNOWN | Same in all ${n} |`, '|---|---|---|---|---|---|');
+  const baselineHead = baseline ? ` ${input.baseline!.label} | Moved |` : '';
+  out.push('', '## Verdicts per expectation', '', `| Scenario | Expectation | PASS | FAIL | UNKNOWN | Same in all ${n} |${baselineHead}`, `|---|---|---|---|---|---|${baseline ? '---|---|' : ''}`);
   for (const t of tallies) {
     const missing = t.missing > 0 ? ` (not checked in ${t.missing})` : '';
-    out.push(`| ${t.scenario} | ${cell(t.title)} | ${t.counts.pass} | ${t.counts.fail} | ${t.counts.unknown} | ${t.stable ? 'yes' : `**no**${missing}`} |`);
+    const before = baseline?.get(`${t.scenario}\0${t.id}`);
+    const compared = baseline ? ` ${before ? before.toUpperCase() : '—'} | ${movedFrom(t, before) ? '**yes**' : before ? 'no' : '—'} |` : '';
+    out.push(`| ${t.scenario} | ${cell(t.title)} | ${t.counts.pass} | ${t.counts.fail} | ${t.counts.unknown} | ${t.stable ? 'yes' : `**no**${missing}`} |${compared}`);
   }
   out.push('', '## Scenario times and observation windows', '', 'Each window ends once every node\'s state has held for the scenario\'s number of samples (after its minimum), or at its maximum.', '');
   out.push('| Scenario | Run time (min–max) | Window | Lasted (min–max) | Ended early |', '|---|---|---|---|---|');
@@ -94,6 +112,21 @@ export function renderStability(input: StabilityInput): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+function baselineVerdicts(results: RunResults[]): Map<string, Verdict> {
+  return new Map(results.flatMap((run) => run.expectations.map((e) => [`${run.scenario}\0${e.id}`, e.verdict] as const)));
+}
+
+/** Some repetition gave a verdict other than the baseline's (an expectation the baseline lacks did not move). */
+function movedFrom(tally: ExpectationTally, before: Verdict | undefined): boolean {
+  if (!before) return false;
+  return (Object.keys(tally.counts) as Verdict[]).some((v) => v !== before && tally.counts[v] > 0);
+}
+
+/** A page made to stand alone, as a section of another (its headings one level down). */
+export function asSection(markdown: string): string {
+  return markdown.replace(/^(#+) /gm, '#$1 ');
 }
 
 /** A window's title without the instants in it (a certificate's notAfter differs from run to run). */

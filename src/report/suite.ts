@@ -99,8 +99,10 @@ function demote(markdown: string, dir: string, folder: string): string {
     .replace(/^(#{3,}) ([a-z0-9-]+)$/gm, (_m, hashes: string, id: string) => `${hashes} ${id}\n<a id="${dir}-${id}"></a>`);
 }
 
+/** Every version of each component the scenarios ran (three etcd-managers, say), each once. */
 function collectVersions(entries: SuiteEntry[]): string[] {
-  const seen = new Map<string, string>();
-  for (const e of entries) for (const r of e.timeline) if (r.kind === 'versions') for (const [k, v] of Object.entries(r.versions)) seen.set(k, v);
-  return [...seen.entries()].map(([k, v]) => `${k} ${v}`);
+  const seen = new Map<string, Set<string>>();
+  for (const e of entries) for (const r of e.timeline) if (r.kind === 'versions') for (const [k, v] of Object.entries(r.versions)) seen.set(k, (seen.get(k) ?? new Set()).add(v));
+  const list = (values: string[]) => (values.length > 1 ? `${values.slice(0, -1).join(', ')} and ${values.at(-1)}` : values[0]!);
+  return [...seen.entries()].map(([k, v]) => `${k} ${list([...v])}`);
 }

@@ -84,14 +84,16 @@ export class RunContext {
     return this.workload.view(latest, this.nodes);
   }
 
-  async waitFor(id: string, title: string, condition: (view: unknown) => boolean, options: { timeoutMs: number }): Promise<boolean> {
+  async waitFor(id: string, title: string, condition: (view: unknown) => boolean, options: { timeoutMs: number; required?: boolean }): Promise<boolean> {
     const startedAt = now();
     const since = Date.parse(startedAt);
     const deadline = Date.now() + options.timeoutMs;
     // Only samples sent after the wait began: one sent before a restart may still say Healthy for the node as it was.
     while (!condition(this.viewSince(since))) {
       if (Date.now() >= deadline) {
-        this.step({ id, title, startedAt, outcome: 'timeout', detail: `not met within ${options.timeoutMs / 1000} s` });
+        const detail = `not met within ${options.timeoutMs / 1000} s`;
+        this.step({ id, title, startedAt, outcome: 'timeout', detail: options.required ? `${detail}; the run stops here` : detail });
+        if (options.required) throw new RequiredWaitUnmet(`step ${id} (${title}) was ${detail}: the run stopped there, and what comes after it cannot be judged`);
         return false;
       }
       await sleep(POLL_MS, undefined, { signal: this.signal });
@@ -257,3 +259,6 @@ export class StabilityTracker {
 function now(): string {
   return new Date().toISOString();
 }
+
+/** A wait the rest of the run stands on timed out: the run ends there, cleanly, and is judged on what it recorded. */
+export class RequiredWaitUnmet extends Error {}

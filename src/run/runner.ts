@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClockSpecError, parseClockSpec } from '../clock/spec.js';
 import { Observer } from '../observe/observer.js';
-import { TimelineQuery } from '../observe/query.js';
+import { MissingStepError, TimelineQuery } from '../observe/query.js';
 import type { RunRecord, TimelineRecord } from '../observe/records.js';
 import { Timeline } from '../observe/timeline.js';
 import { prepareKeys } from '../pki/certificate.js';
@@ -19,7 +19,7 @@ import { unknown } from '../scenario/verdict.js';
 import { endingChildrenOnAbort } from '../util/child-process.js';
 import { PlatformLostError } from '../util/errors.js';
 import type { AnyWorkload, Deployment } from '../workload/workload.js';
-import { createContext } from './context.js';
+import { createContext, RequiredWaitUnmet } from './context.js';
 import { clockShimLogLine } from '../clock/shim.js';
 
 export interface RunOptions {
@@ -137,6 +137,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     });
   } catch (error) {
     if (error instanceof RunInterrupted) outcome = 'interrupted';
+    else if (error instanceof RequiredWaitUnmet) progress(error.message);
     else {
       outcome = 'failed';
       failure = error as Error;
@@ -149,6 +150,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       () => undefined,
       (error: Error) => error,
     );
+    observer?.closeLogs();
     if (leftBehind) {
       progress(leftBehind.message);
       // A run that otherwise went well still fails when it leaves things behind; one that already failed keeps its reason.
@@ -267,7 +269,8 @@ function safeCheck(check: () => ExpectationOutcome['result']): ExpectationOutcom
   try {
     return check();
   } catch (error) {
-    // A check that threw has judged nothing.
+    // A check that threw has judged nothing; one about a step the run never reached could not be.
+    if (error instanceof MissingStepError) return unknown(`cannot be judged: ${error.message}`);
     return unknown(`the check itself failed: ${(error as Error).message}`);
   }
 }

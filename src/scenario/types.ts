@@ -55,8 +55,14 @@ export interface BaseContext<Restart, View> {
   readonly nodes: readonly string[];
   /** What the cluster looks like now, from the latest probe samples, as the workload shows it. */
   view(): View;
-  /** Waits until the condition holds or the timeout passes; records a step either way. Returns whether it held. */
-  waitFor(id: string, title: string, condition: (view: View) => boolean, options: { timeoutMs: number }): Promise<boolean>;
+  /**
+   * Waits until the condition holds or the timeout passes; records a step
+   * either way. Returns whether it held. `required`: what the rest of the run
+   * stands on (a cluster that formed): unmet, the run stops there, and every
+   * expectation about a later step is UNKNOWN, never judged on a cluster
+   * that never came up.
+   */
+  waitFor(id: string, title: string, condition: (view: View) => boolean, options: { timeoutMs: number; required?: boolean }): Promise<boolean>;
   /**
    * Moves the clocks of running nodes (no restart). The step records the
    * offset asked for and, read back from each node, the offset it then showed.

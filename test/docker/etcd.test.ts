@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, LogRecord } from '../../src/observe/records.js';
 import { certdrillLeftovers } from '../support/leftovers.js';
 import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
-import { describeEtcdCertsExpireInTime, describeEtcdManagerLeftAlone, describeEtcdMastersReplaced, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
+import { describeEtcdApiserverClientCertExpires, describeEtcdCertsExpireInTime, describeEtcdIncidentCertsKept, describeEtcdManagerLeftAlone, describeEtcdMastersReplaced, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
 
 /**
  * Real runs of the kops etcd scenarios on Docker: etcd members, real TLS,
@@ -141,4 +141,6 @@ describeEtcdCertsExpireInTime('docker');
 describeEtcdMastersReplaced('docker');
 describeEtcdManagerLeftAlone('docker', 'etcd-fixed-manager-left-alone');
 describeEtcdManagerLeftAlone('docker', 'etcd-current-manager-left-alone');
+describeEtcdIncidentCertsKept('docker');
+describeEtcdApiserverClientCertExpires('docker');
 describeEtcdPeerCertsExpired('docker');

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AlertRecord, CertificateRecord, StepRecord } from '../../src/observe/records.js';
+import type { AlertRecord, CertificateRecord, LogRecord, StepRecord } from '../../src/observe/records.js';
 import type { PlatformName } from '../../src/platform/index.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
@@ -283,6 +283,111 @@ export function describeEtcdManagerLeftAlone(platform: PlatformName, name: 'etcd
       }
       expect(run.step('recovered').outcome).toBe('met');
       expect(run.records.some((r) => r.kind === 'log' && r.text.includes('I am leader') && ms(r.t) > ms(restart))).toBe(true);
+      expect(run.result.expectations.map((e) => `${e.id} ${e.result.verdict}`).filter((v) => !v.endsWith(' pass'))).toEqual([]);
+    });
+
+    it('keeps keys out of the findings and leaves nothing behind', async () => {
+      expect(run.findings).not.toContain('PRIVATE KEY');
+      expect(await certdrillLeftovers(platform)).toEqual(NOTHING_LEFT[platform]);
+    });
+  });
+}
+
+/**
+ * The incident's certificates (Nov 5 2019, 367 days, with etcd-manager's own
+ * names) written over the member certificates of a formed 3.0.20200116
+ * cluster, etcd-manager restarted onto them, restarted again, then the
+ * mitigation: what the real binary keeps, and what brings etcd back.
+ */
+export function describeEtcdIncidentCertsKept(platform: PlatformName): void {
+  describe(`etcd-incident-certs-kept on ${platform}`, () => {
+    let run: RecordedRun;
+    beforeAll(async () => {
+      run = await recordRun('etcd-incident-certs-kept', platform);
+    });
+    const INCIDENT_EXPIRY = '2020-11-06T23:26:23.000Z';
+    const reads = (role: string, from: string, to: string) =>
+      run.records.filter((r): r is CertificateRecord => r.kind === 'certificate' && r.role.startsWith(role) && ms(r.sentAt ?? r.t) > ms(run.step(from).t) && ms(r.t) < ms(run.step(to).startedAt));
+
+    it('keeps the incident\'s certificates through both restarts: every member holds and serves them, none is renewed', () => {
+      for (const role of ['peers/me.crt', 'clients/server.crt', 'served on :2380']) {
+        for (const [from, to] of [['start-on-incident-certificates', 'restart-manager'], ['restart-manager', 'remove-certificates']] as const) {
+          for (const held of perMember(reads(role, from, to))) {
+            expect(held.length).toBeGreaterThanOrEqual(1);
+            expect(held.at(-1)!.notAfter).toBe(INCIDENT_EXPIRY);
+          }
+        }
+      }
+    });
+
+    it('is Unhealthy in get cs on every member on them, with "certificate has expired" in etcd\'s own lines', () => {
+      const window = { after: run.step('start-on-incident-certificates').t, before: run.step('remove-certificates').startedAt };
+      for (const samples of perMember(run.health('componentstatus').filter((s) => ms(s.sentAt ?? s.t) > ms(window.after) && ms(s.t) < ms(window.before) && !s.noAnswer))) {
+        expect(samples.length).toBeGreaterThanOrEqual(2);
+        expect(samples.every((s) => !s.healthy)).toBe(true);
+      }
+      const expired = run.alerts().filter((a) => a.text.includes('certificate has expired') && ms(a.t) > ms(window.after) && ms(a.t) < ms(window.before));
+      expect(new Set(expired.map((a) => a.node))).toEqual(new Set(MEMBERS));
+    });
+
+    it('comes back with new one-year certificates once they are deleted, and judges every expectation', () => {
+      expect(run.step('recovered').outcome).toBe('met');
+      const removed = ms(run.step('remove-certificates').startedAt);
+      for (const fresh of perMember(run.records.filter((r): r is CertificateRecord => r.kind === 'certificate' && !r.unchanged && r.role.startsWith('peers/me.crt') && ms(r.sentAt ?? r.t) > removed))) {
+        expect(fresh.length).toBeGreaterThanOrEqual(1);
+        expect(Math.abs(ms(fresh[0]!.notAfter) - ms(fresh[0]!.t) - YEAR_MS)).toBeLessThan(86_400_000);
+      }
+      expect(run.result.expectations.map((e) => `${e.id} ${e.result.verdict}`).filter((v) => !v.endsWith(' pass'))).toEqual([]);
+    });
+
+    it('keeps keys out of the findings and leaves nothing behind', async () => {
+      expect(run.findings).not.toContain('PRIVATE KEY');
+      expect(await certdrillLeftovers(platform)).toEqual(NOTHING_LEFT[platform]);
+    });
+  });
+}
+
+/**
+ * kube-apiserver's own etcd client certificate expires (a month on) while
+ * etcd is healthy, then kube-apiserver restarts.
+ */
+export function describeEtcdApiserverClientCertExpires(platform: PlatformName): void {
+  describe(`etcd-apiserver-client-cert-expires on ${platform}`, () => {
+    let run: RecordedRun;
+    beforeAll(async () => {
+      run = await recordRun('etcd-apiserver-client-cert-expires', platform);
+    });
+    const inWindow = (from: string, to?: string) => (r: { t: string; sentAt?: string }) => ms(r.sentAt ?? r.t) > ms(run.step(from).t) && (to === undefined || ms(r.t) < ms(run.step(to).startedAt));
+
+    it('keeps etcd Healthy in etcdctl\'s view after the jump, on every member', () => {
+      for (const samples of perMember(run.health('etcdctl').filter(inWindow('month-passes')).filter((s) => !s.noAnswer))) {
+        expect(samples.length).toBeGreaterThanOrEqual(2);
+        expect(samples.every((s) => s.healthy)).toBe(true);
+      }
+    });
+
+    it('a month on: get cs Unhealthy on every member while /readyz/etcd still answers ok', () => {
+      for (const samples of perMember(run.health('componentstatus').filter(inWindow('month-passes', 'restart-apiserver')).filter((s) => !s.noAnswer))) {
+        expect(samples.length).toBeGreaterThanOrEqual(1);
+        expect(samples.every((s) => !s.healthy)).toBe(true);
+      }
+      const jumped = ms(run.step('month-passes').t);
+      for (const samples of perMember(run.health('apiserver').filter(inWindow('month-passes')).filter((s) => ms(s.t) < jumped + 20_000))) {
+        expect(samples.length).toBeGreaterThanOrEqual(2);
+        expect(samples.every((s) => s.healthy)).toBe(true);
+      }
+    });
+
+    it('restarted, kube-apiserver never serves and exits with "Error creating leases"; etcd logs the expired client certificate', () => {
+      const samples = run.health('apiserver').filter(inWindow('restart-apiserver'));
+      expect(samples.length).toBeGreaterThanOrEqual(6);
+      expect(samples.filter((s) => s.healthy)).toEqual([]);
+      const lines = run.records.filter((r): r is AlertRecord | LogRecord => (r.kind === 'log' || r.kind === 'alert') && inWindow('restart-apiserver')(r));
+      expect(lines.filter((r) => r.text.includes('Serving securely on'))).toEqual([]);
+      const leases = lines.filter((r) => r.text.includes('Error creating leases'));
+      expect(new Set(leases.map((r) => r.node))).toEqual(new Set(MEMBERS));
+      const refused = run.alerts().filter((a) => a.channel === 'client' && a.text.includes('certificate has expired') && !a.text.startsWith('kube-apiserver:'));
+      expect(new Set(refused.map((a) => a.node))).toEqual(new Set(MEMBERS));
       expect(run.result.expectations.map((e) => `${e.id} ${e.result.verdict}`).filter((v) => !v.endsWith(' pass'))).toEqual([]);
     });
 

@@ -35,6 +35,12 @@ describe('etcd log lines', () => {
     expect(classifyEtcdLogLine('2026-11-23 03:30:51.434565 I | etcdmain: etcd Version: 3.4.23')).toMatchObject({ kind: 'log', topic: 'start' });
   });
 
+  it('marks a kops master\'s program exiting, which start-master.sh logs before it restarts it', () => {
+    expect(classifyEtcdLogLine('certdrill: etcd-manager exited; restarting it in 2 s')).toMatchObject({ kind: 'log', topic: 'exit' });
+    expect(classifyEtcdLogLine('certdrill: kube-apiserver exited; restarting it in 2 s')).toMatchObject({ kind: 'log', topic: 'exit' });
+    expect(classifyEtcdLogLine('certdrill: etcd-manager restarted')).toMatchObject({ kind: 'log', topic: 'start' });
+  });
+
   // Lines etcd 3.5.16 (Debian trixie) really logged in certdrill's runs: zap JSON, other words for the same events.
   it('reads etcd 3.5\'s JSON lines: a peer rejected', () => {
     const line = '{"level":"warn","ts":"2026-11-23T19:17:19.991768Z","caller":"embed/config_logging.go:170","msg":"rejected connection on peer endpoint","remote-addr":"172.22.0.2:56828","server-name":"etcd-a","error":"remote error: tls: bad certificate"}';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderStability, tallyVerdicts, type Repetition } from '../../src/report/stability.js';
+import { asSection, renderStability, tallyVerdicts, type Repetition } from '../../src/report/stability.js';
 import type { RunResults } from '../../src/report/results.js';
 import type { Verdict } from '../../src/scenario/types.js';
 
@@ -51,5 +51,32 @@ describe('verdict stability', () => {
     const at = (iso: string, seconds: number): RunResults => ({ ...results('a', [['x', 'pass']]), windows: [{ title: `observe: until ${iso}: notAfter (${iso}) is reached`, seconds, ended: 'the 24 s window passed' }] });
     const markdown = renderStability({ command: 'c', platform: 'docker', startedAt: '2026-11-23T03:00:00.000Z', endedAt: '2026-11-23T03:30:00.000Z', repetitions: [rep(1, at('2026-11-23T16:14:04.000Z', 24.3)), rep(2, at('2026-11-23T16:17:58.000Z', 23.2))] });
     expect(markdown).toContain('| until <instant>: notAfter (<instant>) is reached | 23.2–24.3 s | 0 of 2 |');
+  });
+});
+
+describe('verdict stability under load, against a baseline', () => {
+  const page = (repetitions: Repetition[], baseline: RunResults[]) =>
+    renderStability({ command: 'c', platform: 'docker', startedAt: '2026-12-06T20:00:00.000Z', endedAt: '2026-12-06T21:00:00.000Z', repetitions, load: 2, baseline: { label: 'reports/suite (2026-12-06)', results: baseline } });
+
+  it('names the load and the expectations whose verdict moved from the baseline, and only those', () => {
+    const markdown = page(
+      [rep(1, results('a', [['x', 'pass'], ['y', 'pass']])), rep(2, results('a', [['x', 'unknown'], ['y', 'pass']]))],
+      [results('a', [['x', 'pass'], ['y', 'pass'], ['z', 'fail']])],
+    );
+    expect(markdown).toContain('# certdrill verdict stability under load');
+    expect(markdown).toContain('with 2 busy CPU loops beside each run');
+    expect(markdown).toContain('**Against reports/suite (2026-12-06), 1 of 2 expectations gave another verdict in some run:** a x.');
+    expect(markdown).toContain('| a | x title | 1 | 0 | 1 | **no** | PASS | **yes** |');
+    expect(markdown).toContain('| a | y title | 2 | 0 | 0 | yes | PASS | no |');
+  });
+
+  it('does not call an expectation the baseline lacks moved', () => {
+    const markdown = page([rep(1, results('b', [['w', 'fail']]))], [results('a', [['x', 'pass']])]);
+    expect(markdown).toContain('**Against reports/suite (2026-12-06), no verdict moved.**');
+    expect(markdown).toContain('| b | w title | 0 | 1 | 0 | yes | — | — |');
+  });
+
+  it('turns a page into a section of another: every heading one level down', () => {
+    expect(asSection('# Page\n\ntext # not a heading\n\n## Part\n')).toBe('## Page\n\ntext # not a heading\n\n### Part\n');
   });
 });

@@ -57,3 +57,18 @@ describe('renderSuite', () => {
     expect(markdown).toContain('[timeline.jsonl](erlang-ca-expiry/timeline.jsonl)');
   });
 });
+
+describe('renderSuite\'s versions', () => {
+  it('names every version of a component the scenarios ran, each once', () => {
+    const ran = (name: string, manager: string): SuiteEntry => ({ ...entry(name, [{ id: 'a', verdict: 'pass', observed: 'held' }]), timeline: [{ t: '2026-12-06T20:00:00.000Z', kind: 'versions', versions: { etcd: '3.4.23', 'etcd-manager': manager } }] });
+    const markdown = renderSuite({
+      questions: [],
+      platform: 'docker',
+      startedAt: '2026-12-06T20:00:00.000Z',
+      endedAt: '2026-12-06T20:05:00.000Z',
+      outcome: 'completed',
+      entries: [ran('x', '3.0.20200116'), ran('y', '3.0.20200428'), ran('z', '3.0.20200116'), ran('w', 'v3.0.20260707')],
+    });
+    expect(markdown).toContain('Versions: etcd 3.4.23, etcd-manager 3.0.20200116, 3.0.20200428 and v3.0.20260707.');
+  });
+});

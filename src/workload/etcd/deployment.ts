@@ -18,6 +18,8 @@ export interface EtcdDeployment extends Deployment<EtcdRestart> {
   managerOf(node: string): EtcdManagerVersion | undefined;
   /** Where a member's data volume is mounted (/mnt/master-vol-<id>). */
   volumeOf(node: string): string;
+  /** Whether the scenario forged both member certificates for a real etcd-manager's member (staged for installForgedCertificates). */
+  hasForgedCertificates(node: string): boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export function deployEtcd({ clusters }: EtcdSetup): EtcdDeployment {
     probes: probesFor(handIssued, real, managerOf),
     managerOf,
     volumeOf: (node) => memberVolume(members.get(node)!.member),
+    hasForgedCertificates: (node) => Boolean(managerOf(node) && members.get(node)?.member.peerCert && members.get(node)?.member.serverCert),
     start: () => ({
       specs: [...members.values()].map(({ cluster, member }) =>
         cluster.manager === 'hand-issued' ? etcdMemberSpec(cluster, member, { peerCert: member.peerCert!, serverCert: member.serverCert! }) : masterSpec(cluster, member, cluster.manager),
@@ -77,7 +80,10 @@ function clusterCertificates(cluster: EtcdClusterSetup, several: boolean): Certi
     ...(realManager ? [certificateSummary(cluster.etcdctl, `certdrill's etcdctl client certificate (long-lived: raft's view never depends on it)${label}`)] : []),
     ...cluster.members.flatMap((m) =>
       m.peerCert && m.serverCert
-        ? [certificateSummary(m.peerCert, `peers/me.crt of ${m.name}, hand-issued${label}`, `${m.name} peer`), certificateSummary(m.serverCert, `clients/server.crt of ${m.name}, hand-issued${label}`, `${m.name} server`)]
+        ? [
+            certificateSummary(m.peerCert, `peers/me.crt of ${m.name}, ${realManager ? 'forged, for installForgedCertificates' : 'hand-issued'}${label}`, `${m.name} peer`),
+            certificateSummary(m.serverCert, `clients/server.crt of ${m.name}, ${realManager ? 'forged, for installForgedCertificates' : 'hand-issued'}${label}`, `${m.name} server`),
+          ]
         : [],
     ),
   ];

@@ -1,12 +1,12 @@
 import { defineWorkload, listOf, readLibcClock, type IncidentQuestion, type OperationHost } from '../workload.js';
 import { deployEtcd, type EtcdDeployment } from './deployment.js';
 import { ETCD_MANAGER_VERSIONS, kopsMasterImage } from './manager/versions.js';
-import { PKI_DIR } from './manager/master.js';
+import { FORGED_DIR, PKI_DIR } from './manager/master.js';
 import { classifyEtcdLogLine } from './logs.js';
 import { ETCD_IMAGE, etcdVersions } from './member.js';
 import { etcdView } from './view.js';
 
-export { incidentMemberCert, kopsEtcdCluster, memberCert, type EtcdClusterSetup, type EtcdMemberSetup, type EtcdSetup, type ManagerMode } from './setup.js';
+export { INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, incidentMemberCert, kopsEtcdCluster, memberCert, type EtcdClusterSetup, type EtcdMemberSetup, type EtcdSetup, type ManagerMode } from './setup.js';
 export type { EtcdRestart } from './deployment.js';
 export type { EtcdClusterView } from './view.js';
 export type { EtcdView } from './member.js';
@@ -46,6 +46,22 @@ export interface EtcdOperations {
    * the rest of the mitigation where they expired with the member certificates.
    */
   removeManagerCertificates(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  /**
+   * Writes the member certificates the scenario forged for these members
+   * (the cluster's `peerCert` and `serverCert`) over peers/me and
+   * clients/server on their volumes, keys included: how certificates of
+   * another origin (the incident's, a restored backup's) come to be where
+   * etcd-manager looks. The folder is named by the cluster's token, made when
+   * the cluster first formed, so this runs on a formed cluster; what
+   * etcd-manager does with them when it next starts is its own.
+   */
+  installForgedCertificates(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  /**
+   * Restarts kube-apiserver on these members (it is restarted as it exits,
+   * as kubelet restarts a static pod's container): it dials etcd anew, with
+   * the client certificate it has.
+   */
+  restartApiserver(nodes: readonly string[], options?: { id?: string }): Promise<void>;
 }
 
 /** The program in a kops master's image that restarts its etcd-manager (image/bin/restart-etcd-manager). */
@@ -84,7 +100,34 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
         id: options.id ?? 'remove-manager-certificates',
         title: `delete etcd-manager's own etcd-manager-server-* and etcd-manager-client-* in --pki-dir on ${listOf(nodes)}, the CAs kept`,
       }),
+    installForgedCertificates: (nodes, options = {}) => {
+      const unforged = nodes.filter((node) => !deployment.hasForgedCertificates(node));
+      if (unforged.length) throw new Error(`installForgedCertificates: no forged member certificates for ${listOf(unforged)}: give kopsEtcdCluster peerCert and serverCert`);
+      return inEachMaster('installForgedCertificates', nodes, (node) => ['sh', '-c', installForgedScript(deployment.volumeOf(node))], {
+        id: options.id ?? 'install-forged-certificates',
+        title: `write the forged peers/me and clients/server (certificates and keys) over those on the volumes of ${listOf(nodes)}`,
+      });
+    },
+    restartApiserver: (nodes, options = {}) =>
+      inEachMaster('restartApiserver', nodes, () => ['sh', '-c', 'pkill -x kube-apiserver || { echo "kube-apiserver is not running"; exit 1; }'], {
+        id: options.id ?? 'restart-apiserver',
+        title: `restart kube-apiserver on ${listOf(nodes)}: it dials etcd anew with the client certificate it has`,
+      }),
   };
+}
+
+/** The forged certificates staged in the node, over those in each of the volume's cluster folders; fails where there is none yet. */
+function installForgedScript(volume: string): string {
+  return `set -e
+dirs=$(find ${volume}/pki -mindepth 1 -maxdepth 1 -type d)
+[ -n "$dirs" ] || { echo "no cluster folder under ${volume}/pki yet: the cluster has not formed"; exit 1; }
+for d in $dirs; do
+  for f in peers/me clients/server; do
+    install -m 644 ${FORGED_DIR}/$f.crt "$d/$f.crt"
+    install -m 600 ${FORGED_DIR}/$f.key "$d/$f.key"
+  done
+  echo "$d"
+done`;
 }
 
 /** etcd-manager's own key pairs in --pki-dir; its CAs (etcd-*-ca.*) stay. */

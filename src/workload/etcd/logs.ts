@@ -23,13 +23,15 @@ const TOPICS: [RegExp, string][] = [
 // etcd-manager's own lines: when it issues or keeps certificates, starts etcd, leads.
 const MANAGER_TOPICS: [RegExp, string][] = [
   [/generating certificate for|will regenerate|generating peer keypair|building client-serving certificate|not valid after/, 'certificate'],
-  [/^etcd-manager$|starting etcd with|etcd-manager (restarted|exited)/, 'start'],
+  [/etcd-manager exited/, 'exit'],
+  [/^etcd-manager$|starting etcd with|etcd-manager restarted/, 'start'],
   [/I am leader with token|resigning leadership/, 'leader'],
 ];
 // kube-apiserver's: the etcd dial failing, storage not coming up, serving starting.
 const APISERVER_TOPICS: [RegExp, string][] = [
   [/Error creating leases|failed to (create|initialize) storage|unable to (create|initialize) storage|etcd.*(deadline exceeded|connection refused)|addrConn\.createTransport failed/, 'apiserver'],
-  [/Serving securely on|kube-apiserver exited/, 'apiserver'],
+  [/kube-apiserver exited/, 'exit'],
+  [/Serving securely on/, 'apiserver'],
 ];
 
 /**

@@ -28,9 +28,13 @@ export interface EtcdMemberSetup {
   name: string;
   /** The id in /mnt/master-vol-<id>, the member's data volume. */
   volumeId: string;
-  /** peers/me.crt: presented to other members, both as server and as client. Hand-issued clusters only: etcd-manager issues its own. */
+  /**
+   * peers/me.crt: presented to other members, both as server and as client.
+   * Under a real etcd-manager, which issues its own, a forged one is only
+   * staged in the node, for the `installForgedCertificates` operation.
+   */
   peerCert?: Forged;
-  /** clients/server.crt: presented to clients on port 4001. Hand-issued clusters only. */
+  /** clients/server.crt: presented to clients on port 4001 (staged alike under a real etcd-manager). */
   serverCert?: Forged;
   clock?: ClockSpec;
   /** What moves the member's clock; default certdrill-clock, the one that reaches etcd (Go). */
@@ -87,14 +91,20 @@ export interface KopsClusterOptions {
   /** Member names; default etcd-a, etcd-b, etcd-c. */
   members?: string[];
   reference: Date;
-  /** How each member's peer certificate is made; default: one year from now, as etcd-manager issues it. */
+  /**
+   * How each member's peer certificate is made; default: one year from now,
+   * as etcd-manager issues it. Under a real etcd-manager none is made unless
+   * given, and one given is staged for `installForgedCertificates`.
+   */
   peerCert?: (member: string, peersCa: Forged) => Forged | Promise<Forged>;
   serverCert?: (member: string, clientsCa: Forged) => Forged | Promise<Forged>;
   clock?: (member: string) => ClockSpec | undefined;
   clockBy?: (member: string) => ClockMover | undefined;
   /** The lifetime of kube-apiserver's client certificate; default one year. */
   clientValidFor?: string;
-  /** The CAs, where the scenario forges them (a rehearsal of a real cluster's windows); default ten years, as kops makes them: from 2019 for a hand-issued replay, from the day before the run under a real etcd-manager. */
+  /** When kops made the CAs (ten years each); default 2019-01-01 for a hand-issued replay, the day before the run under a real etcd-manager. */
+  casFrom?: string;
+  /** The CAs, where the scenario forges them (a rehearsal of a real cluster's windows); default ten years, as kops makes them, from `casFrom`. */
   peersCa?: Forged;
   clientsCa?: Forged;
   /** kube-apiserver's client certificate, where the scenario forges it; default `clientValidFor` from the reference. */
@@ -113,7 +123,7 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
   const handIssued = manager === 'hand-issued';
   // kops makes its CAs for ten years when the cluster is created. A hand-issued replay keeps the incident's 2019 ones;
   // a real etcd-manager's cluster is created the day before the run, so that jumps of years stay inside the CAs' window.
-  const caFrom = handIssued ? '2019-01-01T00:00:00Z' : new Date(reference.getTime() - 86_400_000).toISOString();
+  const caFrom = options.casFrom ?? (handIssued ? '2019-01-01T00:00:00Z' : new Date(reference.getTime() - 86_400_000).toISOString());
   const kopsCa = (cn: string) => forgeCa(cn, { from: caFrom, validFor: '10y', commonName: cn }, reference);
   const peersCa = options.peersCa ?? kopsCa('etcd-peers-ca');
   const clientsCa = options.clientsCa ?? kopsCa('etcd-clients-ca');
@@ -130,6 +140,8 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
             serverCert: await (options.serverCert ?? ((m, ca) => memberCert(m, ca, reference)))(member, clientsCa),
           }
         : {}),
+      ...(!handIssued && options.peerCert ? { peerCert: await options.peerCert(member, peersCa) } : {}),
+      ...(!handIssued && options.serverCert ? { serverCert: await options.serverCert(member, clientsCa) } : {}),
       clock: options.clock?.(member),
       clockBy: options.clockBy?.(member),
     });
@@ -153,11 +165,38 @@ export function memberCert(member: string, ca: Forged, reference: Date, validFor
   return forgeLeaf(member, { ca, validFor, altNames: [member, 'localhost', '127.0.0.1'] }, reference);
 }
 
+/** When and for how long the incident's etcd-manager issued its member certificates (the seed write-up). */
+export const INCIDENT_ISSUANCE = { issuedAt: '2019-11-05T23:26:23Z', days: 367 } as const;
+
 /**
  * A member certificate as the incident's etcd-manager left it: issued on
  * Nov 5 2019 for 367 days by the real openssl under faketime, expired since
  * Nov 6 2020.
  */
 export function incidentMemberCert(reference: Date): (member: string, ca: Forged) => Promise<Forged> {
-  return (member, ca) => forgeWithOpenssl(member, { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: [member, 'localhost', '127.0.0.1'] }, reference);
+  return (member, ca) => forgeWithOpenssl(member, { ca, ...INCIDENT_ISSUANCE, altNames: [member, 'localhost', '127.0.0.1'] }, reference);
+}
+
+/**
+ * The incident's member certificates (issued Nov 5 2019 for 367 days, by the
+ * real openssl under faketime) with exactly the names etcd-manager gives its
+ * own, so that a real etcd-manager finds them on the volume and takes them
+ * for its own: CommonName the member; peers/me.crt for the peer URL's host
+ * and 127.0.0.1; clients/server.crt for the client and the peer URL's hosts
+ * and 127.0.0.1 for each (the same two names twice, as it lists them),
+ * server use only. etcd-manager 3.0.20200116 keeps a stored certificate
+ * whose CommonName, DNS names and IPs equal these, duplicates counted
+ * (pkg/pki/certs.go:42-103, pkg/etcd/pki.go); one 127.0.0.1 short and it
+ * issues a new one ("certificate IPs mismatch", seen here).
+ */
+export function incidentCertsAsManagerIssues(reference: Date): {
+  peerCert: (member: string, ca: Forged) => Promise<Forged>;
+  serverCert: (member: string, ca: Forged) => Promise<Forged>;
+} {
+  const issued = INCIDENT_ISSUANCE;
+  return {
+    peerCert: (member, ca) => forgeWithOpenssl(member, { ...issued, ca, altNames: [member, '127.0.0.1'] }, reference),
+    // Twice each: etcd-manager adds the member's name and 127.0.0.1 once for the client URL and once for the peer URL.
+    serverCert: (member, ca) => forgeWithOpenssl(member, { ...issued, ca, altNames: [member, member, '127.0.0.1', '127.0.0.1'], usages: ['server'] }, reference),
+  };
 }

@@ -21,6 +21,9 @@ const READYZ_TIMEOUT_S = 5;
 /** `kubectl get cs` waits for the API server's 20 s etcd dial. */
 const COMPONENTSTATUS_TIMEOUT_S = 30;
 
+/** Where member certificates a scenario forged wait in the node, for `installForgedCertificates` (a real etcd-manager issues its own). */
+export const FORGED_DIR = '/certdrill/forged';
+
 export const MASTER_PORTS = { client: 4001, peer: 2380, grpc: 3996, apiserver: APISERVER_PORT } as const;
 
 export function memberVolume(member: EtcdMemberSetup): string {
@@ -58,6 +61,8 @@ export function masterSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetup, v
       pem(`${ETCDCTL_DIR}/ca.crt`, cluster.clientsCa.certPem),
       pem(`${ETCDCTL_DIR}/client.crt`, cluster.etcdctl.certPem),
       pem(`${ETCDCTL_DIR}/client.key`, cluster.etcdctl.keyPem, KEY_MODE),
+      ...(member.peerCert ? [pem(`${FORGED_DIR}/peers/me.crt`, member.peerCert.certPem), pem(`${FORGED_DIR}/peers/me.key`, member.peerCert.keyPem, KEY_MODE)] : []),
+      ...(member.serverCert ? [pem(`${FORGED_DIR}/clients/server.crt`, member.serverCert.certPem), pem(`${FORGED_DIR}/clients/server.key`, member.serverCert.keyPem, KEY_MODE)] : []),
     ],
     clock: member.clock ?? '+0',
     // etcd-manager, etcd and kube-apiserver are Go: only certdrill-clock moves their clocks, and one shim moves all three.
