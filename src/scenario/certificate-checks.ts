@@ -34,15 +34,20 @@ export function certificateInForce(q: TimelineQuery, node: string, where: string
 /**
  * Each member holds a new certificate at `file` in the window, valid for
  * `days` days from when it appeared by the member's clock (`aheadMs` ahead
- * of real time), within a day. A member whose files were never read in the
- * window cannot be judged.
+ * of real time), within a day: read in the window, or read by a probe sent
+ * just before it whose certificate's dates say it was made in it. A member
+ * whose files were never read in the window cannot be judged.
  */
 export function newCertificateFor(q: TimelineQuery, nodes: readonly string[], file: string, window: Window, days: number, aheadMs: number, label: string): ExpectationResult {
   const evidence: CertificateRecord[] = [];
   const lifetimes: string[] = [];
   const unread: string[] = [];
+  // When a certificate was made, from its own dates: a read sent just before the window opened may answer after
+  // the certificate was rewritten (the probe's script starts late on a busy host), and still show one made in it.
+  const madeAt = (r: CertificateRecord) => Date.parse(r.notAfter) - days * DAY_MS - aheadMs;
+  const madeInWindow = (r: CertificateRecord) => window.after !== undefined && madeAt(r) >= Date.parse(window.after) - 1000 && Date.parse(r.t) > Date.parse(window.after);
   for (const node of nodes) {
-    const record = certificateRecords(q, [node], window, file).at(0);
+    const record = certificateRecords(q, [node], window, file).at(0) ?? certificateRecords(q, [node], { before: window.before }, file).find(madeInWindow);
     if (!record) {
       if (certificateReads(q, [node], window, file).length === 0) {
         unread.push(node);

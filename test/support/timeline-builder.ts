@@ -10,6 +10,12 @@ export class TimelineBuilder {
     return this;
   }
 
+  /** At an instant given in full, for a record whose time must match a certificate's dates. */
+  atInstant(ms: number): this {
+    this.clock = ms;
+    return this;
+  }
+
   private t(): string {
     return new Date(this.clock).toISOString();
   }

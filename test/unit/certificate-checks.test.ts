@@ -49,6 +49,18 @@ describe('newCertificateFor', () => {
     expect(result.observed).toContain(`still holds the one valid to ${OLD}`);
   });
 
+  it('takes a certificate made in the window though the read that found it was sent just before it opened', () => {
+    // Made 365 days before NEW, at 2027-12-05T00:00:00Z real time, when the window opens; the probe was sent 0.1 s earlier.
+    const opened = Date.parse(NEW) - 365 * 86_400_000;
+    const b = new TimelineBuilder().at(1).held('a', FILE, OLD).atInstant(opened).step('restart').atInstant(opened + 50).held('a', FILE, NEW);
+    const q = new TimelineQuery(b.records);
+    const result = newCertificateFor(q, ['a'], 'peers/me.crt', { after: q.step('restart').startedAt }, 365, 0, 'after the restart');
+    expect(result.verdict).toBe('pass');
+    // Without its dates, a read sent before the window proves nothing: an older certificate is not taken.
+    const older = new TimelineBuilder().at(1).held('a', FILE, OLD).at(10).step('restart').at(11).held('a', FILE, OLD, true);
+    expect(newCertificateFor(new TimelineQuery(older.records), ['a'], 'peers/me.crt', { after: new TimelineQuery(older.records).step('restart').startedAt }, 365, 0, 'after the restart').verdict).toBe('fail');
+  });
+
   it('cannot judge when the files were never read in the window', () => {
     const b = new TimelineBuilder().at(1).held('a', FILE, OLD).at(10).step('restart').at(20).step('remove');
     const q = new TimelineQuery(b.records);
