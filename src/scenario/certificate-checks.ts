@@ -71,6 +71,12 @@ export function newCertificateFor(q: TimelineQuery, nodes: readonly string[], fi
  */
 export function noNewCertificate(q: TimelineQuery, nodes: readonly string[], file: string, window: Window, label: string): ExpectationResult {
   const changed = certificateRecords(q, nodes, window, file);
+  // Also a change no read sent in the window saw as one: the read that found it was sent just before the window opened.
+  for (const node of nodes) {
+    const before = window.after === undefined ? undefined : certificateInForce(q, node, file, window.after);
+    const end = certificateReads(q, [node], window, file).at(-1);
+    if (before && end && before.fingerprint !== end.fingerprint && !changed.some((r) => r.node === node)) changed.push(end);
+  }
   if (changed.length) return fail(`${changed.map((r) => r.node).join(', ')} got a new ${file} ${label} (valid to ${changed[0]!.notAfter})`, changed.slice(0, 3));
   const unread = nodes.filter((n) => certificateReads(q, [n], window, file).length === 0);
   if (unread.length) return unknown(`${unread.join(', ')}: ${file} was never read ${label} (the probe's reads failed or found no such file)`, []);

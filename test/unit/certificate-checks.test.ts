@@ -35,6 +35,13 @@ describe('noNewCertificate', () => {
     expect(result.observed).toContain('b: peers/me.crt was never read');
   });
 
+  it('fails when what a member holds at the window\'s end is not what it held when the window opened, though no read sent in it saw the change', () => {
+    // The read that found NEW was sent 0.1 s before the step began; the next only restates it.
+    const b = new TimelineBuilder().at(1).held('a', FILE, OLD).at(10).held('a', FILE, NEW).step('restart', 'restart', 9.95).at(12).held('a', FILE, NEW, true);
+    const q = new TimelineQuery(b.records);
+    expect(noNewCertificate(q, ['a'], 'peers/me.crt', { after: q.step('restart').startedAt }, 'after the restart').verdict).toBe('fail');
+  });
+
   it('fails when a member\'s certificate changed in the window', () => {
     const q = new TimelineQuery(keptThenRenewed().records);
     expect(noNewCertificate(q, ['a', 'b'], 'peers/me.crt', { after: q.step('remove').t }, 'after the removal').verdict).toBe('fail');
