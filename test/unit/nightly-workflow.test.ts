@@ -37,6 +37,15 @@ describe('the nightly workflow', () => {
     expect(text.match(/CERTDRILL_DEBIAN_SUITE: \$\{\{ matrix\.version\.suite \}\}/g)).toHaveLength(jobs.length);
   });
 
+  it('gives the etcd cells Go and etcd-manager\'s source, each version certdrill runs, which the kops masters\' scenarios build', async () => {
+    const text = await readFile(new URL('../../.github/workflows/nightly.yml', import.meta.url), 'utf8');
+    const etcd = text.slice(text.indexOf('\n  etcd:\n'), text.indexOf('\n  matrix-report:\n'));
+    expect(etcd).toContain('uses: actions/setup-go@');
+    expect(etcd).toContain('ETCD_MANAGER_VERSIONS');
+    expect(etcd).toContain('CERTDRILL_ETCD_MANAGER_SOURCE=');
+    expect(etcd.indexOf('CERTDRILL_ETCD_MANAGER_SOURCE=')).toBeLessThan(etcd.indexOf('npm run scenario --'));
+  });
+
   it('keeps the runs\' private keys out of the artifacts', async () => {
     const text = await readFile(WORKFLOW, 'utf8');
     expect(text.match(/!cells\/\*\*\/pki\//g)).toHaveLength(2);

@@ -10,6 +10,12 @@ import { kopsMasterImage, type EtcdManagerVersion } from './versions.js';
 
 /** kops' --pki-dir: the CAs etcd-manager signs with, the same on every master, and its own gRPC certificates. */
 export const PKI_DIR = '/etc/kubernetes/pki/etcd-manager';
+/**
+ * Where the platform puts the CAs, for start-master.sh to copy into --pki-dir
+ * at start: etcd-manager writes its own key pairs in --pki-dir, and a
+ * platform may give a node's files read-only (kind mounts them as a Secret).
+ */
+export const PKI_SEED_DIR = '/certdrill/pki-seed';
 /** kube-apiserver's etcd client files, as kops' nodeup lays them out. */
 const APISERVER_PKI = '/etc/kubernetes/pki/kube-apiserver';
 const APISERVER_PORT = 6443;
@@ -46,12 +52,12 @@ export function masterSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetup, v
       CERTDRILL_APISERVER: cluster.apiserver === false ? 'off' : 'on',
     },
     files: [
-      pem(`${PKI_DIR}/etcd-manager-ca.crt`, managerCa.certPem),
-      pem(`${PKI_DIR}/etcd-manager-ca.key`, managerCa.keyPem, KEY_MODE),
-      pem(`${PKI_DIR}/etcd-peers-ca.crt`, cluster.peersCa.certPem),
-      pem(`${PKI_DIR}/etcd-peers-ca.key`, cluster.peersCa.keyPem, KEY_MODE),
-      pem(`${PKI_DIR}/etcd-clients-ca.crt`, cluster.clientsCa.certPem),
-      pem(`${PKI_DIR}/etcd-clients-ca.key`, cluster.clientsCa.keyPem, KEY_MODE),
+      pem(`${PKI_SEED_DIR}/etcd-manager-ca.crt`, managerCa.certPem),
+      pem(`${PKI_SEED_DIR}/etcd-manager-ca.key`, managerCa.keyPem, KEY_MODE),
+      pem(`${PKI_SEED_DIR}/etcd-peers-ca.crt`, cluster.peersCa.certPem),
+      pem(`${PKI_SEED_DIR}/etcd-peers-ca.key`, cluster.peersCa.keyPem, KEY_MODE),
+      pem(`${PKI_SEED_DIR}/etcd-clients-ca.crt`, cluster.clientsCa.certPem),
+      pem(`${PKI_SEED_DIR}/etcd-clients-ca.key`, cluster.clientsCa.keyPem, KEY_MODE),
       pem(`${APISERVER_PKI}/etcd-ca.crt`, cluster.clientsCa.certPem),
       pem(`${APISERVER_PKI}/etcd-client.crt`, cluster.client.certPem),
       pem(`${APISERVER_PKI}/etcd-client.key`, cluster.client.keyPem, KEY_MODE),

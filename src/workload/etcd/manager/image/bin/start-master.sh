@@ -29,6 +29,14 @@ if [ ! -s "$spec" ]; then
   mv -f "$spec.$CERTDRILL_MEMBER" "$spec"
 fi
 
+# --pki-dir holds the CAs and etcd-manager writes its own key pairs there.
+# The platform gives the CAs in /certdrill/pki-seed, which may be read-only
+# (kind mounts a node's files as a Secret; etcd-manager then exits on "error
+# writing private key file ... read-only file system"): copied, modes kept.
+pki=/etc/kubernetes/pki/etcd-manager
+mkdir -p "$pki"
+cp -pL /certdrill/pki-seed/* "$pki"/
+
 # kops passes the host's IP as --address (today's etcd-manager parses it with
 # net.ParseIP and exits on a name); the peer and client URLs keep the name.
 address=$(hostname -i | awk '{print $1}')
@@ -44,7 +52,7 @@ manager() {
     --cluster-name=main \
     --backup-store=file:///backups/main \
     --data-dir="$volume" \
-    --pki-dir=/etc/kubernetes/pki/etcd-manager \
+    --pki-dir="$pki" \
     --address="$address" \
     --peer-urls=https://__name__:2380 \
     --client-urls=https://__name__:4001 \
