@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface RawLogLimits {
@@ -33,12 +33,15 @@ export class RawLogs {
   write(node: string, line: string): void {
     const text = `${line}\n`;
     const size = Buffer.byteLength(text);
-    const written = this.written.get(node) ?? 0;
-    if (written + size <= this.limits.headBytes && !this.tails.has(node)) {
+    const written = this.written.get(node);
+    // A run's own log: a file left by an earlier run into the same folder is replaced, not added to.
+    if (written === undefined) writeFileSync(this.path(node), '');
+    if ((written ?? 0) + size <= this.limits.headBytes && !this.tails.has(node)) {
       appendFileSync(this.path(node), text);
-      this.written.set(node, written + size);
+      this.written.set(node, (written ?? 0) + size);
       return;
     }
+    this.written.set(node, written ?? 0);
     const tail = this.tails.get(node) ?? { lines: [], bytes: 0, dropped: 0, droppedBytes: 0 };
     this.tails.set(node, tail);
     tail.lines.push(text);

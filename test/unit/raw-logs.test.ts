@@ -19,6 +19,16 @@ describe('raw logs', () => {
     expect(await readFile(join(dir, 'a.log'), 'utf8')).toBe('one\ntwo\n');
   });
 
+  it('replaces a log an earlier run left in the same folder', async () => {
+    const first = new RawLogs(dir, { headBytes: 100, tailBytes: 100 });
+    first.write('a', 'earlier run');
+    first.close();
+    const second = new RawLogs(dir, { headBytes: 100, tailBytes: 100 });
+    second.write('a', 'this run');
+    second.close();
+    expect(await readFile(join(dir, 'a.log'), 'utf8')).toBe('this run\n');
+  });
+
   it('keeps a long log\'s start and end, and says how much of the middle was left out', async () => {
     const logs = new RawLogs(dir, { headBytes: 12, tailBytes: 15 });
     for (let i = 1; i <= 10; i++) logs.write('a', `line ${i}`);
