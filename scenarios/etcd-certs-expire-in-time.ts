@@ -4,7 +4,7 @@ import type { ExpectationResult } from '../src/scenario/types.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
-import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, LEGACY as VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts, readinessRidesOldConnection, RIDE_MS } from './kops/legacy-year.js';
+import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, AXIS_NOTE, LEGACY, MANAGER, VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts, readinessRidesOldConnection, RIDE_MS } from './kops/legacy-year.js';
 
 /** A year of running, and a day: past the 365 days this version issues for. */
 const JUMP = '+366d';
@@ -13,11 +13,12 @@ const JUMP_SECONDS = 366 * 86_400;
 export default defineScenario({
   name: 'etcd-certs-expire-in-time',
   workload: etcd,
+  axes: ['etcd-manager'],
   description:
     `The kops incident in time, on the real etcd-manager ${VERSION}: three kops masters (etcd-manager, the etcd it starts, kube-apiserver beside it); etcd-manager issues the member certificates at start; ` +
     `every master's clock then jumps ${JUMP} while running (certdrill-clock moves etcd-manager's, etcd's and kube-apiserver's Go clocks alike). Then the seed write-up's quick fix: restart etcd-manager. ` +
-    'Then what kops\' mitigation has an operator do: the expired member certificates deleted on each volume, then etcd-manager restarted; and, the masters never replaced during the year, what else it takes for etcd-manager\'s own mesh: its certificates in --pki-dir deleted too, then restarted.',
-  question: `When a year passes on a legacy etcd-manager (${VERSION}) whose masters were never replaced, what does kubectl get cs show, does restarting etcd-manager bring etcd back, and what does the whole mitigation take?`,
+    'Then what kops\' mitigation has an operator do: the expired member certificates deleted on each volume, then etcd-manager restarted; and, the masters never replaced during the year, what else it takes for etcd-manager\'s own mesh: its certificates in --pki-dir deleted too, then restarted.' + AXIS_NOTE,
+  question: `When a year passes on ${MANAGER} whose masters were never replaced, what does kubectl get cs show, does restarting etcd-manager bring etcd back, and what does the whole mitigation take?`,
 
   async setup(reference) {
     // kube-apiserver's own etcd client certificate is nodeup's, re-issued at each boot: not what expired in the incident.
@@ -55,7 +56,7 @@ export default defineScenario({
     {
       expectation: 'restart-keeps-expired-certificates',
       pass: `Restarting etcd-manager ${VERSION} does not fix it, contradicting the seed write-up's "the certificates should be regenerated": it keeps every expired member certificate`,
-      fail: `Restarting etcd-manager ${VERSION} changed the member certificates, as the seed write-up says and unlike what its code predicts`,
+      fail: `Restarting etcd-manager ${VERSION} changed the member certificates, as the seed write-up says and unlike what the legacy code predicts`,
     },
     { expectation: 'unhealthy-after-restart', pass: 'kubectl get cs stays Unhealthy after the restart', fail: 'kubectl get cs did not stay Unhealthy after the restart' },
     { expectation: 'removal-renews', pass: 'What does: deleting the member certificates on each volume first; restarted, etcd-manager then writes new one-year ones by the members\' clock', fail: 'Deleting the member certificates before the restart did not make etcd-manager write new one-year ones' },
@@ -82,7 +83,7 @@ export default defineScenario({
     {
       id: 'one-year-certificates',
       title: `etcd-manager ${VERSION} issues each member's peers/me.crt and clients/server.crt for 365 days at start`,
-      basis: `etcd-manager ${VERSION} pkg/pki/certutils.go:91, NotAfter: time.Now().Add(duration365d)`,
+      basis: `etcd-manager ${LEGACY} pkg/pki/certutils.go:91, NotAfter: time.Now().Add(duration365d)`,
       check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, 365, 0, 'from the start'))),
     },
     {
@@ -124,7 +125,7 @@ export default defineScenario({
     {
       id: 'restart-keeps-expired-certificates',
       title: `restarted a year on, etcd-manager ${VERSION} leaves every member's expired peers/me.crt and clients/server.crt as they were, and the members go on failing with "certificate has expired"`,
-      basis: `etcd-manager ${VERSION} pkg/pki/certs.go:42-103 regenerates a stored certificate only on a CommonName, DNS name or IP mismatch, never on dates; the seed write-up expected the restart to regenerate them`,
+      basis: `etcd-manager ${LEGACY} pkg/pki/certs.go:42-103 regenerates a stored certificate only on a CommonName, DNS name or IP mismatch, never on dates; the seed write-up expected the restart to regenerate them`,
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'restart-manager', 'remove-certificates');
         const parts = [...FILES.map((file) => noNewCertificate(q, MEMBERS, file, window, 'after the restart')), someNodeLogs(q, MEMBERS, window, 'certificate has expired', 'after the restart')];
@@ -134,13 +135,13 @@ export default defineScenario({
     {
       id: 'unhealthy-after-restart',
       title: 'after the restart, kubectl get cs still shows every member Unhealthy',
-      basis: `the certificates ${VERSION} keeps are still expired by every member's clock`,
+      basis: `the certificates ${LEGACY} keeps are still expired by every member's clock`,
       check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'restart-manager', 'remove-certificates'), 'componentstatus', false, 'after the restart'),
     },
     {
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days from the members' clock`,
-      basis: `etcd-manager ${VERSION} pkg/pki/certs.go:103 generates a certificate where none is stored; measured in ../shared/third-party/etcd-manager/SOURCES.md`,
+      basis: `etcd-manager ${LEGACY} pkg/pki/certs.go:103 generates a certificate where none is stored; measured in ../shared/third-party/etcd-manager/SOURCES.md`,
       check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt, before: q.step('remove-manager-certificates').startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'))),
     },
     {
@@ -152,13 +153,13 @@ export default defineScenario({
     {
       id: 'managers-mesh-broken-after-removal',
       title: `after that restart, etcd-manager's own mesh elects no leader: its etcd-manager-server-<id> and -client-<id> certificates in --pki-dir, issued for 365 days with the member certificates and kept on restart, have expired too`,
-      basis: `etcd-manager ${VERSION} issues its gRPC certificates in --pki-dir at its first start for 365 days and reuses them while their names match (pkg/pki, the same keypair code as the member certificates); the managers ping each other over mutual TLS (pkg/privateapi peers.go) and elect a leader only among those they reach`,
+      basis: `etcd-manager ${LEGACY} issues its gRPC certificates in --pki-dir at its first start for 365 days and reuses them while their names match (pkg/pki, the same keypair code as the member certificates); the managers ping each other over mutual TLS (pkg/privateapi peers.go) and elect a leader only among those they reach`,
       check: (q) => managersMesh(q, windowAfter(q, 'restart-after-removal', 'remove-manager-certificates'), false, 'after the volume\'s certificates were renewed'),
     },
     {
       id: 'manager-removal-renews-mesh',
       title: `with etcd-manager's own certificates in --pki-dir deleted as well, the restarted managers write new ones, valid 365 days by the members' clock, elect a leader, and etcd is Healthy`,
-      basis: `etcd-manager ${VERSION} generates a certificate where none is stored (pkg/pki), for 365 days from its clock`,
+      basis: `etcd-manager ${LEGACY} generates a certificate where none is stored (pkg/pki), for 365 days from its clock`,
       check: (q) => {
         // From the removal: a certificate written at once may be read by a sample sent before the restart step ended.
         const fromRemoval = { after: q.step('remove-manager-certificates').startedAt };

@@ -2,7 +2,7 @@ import { everyHealthSample, windowAfter } from '../src/scenario/checks.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
-import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, LEGACY as VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts } from './kops/legacy-year.js';
+import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, AXIS_NOTE, LEGACY, MANAGER, VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts } from './kops/legacy-year.js';
 
 /** Half a year in, the masters' root disks are replaced (kops rolls its masters onto new instances; the data volumes stay). */
 const HALF = '+183d';
@@ -14,10 +14,11 @@ const JUMP_SECONDS = 366 * 86_400;
 export default defineScenario({
   name: 'etcd-certs-expire-masters-replaced',
   workload: etcd,
+  axes: ['etcd-manager'],
   description:
     `The seed's own case, on the real etcd-manager ${VERSION}: three kops masters whose root disks are replaced half a year in (${HALF}: etcd-manager's own certificates in --pki-dir written anew at boot, the data volumes with the member certificates kept), ` +
-    `then a year and a day after the start (${JUMP}) the volume's member certificates expire while the managers' are half a year old. Then kops' mitigation: the member certificates deleted on each volume, etcd-manager restarted.`,
-  question: `Where the masters were replaced during the year, as in the seed, what does the mitigation of a legacy etcd-manager (${VERSION}) take: the volume's certificates alone, or etcd-manager's own as well?`,
+    `then a year and a day after the start (${JUMP}) the volume's member certificates expire while the managers' are half a year old. Then kops' mitigation: the member certificates deleted on each volume, etcd-manager restarted.` + AXIS_NOTE,
+  question: `Where the masters were replaced during the year, as in the seed, what does the mitigation of ${MANAGER} take: the volume's certificates alone, or etcd-manager's own as well?`,
 
   async setup(reference) {
     return { cluster: { clusters: [await kopsEtcdCluster({ reference, manager: VERSION, clientValidFor: '2y' })] } };
@@ -73,7 +74,7 @@ export default defineScenario({
     {
       id: 'replaced-masters-new-manager-certificates',
       title: `booted half a year in with --pki-dir written anew, etcd-manager ${VERSION} writes new etcd-manager-server-<id> certificates valid 365 days from the members' clock, and keeps each member's peers/me.crt and clients/server.crt`,
-      basis: `etcd-manager ${VERSION} generates a key pair where none is stored and reuses a stored one whose names match, however old (pkg/pki)`,
+      basis: `etcd-manager ${LEGACY} generates a key pair where none is stored and reuses a stored one whose names match, however old (pkg/pki)`,
       check: (q) => {
         const window = { after: q.step('replace-root-disks').startedAt, before: q.step('year-passes').startedAt };
         return parts(
@@ -103,7 +104,7 @@ export default defineScenario({
     {
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days from the members' clock`,
-      basis: `etcd-manager ${VERSION} generates a certificate where none is stored (pkg/pki/certs.go:103)`,
+      basis: `etcd-manager ${LEGACY} generates a certificate where none is stored (pkg/pki/certs.go:103)`,
       check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'))),
     },
     {

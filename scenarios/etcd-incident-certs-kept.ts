@@ -6,7 +6,7 @@ import { fail, pass, unknown } from '../src/scenario/verdict.js';
 import type { TimelineQuery, Window } from '../src/observe/query.js';
 import type { CertificateRecord } from '../src/observe/records.js';
 import { etcd, INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, kopsEtcdCluster } from '../src/workload/etcd/index.js';
-import { eachMasterLogs, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, LEGACY as VERSION, MEMBER_FILES as FILES, MEMBERS, parts } from './kops/legacy-year.js';
+import { eachMasterLogs, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, AXIS_NOTE, LEGACY, MANAGER, VERSION, MEMBER_FILES as FILES, MEMBERS, parts } from './kops/legacy-year.js';
 
 /** When the incident's member certificates expired: issued Nov 5 2019 for 367 days. */
 const INCIDENT_NOT_AFTER = new Date(Date.parse(INCIDENT_ISSUANCE.issuedAt) + INCIDENT_ISSUANCE.days * 86_400_000).toISOString();
@@ -41,10 +41,11 @@ function holdsIncidentCertificates(q: TimelineQuery, window: Window, label: stri
 export default defineScenario({
   name: 'etcd-incident-certs-kept',
   workload: etcd,
+  axes: ['etcd-manager'],
   description:
     `The seed's certificates on the real etcd-manager ${VERSION}: three kops masters form a cluster; the incident's member certificates (issued by openssl on Nov 5 2019 for 367 days, with the names etcd-manager gives its own) are written over peers/me and clients/server on each volume, and etcd-manager restarts onto them. ` +
-    'Then the seed write-up\'s quick fix, another restart; then kops\' mitigation: the certificates deleted on each volume, etcd-manager restarted.',
-  question: `What does the real legacy etcd-manager (${VERSION}) do with the incident's expired certificates on its volumes: keep them or issue new ones, and what then fixes it?`,
+    'Then the seed write-up\'s quick fix, another restart; then kops\' mitigation: the certificates deleted on each volume, etcd-manager restarted.' + AXIS_NOTE,
+  question: `What does the real ${MANAGER} do with the incident's expired certificates on its volumes: keep them or issue new ones, and what then fixes it?`,
 
   async setup(reference) {
     // kops made the CAs in 2019, before it issued the incident's certificates; ten years, so they are valid today.
@@ -90,7 +91,7 @@ export default defineScenario({
     {
       id: 'manager-keeps-incident-certificates',
       title: `restarted onto them, etcd-manager ${VERSION} keeps every member's peers/me.crt and clients/server.crt, expired since ${INCIDENT_NOT_AFTER.slice(0, 10)}, and etcd serves them on :2380`,
-      basis: `etcd-manager ${VERSION} reuses a stored certificate whose CommonName, DNS names and IPs match what it would issue, never looking at its dates (pkg/pki/certs.go:42-103); the incident's carry exactly those names`,
+      basis: `etcd-manager ${LEGACY} reuses a stored certificate whose CommonName, DNS names and IPs match what it would issue, never looking at its dates (pkg/pki/certs.go:42-103); the incident's carry exactly those names`,
       check: (q) => {
         const window = windowAfter(q, 'start-on-incident-certificates', 'restart-manager');
         return holdsIncidentCertificates(q, window, 'after the restart');
@@ -120,7 +121,7 @@ export default defineScenario({
     {
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days`,
-      basis: `etcd-manager ${VERSION} generates a certificate where none is stored (pkg/pki/certs.go:103)`,
+      basis: `etcd-manager ${LEGACY} generates a certificate where none is stored (pkg/pki/certs.go:103)`,
       check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, 0, 'after the removal'))),
     },
     {

@@ -3,6 +3,7 @@ import type { AlertRecord, LogRecord } from '../../src/observe/records.js';
 import { clocksMoved, everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
 import type { ExpectationResult } from '../../src/scenario/types.js';
 import { allOf, fail, pass, unknown, verdictOf } from '../../src/scenario/verdict.js';
+import { ETCD_MANAGER_ROLES, ETCD_MANAGER_VERSIONS, etcdManagerUnderTest } from '../../src/workload/etcd/manager/versions.js';
 
 /**
  * What the scenarios of a legacy etcd-manager's year share (not a scenario:
@@ -10,8 +11,19 @@ import { allOf, fail, pass, unknown, verdictOf } from '../../src/scenario/verdic
  */
 
 export const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
-/** The incident's kind of etcd-manager: before the kops advisory's fix. */
+/** The incident's kind of etcd-manager: before the kops advisory's fix. What the expectations predict is its behaviour. */
 export const LEGACY = '3.0.20200116';
+/**
+ * The etcd-manager the year's scenarios run: the legacy one, or the one
+ * CERTDRILL_ETCD_MANAGER_VERSION names (`npm run matrix`'s etcd-manager axis).
+ * Their expectations stay the legacy version's, so where another version
+ * behaves otherwise its run says so.
+ */
+export const VERSION = etcdManagerUnderTest();
+/** Said at the end of the description of each scenario that follows the axis. */
+export const AXIS_NOTE = ` It follows the etcd-manager axis: CERTDRILL_ETCD_MANAGER_VERSION (${ETCD_MANAGER_VERSIONS.join(', ')}) runs another version against the expectations of the legacy ${LEGACY}.`;
+/** How the version run is named in a scenario's question and answer, e.g. "etcd-manager 3.0.20200116 (legacy, the incident's kind)". */
+export const MANAGER = `etcd-manager ${VERSION} (${ETCD_MANAGER_ROLES[VERSION]})`;
 /** The member certificates on each volume, as etcd-manager lays them out. */
 export const MEMBER_FILES = ['peers/me.crt', 'clients/server.crt'];
 /** etcd-manager's own gRPC certificates in --pki-dir, as the certificates probe names them. */

@@ -7,6 +7,7 @@ import { describeCounts, verdictWord } from '../scenario/verdict.js';
 import { EnvironmentError, UsageError } from '../util/errors.js';
 import { certdrillVersion } from '../util/package-root.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
+import { axisProblem } from '../workload/workload.js';
 import { exitWhenDone, isEntry, isUserError } from './exit.js';
 import { checkSummaryFile, prepareOutDir, reportsDir } from './output-paths.js';
 import { progressPrinter } from './progress.js';
@@ -45,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
   if (values.json && !values.list) throw new UsageError('--json goes with --list');
   const suiteProblem = debianSuiteProblem();
   if (suiteProblem) throw new UsageError(suiteProblem);
+  const axisProblems = WORKLOADS.flatMap((w) => w.axes ?? []).map((axis) => axisProblem(axis)).filter((p) => p !== undefined);
+  if (axisProblems.length) throw new UsageError(axisProblems[0]!);
   if (values.list) return listScenarios(values.json);
   const platformName = values.platform as PlatformName;
   if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);

@@ -13,9 +13,11 @@ import { isEntry } from './exit.js';
 import { reportsDir } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 
-const USAGE = `usage: npm run matrix -- [--out DIR] [--platform docker|kind]... [--rerun]
+const USAGE = `usage: npm run matrix -- [--out DIR] [--platform docker|kind]... [--cell NAME]... [--rerun]
        runs every scenario of each workload once per version (its images built on each Debian suite:
-       OTP 25 and 27, etcd 3.4 and 3.5), one folder per cell under DIR, then merges them into DIR/matrix.md`;
+       OTP 25 and 27, etcd 3.4 and 3.5), and the scenarios that follow a further axis once per value of it
+       (the kops scenarios of a legacy year on each etcd-manager version), one folder per cell under DIR,
+       then merges them into DIR/matrix.md. --cell runs only the cells named (the merge takes every cell with results)`;
 const BASE_IMAGE_SCRIPT = fileURLToPath(new URL('../../scripts/base-image.sh', import.meta.url));
 
 class UsageError extends Error {}
@@ -27,6 +29,8 @@ export interface MatrixPlan {
   suite: string;
   versions: string;
   scenarios: string[];
+  /** An axis's value beyond the suite's (CERTDRILL_ETCD_MANAGER_VERSION), for the scenarios' process. */
+  env: Record<string, string>;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -43,7 +47,10 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
   });
 
-  const cells = await plan(platforms);
+  const planned = await plan(platforms);
+  const unknownCell = values.cell?.find((name) => !planned.some((c) => c.name === name));
+  if (unknownCell) throw new UsageError(`no cell "${unknownCell}" on ${platforms.join(', ')}: the cells are ${planned.map((c) => c.name).join(', ')}`);
+  const cells = values.cell?.length ? planned.filter((c) => values.cell!.includes(c.name)) : planned;
   let interrupted = false;
   // Ctrl-C reaches the running scenario too, which cleans up and exits 130; this only stops the next ones.
   process.on('SIGINT', () => (interrupted = true));
@@ -71,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       await mkdir(dir, { recursive: true });
       const started = performance.now();
       process.stderr.write(`${label}: running\n`);
-      const code = await runScenarioCommand([scenario, '--out', dir, '--platform', cell.platform], join(dir, 'run.log'), { ...process.env, CERTDRILL_DEBIAN_SUITE: cell.suite });
+      const code = await runScenarioCommand([scenario, '--out', dir, '--platform', cell.platform], join(dir, 'run.log'), { ...process.env, CERTDRILL_DEBIAN_SUITE: cell.suite, ...cell.env });
       const results = await findResults(dir);
       const verdicts = results.flatMap((r) => r.expectations.map((e) => e.verdict));
       const counts = ['pass', 'fail', 'unknown'].map((v) => `${verdicts.filter((x) => x === v).length} ${v.toUpperCase()}`).join(', ');
@@ -81,25 +88,40 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const merged: MatrixCell[] = [];
-  for (const cell of cells) merged.push({ name: cell.name, runs: await findResults(join(outDir, cell.name)) });
+  for (const cell of planned) {
+    const runs = await findResults(join(outDir, cell.name));
+    if (runs.length) merged.push({ name: cell.name, runs });
+  }
   const markdown = renderMatrix(merged);
   await writeFile(join(outDir, 'matrix.md'), markdown);
   process.stderr.write(`matrix: ${join(outDir, 'matrix.md')}\n`);
   return 0;
 }
 
-/** The cells: for each platform, each workload that names its versions, once per Debian suite. */
+/**
+ * The cells: for each platform, each workload that names its versions, once
+ * per Debian suite with all its scenarios (each axis at its default); then,
+ * per suite, once per other value of each of its axes with the scenarios
+ * that follow that axis, e.g. docker-etcd3.4-etcd-manager-3.0.20200428.
+ */
 export async function plan(platforms: readonly PlatformName[]): Promise<MatrixPlan[]> {
   const scenarios = [...(await loadScenarios()).values()];
   return platforms.flatMap((platform) =>
     WORKLOADS.flatMap((workload) =>
-      Object.entries(workload.versionsBySuite ?? {}).map(([suite, versions]) => ({
-        name: `${platform}-${versions.replace(/\s+/g, '')}`,
-        platform,
-        suite,
-        versions,
-        scenarios: scenarios.filter((s) => s.workload.name === workload.name).map((s) => s.name).sort(),
-      })),
+      Object.entries(workload.versionsBySuite ?? {}).flatMap(([suite, versions]) => {
+        const own = scenarios.filter((s) => s.workload.name === workload.name);
+        const base: MatrixPlan = { name: `${platform}-${versions.replace(/\s+/g, '')}`, platform, suite, versions, scenarios: own.map((s) => s.name).sort(), env: {} };
+        const alongAxes = (workload.axes ?? []).flatMap((axis) =>
+          axis.values.slice(1).map((value) => ({
+            ...base,
+            name: `${base.name}-${axis.name}-${value}`,
+            versions: `${versions}, ${axis.name} ${value}`,
+            scenarios: own.filter((s) => s.axes?.includes(axis.name)).map((s) => s.name).sort(),
+            env: { [axis.env]: value },
+          })),
+        );
+        return [base, ...alongAxes.filter((c) => c.scenarios.length > 0)];
+      }),
     ),
   );
 }
@@ -118,6 +140,7 @@ function parse(argv: string[]) {
       options: {
         out: { type: 'string' },
         platform: { type: 'string', multiple: true },
+        cell: { type: 'string', multiple: true },
         rerun: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },

@@ -106,6 +106,11 @@ export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixture
   expectations: Expectation<F>[];
   /** The answer to `question` a run gives, one clause per expectation it rests on. */
   answer?: AnswerClause[];
+  /**
+   * The workload's matrix axes it follows (etcd: `etcd-manager`): it reads the
+   * axis's value as it loads, and `npm run matrix` runs it once per value.
+   */
+  axes?: readonly string[];
 }
 
 /** A scenario of any workload, as the registry and the runner hold it. */

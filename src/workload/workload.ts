@@ -26,6 +26,12 @@ export interface Workload<Setup, View, Operations extends object, D extends Depl
    * without it is left out of `npm run matrix`.
    */
   readonly versionsBySuite?: Readonly<Record<string, string>>;
+  /**
+   * Other versions its scenarios may run against, apart from the suite's
+   * (etcd: the etcd-manager version): each one more axis of `npm run matrix`,
+   * for the scenarios that name it in their `axes`.
+   */
+  readonly axes?: readonly MatrixAxis[];
   /** A folder of scenarios that come with the workload (its own folder's `scenarios/`), loaded beside the project's. */
   readonly scenarioDir?: string;
   /** A TLS failure or another notable event in one of its log lines, or null. */
@@ -55,6 +61,33 @@ export type OperationsOf<W> = W extends Workload<any, any, infer O, any> ? O : n
 /** Checks a workload against the interface and keeps its own types, for scenarios to see. */
 export function defineWorkload<Setup, View, Operations extends object, D extends Deployment<any>>(workload: Workload<Setup, View, Operations, D>): Workload<Setup, View, Operations, D> {
   return workload;
+}
+
+/**
+ * One axis of the version matrix beyond the Debian suite: a scenario that
+ * follows it reads its value from `env` when it loads, `values[0]` when unset.
+ */
+export interface MatrixAxis {
+  /** As it appears in a cell's name, e.g. `etcd-manager`. */
+  readonly name: string;
+  /** The environment variable that picks the value, e.g. CERTDRILL_ETCD_MANAGER_VERSION. */
+  readonly env: string;
+  /** Its values; the first is the default, run in the suite's own cell. */
+  readonly values: readonly string[];
+}
+
+/** The axis's value in `env`: its default when unset; throws one line for a value it does not have. */
+export function axisValue(axis: MatrixAxis, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[axis.env];
+  if (value === undefined || value === '') return axis.values[0]!;
+  if (!axis.values.includes(value)) throw new Error(axisProblem(axis, value));
+  return value;
+}
+
+/** What is wrong with the axis's variable in `env`, for a one-line error before anything runs; undefined when fine. */
+export function axisProblem(axis: MatrixAxis, value = process.env[axis.env]): string | undefined {
+  if (value === undefined || value === '' || axis.values.includes(value)) return undefined;
+  return `${axis.env}=${value} is not a version certdrill runs: use ${axis.values.join(', ')}, or unset it (${axis.values[0]})`;
 }
 
 export interface IncidentQuestion {

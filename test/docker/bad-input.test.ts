@@ -44,6 +44,12 @@ describe('bad input: exit 2 with one line saying what to do', () => {
     expectOneLine(run.stderr, /^CERTDRILL_DEBIAN_SUITE=sid is not a suite certdrill builds on: use bookworm or trixie, or unset it$/);
   });
 
+  it('an unknown CERTDRILL_ETCD_MANAGER_VERSION exits 2 before anything is built, instead of quietly running the legacy one', async () => {
+    const run = await cli(['etcd-certs-expire-in-time'], { env: { CERTDRILL_ETCD_MANAGER_VERSION: '3.0.20240101', DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, timeoutMs: 30_000 });
+    expect(run.exitCode).toBe(2);
+    expectOneLine(run.stderr, /^CERTDRILL_ETCD_MANAGER_VERSION=3\.0\.20240101 is not a version certdrill runs: use 3\.0\.20200116, 3\.0\.20200428, v3\.0\.20260707, or unset it \(3\.0\.20200116\)$/);
+  });
+
   it('through npm, --out /proc/x exits 2 within 10 s with one line', async () => {
     const started = Date.now();
     const run = await execa('npm', ['run', '-s', 'scenario', '--', 'erlang-ca-expiry', '--out', '/proc/x'], { reject: false, all: true, timeout: 30_000 });

@@ -1,6 +1,6 @@
 import { defineWorkload, listOf, readLibcClock, type IncidentQuestion, type OperationHost } from '../workload.js';
 import { deployEtcd, type EtcdDeployment } from './deployment.js';
-import { ETCD_MANAGER_VERSIONS, kopsMasterImage } from './manager/versions.js';
+import { ETCD_MANAGER_AXIS, ETCD_MANAGER_VERSIONS, kopsMasterImage } from './manager/versions.js';
 import { FORGED_DIR, PKI_DIR } from './manager/master.js';
 import { classifyEtcdLogLine } from './logs.js';
 import { ETCD_IMAGE, etcdVersions } from './member.js';
@@ -150,6 +150,7 @@ export const etcd = defineWorkload({
   moreImages: ETCD_MANAGER_VERSIONS.map((version) => ({ name: `kops master, etcd-manager ${version}`, image: kopsMasterImage(version) })),
   questions: QUESTIONS,
   versionsBySuite: { bookworm: 'etcd 3.4', trixie: 'etcd 3.5' },
+  axes: [ETCD_MANAGER_AXIS],
   classifyLogLine: classifyEtcdLogLine,
   versions: etcdVersions,
   // Under certdrill-clock (members' default) `date` reads what etcd reads; under libfaketime only what libfaketime

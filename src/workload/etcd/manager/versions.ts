@@ -9,6 +9,7 @@ import { runChild } from '../../../util/child-process.js';
 import { EnvironmentError } from '../../../util/errors.js';
 import { packageRoot } from '../../../util/package-root.js';
 import { suiteBuildArgs } from '../../debian-suite.js';
+import { axisValue, type MatrixAxis } from '../../workload.js';
 
 /**
  * The real etcd-manager versions certdrill runs (upstream source in
@@ -24,6 +25,19 @@ export const ETCD_MANAGER_ROLES: Record<EtcdManagerVersion, string> = {
   '3.0.20200428': 'the kops advisory\'s fixed version',
   'v3.0.20260707': 'current',
 };
+
+/**
+ * The etcd-manager version as a matrix axis: the scenarios that follow it
+ * (scenarios/kops/legacy-year.ts) run the version CERTDRILL_ETCD_MANAGER_VERSION
+ * names, the legacy one when unset; their expectations stay what the
+ * incident and the legacy code predict.
+ */
+export const ETCD_MANAGER_AXIS: MatrixAxis = { name: 'etcd-manager', env: 'CERTDRILL_ETCD_MANAGER_VERSION', values: ETCD_MANAGER_VERSIONS };
+
+/** The etcd-manager version this process runs where a scenario follows the axis. */
+export function etcdManagerUnderTest(env: NodeJS.ProcessEnv = process.env): EtcdManagerVersion {
+  return axisValue(ETCD_MANAGER_AXIS, env) as EtcdManagerVersion;
+}
 
 /** Where the source is looked for; a user points it at their own copy. */
 export const SOURCE_ENV = 'CERTDRILL_ETCD_MANAGER_SOURCE';
