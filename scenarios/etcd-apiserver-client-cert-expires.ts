@@ -4,6 +4,7 @@ import type { ExpectationResult } from '../src/scenario/types.js';
 import { fail, pass } from '../src/scenario/verdict.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
+import { isKubeApiserverLine } from '../src/workload/etcd/logs.js';
 import { eachMasterLogs, etcdLogsAhead, FORMED_WITHIN_MS, healthyInBothViews, LEGACY as VERSION, MEMBERS, parts, readinessRidesOldConnection, RIDE_MS } from './kops/legacy-year.js';
 
 /** kube-apiserver's etcd client certificate lives this long; the members' own are etcd-manager's, for a year. */
@@ -12,8 +13,7 @@ const CLIENT_VALID_FOR = '30d';
 const JUMP = '+31d';
 const JUMP_SECONDS = 31 * 86_400;
 
-const fromApiserver = (line: string) => line.startsWith('kube-apiserver:') || line.startsWith('certdrill: kube-apiserver');
-const fromEtcd = (line: string) => !fromApiserver(line) && !/^[IWEF]\d{4} /.test(line);
+const fromEtcd = (line: string) => !isKubeApiserverLine(line) && !/^[IWEF]\d{4} /.test(line);
 
 export default defineScenario({
   name: 'etcd-apiserver-client-cert-expires',
@@ -102,7 +102,7 @@ export default defineScenario({
             : pass(`no kube-apiserver logged "Serving securely on" after the restart, and none of the ${probes.length} /readyz/etcd probes was answered ok (${why})`, probes.slice(0, 2));
         return parts(
           never,
-          eachMasterLogs(q, window, 'Error creating leases', 'from kube-apiserver after the restart', fromApiserver),
+          eachMasterLogs(q, window, 'Error creating leases', 'from kube-apiserver after the restart', isKubeApiserverLine),
           eachMasterLogs(q, window, 'kube-apiserver exited', 'after the restart'),
         );
       },
@@ -115,8 +115,8 @@ export default defineScenario({
       check: (q) => {
         const window = windowAfter(q, 'month-passes');
         const said = eachMasterLogs(q, window, 'certificate has expired', 'on its client port after the jump', fromEtcd);
-        const apiserverWords = [...new Set(q.alerts(window).filter((a) => MEMBERS.includes(a.node) && fromApiserver(a.text)).map((a) => /remote error: tls: [a-z ]+/.exec(a.text)?.[0]).filter(Boolean))];
-        const expiredInApiserver = q.alerts(window).filter((a) => MEMBERS.includes(a.node) && fromApiserver(a.text) && /expired/.test(a.text)).length;
+        const apiserverWords = [...new Set(q.alerts(window).filter((a) => MEMBERS.includes(a.node) && isKubeApiserverLine(a.text)).map((a) => /remote error: tls: [a-z ]+/.exec(a.text)?.[0]).filter(Boolean))];
+        const expiredInApiserver = q.alerts(window).filter((a) => MEMBERS.includes(a.node) && isKubeApiserverLine(a.text) && /expired/.test(a.text)).length;
         return {
           ...said,
           observed: `${said.observed}; kube-apiserver's own lines say ${apiserverWords.length ? apiserverWords.map((w) => `"${w}"`).join(', ') : 'no TLS alert'}, ${expiredInApiserver ? `and ${expiredInApiserver} of them name an expiry` : 'and none names an expiry'}`,

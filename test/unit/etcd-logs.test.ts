@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyEtcdLogLine } from '../../src/workload/etcd/logs.js';
+import { classifyEtcdLogLine, isKubeApiserverLine } from '../../src/workload/etcd/logs.js';
 
 describe('etcd log lines', () => {
   it('classifies the incident\'s rejected connection, with the member\'s time stamp', () => {
@@ -38,6 +38,9 @@ describe('etcd log lines', () => {
   it('marks a kops master\'s program exiting, which start-master.sh logs before it restarts it', () => {
     expect(classifyEtcdLogLine('certdrill: etcd-manager exited; restarting it in 2 s')).toMatchObject({ kind: 'log', topic: 'exit' });
     expect(classifyEtcdLogLine('certdrill: kube-apiserver exited; restarting it in 2 s')).toMatchObject({ kind: 'log', topic: 'exit' });
+    expect(isKubeApiserverLine('certdrill: kube-apiserver exited; restarting it in 2 s')).toBe(true);
+    expect(isKubeApiserverLine('kube-apiserver: I1206 16:21:18.128395    2522 secure_serving.go:213] Serving securely on [::]:6443')).toBe(true);
+    expect(isKubeApiserverLine('I1206 16:21:18.128395    2522 main.go:100] I am leader with token abc')).toBe(false);
     expect(classifyEtcdLogLine('certdrill: etcd-manager restarted')).toMatchObject({ kind: 'log', topic: 'start' });
   });
 

@@ -46,11 +46,15 @@ export const ETCD_CHANNELS = {
 } as const;
 export type EtcdChannel = keyof typeof ETCD_CHANNELS;
 
+/** Whether a line of a kops master's log is kube-apiserver's own (prefixed by start-master.sh), or start-master.sh's about it. */
+export function isKubeApiserverLine(line: string): boolean {
+  return line.startsWith(APISERVER_PREFIX) || line.startsWith('certdrill: kube-apiserver');
+}
+
 /** A TLS failure or a notable event (leader, peers, readiness) in an etcd log line, or null. */
 export function classifyEtcdLogLine(line: string): LogFinding | null {
-  if (line.startsWith(APISERVER_PREFIX)) return classifyKlog(line.slice(APISERVER_PREFIX.length), APISERVER_TOPICS, line, 'client');
+  if (isKubeApiserverLine(line)) return classifyKlog(line.startsWith(APISERVER_PREFIX) ? line.slice(APISERVER_PREFIX.length) : line, APISERVER_TOPICS, line, 'client');
   if (KLOG.test(line) || /^etcd-manager$|^certdrill: etcd-manager/.test(line)) return classifyKlog(line, MANAGER_TOPICS, line, 'manager');
-  if (line.startsWith('certdrill: kube-apiserver')) return classifyKlog(line, APISERVER_TOPICS, line, 'client');
   const parsed = parse(line);
   if (!parsed) return null;
   const { message, nodeTime } = parsed;
