@@ -6,4 +6,4 @@ set -eu
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev
 rm -rf /var/lib/apt/lists/*
-gcc -O2 -Wall -Wextra -Werror -static -o /certdrill-clock "$(dirname "$0")/certdrill-clock.c" "$(dirname "$0")/vdso.c"
+gcc -O2 -Wall -Wextra -Werror -static -o /certdrill-clock "$(dirname "$0")/certdrill-clock.c" "$(dirname "$0")/offset.c" "$(dirname "$0")/vdso.c"

@@ -59,6 +59,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,6 +83,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "offset.h"
 #include "vdso.h"
 
 #if defined(__x86_64__)
@@ -124,31 +126,10 @@ static void remove_offset_page(void);
 
 static void die(const char *what) {
   fprintf(stderr, "certdrill-clock: %s: %s\n", what, strerror(errno));
+  /* In the forked child, exit would run the supervisor's exit handlers and flush its copied stdio buffers again. */
+  if (getpid() != supervisor_pid) _exit(125);
   remove_offset_page();
   exit(125);
-}
-
-/* libfaketime's relative form: [+-]N with an optional unit (s, m, h, d, y). */
-static int parse_offset(const char *text, long long *seconds) {
-  while (*text == ' ' || *text == '\t') text++;
-  if (*text != '+' && *text != '-') return -1;
-  char *end;
-  errno = 0;
-  double value = strtod(text, &end);
-  if (errno != 0 || end == text) return -1;
-  double unit = 1;
-  switch (*end) {
-    case 'm': unit = 60; end++; break;
-    case 'h': unit = 3600; end++; break;
-    case 'd': unit = 86400; end++; break;
-    case 'y': unit = 31536000; end++; break;
-    case 's': end++; break;
-    default: break;
-  }
-  while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
-  if (*end != '\0') return -1;
-  *seconds = (long long)(value * unit);
-  return 0;
 }
 
 /*
@@ -193,28 +174,67 @@ static void drain_watch(void) {
 /*
  * The offset page: a page of a small file that every redirected program maps
  * read-only and adds to the kernel's real time (vdso.c). Kept only while the
- * folder is watched, as it must change the moment the clock file does.
+ * folder is watched, as it must change the moment the clock file does. It
+ * lives in a folder of its own (mkdtemp: mode 0700, a name no one can guess
+ * or plant beforehand), made with O_EXCL and mode 0600: only this user's
+ * programs can map it (one that switched to another user makes system calls
+ * instead, which the filter traps). The folder's name carries the
+ * supervisor's pid, so that one killed before it could remove it is swept by
+ * the next supervisor of the same user.
  */
-static char offset_page_file[64];
+#define OFFSET_PAGE_PREFIX "certdrill-clock."
+static char offset_page_dir[48], offset_page_file[64];
 static volatile long long *offset_page;
+
+/* Removes the offset-page folders under `folder` of supervisors of this user that are gone. */
+static void sweep_offset_pages(const char *folder) {
+  DIR *listing = opendir(folder);
+  if (!listing) return;
+  struct dirent *entry;
+  while ((entry = readdir(listing))) {
+    int pid;
+    char rest[16];
+    if (sscanf(entry->d_name, OFFSET_PAGE_PREFIX "%d.%15s", &pid, rest) != 2 || pid <= 0 || pid == (int)getpid()) continue;
+    if (kill(pid, 0) == 0 || errno != ESRCH) continue;
+    struct stat st;
+    if (fstatat(dirfd(listing), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;
+    int inside = openat(dirfd(listing), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (inside >= 0) {
+      unlinkat(inside, "offset", 0);
+      close(inside);
+    }
+    unlinkat(dirfd(listing), entry->d_name, AT_REMOVEDIR);
+  }
+  closedir(listing);
+}
 
 static void make_offset_page(void) {
   const char *folders[] = {"/dev/shm", "/tmp"};
   for (size_t i = 0; i < sizeof folders / sizeof *folders && !offset_page; i++) {
-    snprintf(offset_page_file, sizeof offset_page_file, "%s/certdrill-clock.%d", folders[i], (int)getpid());
-    int fd = open(offset_page_file, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) continue;
+    sweep_offset_pages(folders[i]);
+    snprintf(offset_page_dir, sizeof offset_page_dir, "%s/" OFFSET_PAGE_PREFIX "%d.XXXXXX", folders[i], (int)getpid());
+    if (!mkdtemp(offset_page_dir)) continue;
+    snprintf(offset_page_file, sizeof offset_page_file, "%s/offset", offset_page_dir);
+    int fd = open(offset_page_file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     void *page = MAP_FAILED;
-    if (fchmod(fd, 0644) == 0 && ftruncate(fd, 4096) == 0) page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (page != MAP_FAILED) offset_page = page;
-    else unlink(offset_page_file);
+    if (fd >= 0) {
+      if (ftruncate(fd, 4096) == 0) page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      close(fd);
+    }
+    if (page != MAP_FAILED) {
+      offset_page = page;
+    } else {
+      unlink(offset_page_file);
+      rmdir(offset_page_dir);
+    }
   }
-  if (!offset_page) offset_page_file[0] = '\0';
+  if (!offset_page) offset_page_file[0] = offset_page_dir[0] = '\0';
 }
 
 static void remove_offset_page(void) {
-  if (offset_page_file[0] && getpid() == supervisor_pid) unlink(offset_page_file);
+  if (!offset_page_file[0] || getpid() != supervisor_pid) return;
+  unlink(offset_page_file);
+  rmdir(offset_page_dir);
 }
 
 static void publish_offset(long long seconds) {
@@ -239,8 +259,9 @@ static long long current_offset(void) {
   ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
   if (fd >= 0) close(fd);
   long long seconds = 0;
-  if (n < 0 || parse_offset(text, &seconds) != 0) {
-    fprintf(stderr, "certdrill-clock: %s does not hold an offset like +31536000: real time until it does\n", clock_file);
+  enum offset_problem problem = n < 0 ? OFFSET_NOT_AN_OFFSET : parse_offset(text, &seconds);
+  if (problem != OFFSET_OK) {
+    fprintf(stderr, "certdrill-clock: %s holds %s: real time until it holds one like +31536000\n", clock_file, offset_problem_words(problem));
     seconds = 0;
   }
   offset.dev = st.st_dev;

@@ -245,13 +245,9 @@ static int realtime_served_in_user_space(int (*gettime)(clockid_t, struct timesp
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-void plan_vdso_redirect(const char *offset_file) {
-  unsigned long base = getauxval(AT_SYSINFO_EHDR);
-  if (!base) return;
-  unsigned long size = own_vdso_size(base);
-  const unsigned char *image = (const unsigned char *)base;
+int vdso_read_elf(const unsigned char *image, unsigned long size, struct vdso_elf *elf) {
   const Elf64_Ehdr *header = (const Elf64_Ehdr *)image;
-  if (size < 4096 || memcmp(header->e_ident, ELFMAG, SELFMAG) != 0 || header->e_ident[EI_CLASS] != ELFCLASS64) return;
+  if (size < 4096 || memcmp(header->e_ident, ELFMAG, SELFMAG) != 0 || header->e_ident[EI_CLASS] != ELFCLASS64) return -1;
   const Elf64_Phdr *segments = (const Elf64_Phdr *)(image + header->e_phoff);
   unsigned long load_bias = 0, used = 0;
   const Elf64_Dyn *dynamic = NULL;
@@ -264,7 +260,7 @@ void plan_vdso_redirect(const char *offset_file) {
     }
     if (segments[i].p_type == PT_DYNAMIC) dynamic = (const Elf64_Dyn *)(image + segments[i].p_offset);
   }
-  if (loads != 1 || !dynamic) return;
+  if (loads != 1 || !dynamic) return -1;
   unsigned long section_headers_end = header->e_shoff + (unsigned long)header->e_shnum * header->e_shentsize;
   if (section_headers_end > used) used = section_headers_end;
   const Elf64_Sym *symbols = NULL;
@@ -275,15 +271,7 @@ void plan_vdso_redirect(const char *offset_file) {
     if (entry->d_tag == DT_STRTAB) names = (const char *)(image + load_bias + entry->d_un.d_ptr);
     if (entry->d_tag == DT_HASH) symbol_count = ((const Elf32_Word *)(image + load_bias + entry->d_un.d_ptr))[1];
   }
-  if (!symbols || !names || symbol_count == 0 || symbol_count > 64) return;
-
-  /* The block goes at the end of the mapping, into bytes that are zero and belong to nothing. */
-  unsigned long block_size = (unsigned long)(vdso_block_end - vdso_block);
-  if (block_size > sizeof plan.patch[0].bytes || block_size + 64 > size) return;
-  unsigned long at = (size - block_size) & ~15UL;
-  if (at < used) return;
-  for (unsigned long i = at; i < size; i++)
-    if (image[i]) return;
+  if (!symbols || !names || symbol_count == 0 || symbol_count > 64) return -1;
 
   /* The kernel's functions, as offsets in the image. */
   unsigned long kernel_gettime = 0, kernel_gettimeofday = 0, kernel_time = 0;
@@ -293,7 +281,31 @@ void plan_vdso_redirect(const char *offset_file) {
     if (!strcmp(name, "__vdso_gettimeofday")) kernel_gettimeofday = symbols[i].st_value + load_bias;
     if (!strcmp(name, "__vdso_time")) kernel_time = symbols[i].st_value + load_bias;
   }
-  if (!kernel_gettime || !kernel_gettimeofday || !kernel_time) return;
+  if (!kernel_gettime || !kernel_gettimeofday || !kernel_time) return -1;
+  *elf = (struct vdso_elf){.symbols = symbols, .names = names, .symbol_count = symbol_count, .load_bias = load_bias, .used = used,
+                           .clock_gettime = kernel_gettime, .gettimeofday = kernel_gettimeofday, .time = kernel_time};
+  return 0;
+}
+
+void plan_vdso_redirect(const char *offset_file) {
+  unsigned long base = getauxval(AT_SYSINFO_EHDR);
+  if (!base) return;
+  unsigned long size = own_vdso_size(base);
+  const unsigned char *image = (const unsigned char *)base;
+  struct vdso_elf elf;
+  if (vdso_read_elf(image, size, &elf) != 0) return;
+  const Elf64_Sym *symbols = elf.symbols;
+  const char *names = elf.names;
+  unsigned long symbol_count = elf.symbol_count, load_bias = elf.load_bias, used = elf.used;
+  unsigned long kernel_gettime = elf.clock_gettime, kernel_gettimeofday = elf.gettimeofday, kernel_time = elf.time;
+
+  /* The block goes at the end of the mapping, into bytes that are zero and belong to nothing. */
+  unsigned long block_size = (unsigned long)(vdso_block_end - vdso_block);
+  if (block_size > sizeof plan.patch[0].bytes || block_size + 64 > size) return;
+  unsigned long at = (size - block_size) & ~15UL;
+  if (at < used) return;
+  for (unsigned long i = at; i < size; i++)
+    if (image[i]) return;
 
   unsigned char block[sizeof plan.patch[0].bytes];
   memcpy(block, vdso_block, block_size);

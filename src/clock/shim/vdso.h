@@ -19,4 +19,20 @@ int vdso_offset_page_planned(void);
  */
 int take_over_clock(pid_t pid, int *ended);
 
+#if defined(__x86_64__)
+#include <elf.h>
+/* What a vDSO image holds that the plan needs: its symbol table, and the kernel's three real-time functions as offsets in the image. */
+struct vdso_elf {
+  const Elf64_Sym *symbols;
+  const char *names;
+  unsigned long symbol_count, load_bias;
+  /* Bytes of the image that belong to its segments or section headers: the plan's block goes past them. */
+  unsigned long used;
+  unsigned long clock_gettime, gettimeofday, time;
+};
+
+/* Reads a vDSO image of `size` bytes (the [vdso] mapping); -1 if it is not laid out as expected. */
+int vdso_read_elf(const unsigned char *image, unsigned long size, struct vdso_elf *elf);
+#endif
+
 #endif
