@@ -9,7 +9,7 @@ import { certdrillVersion } from '../util/package-root.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
 import { axisProblem } from '../workload/workload.js';
 import { exitWhenDone, isEntry, isUserError } from './exit.js';
-import { checkSummaryFile, prepareOutDir, reportsDir } from './output-paths.js';
+import { checkSummaryFile, prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 import { abort, printOn, stopOnSignals } from './signals.js';
 
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const name = positionals[0]!;
   const scenarios: AnyScenario[] = name === 'all' ? [...(await loadScenarios()).values()] : [isScenarioPath(name) ? await loadScenarioPath(name) : await findScenario(name)];
-  const outDir = resolve(values.out ?? join(reportsDir('runs'), `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${scenarios.length === 1 ? scenarios[0]!.name : name}`));
+  const outDir = resolve(values.out ?? join(reportsDir('runs'), runFolderName(scenarios.length === 1 ? scenarios[0]!.name : name)));
   // Where the findings go is checked before anything runs: a run that cannot write them is not worth starting.
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
   if (values.summary) await checkSummaryFile(values.summary);

@@ -64,3 +64,8 @@ function cannot(option: string, value: string, what: string, error: NodeJS.Errno
 export function reportsDir(kind: 'runs' | 'stability' | 'matrix'): string {
   return resolve(process.cwd(), 'reports', kind);
 }
+
+/** A run folder's name under reportsDir: its start to the second (2026-12-06T23-55-01), then what ran. */
+export function runFolderName(what: string, at = new Date()): string {
+  return `${at.toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${what}`;
+}

@@ -8,7 +8,7 @@ import { rehearsalShape } from '../inventory/rehearsal-shape.js';
 import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { UsageError } from '../util/errors.js';
-import { prepareOutDir, reportsDir } from './output-paths.js';
+import { prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 import { exitWhenDone, isEntry } from './exit.js';
 import { printOn, runOneScenario, stopOnSignals } from './run-one.js';
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   const inventory = await readSource(positionals[0]!);
   const shape = rehearsalShape(inventory, new Date());
-  const outDir = resolve(values.out ?? join(reportsDir('runs'), `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-rehearsal`));
+  const outDir = resolve(values.out ?? join(reportsDir('runs'), runFolderName('rehearsal')));
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
   // The certificates read, with the instants the clocks will be walked to, beside the findings.
   const certificates = join(outDir, 'certificates.md');

@@ -9,7 +9,7 @@ import { asSection, renderStability, tallyVerdicts, type Repetition } from '../r
 import { findScenario, UnknownScenarioError } from '../scenario/registry.js';
 import { startBusyLoops } from './cpu-load.js';
 import { isEntry } from './exit.js';
-import { reportsDir } from './output-paths.js';
+import { reportsDir, runFolderName } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 
 const USAGE = `usage: npm run stability -- <scenario...|all> [--runs N] [--platform docker|kind] [--out DIR]
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   const baseline = values.baseline ? await readBaseline(resolve(values.baseline)) : undefined;
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
-  const outDir = resolve(values.out ?? join(reportsDir('stability'), `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${names.length === 1 ? name : `${names.length}-scenarios`}`));
+  const outDir = resolve(values.out ?? join(reportsDir('stability'), runFolderName(names.length === 1 ? name! : `${names.length}-scenarios`)));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
   });

@@ -9,6 +9,7 @@ import { readCertificateFile } from './pem.js';
 import { addTlsSecret } from './secret.js';
 import { readTlsEndpoint } from './tls-endpoint.js';
 import type { CertManagerCertificate, Inventory } from './types.js';
+import { withTimeout } from '../util/deadline.js';
 
 const API_TIMEOUT_MS = 10_000;
 
@@ -33,7 +34,7 @@ export async function readKubernetes(source: string): Promise<Inventory> {
   if (!cluster) throw new UsageError(`the kubeconfig context ${kc.getCurrentContext()} names no cluster: pick another with kubernetes:<context>`);
   const where = `${kc.getCurrentContext()} (${cluster.server})`;
   const core = kc.makeApiClient(CoreV1Api);
-  const secrets = await withTimeout(core.listSecretForAllNamespaces({ fieldSelector: 'type=kubernetes.io/tls' }), where).catch((error: unknown) => {
+  const secrets = await withTimeout(core.listSecretForAllNamespaces({ fieldSelector: 'type=kubernetes.io/tls' }), API_TIMEOUT_MS, noAnswer(where)).catch((error: unknown) => {
     throw new UsageError(`cannot list the Secrets of ${where}: ${describe(error)}`);
   });
   const inventory: Inventory = { source, certificates: [], unreadable: [], keysSkipped: 0, certManager: [] };
@@ -83,7 +84,7 @@ async function readCertManager(kc: KubeConfig, where: string): Promise<CertManag
   const custom = kc.makeApiClient(CustomObjectsApi);
   let list: { items?: CertManagerObject[] };
   try {
-    list = (await withTimeout(custom.listClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates' }), where)) as { items?: CertManagerObject[] };
+    list = (await withTimeout(custom.listClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates' }), API_TIMEOUT_MS, noAnswer(where))) as { items?: CertManagerObject[] };
   } catch (error) {
     if (error instanceof ApiException && error.code === 404) return [];
     throw new UsageError(`cannot list cert-manager Certificates of ${where}: ${describe(error)}`);
@@ -104,13 +105,7 @@ interface CertManagerObject {
   spec?: { secretName?: string; duration?: string; renewBefore?: string; isCA?: boolean; issuerRef?: { name?: string; kind?: string } };
 }
 
-function withTimeout<T>(promise: Promise<T>, where: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from ${where} within ${API_TIMEOUT_MS / 1000} s`)), API_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const noAnswer = (where: string) => `no answer from ${where} within ${API_TIMEOUT_MS / 1000} s`;
 
 function describe(error: unknown): string {
   if (error instanceof ApiException) return `HTTP ${error.code}`;

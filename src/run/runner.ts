@@ -21,6 +21,8 @@ import { PlatformLostError } from '../util/errors.js';
 import type { AnyWorkload, Deployment } from '../workload/workload.js';
 import { createContext, RequiredWaitUnmet } from './context.js';
 import { clockShimLogLine } from '../clock/shim.js';
+import { withTimeout } from '../util/deadline.js';
+import { firstLine } from '../util/text.js';
 
 export interface RunOptions {
   scenario: AnyScenario;
@@ -144,9 +146,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
   } finally {
     signal.removeEventListener('abort', interrupt);
-    if (observer) await withTimeout(observer.stop(), OBSERVER_STOP_TIMEOUT_MS).catch(() => progress('the last probes did not end; leaving them'));
+    if (observer) await withTimeout(observer.stop(), OBSERVER_STOP_TIMEOUT_MS, `no end within ${OBSERVER_STOP_TIMEOUT_MS / 1000} s`).catch(() => progress('the last probes did not end; leaving them'));
     timeline.add<RunRecord>({ ...runRecord, event: 'end' });
-    const leftBehind = await withTimeout(platform.cleanup(), CLEANUP_TIMEOUT_MS).then(
+    const leftBehind = await withTimeout(platform.cleanup(), CLEANUP_TIMEOUT_MS, `no end within ${CLEANUP_TIMEOUT_MS / 1000} s`).then(
       () => undefined,
       (error: Error) => error,
     );
@@ -222,7 +224,7 @@ async function setUp(scenario: AnyScenario, startedAt: Date, signal: AbortSignal
   } catch (error) {
     if (error instanceof RunInterrupted) {
       // Let openssl, ended by now, and the temporary folder it wrote to go before the process exits.
-      await withTimeout(work, SETUP_SETTLE_MS).catch(() => {});
+      await withTimeout(work, SETUP_SETTLE_MS, `no end within ${SETUP_SETTLE_MS / 1000} s`).catch(() => {});
       throw error;
     }
     const where = scenarioFile(scenario) ?? `scenario ${scenario.name}`;
@@ -247,22 +249,6 @@ async function untilAborted<T>(signal: AbortSignal, work: () => Promise<T>): Pro
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no end within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]!.trim();
 }
 
 function safeCheck(check: () => ExpectationOutcome['result']): ExpectationOutcome['result'] {

@@ -17,6 +17,8 @@ import { PlatformLostError } from '../../util/errors.js';
 import { dockerHostProblem } from './engine.js';
 import { buildContext, contentTag } from './image.js';
 import { LABEL_NODE, LABEL_RUN, ownerIsGone, runLabels } from './labels.js';
+import { withTimeout } from '../../util/deadline.js';
+import { firstLine } from '../../util/text.js';
 
 // Ryuk, testcontainers' reaper, is an image from a registry; certdrill removes what it made itself.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -414,20 +416,4 @@ function ignoreMissing(error: unknown): void {
   const status = (error as { statusCode?: number }).statusCode;
   if (status === 404 || status === 409) return;
   throw error;
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]!;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { runChild } from '../../util/child-process.js';
 import { EnvironmentError } from '../../util/errors.js';
 import { BUILD_SCRIPT, builtKindCli } from './node-image.js';
+import { firstLine } from '../../util/text.js';
 
 const INSTALL = 'run npm run kind-image (builds kind and its node image from the Go module proxy), install kind, or run with --platform docker';
 
@@ -113,10 +114,6 @@ export async function checkDockerForKind(): Promise<string> {
     );
   }
   return version;
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]!.trim();
 }
 
 function lastLines(text: string): string {

@@ -28,6 +28,7 @@ import {
   VOLUME_ROOT,
   type NodeObjects,
 } from './objects.js';
+import { firstLine } from '../../util/text.js';
 
 export const CLUSTER = 'certdrill';
 /** kind names its node container after the cluster. */
@@ -570,10 +571,6 @@ function processRuns(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]!;
 }
 
 function isNotFound(error: unknown): boolean {
