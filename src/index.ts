@@ -1,8 +1,8 @@
 /**
  * certdrill's public API: what a scenario file outside this repository
  * imports (`import { defineScenario, erlang, forgeCa } from 'certdrill'`).
- * The README's "API for scenario authors" describes each export; its
- * examples are compiled by the tests against this module.
+ * docs/writing-scenarios.md's "API for scenario authors" describes each
+ * export; its examples are compiled by the tests against this module.
  */
 
 // Scenarios: define one, judge what its timeline recorded.

@@ -7,17 +7,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * What a user does: pack certdrill, install the tarball into an empty folder,
- * write a scenario there that imports from `certdrill` (the README's
+ * write a scenario there that imports from `certdrill` (docs/writing-scenarios.md's
  * examples), type-check it against the package's types, and run it on docker
  * with `npx certdrill run`.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSC = join(ROOT, 'node_modules/.bin/tsc');
 
-/** The README's complete scenario examples: ```ts blocks that import from certdrill and export a scenario. */
-async function readmeExamples(): Promise<string[]> {
-  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => code.includes("from 'certdrill'") && code.includes('export default defineScenario'));
+/** The complete scenario examples of docs/writing-scenarios.md: ```ts blocks that import from certdrill and export a scenario. */
+async function docExamples(): Promise<string[]> {
+  const page = await readFile(join(ROOT, 'docs/writing-scenarios.md'), 'utf8');
+  return [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => code.includes("from 'certdrill'") && code.includes('export default defineScenario'));
 }
 
 describe('the packed package, installed into an empty folder', () => {
@@ -41,8 +41,8 @@ describe('the packed package, installed into an empty folder', () => {
     expect(stdout).toBe('');
   });
 
-  it('type-checks the README\'s examples against the package\'s types', async () => {
-    const examples = await readmeExamples();
+  it('type-checks the examples of docs/writing-scenarios.md against the package\'s types', async () => {
+    const examples = await docExamples();
     expect(examples.length).toBeGreaterThanOrEqual(2);
     for (const [i, code] of examples.entries()) await writeFile(join(user, `example-${i + 1}.ts`), code);
     const tsconfig = { compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, include: ['example-*.ts'] };
@@ -58,7 +58,7 @@ describe('the packed package, installed into an empty folder', () => {
     const help = await execa('npx', ['certdrill', 'run', '--help'], { cwd: user });
     expect(help.stdout).toMatch(/^usage: certdrill run <name\|file> /);
     expect(help.stdout).not.toContain('npm run');
-    await writeFile(join(user, 'my-scenario.ts'), (await readmeExamples())[0]!);
+    await writeFile(join(user, 'my-scenario.ts'), (await docExamples())[0]!);
     const run = await execa('npx', ['certdrill', 'run', './my-scenario.ts', '--out', 'findings-dir'], { cwd: user, reject: false, all: true, timeout: 240_000 });
     expect(run.exitCode, run.all).toBe(0);
     const findings = await readFile(join(user, 'findings-dir/findings.md'), 'utf8');
