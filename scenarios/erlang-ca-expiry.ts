@@ -22,15 +22,30 @@ export default defineScenario({
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     await s.jumpClocks(s.nodes, '+31d');
-    await s.observe({ minMs: 2_000, maxMs: 6_000, stableSamples: 4 }, 'the CA has now expired on every clock: do the connected nodes stay connected?');
+    await s.observe(
+      { minMs: 2_000, maxMs: 6_000, stableSamples: 4 },
+      'the CA has now expired on every clock: do the connected nodes stay connected?',
+    );
     await s.restart(RESTARTED);
     await s.observe({ minMs: 2_000, maxMs: 10_000, stableSamples: 4 }, `can ${RESTARTED}, restarted after the CA expired, rejoin?`);
   },
 
   answer: [
-    { expectation: 'connected-stay-connected', pass: 'Not when the CA expired: the connected nodes stayed connected', fail: 'Already when the CA expired: connected nodes lost each other' },
-    { expectation: 'restarted-stays-alone', pass: `At the next restart: ${RESTARTED}, restarted, stayed alone`, fail: `${RESTARTED}, restarted after the expiry, did not stay alone` },
-    { expectation: 'dialed-nodes-log-expired', pass: 'The nodes it dialled logged the incident\'s "Certificate Expired" alert', fail: 'The nodes it dialled did not log the incident\'s alert' },
+    {
+      expectation: 'connected-stay-connected',
+      pass: 'Not when the CA expired: the connected nodes stayed connected',
+      fail: 'Already when the CA expired: connected nodes lost each other',
+    },
+    {
+      expectation: 'restarted-stays-alone',
+      pass: `At the next restart: ${RESTARTED}, restarted, stayed alone`,
+      fail: `${RESTARTED}, restarted after the expiry, did not stay alone`,
+    },
+    {
+      expectation: 'dialed-nodes-log-expired',
+      pass: 'The nodes it dialled logged the incident\'s "Certificate Expired" alert',
+      fail: "The nodes it dialled did not log the incident's alert",
+    },
   ],
 
   expectations: [
@@ -43,7 +58,8 @@ export default defineScenario({
     {
       id: 'connected-stay-connected',
       title: 'the connected nodes stay connected after the CA expires',
-      basis: 'incident: clustering broke only after the pods restarted; TLS checks certificates at the handshake only, not on an established connection',
+      basis:
+        'incident: clustering broke only after the pods restarted; TLS checks certificates at the handshake only, not on an established connection',
       check: (q) => stayFullyConnected(q, NODES, windowAfter(q, 'jump-clocks', `restart-${RESTARTED}`), 'after the jump, before the restart'),
     },
     {

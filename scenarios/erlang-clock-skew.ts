@@ -29,10 +29,26 @@ export default defineScenario({
   },
 
   answer: [
-    { expectation: 'ahead-alone', pass: `Restarted with its clock +31 days, ${AHEAD} stayed alone`, fail: `Restarted with its clock +31 days, ${AHEAD} did not stay alone` },
-    { expectation: 'ahead-rejects-everyone', pass: 'The node with the wrong clock rejects everyone, not the other way round', fail: 'Not only the node with the wrong clock rejected certificates' },
-    { expectation: 'behind-alone', pass: `With its clock 2 h behind the certificates' notBefore, ${BEHIND} also stayed alone`, fail: `With its clock 2 h behind, ${BEHIND} did not stay alone` },
-    { expectation: 'behind-says-expired', pass: 'It logged "Certificate Expired": TLS has one alert for expired and not yet valid', fail: 'It did not log "Certificate Expired" for a certificate not yet valid' },
+    {
+      expectation: 'ahead-alone',
+      pass: `Restarted with its clock +31 days, ${AHEAD} stayed alone`,
+      fail: `Restarted with its clock +31 days, ${AHEAD} did not stay alone`,
+    },
+    {
+      expectation: 'ahead-rejects-everyone',
+      pass: 'The node with the wrong clock rejects everyone, not the other way round',
+      fail: 'Not only the node with the wrong clock rejected certificates',
+    },
+    {
+      expectation: 'behind-alone',
+      pass: `With its clock 2 h behind the certificates' notBefore, ${BEHIND} also stayed alone`,
+      fail: `With its clock 2 h behind, ${BEHIND} did not stay alone`,
+    },
+    {
+      expectation: 'behind-says-expired',
+      pass: 'It logged "Certificate Expired": TLS has one alert for expired and not yet valid',
+      fail: 'It did not log "Certificate Expired" for a certificate not yet valid',
+    },
   ],
 
   expectations: [
@@ -51,7 +67,7 @@ export default defineScenario({
     {
       id: 'ahead-rejects-everyone',
       title: `${AHEAD} rejects everyone, not the other way round: only it generates alerts, as client and as server`,
-      basis: 'only its clock is past the CA\'s notAfter; the others verify with real time, where every certificate is valid',
+      basis: "only its clock is past the CA's notAfter; the others verify with real time, where every certificate is valid",
       check: (q) => onlyTheseReject(q, [AHEAD], between(q, `restart-${AHEAD}`, 'fix-clock'), `while ${AHEAD} ran at +31d`),
     },
     {
@@ -60,7 +76,11 @@ export default defineScenario({
       basis: 'nothing but its clock was wrong',
       check: (q) => {
         const wait = q.step('mesh-again');
-        return { verdict: verdictOf(wait.outcome === 'met'), observed: wait.outcome === 'met' ? `full mesh again at ${wait.t}` : `no full mesh within the wait (${wait.detail})`, evidence: [wait] };
+        return {
+          verdict: verdictOf(wait.outcome === 'met'),
+          observed: wait.outcome === 'met' ? `full mesh again at ${wait.t}` : `no full mesh within the wait (${wait.detail})`,
+          evidence: [wait],
+        };
       },
     },
     {
@@ -73,7 +93,8 @@ export default defineScenario({
       id: 'behind-says-expired',
       title: `${BEHIND} rejects the others with "Certificate Expired": TLS has one alert for "expired or not yet valid"`,
       basis: 'RFC 8446 6.2: certificate_expired means "a certificate has expired or is not currently valid"',
-      check: (q) => nodesLogAlert(q, [BEHIND], windowAfter(q, 'restart-behind'), 'generated CLIENT ALERT: Fatal - Certificate Expired', 'after its restart'),
+      check: (q) =>
+        nodesLogAlert(q, [BEHIND], windowAfter(q, 'restart-behind'), 'generated CLIENT ALERT: Fatal - Certificate Expired', 'after its restart'),
     },
   ],
 });

@@ -43,16 +43,28 @@ export default defineScenario({
   },
 
   answer: [
-    { expectation: 'ca-alert-before-expiry', pass: `${CA_EXPIRES_SOON.expr} warns before the CA expires`, fail: `${CA_EXPIRES_SOON.expr} did not warn before the CA expired` },
-    { expectation: 'membership-alert-when-broken', pass: `${CLUSTER_INCOMPLETE.expr} fires when clustering breaks`, fail: `${CLUSTER_INCOMPLETE.expr} did not fire on every node when clustering broke` },
-    { expectation: 'membership-quiet-while-connected', pass: 'It stays quiet while connections survive an expired CA', fail: 'It fired while the nodes were still connected' },
+    {
+      expectation: 'ca-alert-before-expiry',
+      pass: `${CA_EXPIRES_SOON.expr} warns before the CA expires`,
+      fail: `${CA_EXPIRES_SOON.expr} did not warn before the CA expired`,
+    },
+    {
+      expectation: 'membership-alert-when-broken',
+      pass: `${CLUSTER_INCOMPLETE.expr} fires when clustering breaks`,
+      fail: `${CLUSTER_INCOMPLETE.expr} did not fire on every node when clustering broke`,
+    },
+    {
+      expectation: 'membership-quiet-while-connected',
+      pass: 'It stays quiet while connections survive an expired CA',
+      fail: 'It fired while the nodes were still connected',
+    },
   ],
 
   expectations: [
     {
       id: 'ca-alert-before-expiry',
       title: `${CA_EXPIRES_SOON.name} (${CA_EXPIRES_SOON.expr}) fires on every node before the CA expires`,
-      basis: 'the metric counts down to the CA\'s notAfter by the node\'s clock',
+      basis: "the metric counts down to the CA's notAfter by the node's clock",
       check: (q): ExpectationResult => {
         const fired = firstFiring(q, CA_EXPIRES_SOON, NODES);
         const caNotAfter = q.membership().find((r) => r.caNotAfter)?.caNotAfter;
@@ -61,7 +73,10 @@ export default defineScenario({
         const first = [...fired.values()][0];
         return {
           verdict: verdictOf(early && notAtStart),
-          observed: first?.nodeTime && caNotAfter ? `first fired at ${first.nodeTime} (node clock), ${((Date.parse(caNotAfter) - Date.parse(first.nodeTime)) / 86_400_000).toFixed(1)} days before the CA's notAfter ${caNotAfter}` : 'it never fired',
+          observed:
+            first?.nodeTime && caNotAfter
+              ? `first fired at ${first.nodeTime} (node clock), ${((Date.parse(caNotAfter) - Date.parse(first.nodeTime)) / 86_400_000).toFixed(1)} days before the CA's notAfter ${caNotAfter}`
+              : 'it never fired',
           evidence: [...fired.entries()].map(([node, r]) => r ?? `${node}: never fired`),
         };
       },
@@ -69,12 +84,16 @@ export default defineScenario({
     {
       id: 'membership-quiet-while-connected',
       title: `${CLUSTER_INCOMPLETE.name} (${CLUSTER_INCOMPLETE.expr}) does not fire while the nodes stay connected, even after the CA expired`,
-      basis: 'established connections survive the CA\'s expiry, so the membership metric stays whole',
+      basis: "established connections survive the CA's expiry, so the membership metric stays whole",
       check: (q): ExpectationResult => {
         const window = { after: q.step('full-mesh').t, before: q.step(`restart-${RESTARTED}`).startedAt };
         const fired = [...firstFiring(q, CLUSTER_INCOMPLETE, NODES, window).values()].filter(Boolean);
         const samples = q.recordsIn('metrics', window);
-        return { verdict: fired.length > 0 ? 'fail' : samples.length >= 6 ? 'pass' : 'unknown', observed: `${fired.length} firing among ${samples.length} samples before the restart`, evidence: fired.length ? fired.map((r) => r!) : samples.slice(-3) };
+        return {
+          verdict: fired.length > 0 ? 'fail' : samples.length >= 6 ? 'pass' : 'unknown',
+          observed: `${fired.length} firing among ${samples.length} samples before the restart`,
+          evidence: fired.length ? fired.map((r) => r!) : samples.slice(-3),
+        };
       },
     },
     {
@@ -97,7 +116,10 @@ function membershipFires(q: TimelineQuery): ExpectationResult {
     verdict: verdictOf(all),
     observed: all
       ? `fired on ${NODES.join(', ')} from ${first!.nodeTime} (node clock); the CA alert had fired ${lead?.toFixed(1)} days earlier (node time), ${((Date.parse(first!.t) - Date.parse(caFired!.t)) / 1000).toFixed(1)} s earlier in this run's real time`
-      : `did not fire on ${[...fired.entries()].filter(([, r]) => !r).map(([n]) => n).join(', ')}`,
+      : `did not fire on ${[...fired.entries()]
+          .filter(([, r]) => !r)
+          .map(([n]) => n)
+          .join(', ')}`,
     evidence: [...fired.entries()].map(([node, r]) => r ?? `${node}: never fired`),
   };
 }

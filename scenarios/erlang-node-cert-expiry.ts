@@ -12,22 +12,43 @@ export default defineScenario({
   description: `Three TLS-distribution nodes under a one-year CA; ${EXPIRING}'s certificate is valid 10 days, the others' 90. Every clock jumps +11 days while running, then ${EXPIRING} restarts.`,
   question: 'Did clustering break when a node certificate expired, or only at the next restart, and which side rejects whom?',
 
-  setup: (reference) => ({ cluster: erlangCluster({ reference, nodes: NODES, caValidFor: '1y', certValidFor: (node) => (node === EXPIRING ? '10d' : '90d') }) }),
+  setup: (reference) => ({
+    cluster: erlangCluster({ reference, nodes: NODES, caValidFor: '1y', certValidFor: (node) => (node === EXPIRING ? '10d' : '90d') }),
+  }),
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     await s.jumpClocks(s.nodes, '+11d');
-    await s.observe({ minMs: 2_000, maxMs: 5_000, stableSamples: 4 }, `${EXPIRING}'s certificate has expired on every clock: do its connections survive?`);
+    await s.observe(
+      { minMs: 2_000, maxMs: 5_000, stableSamples: 4 },
+      `${EXPIRING}'s certificate has expired on every clock: do its connections survive?`,
+    );
     await s.restart(EXPIRING);
     await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `can ${EXPIRING} reconnect, and in which direction do the dials fail?`);
   },
 
   answer: [
-    { expectation: 'connections-survive', pass: `Not when it expired: the connections to ${EXPIRING} survived its certificate's expiry`, fail: `Already when it expired: connections to ${EXPIRING} broke` },
-    { expectation: 'restarted-alone', pass: `At the next restart: ${EXPIRING} stayed alone`, fail: `${EXPIRING}, restarted with its expired certificate, did not stay alone` },
+    {
+      expectation: 'connections-survive',
+      pass: `Not when it expired: the connections to ${EXPIRING} survived its certificate's expiry`,
+      fail: `Already when it expired: connections to ${EXPIRING} broke`,
+    },
+    {
+      expectation: 'restarted-alone',
+      pass: `At the next restart: ${EXPIRING} stayed alone`,
+      fail: `${EXPIRING}, restarted with its expired certificate, did not stay alone`,
+    },
     { expectation: 'others-stay-together', pass: 'The others stayed together', fail: 'The others did not stay together' },
-    { expectation: 'rejected-as-server', pass: 'Dialled, its server certificate was rejected: it received CLIENT ALERT Certificate Expired', fail: 'Dialled, it did not receive CLIENT ALERT Certificate Expired' },
-    { expectation: 'rejected-as-client', pass: 'Dialling, its client certificate was rejected: it received SERVER ALERT Certificate Expired', fail: 'Dialling, it did not receive SERVER ALERT Certificate Expired' },
+    {
+      expectation: 'rejected-as-server',
+      pass: 'Dialled, its server certificate was rejected: it received CLIENT ALERT Certificate Expired',
+      fail: 'Dialled, it did not receive CLIENT ALERT Certificate Expired',
+    },
+    {
+      expectation: 'rejected-as-client',
+      pass: 'Dialling, its client certificate was rejected: it received SERVER ALERT Certificate Expired',
+      fail: 'Dialling, it did not receive SERVER ALERT Certificate Expired',
+    },
   ],
 
   expectations: [
@@ -58,14 +79,28 @@ export default defineScenario({
     {
       id: 'rejected-as-server',
       title: `when the others dial ${EXPIRING}, they reject its server certificate: ${EXPIRING} logs "received CLIENT ALERT: Fatal - Certificate Expired"`,
-      basis: 'the client verifies the server\'s certificate and sends certificate_expired (RFC 8446 6.2)',
-      check: (q) => nodesLogAlert(q, [EXPIRING], windowAfter(q, `restart-${EXPIRING}`), 'received CLIENT ALERT: Fatal - Certificate Expired', 'after the restart'),
+      basis: "the client verifies the server's certificate and sends certificate_expired (RFC 8446 6.2)",
+      check: (q) =>
+        nodesLogAlert(
+          q,
+          [EXPIRING],
+          windowAfter(q, `restart-${EXPIRING}`),
+          'received CLIENT ALERT: Fatal - Certificate Expired',
+          'after the restart',
+        ),
     },
     {
       id: 'rejected-as-client',
       title: `when ${EXPIRING} dials the others, they reject its client certificate: ${EXPIRING} logs "received SERVER ALERT: Fatal - Certificate Expired"`,
-      basis: 'with verify_peer and fail_if_no_peer_cert the server verifies the client\'s certificate and sends certificate_expired',
-      check: (q) => nodesLogAlert(q, [EXPIRING], windowAfter(q, `restart-${EXPIRING}`), 'received SERVER ALERT: Fatal - Certificate Expired', 'after the restart'),
+      basis: "with verify_peer and fail_if_no_peer_cert the server verifies the client's certificate and sends certificate_expired",
+      check: (q) =>
+        nodesLogAlert(
+          q,
+          [EXPIRING],
+          windowAfter(q, `restart-${EXPIRING}`),
+          'received SERVER ALERT: Fatal - Certificate Expired',
+          'after the restart',
+        ),
     },
   ],
 });

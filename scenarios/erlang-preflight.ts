@@ -13,7 +13,7 @@ export default defineScenario({
   name: 'erlang-preflight',
   workload: erlang,
   description:
-    'A pre-flight check (what a Kubernetes init container runs) that refuses to start a node whose certificate or CA is not valid, or expires within a margin. First a margin wider than the CA\'s remaining life, then a narrower one; then, after the CA expires, one node restarts without the check and one with it.',
+    "A pre-flight check (what a Kubernetes init container runs) that refuses to start a node whose certificate or CA is not valid, or expires within a margin. First a margin wider than the CA's remaining life, then a narrower one; then, after the CA expires, one node restarts without the check and one with it.",
   question: 'Can a pod refuse to start when its certificate or the CA has expired, so the failure is loud instead of silent?',
 
   setup: (reference) => ({ cluster: erlangCluster({ reference, nodes: NODES }) }),
@@ -31,10 +31,26 @@ export default defineScenario({
   },
 
   answer: [
-    { expectation: 'loud-with-check', pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason', fail: 'No: the pre-flight check did not refuse the node loudly' },
-    { expectation: 'silent-without-check', pass: 'Without it the node started and silently ran alone', fail: 'Without the check the node did not run silently alone' },
-    { expectation: 'refuses-within-margin', pass: 'A margin makes it refuse before the expiry: 40 days refused while the CA had 30 left', fail: 'A 40-day margin did not make it refuse while the CA had 30 days left' },
-    { expectation: 'passes-and-rejoins', pass: 'With a 7-day margin the check passed and the node rejoined', fail: 'A 7-day margin did not let the node rejoin' },
+    {
+      expectation: 'loud-with-check',
+      pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason',
+      fail: 'No: the pre-flight check did not refuse the node loudly',
+    },
+    {
+      expectation: 'silent-without-check',
+      pass: 'Without it the node started and silently ran alone',
+      fail: 'Without the check the node did not run silently alone',
+    },
+    {
+      expectation: 'refuses-within-margin',
+      pass: 'A margin makes it refuse before the expiry: 40 days refused while the CA had 30 left',
+      fail: 'A 40-day margin did not make it refuse while the CA had 30 days left',
+    },
+    {
+      expectation: 'passes-and-rejoins',
+      pass: 'With a 7-day margin the check passed and the node rejoined',
+      fail: 'A 7-day margin did not let the node rejoin',
+    },
   ],
 
   expectations: [
@@ -49,9 +65,15 @@ export default defineScenario({
       title: 'with a 7-day margin, the check passes and node1 rejoins the cluster',
       basis: 'the CA has 30 days left, more than the margin',
       check: (q): ExpectationResult => {
-        const ok = q.logs({ node: 'node1', topic: 'preflight', after: q.step('preflight-narrow-margin').startedAt }).find((l) => l.text.includes('preflight: ok'));
+        const ok = q
+          .logs({ node: 'node1', topic: 'preflight', after: q.step('preflight-narrow-margin').startedAt })
+          .find((l) => l.text.includes('preflight: ok'));
         const wait = q.step('mesh-again');
-        return { verdict: verdictOf(!!ok && wait.outcome === 'met'), observed: `${ok ? 'the check passed' : 'no "ok" from the check'}; ${wait.outcome === 'met' ? 'full mesh again' : 'no full mesh'}`, evidence: [...(ok ? [ok] : []), wait] };
+        return {
+          verdict: verdictOf(!!ok && wait.outcome === 'met'),
+          observed: `${ok ? 'the check passed' : 'no "ok" from the check'}; ${wait.outcome === 'met' ? 'full mesh again' : 'no full mesh'}`,
+          evidence: [...(ok ? [ok] : []), wait],
+        };
       },
     },
     {
@@ -60,7 +82,13 @@ export default defineScenario({
       basis: 'incident: the restarted pods ran but no longer clustered',
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'restart-silent', 'restart-loud');
-        const alone = staysAlone(q, SILENT, NODES.filter((n) => n !== SILENT), { after: q.step('restart-silent').t }, 'after its restart');
+        const alone = staysAlone(
+          q,
+          SILENT,
+          NODES.filter((n) => n !== SILENT),
+          { after: q.step('restart-silent').t },
+          'after its restart',
+        );
         const preflight = q.logs({ node: SILENT, topic: 'preflight', ...window });
         return {
           verdict: allOf(alone.verdict, verdictOf(preflight.length === 0)),
@@ -72,7 +100,7 @@ export default defineScenario({
     {
       id: 'loud-with-check',
       title: `with the check, ${LOUD} refuses to start, saying the CA has expired`,
-      basis: 'the check compares the CA\'s notAfter with the node\'s clock before the node starts',
+      basis: "the check compares the CA's notAfter with the node's clock before the node starts",
       check: (q) => refused(q, LOUD, 'restart-loud', undefined, 'CA CN=cluster-ca expired at'),
     },
   ],
@@ -80,7 +108,9 @@ export default defineScenario({
 
 function refused(q: TimelineQuery, node: string, stepId: string, untilStepId: string | undefined, reason: string): ExpectationResult {
   const window = windowAfter(q, stepId, untilStepId);
-  const line = q.logs({ node, topic: 'preflight', after: q.step(stepId).startedAt, before: window.before }).find((l) => l.text.includes('refusing to start'));
+  const line = q
+    .logs({ node, topic: 'preflight', after: q.step(stepId).startedAt, before: window.before })
+    .find((l) => l.text.includes('refusing to start'));
   const answered = q.membership({ ...window, node, up: true });
   const down = q.membership({ ...window, node, up: false }).filter((s) => !s.noAnswer);
   const refusedLoudly = !!line && line.text.includes(reason) && answered.length === 0;

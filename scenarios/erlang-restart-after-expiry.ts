@@ -27,18 +27,22 @@ export default defineScenario({
     await s.observe({ minMs: 2_000, maxMs: 5_000, stableSamples: 4 }, 'the CA expired six days ago by every clock: is the cluster still whole?');
     // cert-manager issues the new certificates at the nodes' present, from the same CA.
     const issuedAt = new Date(Date.now() + 36 * DAY_MS);
-    await Promise.all(
-      s.nodes.map((name) =>
-        s.restart(name, { cert: { ...nodeCert(name, ca, issuedAt), name: `${name} (re-issued)` } }),
-      ),
-    );
+    await Promise.all(s.nodes.map((name) => s.restart(name, { cert: { ...nodeCert(name, ca, issuedAt), name: `${name} (re-issued)` } })));
     await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, 'every pod restarted with a fresh certificate: does the cluster form again?');
   },
 
   answer: [
-    { expectation: 'whole-while-running', pass: 'Not at the expiry: the running cluster stayed whole', fail: 'Already at the expiry: the running cluster broke' },
+    {
+      expectation: 'whole-while-running',
+      pass: 'Not at the expiry: the running cluster stayed whole',
+      fail: 'Already at the expiry: the running cluster broke',
+    },
     { expectation: 'break-came-at-restart', pass: 'At the restart', fail: 'Not at the restart' },
-    ...NODES.map((node) => ({ expectation: `${node}-alone`, pass: `${node}'s fresh certificate from the expired CA did not help: it stayed alone`, fail: `${node}, restarted with a fresh certificate, did not stay alone` })),
+    ...NODES.map((node) => ({
+      expectation: `${node}-alone`,
+      pass: `${node}'s fresh certificate from the expired CA did not help: it stayed alone`,
+      fail: `${node}, restarted with a fresh certificate, did not stay alone`,
+    })),
   ],
 
   expectations: [
@@ -51,8 +55,16 @@ export default defineScenario({
     ...NODES.map((node) => ({
       id: `${node}-alone`,
       title: `${node}, restarted with a fresh certificate from the expired CA, stays alone`,
-      basis: 'incident: the restarted pods no longer clustered; a chain through an expired CA fails verification (RFC 5280 6.1.3) however new the leaf',
-      check: (q: TimelineQuery) => staysAlone(q, node, NODES.filter((n) => n !== node), windowAfter(q, `restart-${node}`), 'after the restarts'),
+      basis:
+        'incident: the restarted pods no longer clustered; a chain through an expired CA fails verification (RFC 5280 6.1.3) however new the leaf',
+      check: (q: TimelineQuery) =>
+        staysAlone(
+          q,
+          node,
+          NODES.filter((n) => n !== node),
+          windowAfter(q, `restart-${node}`),
+          'after the restarts',
+        ),
     })),
     {
       id: 'break-came-at-restart',
@@ -69,7 +81,9 @@ function firstRestart(q: TimelineQuery): string {
 
 function breakAfterExpiry(q: TimelineQuery): ExpectationResult {
   const restart = firstRestart(q);
-  const lost = q.membership({ after: q.step('jump-clocks').t }).find((r: MembershipRecord) => !r.noAnswer && (!r.up || r.sees.length < NODES.length - 1));
+  const lost = q
+    .membership({ after: q.step('jump-clocks').t })
+    .find((r: MembershipRecord) => !r.noAnswer && (!r.up || r.sees.length < NODES.length - 1));
   const caNotAfter = q.membership().find((r) => r.caNotAfter)?.caNotAfter;
   if (!lost) return fail('clustering never broke');
   if (!caNotAfter) return unknown("no sample reported the CA's notAfter", [lost]);
@@ -79,6 +93,13 @@ function breakAfterExpiry(q: TimelineQuery): ExpectationResult {
   return {
     verdict: verdictOf(afterRestart && gapDays > 5),
     observed: `the CA expired at ${caNotAfter} (nodes' clocks); clustering broke at ${brokeAt} (${lost.node}'s clock, real ${lost.t}), ${afterRestart ? 'after' : 'BEFORE'} the restarts began: ${gapDays.toFixed(2)} days later`,
-    evidence: [q.membership({ before: restart }).filter((r) => r.up).at(-1)!, lost, `CA notAfter ${caNotAfter}, as node1 reported it`],
+    evidence: [
+      q
+        .membership({ before: restart })
+        .filter((r) => r.up)
+        .at(-1)!,
+      lost,
+      `CA notAfter ${caNotAfter}, as node1 reported it`,
+    ],
   };
 }

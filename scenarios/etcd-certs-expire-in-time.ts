@@ -4,7 +4,23 @@ import type { ExpectationResult } from '../src/scenario/types.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
-import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, AXIS_NOTE, LEGACY, MANAGER, VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts, readinessRidesOldConnection, RIDE_MS } from './kops/legacy-year.js';
+import {
+  etcdLogsAhead,
+  FORMED_WITHIN_MS,
+  healthyAfter,
+  healthyInBothViews,
+  AXIS_NOTE,
+  LEGACY,
+  MANAGER,
+  VERSION,
+  MANAGER_SERVER_FILE,
+  managersMesh,
+  MEMBER_FILES as FILES,
+  MEMBERS,
+  parts,
+  readinessRidesOldConnection,
+  RIDE_MS,
+} from './kops/legacy-year.js';
 
 /** A year of running, and a day: past the 365 days this version issues for. */
 const JUMP = '+366d';
@@ -17,7 +33,8 @@ export default defineScenario({
   description:
     `The kops incident in time, on the real etcd-manager ${VERSION}: three kops masters (etcd-manager, the etcd it starts, kube-apiserver beside it); etcd-manager issues the member certificates at start; ` +
     `every master's clock then jumps ${JUMP} while running (certdrill-clock moves etcd-manager's, etcd's and kube-apiserver's Go clocks alike). Then the seed write-up's quick fix: restart etcd-manager. ` +
-    'Then what kops\' mitigation has an operator do: the expired member certificates deleted on each volume, then etcd-manager restarted; and, the masters never replaced during the year, what else it takes for etcd-manager\'s own mesh: its certificates in --pki-dir deleted too, then restarted.' + AXIS_NOTE,
+    "Then what kops' mitigation has an operator do: the expired member certificates deleted on each volume, then etcd-manager restarted; and, the masters never replaced during the year, what else it takes for etcd-manager's own mesh: its certificates in --pki-dir deleted too, then restarted." +
+    AXIS_NOTE,
   question: `When a year passes on ${MANAGER} whose masters were never replaced, what does kubectl get cs show, does restarting etcd-manager bring etcd back, and what does the whole mitigation take?`,
 
   async setup(reference) {
@@ -26,7 +43,10 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: FORMED_WITHIN_MS, required: true });
+    await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      timeoutMs: FORMED_WITHIN_MS,
+      required: true,
+    });
     await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 3 }, 'Healthy before the year passes');
     await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
     // kubectl get cs answers only when kube-apiserver's 20 s etcd dial gives up: a window long enough for samples sent after the step to end in it.
@@ -35,67 +55,89 @@ export default defineScenario({
     await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 6 }, `the seed's quick fix: does ${VERSION}, restarted, issue new certificates?`);
     await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
     await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    await s.waitFor('recovered', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+    await s.waitFor('recovered', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      timeoutMs: 90_000,
+    });
     // Longer than etcd-manager's leader loop (~25 s between its "I am leader" lines), so that a mesh without a leader shows as one.
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'does it stay Healthy, and do the managers elect a leader?');
     await s.removeManagerCertificates(MEMBERS, { id: 'remove-manager-certificates' });
     await s.restartManager(MEMBERS, { id: 'restart-after-manager-removal' });
-    await s.waitFor('recovered-again', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+    await s.waitFor('recovered-again', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      timeoutMs: 90_000,
+    });
     // Restarted together, the managers first find each other's ports closed and retry every 5 s: a leader may take tens of seconds.
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'do the managers elect a leader with new certificates of their own?');
   },
 
   answer: [
-    { expectation: 'componentstatus-unhealthy-after-year', pass: 'A year on, kubectl get cs shows every member Unhealthy, as in the incident', fail: 'A year on, kubectl get cs did not show every member Unhealthy, unlike the incident' },
+    {
+      expectation: 'componentstatus-unhealthy-after-year',
+      pass: 'A year on, kubectl get cs shows every member Unhealthy, as in the incident',
+      fail: 'A year on, kubectl get cs did not show every member Unhealthy, unlike the incident',
+    },
     {
       expectation: 'readyz-rides-established-connection',
-      pass: 'Meanwhile kube-apiserver\'s /readyz/etcd went on saying ok on every member: its readiness check rides a connection made before the expiry, so a readiness probe says ok while every new client fails',
-      fail: 'kube-apiserver\'s /readyz/etcd did not stay ok while get cs was Unhealthy',
+      pass: "Meanwhile kube-apiserver's /readyz/etcd went on saying ok on every member: its readiness check rides a connection made before the expiry, so a readiness probe says ok while every new client fails",
+      fail: "kube-apiserver's /readyz/etcd did not stay ok while get cs was Unhealthy",
     },
-    { expectation: 'peers-reject-after-year', pass: 'the members reject each other\'s peer certificates with the incident\'s log lines', fail: 'the members\' peer connections did not log the incident\'s lines' },
+    {
+      expectation: 'peers-reject-after-year',
+      pass: "the members reject each other's peer certificates with the incident's log lines",
+      fail: "the members' peer connections did not log the incident's lines",
+    },
     {
       expectation: 'restart-keeps-expired-certificates',
       pass: `Restarting etcd-manager ${VERSION} does not fix it, contradicting the seed write-up's "the certificates should be regenerated": it keeps every expired member certificate`,
       fail: `Restarting etcd-manager ${VERSION} changed the member certificates, as the seed write-up says and unlike what the legacy code predicts`,
     },
-    { expectation: 'unhealthy-after-restart', pass: 'kubectl get cs stays Unhealthy after the restart', fail: 'kubectl get cs did not stay Unhealthy after the restart' },
-    { expectation: 'removal-renews', pass: 'What does: deleting the member certificates on each volume first; restarted, etcd-manager then writes new one-year ones by the members\' clock', fail: 'Deleting the member certificates before the restart did not make etcd-manager write new one-year ones' },
+    {
+      expectation: 'unhealthy-after-restart',
+      pass: 'kubectl get cs stays Unhealthy after the restart',
+      fail: 'kubectl get cs did not stay Unhealthy after the restart',
+    },
+    {
+      expectation: 'removal-renews',
+      pass: "What does: deleting the member certificates on each volume first; restarted, etcd-manager then writes new one-year ones by the members' clock",
+      fail: 'Deleting the member certificates before the restart did not make etcd-manager write new one-year ones',
+    },
     { expectation: 'healthy-after-removal', pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
     {
       expectation: 'managers-mesh-broken-after-removal',
-      pass: 'But that is not the whole mitigation where the masters were never replaced: etcd-manager\'s own mesh still elects no leader, its certificates in --pki-dir having expired with the rest, so the managers cannot add a member, back up or reconfigure',
-      fail: 'With the volume\'s certificates renewed, etcd-manager\'s own mesh worked as well',
+      pass: "But that is not the whole mitigation where the masters were never replaced: etcd-manager's own mesh still elects no leader, its certificates in --pki-dir having expired with the rest, so the managers cannot add a member, back up or reconfigure",
+      fail: "With the volume's certificates renewed, etcd-manager's own mesh worked as well",
     },
     {
       expectation: 'manager-removal-renews-mesh',
-      pass: 'Deleting etcd-manager\'s etcd-manager-server-* and -client-* in --pki-dir as well, then restarting, completes it: new one-year certificates, a leader elected, etcd Healthy',
-      fail: 'Deleting etcd-manager\'s own certificates in --pki-dir and restarting did not bring its mesh back',
+      pass: "Deleting etcd-manager's etcd-manager-server-* and -client-* in --pki-dir as well, then restarting, completes it: new one-year certificates, a leader elected, etcd Healthy",
+      fail: "Deleting etcd-manager's own certificates in --pki-dir and restarting did not bring its mesh back",
     },
   ],
 
   expectations: [
     {
       id: 'healthy-before',
-      title: 'every member is Healthy in kube-apiserver\'s /readyz/etcd and in kubectl get cs before the year passes',
-      basis: 'the member certificates are seconds old by the members\' clock',
+      title: "every member is Healthy in kube-apiserver's /readyz/etcd and in kubectl get cs before the year passes",
+      basis: "the member certificates are seconds old by the members' clock",
       check: (q) => healthyInBothViews(q, { after: q.step('healthy').t, before: q.step('year-passes').startedAt }, 'before the jump'),
     },
     {
       id: 'one-year-certificates',
       title: `etcd-manager ${VERSION} issues each member's peers/me.crt and clients/server.crt for 365 days at start`,
       basis: `etcd-manager ${LEGACY} pkg/pki/certutils.go:91, NotAfter: time.Now().Add(duration365d)`,
-      check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, 365, 0, 'from the start'))),
+      check: (q) =>
+        parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, 365, 0, 'from the start'))),
     },
     {
       id: 'etcd-runs-on-jumped-clock',
       title: `after the jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
-      basis: 'certdrill-clock redirects the Go programs\' vDSO real-time reads to add the member\'s offset',
+      basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
       check: (q) => etcdLogsAhead(q, 'year-passes', JUMP, JUMP_SECONDS),
     },
     {
       id: 'componentstatus-unhealthy-after-year',
-      title: 'a year on, kubectl get cs shows every member\'s etcd Unhealthy',
-      basis: 'seed write-up: `kubectl get cs` showed etcd Unhealthy once the one-year certificates had expired; each health check is a new TLS handshake, checked against kube-apiserver\'s clock (RFC 5280 6.1.3)',
+      title: "a year on, kubectl get cs shows every member's etcd Unhealthy",
+      basis:
+        "seed write-up: `kubectl get cs` showed etcd Unhealthy once the one-year certificates had expired; each health check is a new TLS handshake, checked against kube-apiserver's clock (RFC 5280 6.1.3)",
       check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'year-passes', 'restart-manager'), 'componentstatus', false, 'after the jump'),
     },
     {
@@ -107,14 +149,27 @@ export default defineScenario({
     },
     {
       id: 'peers-reject-after-year',
-      title: 'the members reject each other\'s peer certificates: each member\'s peer transport logs "x509: certificate has expired or is not yet valid", and the other masters\' connections to its peer port are refused with the incident\'s "remote error: tls: bad certificate"',
-      basis: 'seed write-up: new peer handshakes fail once the one-year certificates have expired by the members\' clock; the dialling member judges the certificate it is shown (x509) and sends the alert the listening member logs. Read on peer lines only: kube-apiserver\'s dials to 127.0.0.1:4001 fail too, and are counted apart',
+      title:
+        'the members reject each other\'s peer certificates: each member\'s peer transport logs "x509: certificate has expired or is not yet valid", and the other masters\' connections to its peer port are refused with the incident\'s "remote error: tls: bad certificate"',
+      basis:
+        "seed write-up: new peer handshakes fail once the one-year certificates have expired by the members' clock; the dialling member judges the certificate it is shown (x509) and sends the alert the listening member logs. Read on peer lines only: kube-apiserver's dials to 127.0.0.1:4001 fail too, and are counted apart",
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'year-passes', 'restart-manager');
-        const judged = nodesLogAlert(q, MEMBERS, window, 'x509: certificate has expired or is not yet valid', 'on its peer connections after the jump', { channels: ['peer'] });
-        const alerted = someNodeLogs(q, MEMBERS, window, 'remote error: tls: bad certificate', 'from other masters\' addresses after the jump', { channels: ['peer', 'remote'] });
+        const judged = nodesLogAlert(
+          q,
+          MEMBERS,
+          window,
+          'x509: certificate has expired or is not yet valid',
+          'on its peer connections after the jump',
+          { channels: ['peer'] },
+        );
+        const alerted = someNodeLogs(q, MEMBERS, window, 'remote error: tls: bad certificate', "from other masters' addresses after the jump", {
+          channels: ['peer', 'remote'],
+        });
         const client = q.alerts(window).filter((a) => MEMBERS.includes(a.node) && a.channel === 'client').length;
-        const portUnlogged = q.alerts(window).some((a) => a.channel === 'remote') ? ' (etcd 3.4 does not log which port: the peer port, or :4001 for another master\'s etcd-manager)' : '';
+        const portUnlogged = q.alerts(window).some((a) => a.channel === 'remote')
+          ? " (etcd 3.4 does not log which port: the peer port, or :4001 for another master's etcd-manager)"
+          : '';
         return {
           verdict: allOf(judged.verdict, alerted.verdict),
           observed: `${judged.observed}; ${alerted.observed}${portUnlogged}; ${client} line(s) about clients in the node (kube-apiserver's dials to 127.0.0.1:4001) counted apart`,
@@ -128,33 +183,60 @@ export default defineScenario({
       basis: `etcd-manager ${LEGACY} pkg/pki/certs.go:42-103 regenerates a stored certificate only on a CommonName, DNS name or IP mismatch, never on dates; the seed write-up expected the restart to regenerate them`,
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'restart-manager', 'remove-certificates');
-        const parts = [...FILES.map((file) => noNewCertificate(q, MEMBERS, file, window, 'after the restart')), someNodeLogs(q, MEMBERS, window, 'certificate has expired', 'after the restart')];
-        return { verdict: allOf(...parts.map((p) => p.verdict)), observed: parts.map((p) => p.observed).join('; '), evidence: parts.flatMap((p) => p.evidence) };
+        const parts = [
+          ...FILES.map((file) => noNewCertificate(q, MEMBERS, file, window, 'after the restart')),
+          someNodeLogs(q, MEMBERS, window, 'certificate has expired', 'after the restart'),
+        ];
+        return {
+          verdict: allOf(...parts.map((p) => p.verdict)),
+          observed: parts.map((p) => p.observed).join('; '),
+          evidence: parts.flatMap((p) => p.evidence),
+        };
       },
     },
     {
       id: 'unhealthy-after-restart',
       title: 'after the restart, kubectl get cs still shows every member Unhealthy',
       basis: `the certificates ${LEGACY} keeps are still expired by every member's clock`,
-      check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'restart-manager', 'remove-certificates'), 'componentstatus', false, 'after the restart'),
+      check: (q) =>
+        everyHealthSample(q, MEMBERS, windowAfter(q, 'restart-manager', 'remove-certificates'), 'componentstatus', false, 'after the restart'),
     },
     {
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days from the members' clock`,
       basis: `etcd-manager ${LEGACY} pkg/pki/certs.go:103 generates a certificate where none is stored; measured in ../shared/third-party/etcd-manager/SOURCES.md`,
-      check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt, before: q.step('remove-manager-certificates').startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'))),
+      check: (q) =>
+        parts(
+          ...FILES.map((file) =>
+            newCertificateFor(
+              q,
+              MEMBERS,
+              file,
+              { after: q.step('remove-certificates').startedAt, before: q.step('remove-manager-certificates').startedAt },
+              365,
+              JUMP_SECONDS * 1000,
+              'after the removal',
+            ),
+          ),
+        ),
     },
     {
       id: 'healthy-after-removal',
       title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs after the removal and restart',
-      basis: 'new certificates, valid by every member\'s clock, signed by the CAs every member trusts',
+      basis: "new certificates, valid by every member's clock, signed by the CAs every member trusts",
       check: (q) => healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),
     },
     {
       id: 'managers-mesh-broken-after-removal',
       title: `after that restart, etcd-manager's own mesh elects no leader: its etcd-manager-server-<id> and -client-<id> certificates in --pki-dir, issued for 365 days with the member certificates and kept on restart, have expired too`,
       basis: `etcd-manager ${LEGACY} issues its gRPC certificates in --pki-dir at its first start for 365 days and reuses them while their names match (pkg/pki, the same keypair code as the member certificates); the managers ping each other over mutual TLS (pkg/privateapi peers.go) and elect a leader only among those they reach`,
-      check: (q) => managersMesh(q, windowAfter(q, 'restart-after-removal', 'remove-manager-certificates'), false, 'after the volume\'s certificates were renewed'),
+      check: (q) =>
+        managersMesh(
+          q,
+          windowAfter(q, 'restart-after-removal', 'remove-manager-certificates'),
+          false,
+          "after the volume's certificates were renewed",
+        ),
     },
     {
       id: 'manager-removal-renews-mesh',
@@ -166,10 +248,9 @@ export default defineScenario({
         return parts(
           newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, fromRemoval, 365, JUMP_SECONDS * 1000, 'after the removal in --pki-dir'),
           managersMesh(q, fromRemoval, true, 'after the restart'),
-          healthyAfter(q, 'recovered-again', 'restart-after-manager-removal', 'with the new managers\' certificates'),
+          healthyAfter(q, 'recovered-again', 'restart-after-manager-removal', "with the new managers' certificates"),
         );
       },
     },
   ],
 });
-

@@ -2,7 +2,21 @@ import { everyHealthSample, windowAfter } from '../src/scenario/checks.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
 import { defineScenario } from '../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
-import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, AXIS_NOTE, LEGACY, MANAGER, VERSION, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES as FILES, MEMBERS, parts } from './kops/legacy-year.js';
+import {
+  etcdLogsAhead,
+  FORMED_WITHIN_MS,
+  healthyAfter,
+  healthyInBothViews,
+  AXIS_NOTE,
+  LEGACY,
+  MANAGER,
+  VERSION,
+  MANAGER_SERVER_FILE,
+  managersMesh,
+  MEMBER_FILES as FILES,
+  MEMBERS,
+  parts,
+} from './kops/legacy-year.js';
 
 /** Half a year in, the masters' root disks are replaced (kops rolls its masters onto new instances; the data volumes stay). */
 const HALF = '+183d';
@@ -17,7 +31,8 @@ export default defineScenario({
   axes: ['etcd-manager'],
   description:
     `The seed's own case, on the real etcd-manager ${VERSION}: three kops masters whose root disks are replaced half a year in (${HALF}: etcd-manager's own certificates in --pki-dir written anew at boot, the data volumes with the member certificates kept), ` +
-    `then a year and a day after the start (${JUMP}) the volume's member certificates expire while the managers' are half a year old. Then kops' mitigation: the member certificates deleted on each volume, etcd-manager restarted.` + AXIS_NOTE,
+    `then a year and a day after the start (${JUMP}) the volume's member certificates expire while the managers' are half a year old. Then kops' mitigation: the member certificates deleted on each volume, etcd-manager restarted.` +
+    AXIS_NOTE,
   question: `Where the masters were replaced during the year, as in the seed, what does the mitigation of ${MANAGER} take: the volume's certificates alone, or etcd-manager's own as well?`,
 
   async setup(reference) {
@@ -25,7 +40,10 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: FORMED_WITHIN_MS, required: true });
+    await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      timeoutMs: FORMED_WITHIN_MS,
+      required: true,
+    });
     // kube-apiserver's post-start hooks run for seconds after it serves; one that meets etcd restarting
     // ('start-service-ip-repair-controllers') makes it exit, and it cannot start again once the year has passed (seen here).
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');
@@ -33,39 +51,55 @@ export default defineScenario({
     // A replaced root disk: --pki-dir holds the CAs kops provisions, and no etcd-manager key pair yet.
     await s.removeManagerCertificates(MEMBERS, { id: 'replace-root-disks' });
     await s.restartManager(MEMBERS, { id: 'boot-replaced-masters' });
-    await s.waitFor('healthy-replaced', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+    await s.waitFor('healthy-replaced', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      timeoutMs: 90_000,
+    });
     // Long enough for the certificates probe (up to 3 s per port still starting) to read every master again.
     await s.observe({ minMs: 15_000, maxMs: 20_000, stableSamples: 3 }, 'the replaced masters, half a year in');
     await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
     // Longer than kube-apiserver's 20 s etcd dial (get cs) and etcd-manager's ~25 s leader loop.
-    await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, 'a year after the start: etcd, and the managers\' mesh');
+    await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, "a year after the start: etcd, and the managers' mesh");
     await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
     await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    await s.waitFor('recovered', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
-    await s.observe({ minMs: 10_000, maxMs: 15_000, stableSamples: 4 }, 'does it stay Healthy, with the managers\' mesh led?');
+    await s.waitFor('recovered', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      timeoutMs: 90_000,
+    });
+    await s.observe({ minMs: 10_000, maxMs: 15_000, stableSamples: 4 }, "does it stay Healthy, with the managers' mesh led?");
   },
 
   answer: [
     {
       expectation: 'replaced-masters-new-manager-certificates',
       pass: 'Replacing the masters half a year in gives etcd-manager new certificates of its own in --pki-dir, and leaves the member certificates on the volumes as they were',
-      fail: 'Replacing the masters did not renew etcd-manager\'s own certificates alone',
+      fail: "Replacing the masters did not renew etcd-manager's own certificates alone",
     },
-    { expectation: 'componentstatus-unhealthy-after-year', pass: 'A year after the start kubectl get cs shows every member Unhealthy, as in the seed', fail: 'A year after the start kubectl get cs did not show every member Unhealthy' },
-    { expectation: 'mesh-led-after-year', pass: 'while etcd-manager\'s own mesh keeps a leader', fail: 'and etcd-manager\'s own mesh lost its leader as well' },
+    {
+      expectation: 'componentstatus-unhealthy-after-year',
+      pass: 'A year after the start kubectl get cs shows every member Unhealthy, as in the seed',
+      fail: 'A year after the start kubectl get cs did not show every member Unhealthy',
+    },
+    {
+      expectation: 'mesh-led-after-year',
+      pass: "while etcd-manager's own mesh keeps a leader",
+      fail: "and etcd-manager's own mesh lost its leader as well",
+    },
     {
       expectation: 'removal-renews',
-      pass: 'Here kops\' mitigation is the whole of it: with the member certificates deleted, the restarted etcd-manager writes new one-year ones',
+      pass: "Here kops' mitigation is the whole of it: with the member certificates deleted, the restarted etcd-manager writes new one-year ones",
       fail: 'Deleting the member certificates and restarting did not make etcd-manager write new one-year ones',
     },
-    { expectation: 'healthy-and-led-after-removal', pass: 'and etcd is Healthy with the managers\' mesh led', fail: 'but etcd or the managers\' mesh did not come back' },
+    {
+      expectation: 'healthy-and-led-after-removal',
+      pass: "and etcd is Healthy with the managers' mesh led",
+      fail: "but etcd or the managers' mesh did not come back",
+    },
   ],
 
   expectations: [
     {
       id: 'healthy-before',
       title: 'every member is Healthy in /readyz/etcd and in kubectl get cs before the masters are replaced',
-      basis: 'the member certificates are seconds old by the members\' clock',
+      basis: "the member certificates are seconds old by the members' clock",
       check: (q) => {
         const window = { after: q.step('healthy').t, before: q.step('half-year').startedAt };
         return healthyInBothViews(q, window, 'at the start');
@@ -79,39 +113,53 @@ export default defineScenario({
         const window = { after: q.step('replace-root-disks').startedAt, before: q.step('year-passes').startedAt };
         return parts(
           newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, window, 365, HALF_SECONDS * 1000, 'after the masters were replaced'),
-          ...FILES.map((file) => noNewCertificate(q, MEMBERS, file, windowAfter(q, 'boot-replaced-masters', 'year-passes'), 'after the masters were replaced')),
+          ...FILES.map((file) =>
+            noNewCertificate(q, MEMBERS, file, windowAfter(q, 'boot-replaced-masters', 'year-passes'), 'after the masters were replaced'),
+          ),
         );
       },
     },
     {
       id: 'etcd-runs-on-jumped-clock',
       title: `after the second jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
-      basis: 'certdrill-clock redirects the Go programs\' vDSO real-time reads to add the member\'s offset',
+      basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
       check: (q) => etcdLogsAhead(q, 'year-passes', JUMP, JUMP_SECONDS),
     },
     {
       id: 'componentstatus-unhealthy-after-year',
-      title: 'a year after the start, kubectl get cs shows every member\'s etcd Unhealthy',
-      basis: 'the member certificates etcd-manager issued at the start for 365 days have expired by the members\' clock; each get cs is a new TLS handshake (RFC 5280 6.1.3)',
+      title: "a year after the start, kubectl get cs shows every member's etcd Unhealthy",
+      basis:
+        "the member certificates etcd-manager issued at the start for 365 days have expired by the members' clock; each get cs is a new TLS handshake (RFC 5280 6.1.3)",
       check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'year-passes', 'remove-certificates'), 'componentstatus', false, 'after the jump'),
     },
     {
       id: 'mesh-led-after-year',
-      title: 'a year after the start, etcd-manager\'s own mesh still has a leader: its certificates in --pki-dir are half a year old',
-      basis: 'the seed: its operator found the certificates in /etc/kubernetes/pki/etcd-manager-* valid for another year, the masters\' root disks having been replaced; the managers\' gRPC mesh checks only those',
+      title: "a year after the start, etcd-manager's own mesh still has a leader: its certificates in --pki-dir are half a year old",
+      basis:
+        "the seed: its operator found the certificates in /etc/kubernetes/pki/etcd-manager-* valid for another year, the masters' root disks having been replaced; the managers' gRPC mesh checks only those",
       check: (q) => managersMesh(q, windowAfter(q, 'year-passes', 'remove-certificates'), true, 'after the jump'),
     },
     {
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days from the members' clock`,
       basis: `etcd-manager ${LEGACY} generates a certificate where none is stored (pkg/pki/certs.go:103)`,
-      check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'))),
+      check: (q) =>
+        parts(
+          ...FILES.map((file) =>
+            newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'),
+          ),
+        ),
     },
     {
       id: 'healthy-and-led-after-removal',
-      title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs, and the managers\' mesh elects a leader, with nothing done to --pki-dir',
-      basis: 'new member certificates, valid by every member\'s clock; the managers\' own are still valid',
-      check: (q) => parts(healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'), managersMesh(q, { after: q.step('remove-certificates').startedAt }, true, 'after the restart')),
+      title:
+        "every member is Healthy again in /readyz/etcd and in kubectl get cs, and the managers' mesh elects a leader, with nothing done to --pki-dir",
+      basis: "new member certificates, valid by every member's clock; the managers' own are still valid",
+      check: (q) =>
+        parts(
+          healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),
+          managersMesh(q, { after: q.step('remove-certificates').startedAt }, true, 'after the restart'),
+        ),
     },
   ],
 });

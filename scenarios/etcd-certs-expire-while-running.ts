@@ -27,29 +27,51 @@ export default defineScenario({
   },
 
   async run(s, { expiresAt }) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in the API server\'s view', (view) => view.allHealthy(), { timeoutMs: 25_000, required: true });
+    await s.waitFor('healthy', "wait until every member is Healthy in the API server's view", (view) => view.allHealthy(), {
+      timeoutMs: 25_000,
+      required: true,
+    });
     await s.observeUntil(expiresAt, 'expired', `the certificates' notAfter (${expiresAt.toISOString()}) is reached`);
-    await s.observe({ minMs: 5_000, maxMs: 8_000, stableSamples: 4 }, 'which view turns Unhealthy, and does raft keep its leader over the established peer connections?');
+    await s.observe(
+      { minMs: 5_000, maxMs: 8_000, stableSamples: 4 },
+      'which view turns Unhealthy, and does raft keep its leader over the established peer connections?',
+    );
     await s.restart(RESTARTED);
     await s.observe({ minMs: 4_000, maxMs: 10_000, stableSamples: 4 }, `can ${RESTARTED}, restarted with its expired certificates, rejoin?`);
   },
 
   answer: [
-    { expectation: 'apiserver-unhealthy-after-expiry', pass: 'The API server\'s view turns Unhealthy at the expiry', fail: 'The API server\'s view did not turn Unhealthy for every member' },
-    { expectation: 'raft-survives-on-established-connections', pass: 'Raft keeps its leader over the peer connections made before the expiry', fail: 'Raft did not survive the expiry' },
+    {
+      expectation: 'apiserver-unhealthy-after-expiry',
+      pass: "The API server's view turns Unhealthy at the expiry",
+      fail: "The API server's view did not turn Unhealthy for every member",
+    },
+    {
+      expectation: 'raft-survives-on-established-connections',
+      pass: 'Raft keeps its leader over the peer connections made before the expiry',
+      fail: 'Raft did not survive the expiry',
+    },
     { expectation: 'restarted-member-rejected', pass: 'A restarted member cannot rejoin', fail: 'A restarted member was not shut out as expected' },
   ],
 
   expectations: [
     {
       id: 'healthy-before-expiry',
-      title: 'every member is Healthy in the API server\'s view until the certificates expire',
+      title: "every member is Healthy in the API server's view until the certificates expire",
       basis: 'all certificates are within their validity window',
-      check: (q, { expiresAt }) => everyHealthSample(q, MEMBERS, { after: q.step('healthy').t, before: expiresAt.toISOString() }, 'apiserver', true, 'between the first Healthy sample and notAfter'),
+      check: (q, { expiresAt }) =>
+        everyHealthSample(
+          q,
+          MEMBERS,
+          { after: q.step('healthy').t, before: expiresAt.toISOString() },
+          'apiserver',
+          true,
+          'between the first Healthy sample and notAfter',
+        ),
     },
     {
       id: 'apiserver-unhealthy-after-expiry',
-      title: 'each member turns Unhealthy in the API server\'s view once its certificate has expired',
+      title: "each member turns Unhealthy in the API server's view once its certificate has expired",
       basis: 'each /health probe is a new TLS handshake, which checks the dates (RFC 5280 6.1.3)',
       check: (q, { expiresAt }): ExpectationResult => {
         const turned = firstUnhealthy(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'apiserver');
@@ -57,7 +79,9 @@ export default defineScenario({
         const window = windowAfter(q, 'expired', `restart-${RESTARTED}`);
         const unheard = missing.filter((t) => !q.health({ ...window, node: t.node, view: 'apiserver' }).some((s) => !s.noAnswer));
         const evidence = turned.flatMap((t) => [...(t.lastHealthy ? [t.lastHealthy] : []), t.sample ?? `${t.node}: never Unhealthy after notAfter`]);
-        const delays = turned.filter((t) => t.sample).map((t) => `${t.node} ${((Date.parse(t.sample!.t) - expiresAt.getTime()) / 1000).toFixed(1)} s after notAfter`);
+        const delays = turned
+          .filter((t) => t.sample)
+          .map((t) => `${t.node} ${((Date.parse(t.sample!.t) - expiresAt.getTime()) / 1000).toFixed(1)} s after notAfter`);
         if (unheard.length > 0) return unknown(`${unheard.map((m) => m.node).join(', ')} answered no probe after notAfter`, evidence);
         return missing.length > 0
           ? { verdict: 'fail', observed: `${missing.map((m) => m.node).join(', ')} stayed Healthy after notAfter`, evidence }
@@ -67,8 +91,9 @@ export default defineScenario({
     {
       id: 'raft-survives-on-established-connections',
       title: 'raft keeps its leader after the expiry: etcdctl endpoint health stays Healthy until a member restarts',
-      basis: 'TLS checks certificate dates only during a handshake; rafthttp\'s peer streams are long-lived connections made before the expiry',
-      check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'etcdctl', true, 'after notAfter, before the restart'),
+      basis: "TLS checks certificate dates only during a handshake; rafthttp's peer streams are long-lived connections made before the expiry",
+      check: (q) =>
+        everyHealthSample(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'etcdctl', true, 'after notAfter, before the restart'),
     },
     {
       id: 'restarted-member-rejected',
@@ -78,7 +103,11 @@ export default defineScenario({
         const restart = windowAfter(q, `restart-${RESTARTED}`);
         const own = everyHealthSample(q, [RESTARTED], restart, 'etcdctl', false, 'after its restart');
         const rejected = someNodeLogs(q, OTHERS, restart, 'certificate has expired or is not yet valid', 'after the restart');
-        return { verdict: allOf(own.verdict, rejected.verdict), observed: `${own.observed}; ${rejected.observed}`, evidence: [...own.evidence, ...rejected.evidence] };
+        return {
+          verdict: allOf(own.verdict, rejected.verdict),
+          observed: `${own.observed}; ${rejected.observed}`,
+          evidence: [...own.evidence, ...rejected.evidence],
+        };
       },
     },
   ],

@@ -1,3 +1,3 @@
 import { leftAloneScenario } from './kops/left-alone.js';
 
-export default leftAloneScenario('etcd-current-manager-left-alone', 'v3.0.20260707', 'Today\'s etcd-manager');
+export default leftAloneScenario('etcd-current-manager-left-alone', 'v3.0.20260707', "Today's etcd-manager");

@@ -19,7 +19,7 @@ export default defineScenario({
   workload: etcd,
   description:
     `A kops-style etcd cluster with one-year certificates. ${UNDER_FAKETIME} runs under libfaketime with its clock ${SKEW}; ${UNDER_SHIM} runs under certdrill-clock with the same ${SKEW}; etcd-a on real time. ` +
-    'If etcd saw that clock, every certificate would look expired to it: each member\'s own log timestamps say which clock etcd really read.',
+    "If etcd saw that clock, every certificate would look expired to it: each member's own log timestamps say which clock etcd really read.",
   question: 'Can libfaketime move the clock etcd uses to validate certificates, and can certdrill-clock?',
 
   async setup(reference) {
@@ -29,18 +29,39 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', `wait until ${QUORUM.join(' and ')} are Healthy in both views`, (view) => view.allHealthy(QUORUM) && view.allHealthy(QUORUM, 'etcdctl'), { timeoutMs: 30_000, required: true });
+    await s.waitFor(
+      'healthy',
+      `wait until ${QUORUM.join(' and ')} are Healthy in both views`,
+      (view) => view.allHealthy(QUORUM) && view.allHealthy(QUORUM, 'etcdctl'),
+      { timeoutMs: 30_000, required: true },
+    );
     await s.readLibcClock(UNDER_FAKETIME);
     await s.readLibcClock(UNDER_SHIM);
     await s.observe({ minMs: 5_000, maxMs: 8_000, stableSamples: 4 }, `does ${UNDER_FAKETIME} stay in the cluster, and can ${UNDER_SHIM} join it?`);
   },
 
   answer: [
-    { expectation: 'libfaketime-active', pass: 'libfaketime moved a libc program\'s clock', fail: 'libfaketime did not move even a libc program\'s clock' },
-    { expectation: 'etcd-keeps-real-time', pass: 'No: libfaketime did not move etcd\'s', fail: 'libfaketime moved etcd\'s clock' },
-    { expectation: 'skewed-member-validates-by-real-time', pass: 'the member under libfaketime validated its peers by real time and stayed in the quorum', fail: 'the member under libfaketime did not stay in the quorum' },
-    { expectation: 'certdrill-clock-moves-etcd', pass: 'certdrill-clock did: etcd stamped its log on the moved clock', fail: 'certdrill-clock did not move etcd\'s clock either' },
-    { expectation: 'moved-member-rejects-peers', pass: 'and by that clock etcd judged its peers\' certificates expired and could not join', fail: 'the member under certdrill-clock did not judge by its clock' },
+    {
+      expectation: 'libfaketime-active',
+      pass: "libfaketime moved a libc program's clock",
+      fail: "libfaketime did not move even a libc program's clock",
+    },
+    { expectation: 'etcd-keeps-real-time', pass: "No: libfaketime did not move etcd's", fail: "libfaketime moved etcd's clock" },
+    {
+      expectation: 'skewed-member-validates-by-real-time',
+      pass: 'the member under libfaketime validated its peers by real time and stayed in the quorum',
+      fail: 'the member under libfaketime did not stay in the quorum',
+    },
+    {
+      expectation: 'certdrill-clock-moves-etcd',
+      pass: 'certdrill-clock did: etcd stamped its log on the moved clock',
+      fail: "certdrill-clock did not move etcd's clock either",
+    },
+    {
+      expectation: 'moved-member-rejects-peers',
+      pass: "and by that clock etcd judged its peers' certificates expired and could not join",
+      fail: 'the member under certdrill-clock did not judge by its clock',
+    },
   ],
 
   expectations: [
@@ -58,7 +79,11 @@ export default defineScenario({
         const lines = etcdLines(q, UNDER_FAKETIME);
         if (lines.length === 0) return unknown(`no time-stamped log line from ${UNDER_FAKETIME}`);
         const worst = Math.max(...lines.map((r) => Math.abs(aheadMs(r))));
-        return { verdict: verdictOf(worst < 60_000), observed: `all ${lines.length} time-stamped lines of ${UNDER_FAKETIME} within ${(worst / 1000).toFixed(1)} s of real time, while its \`date\` read ${SKEW}`, evidence: [lines[0]!, lines[lines.length - 1]!] };
+        return {
+          verdict: verdictOf(worst < 60_000),
+          observed: `all ${lines.length} time-stamped lines of ${UNDER_FAKETIME} within ${(worst / 1000).toFixed(1)} s of real time, while its \`date\` read ${SKEW}`,
+          evidence: [lines[0]!, lines[lines.length - 1]!],
+        };
       },
     },
     {
@@ -68,14 +93,15 @@ export default defineScenario({
       check: (q): ExpectationResult => {
         const healthy = everyHealthSample(q, QUORUM, { after: q.step('healthy').t }, 'etcdctl', true, 'after the cluster formed');
         const judged = q.alerts().filter((a) => a.node === UNDER_FAKETIME && a.text.includes('certificate has expired'));
-        if (judged.length > 0) return { verdict: 'fail', observed: `${UNDER_FAKETIME} judged ${judged.length} certificate(s) expired`, evidence: judged.slice(0, 2) };
+        if (judged.length > 0)
+          return { verdict: 'fail', observed: `${UNDER_FAKETIME} judged ${judged.length} certificate(s) expired`, evidence: judged.slice(0, 2) };
         return { ...healthy, observed: `${UNDER_FAKETIME} judged no certificate expired; ${healthy.observed}` };
       },
     },
     {
       id: 'certdrill-clock-moves-etcd',
       title: `etcd in ${UNDER_SHIM}, under certdrill-clock, stamps its log ${SKEW} ahead, as \`date\` there reads; beside it, ${UNDER_FAKETIME}'s etcd on real time`,
-      basis: 'certdrill-clock redirects the vDSO\'s real-time reads in etcd to add the node\'s offset',
+      basis: "certdrill-clock redirects the vDSO's real-time reads in etcd to add the node's offset",
       check: (q): ExpectationResult => {
         const date = dateAhead(q, UNDER_SHIM, 'certdrill-clock');
         const lines = etcdLines(q, UNDER_SHIM);
@@ -83,7 +109,9 @@ export default defineScenario({
         const years = lines.map((r) => aheadMs(r) / YEAR_MS);
         const off = years.filter((y) => Math.abs(y - 2) > 0.01);
         const other = etcdLines(q, UNDER_FAKETIME);
-        const sideBySide = other.length ? `; ${UNDER_FAKETIME}'s etcd (libfaketime): ${(Math.max(...other.map((r) => Math.abs(aheadMs(r)))) / 1000).toFixed(1)} s from real time at most` : '';
+        const sideBySide = other.length
+          ? `; ${UNDER_FAKETIME}'s etcd (libfaketime): ${(Math.max(...other.map((r) => Math.abs(aheadMs(r)))) / 1000).toFixed(1)} s from real time at most`
+          : '';
         return {
           verdict: allOf(date.verdict, verdictOf(off.length === 0)),
           observed: `${date.observed}; ${UNDER_SHIM}'s etcd (certdrill-clock): ${lines.length - off.length} of ${lines.length} time-stamped lines ${SKEW} ahead${sideBySide}`,
@@ -94,11 +122,15 @@ export default defineScenario({
     {
       id: 'moved-member-rejects-peers',
       title: `${UNDER_SHIM} judges its peers' certificates by its moved clock: it logs "certificate has expired or is not yet valid" and never becomes Healthy`,
-      basis: 'x509 validation compares notAfter with the verifier\'s clock (RFC 5280 6.1.3)',
+      basis: "x509 validation compares notAfter with the verifier's clock (RFC 5280 6.1.3)",
       check: (q): ExpectationResult => {
         const rejects = someNodeLogs(q, [UNDER_SHIM], {}, 'certificate has expired or is not yet valid', 'during the run');
         const alone = everyHealthSample(q, [UNDER_SHIM], { after: q.step('healthy').t }, 'etcdctl', false, 'once its peers had formed');
-        return { verdict: allOf(rejects.verdict, alone.verdict), observed: `${rejects.observed}; ${alone.observed}`, evidence: [...rejects.evidence, ...alone.evidence.slice(0, 2)] };
+        return {
+          verdict: allOf(rejects.verdict, alone.verdict),
+          observed: `${rejects.observed}; ${alone.observed}`,
+          evidence: [...rejects.evidence, ...alone.evidence.slice(0, 2)],
+        };
       },
     },
   ],
@@ -109,12 +141,19 @@ function dateAhead(q: TimelineQuery, node: string, mover: string): ExpectationRe
   const reading = q.logs({ node, topic: 'libc-clock' })[0];
   if (!reading?.nodeTime) return unknown(`no clock reading from date in ${node}`, reading ? [reading] : []);
   const years = aheadMs(reading) / YEAR_MS;
-  return { verdict: verdictOf(Math.abs(years - 2) < 0.01 && reading.text.includes(mover)), observed: `${node}'s \`date\` under ${mover} read ${years.toFixed(3)} years ahead`, evidence: [reading] };
+  return {
+    verdict: verdictOf(Math.abs(years - 2) < 0.01 && reading.text.includes(mover)),
+    observed: `${node}'s \`date\` under ${mover} read ${years.toFixed(3)} years ahead`,
+    evidence: [reading],
+  };
 }
 
 /** etcd's own time-stamped lines from a node (not certdrill's `date` readings). */
 function etcdLines(q: TimelineQuery, node: string): (LogRecord | AlertRecord)[] {
-  return q.records.filter((r): r is LogRecord | AlertRecord => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime !== undefined && !(r.kind === 'log' && r.topic === 'libc-clock'));
+  return q.records.filter(
+    (r): r is LogRecord | AlertRecord =>
+      (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime !== undefined && !(r.kind === 'log' && r.topic === 'libc-clock'),
+  );
 }
 
 function aheadMs(r: { t: string; nodeTime?: string }): number {

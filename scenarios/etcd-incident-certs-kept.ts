@@ -6,7 +6,19 @@ import { fail, pass, unknown } from '../src/scenario/verdict.js';
 import type { TimelineQuery, Window } from '../src/observe/query.js';
 import type { CertificateRecord } from '../src/observe/records.js';
 import { etcd, INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, kopsEtcdCluster } from '../src/workload/etcd/index.js';
-import { eachMasterLogs, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, AXIS_NOTE, LEGACY, MANAGER, VERSION, MEMBER_FILES as FILES, MEMBERS, parts } from './kops/legacy-year.js';
+import {
+  eachMasterLogs,
+  FORMED_WITHIN_MS,
+  healthyAfter,
+  healthyInBothViews,
+  AXIS_NOTE,
+  LEGACY,
+  MANAGER,
+  VERSION,
+  MEMBER_FILES as FILES,
+  MEMBERS,
+  parts,
+} from './kops/legacy-year.js';
 
 /** When the incident's member certificates expired: issued Nov 5 2019 for 367 days. */
 const INCIDENT_NOT_AFTER = new Date(Date.parse(INCIDENT_ISSUANCE.issuedAt) + INCIDENT_ISSUANCE.days * 86_400_000).toISOString();
@@ -30,12 +42,16 @@ function holdsIncidentCertificates(q: TimelineQuery, window: Window, label: stri
         continue;
       }
       const other = reads.find((r) => r.notAfter !== INCIDENT_NOT_AFTER);
-      if (other) return fail(`${node} ${other.role} is not the incident's certificate ${label}: valid ${other.notBefore} to ${other.notAfter}`, [other]);
+      if (other)
+        return fail(`${node} ${other.role} is not the incident's certificate ${label}: valid ${other.notBefore} to ${other.notAfter}`, [other]);
       evidence.push(reads.at(-1)!);
     }
   }
   if (unread.length) return unknown(`never read ${label}: ${unread.join(', ')}`, evidence);
-  return pass(`every read ${label} of each member's peers/me.crt and clients/server.crt, and of what it serves on :2380, is the incident's certificate (valid to ${INCIDENT_NOT_AFTER})`, evidence.filter((r) => r.node === MEMBERS[0]));
+  return pass(
+    `every read ${label} of each member's peers/me.crt and clients/server.crt, and of what it serves on :2380, is the incident's certificate (valid to ${INCIDENT_NOT_AFTER})`,
+    evidence.filter((r) => r.node === MEMBERS[0]),
+  );
 }
 
 export default defineScenario({
@@ -44,28 +60,43 @@ export default defineScenario({
   axes: ['etcd-manager'],
   description:
     `The seed's certificates on the real etcd-manager ${VERSION}: three kops masters form a cluster; the incident's member certificates (issued by openssl on Nov 5 2019 for 367 days, with the names etcd-manager gives its own) are written over peers/me and clients/server on each volume, and etcd-manager restarts onto them. ` +
-    'Then the seed write-up\'s quick fix, another restart; then kops\' mitigation: the certificates deleted on each volume, etcd-manager restarted.' + AXIS_NOTE,
+    "Then the seed write-up's quick fix, another restart; then kops' mitigation: the certificates deleted on each volume, etcd-manager restarted." +
+    AXIS_NOTE,
   question: `What does the real ${MANAGER} do with the incident's expired certificates on its volumes: keep them or issue new ones, and what then fixes it?`,
 
   async setup(reference) {
     // kops made the CAs in 2019, before it issued the incident's certificates; ten years, so they are valid today.
-    return { cluster: { clusters: [await kopsEtcdCluster({ reference, manager: VERSION, casFrom: '2019-01-01T00:00:00Z', ...incidentCertsAsManagerIssues(reference) })] } };
+    return {
+      cluster: {
+        clusters: [
+          await kopsEtcdCluster({ reference, manager: VERSION, casFrom: '2019-01-01T00:00:00Z', ...incidentCertsAsManagerIssues(reference) }),
+        ],
+      },
+    };
   },
 
   async run(s) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: FORMED_WITHIN_MS, required: true });
+    await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      timeoutMs: FORMED_WITHIN_MS,
+      required: true,
+    });
     // kube-apiserver's post-start hooks run for seconds after it serves; one that meets etcd restarting makes it exit.
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');
     // The folder they go in is named by the cluster's token, made when the cluster formed: they are written now.
     await s.installForgedCertificates(MEMBERS, { id: 'install-incident-certificates' });
     await s.restartManager(MEMBERS, { id: 'start-on-incident-certificates' });
     // Each get cs waits out kube-apiserver's 20 s etcd dial: long enough for two or more answers per member.
-    await s.observe({ minMs: 50_000, maxMs: 55_000, stableSamples: 4 }, `${VERSION} restarted onto the incident's certificates: keeps them, or issues new ones?`);
+    await s.observe(
+      { minMs: 50_000, maxMs: 55_000, stableSamples: 4 },
+      `${VERSION} restarted onto the incident's certificates: keeps them, or issues new ones?`,
+    );
     await s.restartManager(MEMBERS, { id: 'restart-manager' });
-    await s.observe({ minMs: 50_000, maxMs: 55_000, stableSamples: 4 }, 'the seed\'s quick fix, a restart: does anything change?');
+    await s.observe({ minMs: 50_000, maxMs: 55_000, stableSamples: 4 }, "the seed's quick fix, a restart: does anything change?");
     await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
     await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    await s.waitFor('recovered', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+    await s.waitFor('recovered', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      timeoutMs: 90_000,
+    });
     await s.observe({ minMs: 10_000, maxMs: 15_000, stableSamples: 4 }, 'does it stay Healthy?');
   },
 
@@ -75,9 +106,21 @@ export default defineScenario({
       pass: `etcd-manager ${VERSION} keeps the incident's expired certificates as its own, and etcd serves them`,
       fail: `etcd-manager ${VERSION} did not keep the incident's certificates`,
     },
-    { expectation: 'unhealthy-on-incident-certificates', pass: 'kubectl get cs shows every member Unhealthy, and the members reject each other\'s certificates as expired', fail: 'the cluster on the incident\'s certificates was not Unhealthy as in the incident' },
-    { expectation: 'quick-fix-keeps-them', pass: 'The seed\'s quick fix, restarting etcd-manager, changes nothing: the same certificates, still Unhealthy', fail: 'Restarting etcd-manager changed the certificates or the health' },
-    { expectation: 'removal-renews', pass: 'Deleting them first makes the restarted etcd-manager write new one-year ones', fail: 'Deleting them and restarting did not give new one-year certificates' },
+    {
+      expectation: 'unhealthy-on-incident-certificates',
+      pass: "kubectl get cs shows every member Unhealthy, and the members reject each other's certificates as expired",
+      fail: "the cluster on the incident's certificates was not Unhealthy as in the incident",
+    },
+    {
+      expectation: 'quick-fix-keeps-them',
+      pass: "The seed's quick fix, restarting etcd-manager, changes nothing: the same certificates, still Unhealthy",
+      fail: 'Restarting etcd-manager changed the certificates or the health',
+    },
+    {
+      expectation: 'removal-renews',
+      pass: 'Deleting them first makes the restarted etcd-manager write new one-year ones',
+      fail: 'Deleting them and restarting did not give new one-year certificates',
+    },
     { expectation: 'healthy-after-removal', pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
   ],
 
@@ -99,8 +142,10 @@ export default defineScenario({
     },
     {
       id: 'unhealthy-on-incident-certificates',
-      title: 'on the incident\'s certificates kubectl get cs shows every member Unhealthy, and every member\'s peer transport logs "certificate has expired"',
-      basis: 'seed write-up: `kubectl get cs` showed etcd Unhealthy and the members logged "x509: certificate has expired or is not yet valid"; every new TLS handshake checks the dates (RFC 5280 6.1.3)',
+      title:
+        'on the incident\'s certificates kubectl get cs shows every member Unhealthy, and every member\'s peer transport logs "certificate has expired"',
+      basis:
+        'seed write-up: `kubectl get cs` showed etcd Unhealthy and the members logged "x509: certificate has expired or is not yet valid"; every new TLS handshake checks the dates (RFC 5280 6.1.3)',
       check: (q) => {
         const window = windowAfter(q, 'start-on-incident-certificates', 'restart-manager');
         return parts(
@@ -115,14 +160,22 @@ export default defineScenario({
       basis: `the same code path as the first restart: a stored certificate with matching names is kept (pkg/pki/certs.go); the seed write-up expected the restart to regenerate them`,
       check: (q) => {
         const window = windowAfter(q, 'restart-manager', 'remove-certificates');
-        return parts(holdsIncidentCertificates(q, window, 'after the quick fix'), everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the quick fix'));
+        return parts(
+          holdsIncidentCertificates(q, window, 'after the quick fix'),
+          everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the quick fix'),
+        );
       },
     },
     {
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days`,
       basis: `etcd-manager ${LEGACY} generates a certificate where none is stored (pkg/pki/certs.go:103)`,
-      check: (q) => parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, 0, 'after the removal'))),
+      check: (q) =>
+        parts(
+          ...FILES.map((file) =>
+            newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, 0, 'after the removal'),
+          ),
+        ),
     },
     {
       id: 'healthy-after-removal',

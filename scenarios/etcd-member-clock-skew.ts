@@ -18,30 +18,43 @@ export default defineScenario({
   workload: etcd,
   description:
     `A Healthy kops-style etcd cluster with one-year member certificates; then ${SKEWED}'s clock alone jumps ${JUMP} while running (certdrill-clock, which moves etcd's Go clock), past every certificate's expiry by its clock and by no one else's. ` +
-    'kube-apiserver\'s view is taken beside each member, on its clock. Who rejects whom?',
-  question: 'When one etcd member\'s clock runs a year ahead, who rejects whom, and does the cluster keep quorum?',
+    "kube-apiserver's view is taken beside each member, on its clock. Who rejects whom?",
+  question: "When one etcd member's clock runs a year ahead, who rejects whom, and does the cluster keep quorum?",
 
   async setup(reference) {
     return { cluster: { clusters: [await kopsEtcdCluster({ reference, manager: 'hand-issued', apiserverOn: 'member', clientValidFor: '2y' })] } };
   },
 
   async run(s) {
-    await s.waitFor('healthy', 'wait until every member is Healthy in both views', (view) => view.allHealthy() && view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 25_000, required: true });
+    await s.waitFor(
+      'healthy',
+      'wait until every member is Healthy in both views',
+      (view) => view.allHealthy() && view.allHealthy(s.nodes, 'etcdctl'),
+      { timeoutMs: 25_000, required: true },
+    );
     await s.jumpClocks([SKEWED], JUMP, { id: 'skew' });
     await s.observe({ minMs: 8_000, maxMs: 12_000, stableSamples: 4 }, `who rejects whom once ${SKEWED} lives a year ahead?`);
   },
 
   answer: [
-    { expectation: 'only-skewed-member-judges-expired', pass: `Only ${SKEWED}, the member whose clock moved, judges certificates expired; its peers are told "bad certificate"`, fail: 'The rejections did not come from the skewed member alone' },
+    {
+      expectation: 'only-skewed-member-judges-expired',
+      pass: `Only ${SKEWED}, the member whose clock moved, judges certificates expired; its peers are told "bad certificate"`,
+      fail: 'The rejections did not come from the skewed member alone',
+    },
     { expectation: 'peers-keep-quorum', pass: `${PEERS.join(' and ')} keep quorum and stay Healthy`, fail: 'The other members did not stay Healthy' },
-    { expectation: 'apiserver-beside-skewed-member-unhealthy', pass: `only the API server beside ${SKEWED}, sharing its clock, sees its member Unhealthy`, fail: 'the API servers\' views did not split by clock' },
+    {
+      expectation: 'apiserver-beside-skewed-member-unhealthy',
+      pass: `only the API server beside ${SKEWED}, sharing its clock, sees its member Unhealthy`,
+      fail: "the API servers' views did not split by clock",
+    },
   ],
 
   expectations: [
     {
       id: 'skewed-clock-reaches-etcd',
       title: `${SKEWED}'s etcd stamps its log ${JUMP} ahead after the jump; its peers' etcd stays on real time`,
-      basis: 'certdrill-clock moves one node\'s clock, the processes of the others are untouched',
+      basis: "certdrill-clock moves one node's clock, the processes of the others are untouched",
       check: (q): ExpectationResult => {
         const after = q.step('skew').t;
         const offsets = MEMBERS.map((node) => {
@@ -52,14 +65,19 @@ export default defineScenario({
         if (silent.includes(SKEWED)) return unknown(`${SKEWED} logged no time-stamped line after the jump`);
         const skewedOk = offsets.find((o) => o.node === SKEWED)!.ahead.every((s) => Math.abs(s - JUMP_SECONDS) < 60);
         const peersOk = offsets.filter((o) => o.node !== SKEWED).every((o) => o.ahead.every((s) => Math.abs(s) < 60));
-        const said = offsets.map((o) => `${o.node}: ${o.lines.length} lines${o.lines.length ? `, ${(Math.max(...o.ahead.map(Math.abs)) / 86_400).toFixed(2)} days ahead at most` : ''}`).join('; ');
+        const said = offsets
+          .map(
+            (o) =>
+              `${o.node}: ${o.lines.length} lines${o.lines.length ? `, ${(Math.max(...o.ahead.map(Math.abs)) / 86_400).toFixed(2)} days ahead at most` : ''}`,
+          )
+          .join('; ');
         return { verdict: verdictOf(skewedOk && peersOk), observed: said, evidence: offsets.flatMap((o) => o.lines.slice(0, 1)) };
       },
     },
     {
       id: 'only-skewed-member-judges-expired',
       title: `only ${SKEWED} logs "${EXPIRED}" after the jump, and its peers log "remote error: tls: bad certificate": they were rejected by it`,
-      basis: 'x509 validation compares notAfter with the verifier\'s clock (RFC 5280 6.1.3): only the member a year ahead sees expired certificates',
+      basis: "x509 validation compares notAfter with the verifier's clock (RFC 5280 6.1.3): only the member a year ahead sees expired certificates",
       check: (q) => whoRejects(q),
     },
     {
@@ -71,13 +89,17 @@ export default defineScenario({
     {
       id: 'apiserver-beside-skewed-member-unhealthy',
       title: `the API server beside ${SKEWED} (on its clock) sees it Unhealthy, its certificate expired; those beside ${PEERS.join(' and ')} see theirs Healthy`,
-      basis: 'each API server checks its member\'s certificate against its own host\'s clock',
+      basis: "each API server checks its member's certificate against its own host's clock",
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'skew');
         const skewed = everyHealthSample(q, [SKEWED], window, 'apiserver', false, 'after the jump');
         const why = healthErrorsMention(q, [SKEWED], window, 'apiserver', 'certificate has expired', 'after the jump');
         const peers = everyHealthSample(q, PEERS, window, 'apiserver', true, 'after the jump');
-        return { verdict: allOf(skewed.verdict, why.verdict, peers.verdict), observed: `${skewed.observed}; ${why.observed}; ${peers.observed}`, evidence: [...skewed.evidence.slice(0, 2), ...peers.evidence.slice(0, 2)] };
+        return {
+          verdict: allOf(skewed.verdict, why.verdict, peers.verdict),
+          observed: `${skewed.observed}; ${why.observed}; ${peers.observed}`,
+          evidence: [...skewed.evidence.slice(0, 2), ...peers.evidence.slice(0, 2)],
+        };
       },
     },
   ],
@@ -88,8 +110,11 @@ function whoRejects(q: TimelineQuery): ExpectationResult {
   const judged = someNodeLogs(q, [SKEWED], window, EXPIRED, 'after the jump');
   const peerJudged = q.alerts(window).filter((a) => PEERS.includes(a.node) && a.text.includes(EXPIRED));
   const told = someNodeLogs(q, PEERS, window, 'remote error: tls: bad certificate', 'after the jump');
-  if (peerJudged.length > 0) return fail(`${[...new Set(peerJudged.map((a) => a.node))].join(', ')} also judged a certificate expired`, peerJudged.slice(0, 2));
+  if (peerJudged.length > 0)
+    return fail(`${[...new Set(peerJudged.map((a) => a.node))].join(', ')} also judged a certificate expired`, peerJudged.slice(0, 2));
   const verdict = allOf(judged.verdict, told.verdict);
   const observed = `${judged.observed}; ${told.observed}; no line from ${PEERS.join(' or ')} says "${EXPIRED}"`;
-  return verdict === 'pass' ? pass(observed, [...judged.evidence, ...told.evidence]) : { verdict, observed, evidence: [...judged.evidence, ...told.evidence] };
+  return verdict === 'pass'
+    ? pass(observed, [...judged.evidence, ...told.evidence])
+    : { verdict, observed, evidence: [...judged.evidence, ...told.evidence] };
 }

@@ -11,19 +11,20 @@ const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 export default defineScenario({
   name: 'etcd-peer-certs-expired',
   workload: etcd,
-  description: 'Three kops-style etcd members whose peers/me.crt were issued Nov 5 2019 for a year (openssl under faketime); client certificates valid.',
+  description:
+    'Three kops-style etcd members whose peers/me.crt were issued Nov 5 2019 for a year (openssl under faketime); client certificates valid.',
   question: 'What do etcd members do when their peer certificates have expired?',
 
   async setup(reference) {
     return {
       cluster: {
         clusters: [
-        await kopsEtcdCluster({
-          reference,
-          manager: 'hand-issued',
-          // The incident's certificates, made the way they were made: openssl on the day.
-          peerCert: incidentMemberCert(reference),
-        }),
+          await kopsEtcdCluster({
+            reference,
+            manager: 'hand-issued',
+            // The incident's certificates, made the way they were made: openssl on the day.
+            peerCert: incidentMemberCert(reference),
+          }),
         ],
       },
     };
@@ -31,22 +32,34 @@ export default defineScenario({
 
   async run(s) {
     // A healthy cluster here elects a leader within about 2 s of its members starting.
-    await s.waitFor('quorum', 'wait up to 8 s for a leader (etcdctl endpoint health)', (view) => view.allHealthy(s.nodes, 'etcdctl'), { timeoutMs: 8_000 });
+    await s.waitFor('quorum', 'wait up to 8 s for a leader (etcdctl endpoint health)', (view) => view.allHealthy(s.nodes, 'etcdctl'), {
+      timeoutMs: 8_000,
+    });
     await s.observe(3_000, 'do the members keep rejecting each other?');
   },
 
   answer: [
-    { expectation: 'members-reject-each-other', pass: 'Every member rejects the others with the incident\'s lines', fail: 'Not every member logged the incident\'s lines' },
+    {
+      expectation: 'members-reject-each-other',
+      pass: "Every member rejects the others with the incident's lines",
+      fail: "Not every member logged the incident's lines",
+    },
     { expectation: 'no-quorum', pass: 'Raft has no quorum', fail: 'Raft was not without quorum all along' },
-    { expectation: 'apiserver-unhealthy', pass: 'The API server sees every member Unhealthy', fail: 'The API server did not see every member Unhealthy' },
+    {
+      expectation: 'apiserver-unhealthy',
+      pass: 'The API server sees every member Unhealthy',
+      fail: 'The API server did not see every member Unhealthy',
+    },
   ],
 
   expectations: [
     {
       id: 'members-reject-each-other',
       title: 'every member rejects its peers: "remote error: tls: bad certificate" and "certificate has expired or is not yet valid"',
-      basis: 'incident: members logged `embed: rejected connection ... (error "remote error: tls: bad certificate" ...)` and `x509: certificate has expired or is not yet valid`; Go checks the peer chain\'s dates at each handshake',
-      check: (q) => nodesLogAll(q, MEMBERS, {}, ['remote error: tls: bad certificate', 'certificate has expired or is not yet valid'], 'during the run'),
+      basis:
+        'incident: members logged `embed: rejected connection ... (error "remote error: tls: bad certificate" ...)` and `x509: certificate has expired or is not yet valid`; Go checks the peer chain\'s dates at each handshake',
+      check: (q) =>
+        nodesLogAll(q, MEMBERS, {}, ['remote error: tls: bad certificate', 'certificate has expired or is not yet valid'], 'during the run'),
     },
     {
       id: 'no-quorum',
@@ -56,8 +69,10 @@ export default defineScenario({
     },
     {
       id: 'apiserver-unhealthy',
-      title: 'the API server\'s view (GET /health on port 4001 with a client certificate) fails for every member: refused, or the connection accepted and never served',
-      basis: 'incident: `kubectl get cs` showed etcd Unhealthy; etcd 3.4 serves its client listener only once the member is ready (embed, after ReadyNotify), so without a quorum a client\'s TLS handshake never starts and its check fails by its deadline. A deadline passed for any other reason could be the busy host: not counted',
+      title:
+        "the API server's view (GET /health on port 4001 with a client certificate) fails for every member: refused, or the connection accepted and never served",
+      basis:
+        "incident: `kubectl get cs` showed etcd Unhealthy; etcd 3.4 serves its client listener only once the member is ready (embed, after ReadyNotify), so without a quorum a client's TLS handshake never starts and its check fails by its deadline. A deadline passed for any other reason could be the busy host: not counted",
       check: (q) => everySampleFailsFor(q, MEMBERS, {}, 'apiserver', 'connected, no TLS handshake', 'during the run'),
     },
   ],

@@ -41,7 +41,11 @@ const cleanup = async () => {
   if (containers.length) await $`docker rm -f ${containers}`.nothrow();
   await rm(dir, { recursive: true, force: true });
 };
-process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+process.on('SIGINT', () => {
+  cleanup()
+    .finally(() => process.exit(130))
+    .catch(() => {});
+});
 
 try {
   await $`chmod 755 ${dir}`;
@@ -49,7 +53,8 @@ try {
   console.error('building the Go program and the etcd image (reused when built)');
   await $({ cwd: GO_PROGRAM, env: { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local' } })`go build -o ${join(dir, 'gotime')} .`;
   const image = await new DockerPlatform({ runId: 'bench-clock' }).prepareImage(etcd.image);
-  const shim = (mode: Mode, stats: string) => (mode === 'certdrill-clock' ? [CLOCK_SHIM_IN_IMAGE, '-f', '/t/clock.rc', '-s', `/t/${stats}`, '--'] : []);
+  const shim = (mode: Mode, stats: string) =>
+    mode === 'certdrill-clock' ? [CLOCK_SHIM_IN_IMAGE, '-f', '/t/clock.rc', '-s', `/t/${stats}`, '--'] : [];
   const run = (mode: Mode, stats: string, argv: string[], detach = false) => {
     const [entrypoint, ...rest] = [...shim(mode, stats), ...argv];
     return $`docker run ${detach ? ['-d'] : ['--rm']} -v ${dir}:/t --entrypoint ${entrypoint!} ${image} ${rest}`;
@@ -65,7 +70,17 @@ try {
 
   for (const mode of MODES) {
     const stats = `stats-etcd-${mode === 'certdrill-clock' ? 'shim' : 'vdso'}`;
-    const etcdArgs = ['etcd', '--data-dir', '/tmp/etcd', '--listen-client-urls', 'http://0.0.0.0:2379', '--advertise-client-urls', 'http://127.0.0.1:2379', '--log-level', 'warn'];
+    const etcdArgs = [
+      'etcd',
+      '--data-dir',
+      '/tmp/etcd',
+      '--listen-client-urls',
+      'http://0.0.0.0:2379',
+      '--advertise-client-urls',
+      'http://127.0.0.1:2379',
+      '--log-level',
+      'warn',
+    ];
     const id = (await run(mode, stats, etcdArgs, true)).stdout.trim();
     containers.push(id);
     const host = (await $`docker inspect -f {{range.NetworkSettings.Networks}}{{.IPAddress}}{{end}} ${id}`).stdout.trim();
@@ -83,11 +98,19 @@ try {
     if (mode === 'certdrill-clock') {
       rows.push([mode, 'idle etcd member: clock reads the supervisor answered', `${((readsAfter - readsBefore) / wall).toFixed(1)} per second`]);
       const counts = await shimCounts(join(dir, stats));
-      rows.push([mode, 'programs started: vDSO redirected / given the offset page / vDSO hidden', `${counts.vdso_redirected ?? 0} / ${counts.offset_pages ?? 0} / ${counts.vdso_hidden ?? 0}`]);
+      rows.push([
+        mode,
+        'programs started: vDSO redirected / given the offset page / vDSO hidden',
+        `${counts.vdso_redirected ?? 0} / ${counts.offset_pages ?? 0} / ${counts.vdso_hidden ?? 0}`,
+      ]);
     }
     console.error(`${mode}: ${PUTS} puts`);
     const latencies = await puts(host, PUTS);
-    rows.push([mode, `etcd put latency, ${PUTS} sequential puts`, `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`]);
+    rows.push([
+      mode,
+      `etcd put latency, ${PUTS} sequential puts`,
+      `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`,
+    ]);
     await $`docker rm -f ${id}`.nothrow();
     containers.splice(containers.indexOf(id), 1);
   }
@@ -107,7 +130,10 @@ function sleep(ms: number): Promise<void> {
 /** The container's CPU time so far in microseconds, from its cgroup (v2 or v1), read from outside so the read costs the member nothing. */
 async function cpuMicros(id: string): Promise<number> {
   const pid = (await $`docker inspect -f {{.State.Pid}} ${id}`).stdout.trim();
-  const groups = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).trim().split('\n').map((l) => l.split(':'));
+  const groups = (await readFile(`/proc/${pid}/cgroup`, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => l.split(':'));
   const v1 = groups.find(([, controllers]) => controllers!.split(',').includes('cpuacct'));
   if (v1) return Number(await readFile(join('/sys/fs/cgroup/cpuacct', v1[2]!, 'cpuacct.usage'), 'utf8')) / 1000;
   const stat = await readFile(join('/sys/fs/cgroup', groups.find(([h]) => h === '0')![2]!, 'cpu.stat'), 'utf8');
@@ -127,10 +153,13 @@ function put(host: string, i: number): Promise<number> {
   const body = JSON.stringify({ key: Buffer.from(`bench/${i % 100}`).toString('base64'), value: Buffer.from(`value ${i}`).toString('base64') });
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request({ host, port: 2379, path: '/v3/kv/put', method: 'POST', agent, headers: { 'content-type': 'application/json' }, timeout: 5_000 }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = request(
+      { host, port: 2379, path: '/v3/kv/put', method: 'POST', agent, headers: { 'content-type': 'application/json' }, timeout: 5_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
     req.on('error', reject);
     req.end(body);
@@ -144,7 +173,7 @@ async function waitForPut(host: string): Promise<void> {
       await put(host, 0);
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`etcd at ${host} took no put within 30 s: ${(error as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`etcd at ${host} took no put within 30 s: ${(error as Error).message}`, { cause: error });
       await sleep(200);
     }
   }

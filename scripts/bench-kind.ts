@@ -36,12 +36,16 @@ function report(label: string, samples: number[]): void {
 async function coldNodeImage(): Promise<void> {
   const tag = await certdrillNodeImageTag();
   const images = (await $`docker images --format {{.Repository}}:{{.Tag}}`).stdout.split('\n');
-  const components = images.filter((i) => /\/(kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|etcd|pause|coredns\/coredns):/.test(i));
+  const components = images.filter((i) =>
+    /\/(kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|etcd|pause|coredns\/coredns):/.test(i),
+  );
   await $`docker rmi -f ${[tag, ...components]}`.nothrow();
   await $`docker builder prune -af`.nothrow();
   const cache = await mkdtemp(join(tmpdir(), 'certdrill-bench-cache-'));
   const started = performance.now();
-  const build = await $({ env: { ...process.env, CERTDRILL_CACHE_DIR: cache, GOCACHE: join(cache, 'go-build'), GOMODCACHE: join(cache, 'go-mod') } })`bash kind-node/build.sh`.nothrow();
+  const build = await $({
+    env: { ...process.env, CERTDRILL_CACHE_DIR: cache, GOCACHE: join(cache, 'go-build'), GOMODCACHE: join(cache, 'go-mod') },
+  })`bash kind-node/build.sh`.nothrow();
   const took = seconds(started);
   await $`chmod -R u+w ${cache}`.nothrow();
   await rm(cache, { recursive: true, force: true });
@@ -58,7 +62,13 @@ async function createCluster(): Promise<void> {
   for (let i = 0; i < runs; i++) {
     if ((await kind.clusters()).includes(CLUSTER)) await kind.delete(CLUSTER);
     const started = performance.now();
-    await kind.create(CLUSTER, image, kindClusterConfig('certdrill', { coredns: versions.COREDNS_VERSION, etcd: versions.ETCD_VERSION }), join(dir, 'kind.yaml'), () => {});
+    await kind.create(
+      CLUSTER,
+      image,
+      kindClusterConfig('certdrill', { coredns: versions.COREDNS_VERSION, etcd: versions.ETCD_VERSION }),
+      join(dir, 'kind.yaml'),
+      () => {},
+    );
     // Ready for a scenario: what the platform waits for before it creates anything.
     await $`docker exec ${`${CLUSTER}-control-plane`} kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system wait --for=condition=Available deployment/coredns --timeout=120s`;
     samples.push(seconds(started));

@@ -24,7 +24,8 @@ const SCENARIO = join(import.meta.dirname, 'bench-masters', 'form.ts');
 async function peakMemory(done: Promise<unknown>): Promise<Map<string, number>> {
   const peak = new Map<string, number>();
   let finished = false;
-  void done.finally(() => (finished = true));
+  // Its rejection is the caller's, who awaits `done` itself.
+  done.finally(() => (finished = true)).catch(() => {});
   while (!finished) {
     const out = await $`docker stats --no-stream --format ${'{{.Name}} {{.MemUsage}}'}`.nothrow();
     for (const line of out.stdout.split('\n')) {
@@ -45,16 +46,25 @@ for (const version of ETCD_MANAGER_VERSIONS) {
   const memory: number[] = [];
   for (let i = 0; i < runs; i++) {
     const out = await mkdtemp(join(tmpdir(), 'certdrill-bench-masters-'));
-    const run = $({ env: { ...process.env, CERTDRILL_BENCH_MANAGER: version } })`node --import tsx src/cli/main.ts ${SCENARIO} --out ${out}`.quiet().nothrow();
+    const run = $({ env: { ...process.env, CERTDRILL_BENCH_MANAGER: version } })`node --import tsx src/cli/main.ts ${SCENARIO} --out ${out}`
+      .quiet()
+      .nothrow();
     const peak = await peakMemory(run);
     const result = await run;
-    const timeline = (await readFile(join(out, 'timeline.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; id?: string; t: string; event?: string; outcome?: string });
+    const timeline = (await readFile(join(out, 'timeline.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; id?: string; t: string; event?: string; outcome?: string });
     const start = timeline.find((r) => r.kind === 'run' && r.event === 'start')!;
     const step = timeline.find((r) => r.kind === 'step' && r.id === 'formed');
     const seconds = step?.outcome === 'met' ? (Date.parse(step.t) - Date.parse(start.t)) / 1000 : Number.NaN;
     formed.push(seconds);
     memory.push(...peak.values());
-    console.log(`etcd-manager ${version}: run ${i + 1}: exit ${result.exitCode}, formed in ${Number.isNaN(seconds) ? 'never (timed out)' : `${seconds.toFixed(1)} s`}, peak memory per master ${[...peak].map(([n, m]) => `${n} ${m.toFixed(0)} MiB`).join(', ')}`);
+    console.log(
+      `etcd-manager ${version}: run ${i + 1}: exit ${result.exitCode}, formed in ${Number.isNaN(seconds) ? 'never (timed out)' : `${seconds.toFixed(1)} s`}, peak memory per master ${[...peak].map(([n, m]) => `${n} ${m.toFixed(0)} MiB`).join(', ')}`,
+    );
   }
-  console.log(`etcd-manager ${version}: formed in ${median(formed).toFixed(1)} s (median of ${runs}); peak memory per master up to ${Math.max(...memory).toFixed(0)} MiB`);
+  console.log(
+    `etcd-manager ${version}: formed in ${median(formed).toFixed(1)} s (median of ${runs}); peak memory per master up to ${Math.max(...memory).toFixed(0)} MiB`,
+  );
 }

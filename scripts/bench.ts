@@ -54,7 +54,9 @@ async function startup(label: string, command: string[], cwd: string): Promise<v
   const samples: { wall: number; cpu: number; mib: number }[] = [];
   for (let i = 0; i < runs; i++) samples.push(await measured(command, cwd));
   const med = (pick: (s: { wall: number; cpu: number; mib: number }) => number) => median(samples.map(pick));
-  console.log(`${label.padEnd(44)} wall ${med((s) => s.wall).toFixed(2)} s   CPU ${med((s) => s.cpu).toFixed(2)} s   ${med((s) => s.mib).toFixed(0)} MiB   (median of ${runs})`);
+  console.log(
+    `${label.padEnd(44)} wall ${med((s) => s.wall).toFixed(2)} s   CPU ${med((s) => s.cpu).toFixed(2)} s   ${med((s) => s.mib).toFixed(0)} MiB   (median of ${runs})`,
+  );
 }
 
 if (argv.startup) {
@@ -73,7 +75,11 @@ if (argv.startup) {
   await warmRuns('erlang-ca-expiry', 'erlang-ca-expiry warm');
 } else {
   // The workload images only: never the kind node image, which takes a quarter of an hour to build.
-  const images = (await $`docker images --filter reference=certdrill/erlang-app --filter reference=certdrill/etcd-member --format {{.Repository}}:{{.Tag}}`).stdout.split('\n').filter(Boolean);
+  const images = (
+    await $`docker images --filter reference=certdrill/erlang-app --filter reference=certdrill/etcd-member --format {{.Repository}}:{{.Tag}}`
+  ).stdout
+    .split('\n')
+    .filter(Boolean);
   if (images.length > 0) await $`docker rmi -f ${images}`;
   // The build cache would make a "cold" build warm; drop it too.
   await $`docker builder prune -af`.nothrow();

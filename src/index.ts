@@ -7,7 +7,16 @@
 
 // Scenarios: define one, judge what its timeline recorded.
 export { defineScenario } from './scenario/types.js';
-export type { AnswerClause, Expectation, ExpectationResult, Fixtures, ObservationWindow, Scenario, ScenarioContext, Verdict } from './scenario/types.js';
+export type {
+  AnswerClause,
+  Expectation,
+  ExpectationResult,
+  Fixtures,
+  ObservationWindow,
+  Scenario,
+  ScenarioContext,
+  Verdict,
+} from './scenario/types.js';
 export { allOf, fail, judged, pass, unknown, verdictOf } from './scenario/verdict.js';
 export {
   between,
@@ -31,7 +40,16 @@ export {
 } from './scenario/checks.js';
 export { certificateInForce, newCertificateFor, noNewCertificate } from './scenario/certificate-checks.js';
 export type { TimelineQuery } from './observe/query.js';
-export type { AlertRecord, CertificateRecord, HealthRecord, LogRecord, MembershipRecord, MetricsRecord, StepRecord, TimelineRecord } from './observe/records.js';
+export type {
+  AlertRecord,
+  CertificateRecord,
+  HealthRecord,
+  LogRecord,
+  MembershipRecord,
+  MetricsRecord,
+  StepRecord,
+  TimelineRecord,
+} from './observe/records.js';
 
 // Certificates: forged with node-forge, or by the real openssl under libfaketime.
 export { forgeCa, forgeLeaf, type Forged } from './pki/certificate.js';
@@ -40,5 +58,17 @@ export type { ClockSpec } from './clock/spec.js';
 
 // Workloads and their set-ups.
 export { erlang, erlangCluster, nodeCert, type ErlangNode, type ErlangRestart, type ErlangSetup, type ErlangView } from './workload/erlang/index.js';
-export { etcd, INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, incidentMemberCert, kopsEtcdCluster, memberCert, type EtcdClusterSetup, type EtcdClusterView, type EtcdMemberSetup, type EtcdSetup, type ManagerMode } from './workload/etcd/index.js';
+export {
+  etcd,
+  INCIDENT_ISSUANCE,
+  incidentCertsAsManagerIssues,
+  incidentMemberCert,
+  kopsEtcdCluster,
+  memberCert,
+  type EtcdClusterSetup,
+  type EtcdClusterView,
+  type EtcdMemberSetup,
+  type EtcdSetup,
+  type ManagerMode,
+} from './workload/etcd/index.js';
 export { toy, toyCert, toyCluster, type ToyNode, type ToyRestart, type ToySetup, type ToyView } from './workload/toy/index.js';

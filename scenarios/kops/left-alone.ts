@@ -2,7 +2,17 @@ import { everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
 import { newCertificateFor, noNewCertificate } from '../../src/scenario/certificate-checks.js';
 import { defineScenario } from '../../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
-import { etcdLogsAhead, FORMED_WITHIN_MS, healthyAfter, healthyInBothViews, MANAGER_SERVER_FILE, managersMesh, MEMBER_FILES, MEMBERS, parts } from './legacy-year.js';
+import {
+  etcdLogsAhead,
+  FORMED_WITHIN_MS,
+  healthyAfter,
+  healthyInBothViews,
+  MANAGER_SERVER_FILE,
+  managersMesh,
+  MEMBER_FILES,
+  MEMBERS,
+  parts,
+} from './legacy-year.js';
 
 /** A year and a day: inside the two years a fixed etcd-manager issues for. */
 const YEAR = '+366d';
@@ -33,7 +43,10 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
     },
 
     async run(s) {
-      await s.waitFor('healthy', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: FORMED_WITHIN_MS, required: true });
+      await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+        timeoutMs: FORMED_WITHIN_MS,
+        required: true,
+      });
       await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 3 }, 'Healthy at the start');
       await s.jumpClocks(MEMBERS, YEAR, { id: 'year-passes' });
       // kubectl get cs may take kube-apiserver's 20 s etcd dial: long enough for samples sent after the jump to answer.
@@ -41,27 +54,41 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
       await s.jumpClocks(MEMBERS, TWO_YEARS, { id: 'two-years-pass' });
       await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, 'two years on, nothing restarted: renewed, or expired?');
       await s.restartManager(MEMBERS, { id: 'restart-manager' });
-      await s.waitFor('recovered', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(), { timeoutMs: 90_000 });
+      await s.waitFor('recovered', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+        timeoutMs: 90_000,
+      });
       // Longer than etcd-manager's leader loop (~25 s between its "I am leader" lines); restarted together, today's
       // managers took 22 s to elect one in a run here (and none within the 35 s of an earlier, shorter window).
-      await s.observe({ minMs: 40_000, maxMs: 45_000, stableSamples: 4 }, 'after the restart: Healthy, and the managers\' mesh led?');
+      await s.observe({ minMs: 40_000, maxMs: 45_000, stableSamples: 4 }, "after the restart: Healthy, and the managers' mesh led?");
     },
 
     answer: [
-      { expectation: 'two-year-certificates', pass: `etcd-manager ${version} issues two-year certificates at start`, fail: `etcd-manager ${version} did not issue two-year certificates at start` },
+      {
+        expectation: 'two-year-certificates',
+        pass: `etcd-manager ${version} issues two-year certificates at start`,
+        fail: `etcd-manager ${version} did not issue two-year certificates at start`,
+      },
       { expectation: 'healthy-after-year', pass: 'so a year on the cluster is Healthy', fail: 'yet a year on the cluster was not Healthy' },
       {
         expectation: 'unhealthy-after-two-years',
         pass: `Left alone, it renews nothing: two years on every member is Unhealthy in kubectl get cs, contradicting the kops advisory's "automatically request new certificates before expiration", which holds only for clusters that restart`,
         fail: 'Two years on, left alone, kubectl get cs did not show every member Unhealthy',
       },
-      { expectation: 'no-renewal-while-running', pass: 'no certificate changed while it ran', fail: 'a certificate changed while it ran, nothing restarted' },
+      {
+        expectation: 'no-renewal-while-running',
+        pass: 'no certificate changed while it ran',
+        fail: 'a certificate changed while it ran, nothing restarted',
+      },
       {
         expectation: 'restart-renews-everything',
         pass: `Restarting etcd-manager renews the member certificates and its own in --pki-dir, two years from the members' clock`,
         fail: 'Restarting etcd-manager did not renew every certificate',
       },
-      { expectation: 'healthy-and-led-after-restart', pass: 'and etcd is Healthy with the managers\' mesh led', fail: 'but etcd or the managers\' mesh did not come back' },
+      {
+        expectation: 'healthy-and-led-after-restart',
+        pass: "and etcd is Healthy with the managers' mesh led",
+        fail: "but etcd or the managers' mesh did not come back",
+      },
     ],
 
     expectations: [
@@ -69,18 +96,23 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         id: 'two-year-certificates',
         title: `etcd-manager ${version} issues each member's peers/me.crt, clients/server.crt and its own etcd-manager-server-<id> for ${TWO_YEARS_DAYS} days at start`,
         basis: `etcd-manager ${version} pkg/pki: CertDuration two years (ETCD_MANAGER_CERT_DURATION unset), reissued when it starts etcd if less than CertMinTimeLeft (20 years) is left`,
-        check: (q) => parts(...files.map((file) => newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, TWO_YEARS_DAYS, 0, 'from the start'))),
+        check: (q) =>
+          parts(
+            ...files.map((file) =>
+              newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, TWO_YEARS_DAYS, 0, 'from the start'),
+            ),
+          ),
       },
       {
         id: 'etcd-runs-on-jumped-clock',
         title: `after the second jump every member's clock reads ${TWO_YEARS}, and etcd stamps its own log lines ${TWO_YEARS} ahead`,
-        basis: 'certdrill-clock redirects the Go programs\' vDSO real-time reads to add the member\'s offset',
+        basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
         check: (q) => etcdLogsAhead(q, 'two-years-pass', TWO_YEARS, TWO_YEARS_SECONDS),
       },
       {
         id: 'healthy-after-year',
         title: `a year on (${YEAR}), every member is Healthy in /readyz/etcd and in kubectl get cs`,
-        basis: 'the two-year certificates are half-way through their lifetime by every member\'s clock',
+        basis: "the two-year certificates are half-way through their lifetime by every member's clock",
         check: (q) => {
           const window = windowAfter(q, 'year-passes', 'two-years-pass');
           return healthyInBothViews(q, window, 'a year on');
@@ -94,21 +126,43 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
       },
       {
         id: 'no-renewal-while-running',
-        title: 'from the start to the restart, through both jumps, no member\'s certificate changes',
+        title: "from the start to the restart, through both jumps, no member's certificate changes",
         basis: 'no timer renews them (see unhealthy-after-two-years)',
-        check: (q) => parts(...files.map((file) => noNewCertificate(q, MEMBERS, file, { after: q.step('healthy').t, before: q.step('restart-manager').startedAt }, 'while it ran'))),
+        check: (q) =>
+          parts(
+            ...files.map((file) =>
+              noNewCertificate(q, MEMBERS, file, { after: q.step('healthy').t, before: q.step('restart-manager').startedAt }, 'while it ran'),
+            ),
+          ),
       },
       {
         id: 'restart-renews-everything',
         title: `restarted two years on, etcd-manager ${version} writes new peers/me.crt, clients/server.crt and etcd-manager-server-<id>, each valid ${TWO_YEARS_DAYS} days from the members' clock`,
         basis: `etcd-manager ${version} reissues at start whatever has less than CertMinTimeLeft left (pkg/pki); measured with ETCD_MANAGER_CERT_DURATION=100s in ../shared/third-party/etcd-manager/SOURCES.md`,
-        check: (q) => parts(...files.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step('restart-manager').startedAt }, TWO_YEARS_DAYS, TWO_YEARS_SECONDS * 1000, 'after the restart'))),
+        check: (q) =>
+          parts(
+            ...files.map((file) =>
+              newCertificateFor(
+                q,
+                MEMBERS,
+                file,
+                { after: q.step('restart-manager').startedAt },
+                TWO_YEARS_DAYS,
+                TWO_YEARS_SECONDS * 1000,
+                'after the restart',
+              ),
+            ),
+          ),
       },
       {
         id: 'healthy-and-led-after-restart',
-        title: 'after the restart every member is Healthy in /readyz/etcd and kubectl get cs, and the managers\' mesh elects a leader',
-        basis: 'new certificates, valid by every member\'s clock, signed by the CAs every member trusts',
-        check: (q) => parts(healthyAfter(q, 'recovered', 'restart-manager', 'after the restart'), managersMesh(q, { after: q.step('restart-manager').startedAt }, true, 'after the restart')),
+        title: "after the restart every member is Healthy in /readyz/etcd and kubectl get cs, and the managers' mesh elects a leader",
+        basis: "new certificates, valid by every member's clock, signed by the CAs every member trusts",
+        check: (q) =>
+          parts(
+            healthyAfter(q, 'recovered', 'restart-manager', 'after the restart'),
+            managersMesh(q, { after: q.step('restart-manager').startedAt }, true, 'after the restart'),
+          ),
       },
     ],
   });

@@ -42,7 +42,11 @@ const MESH_WINDOW_MS = 15_000;
 
 /** The verdict of parts, their observations joined. */
 export function parts(...results: ExpectationResult[]): ExpectationResult {
-  return { verdict: allOf(...results.map((p) => p.verdict)), observed: results.map((p) => p.observed).join('; '), evidence: results.flatMap((p) => p.evidence) };
+  return {
+    verdict: allOf(...results.map((p) => p.verdict)),
+    observed: results.map((p) => p.observed).join('; '),
+    evidence: results.flatMap((p) => p.evidence),
+  };
 }
 
 /**
@@ -65,22 +69,48 @@ export function managersMesh(q: TimelineQuery, window: Window, leader: boolean, 
   const lasted = Date.parse(window.before ?? q.records.at(-1)!.t) - opened;
   const failing = expired.length ? `; their gRPC pings to each other failed ${expired.length} time(s) with "certificate has expired"` : '';
   if (leader) return fail(`no etcd-manager logged "I am leader" ${label}${failing}`, expired.slice(0, 3));
-  if (lasted < MESH_WINDOW_MS) return unknown(`the window ${label} lasted ${(lasted / 1000).toFixed(0)} s: too short to tell a mesh without a leader from one that had not logged yet`, expired.slice(0, 1));
-  if (!expired.length) return unknown(`no etcd-manager logged "I am leader" ${label}, but none logged a failed gRPC ping either: cannot tell a broken mesh from a quiet one`, []);
-  return pass(`no etcd-manager logged "I am leader" in the ${(lasted / 1000).toFixed(0)} s ${label}${failing}`, [...new Map(expired.map((a) => [a.node, a])).values()]);
+  if (lasted < MESH_WINDOW_MS)
+    return unknown(
+      `the window ${label} lasted ${(lasted / 1000).toFixed(0)} s: too short to tell a mesh without a leader from one that had not logged yet`,
+      expired.slice(0, 1),
+    );
+  if (!expired.length)
+    return unknown(
+      `no etcd-manager logged "I am leader" ${label}, but none logged a failed gRPC ping either: cannot tell a broken mesh from a quiet one`,
+      [],
+    );
+  return pass(`no etcd-manager logged "I am leader" in the ${(lasted / 1000).toFixed(0)} s ${label}${failing}`, [
+    ...new Map(expired.map((a) => [a.node, a])).values(),
+  ]);
 }
 
 /**
  * Each member logged, in the window, a line (of any program in the master:
  * etcd, etcd-manager, kube-apiserver) that contains `text`.
  */
-export function eachMasterLogs(q: TimelineQuery, window: Window, text: string, label: string, from: (line: string) => boolean = () => true): ExpectationResult {
+export function eachMasterLogs(
+  q: TimelineQuery,
+  window: Window,
+  text: string,
+  label: string,
+  from: (line: string) => boolean = () => true,
+): ExpectationResult {
   const lines = (node: string) =>
-    q.records.filter((r): r is AlertRecord | LogRecord => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.text.includes(text) && from(r.text) && sampleInWindow(r, window));
+    q.records.filter(
+      (r): r is AlertRecord | LogRecord =>
+        (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.text.includes(text) && from(r.text) && sampleInWindow(r, window),
+    );
   const found = MEMBERS.map((node) => ({ node, lines: lines(node) }));
   const silent = found.filter((f) => f.lines.length === 0).map((f) => f.node);
-  if (silent.length) return fail(`${silent.join(', ')} logged no "${text}" ${label}`, found.flatMap((f) => f.lines.slice(0, 1)));
-  return pass(`${MEMBERS.join(', ')} each logged "${text}" ${label} (${found.map((f) => `${f.node} ${f.lines.length}`).join(', ')} line(s))`, found.map((f) => f.lines[0]!));
+  if (silent.length)
+    return fail(
+      `${silent.join(', ')} logged no "${text}" ${label}`,
+      found.flatMap((f) => f.lines.slice(0, 1)),
+    );
+  return pass(
+    `${MEMBERS.join(', ')} each logged "${text}" ${label} (${found.map((f) => `${f.node} ${f.lines.length}`).join(', ')} line(s))`,
+    found.map((f) => f.lines[0]!),
+  );
 }
 
 /** After the jump, every member's clock reads `spec` ahead, and so does every etcd line it stamps. */
@@ -93,12 +123,17 @@ export function etcdLogsAhead(q: TimelineQuery, stepId: string, spec: string, se
   for (const node of MEMBERS) {
     const lines = q.records.filter(
       (r): r is AlertRecord | LogRecord =>
-        (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime !== undefined && Date.parse(r.t) > Date.parse(step.t) && !(r.kind === 'log' && r.topic === 'libc-clock'),
+        (r.kind === 'log' || r.kind === 'alert') &&
+        r.node === node &&
+        r.nodeTime !== undefined &&
+        Date.parse(r.t) > Date.parse(step.t) &&
+        !(r.kind === 'log' && r.topic === 'libc-clock'),
     );
     // Only lines stamped before a later jump moved the clocks again.
     const later = q.steps().find((s) => Date.parse(s.startedAt) > Date.parse(step.t) && q.clocks({ after: s.startedAt, before: s.t }).length > 0);
     const inThisJump = later ? lines.filter((r) => Date.parse(r.t) < Date.parse(later.startedAt)) : lines;
-    if (inThisJump.length === 0) return unknown(`${node} logged no time-stamped line after the jump${next ? ` and before ${next.id}` : ''}`, moved.evidence);
+    if (inThisJump.length === 0)
+      return unknown(`${node} logged no time-stamped line after the jump${next ? ` and before ${next.id}` : ''}`, moved.evidence);
     const ahead = inThisJump.map((r) => (Date.parse(r.nodeTime!) - Date.parse(r.t)) / 1000);
     const off = ahead.filter((s) => Math.abs(s - seconds) > 60).length;
     if (off) behind.push(`${node} (${off} of ${inThisJump.length} lines not ${spec} ahead)`);
@@ -128,7 +163,9 @@ export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, un
   const ride = { after: window.after, before: new Date(jumpMs + RIDE_MS).toISOString() };
   const readyz = everyHealthSample(q, MEMBERS, ride, 'apiserver', true, `in the ${RIDE_MS / 1000} s after the jump`);
   const cs = everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the jump');
-  const ended = MEMBERS.map((node) => q.health({ after: window.after, node, view: 'apiserver' }).find((s) => !s.healthy && !s.noAnswer)).filter((s) => s !== undefined);
+  const ended = MEMBERS.map((node) => q.health({ after: window.after, node, view: 'apiserver' }).find((s) => !s.healthy && !s.noAnswer)).filter(
+    (s) => s !== undefined,
+  );
   // What kube-apiserver logged about its etcd connections just before the first failure: what ended the ride.
   const first = [...ended].sort((x, y) => x.t.localeCompare(y.t))[0];
   const redial = first
@@ -148,13 +185,22 @@ export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, un
   const end = first
     ? `; it first failed at ${ended.map((s) => `${s.node} ${since(s.t)}`).join(', ')} after the jump (${untilStepId} began at ${since(q.step(untilStepId).startedAt)}), first with "${(first.error ?? '').replace(/^.*error getting data from etcd: /, '').replace(/"\) has prevented.*$/, '')}"`
     : '; it never failed after the jump';
-  const why = redial ? `; just before, ${redial.node}'s kube-apiserver logged at ${since(redial.t)} that its dial to 127.0.0.1:4001 failed: "${redial.text.replace(/^.*desc = "?/, '').replace(/"$/, '')}"` : '';
-  return { verdict: allOf(readyz.verdict, cs.verdict), observed: `${readyz.observed}, while ${cs.observed}${end}${why}`, evidence: [...readyz.evidence, ...cs.evidence, ...ended, ...(redial ? [redial] : [])] };
+  const why = redial
+    ? `; just before, ${redial.node}'s kube-apiserver logged at ${since(redial.t)} that its dial to 127.0.0.1:4001 failed: "${redial.text.replace(/^.*desc = "?/, '').replace(/"$/, '')}"`
+    : '';
+  return {
+    verdict: allOf(readyz.verdict, cs.verdict),
+    observed: `${readyz.observed}, while ${cs.observed}${end}${why}`,
+    evidence: [...readyz.evidence, ...cs.evidence, ...ended, ...(redial ? [redial] : [])],
+  };
 }
 
 /** Every member Healthy in both of a kops master's views, kube-apiserver's /readyz/etcd and kubectl get cs, in the window. */
 export function healthyInBothViews(q: TimelineQuery, window: Window, label: string): ExpectationResult {
-  return parts(everyHealthSample(q, MEMBERS, window, 'apiserver', true, label), everyHealthSample(q, MEMBERS, window, 'componentstatus', true, label));
+  return parts(
+    everyHealthSample(q, MEMBERS, window, 'apiserver', true, label),
+    everyHealthSample(q, MEMBERS, window, 'componentstatus', true, label),
+  );
 }
 
 /** Healthy in /readyz/etcd and in get cs after a wait that met its condition, until the next action; how long it took from `fromStepId`. */

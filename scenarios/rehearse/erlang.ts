@@ -27,8 +27,11 @@ export function erlangRehearsal(shape: RehearsalShape) {
   const restarted = shape.instants.map((_, i) => NODES[i % NODES.length]!);
   const expiredBy = (at: Date, node: string) => [shape.ca, leafOf(NODES.indexOf(node))].filter((w) => w.notAfter.getTime() < at.getTime());
   const day = utcMinute;
-  const running = (i: number) => NODES.filter((node) => restarted.slice(0, i).every((r, k) => r !== node || expiredBy(pastInstant(shape.instants[k]!.at), node).length === 0));
-  const firstBreak = shape.instants.findIndex((instant) => expiredBy(pastInstant(instant.at), restarted[shape.instants.indexOf(instant)]!).length > 0);
+  const running = (i: number) =>
+    NODES.filter((node) => restarted.slice(0, i).every((r, k) => r !== node || expiredBy(pastInstant(shape.instants[k]!.at), node).length === 0));
+  const firstBreak = shape.instants.findIndex(
+    (instant) => expiredBy(pastInstant(instant.at), restarted[shape.instants.indexOf(instant)]!).length > 0,
+  );
 
   return defineScenario({
     name: 'rehearsal',
@@ -52,7 +55,10 @@ export function erlangRehearsal(shape: RehearsalShape) {
       await s.waitFor('full-mesh', 'wait for the full mesh at real time', (view) => view.fullMesh(), { timeoutMs: 30_000 });
       for (const [i, instant] of shape.instants.entries()) {
         await s.jumpClocks(s.nodes, pastInstant(instant.at).toISOString(), { id: `reach-${i + 1}` });
-        await s.observe({ minMs: 2_000, maxMs: 5_000, stableSamples: 4 }, `${instant.expiring.join(' and ')} expired a minute ago by every clock: does the running cluster hold?`);
+        await s.observe(
+          { minMs: 2_000, maxMs: 5_000, stableSamples: 4 },
+          `${instant.expiring.join(' and ')} expired a minute ago by every clock: does the running cluster hold?`,
+        );
         await s.restart(restarted[i]!, { id: `restart-${i + 1}` });
         await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `${restarted[i]} restarted with its certificate as it is: does it rejoin?`);
       }
@@ -85,26 +91,39 @@ export function erlangRehearsal(shape: RehearsalShape) {
           id: `running-${id}`,
           title: `${day(instant.at)}, ${instant.expiring.join(' and ')} expired: the nodes still running (${running(i).join(', ')}) stay connected until the restart`,
           basis: 'incident: nothing broke while the pods ran; an established TLS connection is not verified again',
-          check: (q: TimelineQuery) => stayFullyConnected(q, running(i), { after: q.step(`reach-${id}`).t, before: q.step(`restart-${id}`).startedAt }, `after the clocks reached ${day(instant.at)}, before ${node} restarted`),
+          check: (q: TimelineQuery) =>
+            stayFullyConnected(
+              q,
+              running(i),
+              { after: q.step(`reach-${id}`).t, before: q.step(`restart-${id}`).startedAt },
+              `after the clocks reached ${day(instant.at)}, before ${node} restarted`,
+            ),
         },
         expired.length
           ? {
               id: `restart-${id}`,
               title: `${node}, restarted after ${expired.map((w) => w.name).join(' and ')} expired, stays alone`,
               basis: 'a chain with an expired certificate fails verification (RFC 5280 6.1.3), however new the handshake',
-              check: (q: TimelineQuery) => staysAlone(q, node, NODES.filter((n) => n !== node), windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined), 'after its restart'),
+              check: (q: TimelineQuery) =>
+                staysAlone(
+                  q,
+                  node,
+                  NODES.filter((n) => n !== node),
+                  windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined),
+                  'after its restart',
+                ),
             }
           : {
               id: `restart-${id}`,
               title: `${node}, restarted while its chain is valid, rejoins ${others.join(' and ') || 'nobody'}`,
               basis: 'a valid chain passes verification: a restarted node reconnects',
-              check: (q: TimelineQuery) => rejoins(q, node, others, windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined)),
+              check: (q: TimelineQuery) =>
+                rejoins(q, node, others, windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined)),
             },
       ];
     }),
   });
 }
-
 
 /** The node, after its restart, is seen connected to every one of `others` by the end of the window. */
 function rejoins(q: TimelineQuery, node: string, others: string[], window: { after?: string; before?: string }): ExpectationResult {
@@ -112,6 +131,7 @@ function rejoins(q: TimelineQuery, node: string, others: string[], window: { aft
   if (samples.length === 0) return unknown(`no answered sample of ${node} after its restart`, []);
   const joined = samples.find((s) => s.up && others.every((o) => s.sees.includes(o)));
   const last = samples.at(-1)!;
-  if (joined && last.up && others.every((o) => last.sees.includes(o))) return pass(`${node} rejoined ${others.join(', ') || 'nobody (none running)'} after its restart`, [joined, last]);
+  if (joined && last.up && others.every((o) => last.sees.includes(o)))
+    return pass(`${node} rejoined ${others.join(', ') || 'nobody (none running)'} after its restart`, [joined, last]);
   return fail(`${node} did not rejoin: its last sample sees ${last.up ? last.sees.join(', ') || 'nobody' : 'nothing (down)'}`, [last]);
 }

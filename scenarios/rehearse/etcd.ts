@@ -74,7 +74,12 @@ export function etcdRehearsal(shape: RehearsalShape) {
   const chains = etcdChains(shape);
   const last = shape.instants.at(-1)!.at;
   // What is not replayed outlives the walk by a year.
-  const beyond: Window = { name: 'not replayed', from: 'forged', notBefore: new Date(Date.now() - 86_400_000), notAfter: new Date(last.getTime() + YEAR_MS) };
+  const beyond: Window = {
+    name: 'not replayed',
+    from: 'forged',
+    notBefore: new Date(Date.now() - 86_400_000),
+    notAfter: new Date(last.getTime() + YEAR_MS),
+  };
   const leaf = (leaves: Window[], member: string) => leaves[MEMBERS.indexOf(member) % Math.max(leaves.length, 1)] ?? beyond;
   const peerChain = (member: string) => [chains.peersCa ?? beyond, leaf(chains.peerLeaves, member)];
   const servingChain = (member: string) => [chains.clientsCa ?? beyond, leaf(chains.serverLeaves, member)];
@@ -83,7 +88,8 @@ export function etcdRehearsal(shape: RehearsalShape) {
   const day = utcMinute;
   const names = (windows: Window[]) => listOf([...new Set(windows.map(describe))]);
   const byName = new Map([shape.ca, ...shape.leaves].map((w) => [w.name, w]));
-  const expiring = (i: number) => listOf([...new Set(shape.instants[i]!.expiring.map((name) => (byName.has(name) ? describe(byName.get(name)!) : name)))]);
+  const expiring = (i: number) =>
+    listOf([...new Set(shape.instants[i]!.expiring.map((name) => (byName.has(name) ? describe(byName.get(name)!) : name)))]);
   const expire = (i: number) => (shape.instants[i]!.expiring.length === 1 ? 'expires' : 'expire');
 
   // Each member restarts once, in turn. A restarted member makes new peer handshakes: it is back in the cluster only if its
@@ -111,11 +117,20 @@ export function etcdRehearsal(shape: RehearsalShape) {
     question: `When does the etcd of ${shape.source} break, and through which certificate?`,
 
     async setup(reference) {
-      const forgeWindowCa = (w: Window | undefined, name: string) => forgeCa(name, { from: (w ?? beyond).notBefore, until: (w ?? beyond).notAfter, commonName: w?.name ?? name });
+      const forgeWindowCa = (w: Window | undefined, name: string) =>
+        forgeCa(name, { from: (w ?? beyond).notBefore, until: (w ?? beyond).notAfter, commonName: w?.name ?? name });
       const peersCa = forgeWindowCa(chains.peersCa, 'etcd-peers-ca');
       const clientsCa = chains.replays === 'both' ? peersCa : forgeWindowCa(chains.clientsCa, 'etcd-clients-ca');
-      const memberLeaf = (w: Window, member: string, ca: Forged) => forgeLeaf(member, { ca, from: w.notBefore, until: w.notAfter, altNames: [member, 'localhost', '127.0.0.1'] });
-      const client = (ca: Forged) => forgeLeaf('kube-apiserver-etcd-client', { ca, from: (chains.client ?? beyond).notBefore, until: (chains.client ?? beyond).notAfter, usages: ['client'], altNames: [] });
+      const memberLeaf = (w: Window, member: string, ca: Forged) =>
+        forgeLeaf(member, { ca, from: w.notBefore, until: w.notAfter, altNames: [member, 'localhost', '127.0.0.1'] });
+      const client = (ca: Forged) =>
+        forgeLeaf('kube-apiserver-etcd-client', {
+          ca,
+          from: (chains.client ?? beyond).notBefore,
+          until: (chains.client ?? beyond).notAfter,
+          usages: ['client'],
+          altNames: [],
+        });
       const cluster = await kopsEtcdCluster({
         reference,
         manager: 'hand-issued',
@@ -131,13 +146,21 @@ export function etcdRehearsal(shape: RehearsalShape) {
     },
 
     async run(s) {
-      await s.waitFor('healthy', 'wait until every member is Healthy in the API server\'s view, at real time', (view) => view.allHealthy(), { timeoutMs: 30_000 });
-      for (const [i, instant] of shape.instants.entries()) {
+      await s.waitFor('healthy', "wait until every member is Healthy in the API server's view, at real time", (view) => view.allHealthy(), {
+        timeoutMs: 30_000,
+      });
+      for (const i of shape.instants.keys()) {
         await s.jumpClocks(MEMBERS, at(i).toISOString(), { id: `reach-${i + 1}` });
         // Two probe deadlines (5 s each): a member that no longer answers is sampled more than once after the jump.
-        await s.observe({ minMs: 10_000, maxMs: 15_000, stableSamples: 4 }, `${expiring(i)} expired a minute ago by every member's clock: what do the two views see?`);
+        await s.observe(
+          { minMs: 10_000, maxMs: 15_000, stableSamples: 4 },
+          `${expiring(i)} expired a minute ago by every member's clock: what do the two views see?`,
+        );
         await s.restart(restarted[i]!, { id: `restart-${i + 1}` });
-        await s.observe({ minMs: 4_000, maxMs: 10_000, stableSamples: 4 }, `${restarted[i]} restarted with its certificates as they are: does it rejoin?`);
+        await s.observe(
+          { minMs: 4_000, maxMs: 10_000, stableSamples: 4 },
+          `${restarted[i]} restarted with its certificates as they are: does it rejoin?`,
+        );
       }
     },
 
@@ -155,11 +178,17 @@ export function etcdRehearsal(shape: RehearsalShape) {
             },
           ]
         : []),
-      ...shape.instants.flatMap((instant, i) => (etcdctlBlind(i).length ? [] : [{
-        expectation: `raft-${i + 1}`,
-        pass: `${day(instant.at)}: raft ${quorate(i) ? 'kept its leader over the established peer connections' : 'had no quorum left'}`,
-        fail: `${day(instant.at)}: raft did not behave as predicted (${quorate(i) ? 'it lost its leader without a restart' : 'a leader was seen without quorum'})`,
-      }])),
+      ...shape.instants.flatMap((instant, i) =>
+        etcdctlBlind(i).length
+          ? []
+          : [
+              {
+                expectation: `raft-${i + 1}`,
+                pass: `${day(instant.at)}: raft ${quorate(i) ? 'kept its leader over the established peer connections' : 'had no quorum left'}`,
+                fail: `${day(instant.at)}: raft did not behave as predicted (${quorate(i) ? 'it lost its leader without a restart' : 'a leader was seen without quorum'})`,
+              },
+            ],
+      ),
     ],
 
     expectations: shape.instants.flatMap((instant, i) => {
@@ -181,35 +210,74 @@ export function etcdRehearsal(shape: RehearsalShape) {
         {
           id: `apiserver-${id}`,
           title: `${day(instant.at)}, ${expiring(i)} expired: kube-apiserver sees ${healthy.length ? `${healthy.join(', ')} Healthy` : ''}${healthy.length && unhealthy.length ? ', ' : ''}${unhealthy.length ? `${unhealthy.map((m) => `${m} Unhealthy (${why(m)})`).join(', ')}` : ''}`,
-          basis: 'each /health request is a new TLS handshake, checked against the member\'s clock (RFC 5280 6.1.3); /health is false without a leader',
+          basis:
+            "each /health request is a new TLS handshake, checked against the member's clock (RFC 5280 6.1.3); /health is false without a leader",
           check: (q: TimelineQuery): ExpectationResult => {
             const window = beforeRestart(q);
             const results = [
               ...(healthy.length ? [everyHealthSample(q, healthy, window, 'apiserver', true, `after the clocks reached ${day(instant.at)}`)] : []),
               // A member out of its cluster accepts the connection and never serves TLS: its check fails by the deadline.
-              ...(unhealthy.length ? [everySampleFailsFor(q, unhealthy, window, 'apiserver', 'connected, no TLS handshake', `after the clocks reached ${day(instant.at)}`)] : []),
+              ...(unhealthy.length
+                ? [
+                    everySampleFailsFor(
+                      q,
+                      unhealthy,
+                      window,
+                      'apiserver',
+                      'connected, no TLS handshake',
+                      `after the clocks reached ${day(instant.at)}`,
+                    ),
+                  ]
+                : []),
             ];
-            return { verdict: allOf(...results.map((r) => r.verdict)), observed: results.map((r) => r.observed).join('; '), evidence: results.flatMap((r) => r.evidence) };
+            return {
+              verdict: allOf(...results.map((r) => r.verdict)),
+              observed: results.map((r) => r.observed).join('; '),
+              evidence: results.flatMap((r) => r.evidence),
+            };
           },
         },
-        ...(seen ? [{
-          id: `raft-${id}`,
-          title: quorate(i)
-            ? `${day(instant.at)}: raft keeps its leader over the peer connections made before (etcdctl Healthy on ${connected(i).join(', ')} until the restart)`
-            : `${day(instant.at)}: with ${connected(i).join(', ') || 'no member'} left in the cluster, raft has no quorum (etcdctl Unhealthy)`,
-          basis: 'TLS checks dates only in a handshake; rafthttp\'s peer streams are long-lived connections (a majority is needed for a leader)',
-          check: (q: TimelineQuery): ExpectationResult =>
-            everyHealthSample(q, quorate(i) ? connected(i) : MEMBERS, beforeRestart(q), 'etcdctl', quorate(i), `after the clocks reached ${day(instant.at)}, before ${member} restarted`),
-        },
-        {
-          id: `restart-${id}`,
-          title: rejoins(i)
-            ? `${member}, restarted while its peer chain and those of ${joinable(i).join(' and ')} are valid, rejoins`
-            : `${member}, restarted after ${peerExpired.length ? names(peerExpired) : `the peer chains of ${connected(i).filter((o) => o !== member).join(' and ') || 'every other member'}`} expired, cannot rejoin (etcdctl Unhealthy on it)`,
-          basis: rejoins(i) ? 'valid chains pass verification: a restarted member reconnects to a majority' : 'a restarted member makes new peer handshakes, in which an expired chain is rejected (RFC 5280 6.1.3)',
-          check: (q: TimelineQuery): ExpectationResult =>
-            rejoins(i) ? rejoined(q, member, afterRestart(q)) : everyHealthSample(q, [member], afterRestart(q), 'etcdctl', false, 'after its restart'),
-        }] : []),
+        ...(seen
+          ? [
+              {
+                id: `raft-${id}`,
+                title: quorate(i)
+                  ? `${day(instant.at)}: raft keeps its leader over the peer connections made before (etcdctl Healthy on ${connected(i).join(', ')} until the restart)`
+                  : `${day(instant.at)}: with ${connected(i).join(', ') || 'no member'} left in the cluster, raft has no quorum (etcdctl Unhealthy)`,
+                basis: "TLS checks dates only in a handshake; rafthttp's peer streams are long-lived connections (a majority is needed for a leader)",
+                check: (q: TimelineQuery): ExpectationResult =>
+                  everyHealthSample(
+                    q,
+                    quorate(i) ? connected(i) : MEMBERS,
+                    beforeRestart(q),
+                    'etcdctl',
+                    quorate(i),
+                    `after the clocks reached ${day(instant.at)}, before ${member} restarted`,
+                  ),
+              },
+              {
+                id: `restart-${id}`,
+                title: rejoins(i)
+                  ? `${member}, restarted while its peer chain and those of ${joinable(i).join(' and ')} are valid, rejoins`
+                  : `${member}, restarted after ${
+                      peerExpired.length
+                        ? names(peerExpired)
+                        : `the peer chains of ${
+                            connected(i)
+                              .filter((o) => o !== member)
+                              .join(' and ') || 'every other member'
+                          }`
+                    } expired, cannot rejoin (etcdctl Unhealthy on it)`,
+                basis: rejoins(i)
+                  ? 'valid chains pass verification: a restarted member reconnects to a majority'
+                  : 'a restarted member makes new peer handshakes, in which an expired chain is rejected (RFC 5280 6.1.3)',
+                check: (q: TimelineQuery): ExpectationResult =>
+                  rejoins(i)
+                    ? rejoined(q, member, afterRestart(q))
+                    : everyHealthSample(q, [member], afterRestart(q), 'etcdctl', false, 'after its restart'),
+              },
+            ]
+          : []),
       ];
     }),
   });
@@ -225,13 +293,16 @@ function describe(w: Window): string {
   return w.name;
 }
 
-
 /** The member, after its restart, is Healthy in etcdctl's view by the end of the window (it found a leader). */
 function rejoined(q: TimelineQuery, member: string, window: { after?: string; before?: string }): ExpectationResult {
   const samples = q.health({ ...window, node: member, view: 'etcdctl' }).filter((s) => !s.noAnswer);
   if (samples.length === 0) return unknown(`no etcdctl answer from ${member} after its restart`, []);
   const last = samples.at(-1)!;
   const first = samples.find((s) => s.healthy);
-  if (first && last.healthy) return pass(`${member} is Healthy in etcdctl's view ${((Date.parse(first.t) - Date.parse(window.after!)) / 1000).toFixed(1)} s after its restart, and at the end`, [first, last]);
+  if (first && last.healthy)
+    return pass(
+      `${member} is Healthy in etcdctl's view ${((Date.parse(first.t) - Date.parse(window.after!)) / 1000).toFixed(1)} s after its restart, and at the end`,
+      [first, last],
+    );
   return fail(`${member} did not rejoin: its last etcdctl answer is ${last.error ?? 'Unhealthy'}`, [last]);
 }

@@ -21,14 +21,17 @@ export default defineScenario({
     return { cluster: { clusters: [await kopsEtcdCluster({ reference, manager: VERSION })] } };
   },
   async run(s) {
-    await s.waitFor('formed', 'wait until every member is Healthy in kube-apiserver\'s /readyz/etcd', (view) => view.allHealthy(MEMBERS), { timeoutMs: FORMED_WITHIN_MS, required: true });
+    await s.waitFor('formed', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(MEMBERS), {
+      timeoutMs: FORMED_WITHIN_MS,
+      required: true,
+    });
     await s.observe({ minMs: 15_000, maxMs: 15_000, stableSamples: 1 }, 'formed: running, for the memory each master uses');
   },
   expectations: [
     {
       id: 'formed',
       title: 'the three masters form: every member Healthy in /readyz/etcd',
-      basis: 'a benchmark\'s precondition',
+      basis: "a benchmark's precondition",
       check: (q) => (q.step('formed').outcome === 'met' ? pass(`formed ${q.step('formed').t}`, []) : unknown('did not form', [])),
     },
   ],

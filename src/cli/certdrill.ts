@@ -20,17 +20,57 @@ interface Subcommand {
 const scenarioCli = () => import('./main.js');
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
-  run: { summary: 'run <scenario|file> [--out DIR] [--platform docker|kind] [--keep-cluster]   one scenario, by name or file', load: scenarioCli, argv: (rest) => rest },
-  all: { summary: 'all [--out DIR] [--summary FILE] [--platform docker|kind]   every scenario, one findings page', load: scenarioCli, argv: (rest) => ['all', ...rest] },
+  run: {
+    summary: 'run <scenario|file> [--out DIR] [--platform docker|kind] [--keep-cluster]   one scenario, by name or file',
+    load: scenarioCli,
+    argv: (rest) => rest,
+  },
+  all: {
+    summary: 'all [--out DIR] [--summary FILE] [--platform docker|kind]   every scenario, one findings page',
+    load: scenarioCli,
+    argv: (rest) => ['all', ...rest],
+  },
   list: { summary: 'list [--json]   the scenarios, with what each rehearses', load: scenarioCli, argv: (rest) => ['--list', ...rest] },
-  prepare: { summary: 'prepare [--platform kind]   build (or reuse) the images the scenarios run', load: scenarioCli, argv: (rest) => ['--prepare', ...rest] },
-  cleanup: { summary: 'cleanup [--platform kind]   remove what interrupted runs left behind', load: scenarioCli, argv: (rest) => ['--cleanup', ...rest] },
-  inspect: { summary: 'inspect SOURCE [--out FILE]   a cluster\'s certificates: when each expires, and what breaks first', load: () => import('./inspect.js'), argv: (rest) => rest },
-  rehearse: { summary: 'rehearse SOURCE [--workload erlang|etcd] [--out DIR]   replay a real cluster\'s chain through its expiries', load: () => import('./rehearse.js'), argv: (rest) => rest },
-  stability: { summary: 'stability <scenario...|all> [--runs N] [--load N]   run them N times and count each verdict', load: () => import('./stability.js'), argv: (rest) => rest },
-  matrix: { summary: 'matrix [--platform docker|kind]... [--rerun]   every scenario on each version of each workload', load: () => import('./run-matrix.js'), argv: (rest) => rest },
-  'matrix-report': { summary: 'matrix-report DIR...   merge runs\' results into one matrix page', load: () => import('./matrix.js'), argv: (rest) => rest },
-  'base-image': { summary: 'base-image [bookworm|trixie]   make debian:<suite>-slim with debootstrap, where no registry gives it', load: async () => ({ command: baseImage }), argv: (rest) => rest },
+  prepare: {
+    summary: 'prepare [--platform kind]   build (or reuse) the images the scenarios run',
+    load: scenarioCli,
+    argv: (rest) => ['--prepare', ...rest],
+  },
+  cleanup: {
+    summary: 'cleanup [--platform kind]   remove what interrupted runs left behind',
+    load: scenarioCli,
+    argv: (rest) => ['--cleanup', ...rest],
+  },
+  inspect: {
+    summary: "inspect SOURCE [--out FILE]   a cluster's certificates: when each expires, and what breaks first",
+    load: () => import('./inspect.js'),
+    argv: (rest) => rest,
+  },
+  rehearse: {
+    summary: "rehearse SOURCE [--workload erlang|etcd] [--out DIR]   replay a real cluster's chain through its expiries",
+    load: () => import('./rehearse.js'),
+    argv: (rest) => rest,
+  },
+  stability: {
+    summary: 'stability <scenario...|all> [--runs N] [--load N]   run them N times and count each verdict',
+    load: () => import('./stability.js'),
+    argv: (rest) => rest,
+  },
+  matrix: {
+    summary: 'matrix [--platform docker|kind]... [--rerun]   every scenario on each version of each workload',
+    load: () => import('./run-matrix.js'),
+    argv: (rest) => rest,
+  },
+  'matrix-report': {
+    summary: "matrix-report DIR...   merge runs' results into one matrix page",
+    load: () => import('./matrix.js'),
+    argv: (rest) => rest,
+  },
+  'base-image': {
+    summary: 'base-image [bookworm|trixie]   make debian:<suite>-slim with debootstrap, where no registry gives it',
+    load: async () => ({ command: baseImage }),
+    argv: (rest) => rest,
+  },
 };
 
 function usage(): string {
@@ -94,7 +134,10 @@ function speakAsCertdrill(): void {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
     stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-      write(typeof chunk === 'string' ? IN_PACKAGE_WORDS.reduce((text, [pattern, words]) => text.replace(pattern, words), chunk) : chunk, ...rest)) as typeof stream.write;
+      write(
+        typeof chunk === 'string' ? IN_PACKAGE_WORDS.reduce((text, [pattern, words]) => text.replace(pattern, words), chunk) : chunk,
+        ...rest,
+      )) as typeof stream.write;
   }
 }
 
@@ -119,4 +162,9 @@ async function main(argv: string[]): Promise<void> {
   module.command(sub.argv(rest));
 }
 
-void main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // A subcommand reports its own errors and ends the process; what lands here is a bug in certdrill.
+  console.error((error as Error)?.stack ?? String(error));
+  console.error('certdrill: unexpected error (a bug in certdrill: the stack above says where)');
+  process.exit(1);
+});

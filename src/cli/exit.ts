@@ -9,7 +9,9 @@ import { UsageError } from '../util/errors.js';
 
 /** Errors the user can fix, reported in one line with exit status 2. */
 export function isUserError(error: unknown): boolean {
-  return [UsageError, UnknownScenarioError, ScenarioFileError, ScenarioSetupError, EnvironmentError, ClockSpecError, ValidityError].some((k) => error instanceof k);
+  return [UsageError, UnknownScenarioError, ScenarioFileError, ScenarioSetupError, EnvironmentError, ClockSpecError, ValidityError].some(
+    (k) => error instanceof k,
+  );
 }
 
 /** Ends the process with the command's exit status: a user's error is one line and 2, a bug its stack and 1. */
@@ -23,7 +25,9 @@ export function exitWhenDone(command: Promise<number>): void {
       }
       // A bug in certdrill: the stack is for whoever fixes it, the last line for whoever runs it.
       console.error((error as Error)?.stack ?? String(error));
-      console.error(`certdrill: unexpected error: ${String((error as Error)?.message ?? error).split('\n')[0]} (a bug in certdrill: the stack above says where)`);
+      console.error(
+        `certdrill: unexpected error: ${String((error as Error)?.message ?? error).split('\n')[0]} (a bug in certdrill: the stack above says where)`,
+      );
       process.exit(1);
     },
   );

@@ -46,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
   if (values.json && !values.list) throw new UsageError('--json goes with --list');
   const suiteProblem = debianSuiteProblem();
   if (suiteProblem) throw new UsageError(suiteProblem);
-  const axisProblems = WORKLOADS.flatMap((w) => w.axes ?? []).map((axis) => axisProblem(axis)).filter((p) => p !== undefined);
+  const axisProblems = WORKLOADS.flatMap((w) => w.axes ?? [])
+    .map((axis) => axisProblem(axis))
+    .filter((p) => p !== undefined);
   if (axisProblems.length) throw new UsageError(axisProblems[0]!);
   if (values.list) return listScenarios(values.json);
   const platformName = values.platform as PlatformName;
@@ -79,10 +81,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (values.summary && positionals[0] !== 'all') throw new UsageError('--summary goes with all');
   if (values['keep-cluster'] && platformName !== 'kind') throw new UsageError('--keep-cluster goes with --platform kind');
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario to run (npm run scenario -- --list shows them)' : `one scenario at a time, not ${positionals.join(' ')}`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0
+        ? 'name a scenario to run (npm run scenario -- --list shows them)'
+        : `one scenario at a time, not ${positionals.join(' ')}`,
+    );
 
   const name = positionals[0]!;
-  const scenarios: AnyScenario[] = name === 'all' ? [...(await loadScenarios()).values()] : [isScenarioPath(name) ? await loadScenarioPath(name) : await findScenario(name)];
+  const scenarios: AnyScenario[] =
+    name === 'all' ? [...(await loadScenarios()).values()] : [isScenarioPath(name) ? await loadScenarioPath(name) : await findScenario(name)];
   const outDir = resolve(values.out ?? join(reportsDir('runs'), runFolderName(scenarios.length === 1 ? scenarios[0]!.name : name)));
   // Where the findings go is checked before anything runs: a run that cannot write them is not worth starting.
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
@@ -107,7 +115,8 @@ export async function main(argv: string[]): Promise<number> {
     const failedEnv = suite.entries.find((e) => isUserError(e.result.error));
     if (failedEnv?.result.error) throw failedEnv.result.error;
     const all = suite.entries.flatMap((e) => e.result.expectations.map((x) => ({ name: e.scenario.name, x })));
-    for (const { name: n, x } of all) if (x.result.verdict !== 'pass') printer.line(`${verdictWord(x.result.verdict)} ${n}: ${x.title}: ${x.result.observed}`);
+    for (const { name: n, x } of all)
+      if (x.result.verdict !== 'pass') printer.line(`${verdictWord(x.result.verdict)} ${n}: ${x.title}: ${x.result.observed}`);
     printer.line(`${describeCounts(all.map((a) => a.x.result.verdict))}, across ${suite.entries.length} scenarios`);
     printer.line(`findings: ${suite.findingsPath}`);
     if (suite.outcome === 'interrupted') return 130;
@@ -127,7 +136,12 @@ export async function main(argv: string[]): Promise<number> {
 async function listScenarios(json: boolean): Promise<number> {
   const { scenarios, broken } = await loadScenarioFiles();
   if (json) {
-    const entries = [...scenarios.values()].map((s) => ({ name: s.name, description: s.description, question: s.question, workload: s.workload.name }));
+    const entries = [...scenarios.values()].map((s) => ({
+      name: s.name,
+      description: s.description,
+      question: s.question,
+      workload: s.workload.name,
+    }));
     console.log(JSON.stringify(entries, null, 2));
   } else {
     for (const scenario of scenarios.values()) console.log(`${scenario.name.padEnd(28)} ${scenario.description}`);

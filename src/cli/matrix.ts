@@ -6,7 +6,8 @@ import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
 
-const USAGE = 'usage: npm run report:matrix -- [--out FILE] DIR...   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)';
+const USAGE =
+  'usage: npm run report:matrix -- [--out FILE] DIR...   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)';
 
 export async function main(argv: string[]): Promise<number> {
   const args = parse(argv);

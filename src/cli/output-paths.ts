@@ -39,7 +39,8 @@ export async function checkSummaryFile(file: string): Promise<void> {
   if (found instanceof Error || !found.isDirectory()) {
     throw new UsageError(`--summary ${file}: the folder ${folder} does not exist: make it first, or name a file in a folder that exists`);
   }
-  if ((await stat(resolve(file)).catch(() => undefined))?.isDirectory()) throw new UsageError(`--summary ${file} is a folder: name the file to write (e.g. ${join(file, 'FINDINGS.md')})`);
+  if ((await stat(resolve(file)).catch(() => undefined))?.isDirectory())
+    throw new UsageError(`--summary ${file} is a folder: name the file to write (e.g. ${join(file, 'FINDINGS.md')})`);
   await probeWrite(folder).catch((error: NodeJS.ErrnoException) => {
     throw cannot('--summary', file, 'write into the folder of', error);
   });

@@ -26,7 +26,11 @@ export function progressPrinter(write: (text: string) => void = (t) => process.s
       }
     } else if (r.kind === 'health') {
       const view = r.viewLabel ?? r.view;
-      const state = r.healthy ? `Healthy${r.leader ? ` (leader ${r.leader})` : ''}` : r.noAnswer ? `no answer: ${r.error}` : `Unhealthy: ${r.error ?? 'no reason given'}`;
+      const state = r.healthy
+        ? `Healthy${r.leader ? ` (leader ${r.leader})` : ''}`
+        : r.noAnswer
+          ? `no answer: ${r.error}`
+          : `Unhealthy: ${r.error ?? 'no reason given'}`;
       if (lastSeen.get(`${r.node} ${view}`) !== state) {
         lastSeen.set(`${r.node} ${view}`, state);
         line(`${r.node} ${view}: ${state}`);

@@ -31,7 +31,12 @@ export async function main(argv: string[]): Promise<number> {
     ({ values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: 'string' }, workload: { type: 'string', default: 'erlang' }, platform: { type: 'string', default: 'docker' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        out: { type: 'string' },
+        workload: { type: 'string', default: 'erlang' },
+        platform: { type: 'string', default: 'docker' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split('\n')[0]}: npm run rehearse -- --help`);
@@ -40,9 +45,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one source at a time, not ${positionals.join(' ')}` : `name a source: ${SOURCE_FORMS} (npm run rehearse -- --help)`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? `one source at a time, not ${positionals.join(' ')}` : `name a source: ${SOURCE_FORMS} (npm run rehearse -- --help)`,
+    );
   const workload = values.workload as keyof typeof REHEARSALS;
-  if (!Object.hasOwn(REHEARSALS, workload)) throw new UsageError(`unknown workload "${values.workload}": use --workload ${Object.keys(REHEARSALS).join(' or ')}`);
+  if (!Object.hasOwn(REHEARSALS, workload))
+    throw new UsageError(`unknown workload "${values.workload}": use --workload ${Object.keys(REHEARSALS).join(' or ')}`);
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   const inventory = await readSource(positionals[0]!);
@@ -56,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
   const printer = progressPrinter();
   printOn(printer.line);
   printer.line(`certificates read, and the instants replayed: ${certificates}`);
-  printer.line(`rehearsing ${shape.ca.name} and ${shape.leaves.length} leaf certificate(s); the clocks go to ${shape.instants.map((i) => i.at.toISOString().slice(0, 16)).join(', ')}`);
+  printer.line(
+    `rehearsing ${shape.ca.name} and ${shape.leaves.length} leaf certificate(s); the clocks go to ${shape.instants.map((i) => i.at.toISOString().slice(0, 16)).join(', ')}`,
+  );
   return runOneScenario(REHEARSALS[workload](shape), { platform, outDir }, printer);
 }
 

@@ -49,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
 
   const planned = await plan(platforms);
   const unknownCell = values.cell?.find((name) => !planned.some((c) => c.name === name));
-  if (unknownCell) throw new UsageError(`no cell "${unknownCell}" on ${platforms.join(', ')}: the cells are ${planned.map((c) => c.name).join(', ')}`);
+  if (unknownCell)
+    throw new UsageError(`no cell "${unknownCell}" on ${platforms.join(', ')}: the cells are ${planned.map((c) => c.name).join(', ')}`);
   const cells = values.cell?.length ? planned.filter((c) => values.cell!.includes(c.name)) : planned;
   let interrupted = false;
   // Ctrl-C reaches the running scenario too, which cleans up and exits 130; this only stops the next ones.
@@ -58,9 +59,13 @@ export async function main(argv: string[]): Promise<number> {
 
   for (const suite of new Set(cells.map((c) => c.suite))) {
     process.stderr.write(`base image debian:${suite}-slim\n`);
-    await promisify(execFile)('bash', [BASE_IMAGE_SCRIPT], { env: { ...process.env, BASE_IMAGE: `debian:${suite}-slim`, BASE_SUITE: suite } }).catch((error: Error & { stderr?: string }) => {
-      throw new UsageError(`the base image debian:${suite}-slim is not here and could not be made: ${(error.stderr ?? error.message).trim().split('\n').at(-1)}`);
-    });
+    await promisify(execFile)('bash', [BASE_IMAGE_SCRIPT], { env: { ...process.env, BASE_IMAGE: `debian:${suite}-slim`, BASE_SUITE: suite } }).catch(
+      (error: Error & { stderr?: string }) => {
+        throw new UsageError(
+          `the base image debian:${suite}-slim is not here and could not be made: ${(error.stderr ?? error.message).trim().split('\n').at(-1)}`,
+        );
+      },
+    );
   }
 
   const total = cells.reduce((n, c) => n + c.scenarios.length, 0);
@@ -78,11 +83,17 @@ export async function main(argv: string[]): Promise<number> {
       await mkdir(dir, { recursive: true });
       const started = performance.now();
       process.stderr.write(`${label}: running\n`);
-      const code = await runScenarioCommand([scenario, '--out', dir, '--platform', cell.platform], join(dir, 'run.log'), { ...process.env, CERTDRILL_DEBIAN_SUITE: cell.suite, ...cell.env });
+      const code = await runScenarioCommand([scenario, '--out', dir, '--platform', cell.platform], join(dir, 'run.log'), {
+        ...process.env,
+        CERTDRILL_DEBIAN_SUITE: cell.suite,
+        ...cell.env,
+      });
       const results = await findResults(dir);
       const verdicts = results.flatMap((r) => r.expectations.map((e) => e.verdict));
       const counts = ['pass', 'fail', 'unknown'].map((v) => `${verdicts.filter((x) => x === v).length} ${v.toUpperCase()}`).join(', ');
-      process.stderr.write(`${label}: exit ${code} after ${((performance.now() - started) / 1000).toFixed(1)} s; ${counts} (log: ${join(dir, 'run.log')})\n`);
+      process.stderr.write(
+        `${label}: exit ${code} after ${((performance.now() - started) / 1000).toFixed(1)} s; ${counts} (log: ${join(dir, 'run.log')})\n`,
+      );
       if (code === 130) return 130;
     }
   }
@@ -110,13 +121,23 @@ export async function plan(platforms: readonly PlatformName[]): Promise<MatrixPl
     WORKLOADS.flatMap((workload) =>
       Object.entries(workload.versionsBySuite ?? {}).flatMap(([suite, versions]) => {
         const own = scenarios.filter((s) => s.workload.name === workload.name);
-        const base: MatrixPlan = { name: `${platform}-${versions.replace(/\s+/g, '')}`, platform, suite, versions, scenarios: own.map((s) => s.name).sort(), env: {} };
+        const base: MatrixPlan = {
+          name: `${platform}-${versions.replace(/\s+/g, '')}`,
+          platform,
+          suite,
+          versions,
+          scenarios: own.map((s) => s.name).sort(),
+          env: {},
+        };
         const alongAxes = (workload.axes ?? []).flatMap((axis) =>
           axis.values.slice(1).map((value) => ({
             ...base,
             name: `${base.name}-${axis.name}-${value}`,
             versions: `${versions}, ${axis.name} ${value}`,
-            scenarios: own.filter((s) => s.axes?.includes(axis.name)).map((s) => s.name).sort(),
+            scenarios: own
+              .filter((s) => s.axes?.includes(axis.name))
+              .map((s) => s.name)
+              .sort(),
             env: { [axis.env]: value },
           })),
         );

@@ -36,7 +36,8 @@ export async function main(argv: string[]): Promise<number> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new UsageError(`--runs takes a whole number from 1 to 100, not "${values.runs}"`);
   const load = Number(values.load);
-  if (!Number.isInteger(load) || load < 0 || load > 64) throw new UsageError(`--load takes a whole number of busy loops from 0 to 64, not "${values.load}"`);
+  if (!Number.isInteger(load) || load < 0 || load > 64)
+    throw new UsageError(`--load takes a whole number of busy loops from 0 to 64, not "${values.load}"`);
   if (values.append && !values.markdown) throw new UsageError('--append goes with --markdown FILE');
   const baseline = values.baseline ? await readBaseline(resolve(values.baseline)) : undefined;
   const platform = values.platform as PlatformName;
@@ -76,7 +77,9 @@ export async function main(argv: string[]): Promise<number> {
       const results = await findResults(dir);
       repetitions.push({ index, seconds, exitCode, results });
       const verdicts = results.flatMap((r) => r.expectations.map((e) => e.verdict));
-      process.stderr.write(`run ${index}/${runs}: exit ${exitCode} after ${seconds.toFixed(1)} s; ${verdicts.filter((v) => v === 'pass').length} PASS, ${verdicts.filter((v) => v === 'fail').length} FAIL, ${verdicts.filter((v) => v === 'unknown').length} UNKNOWN\n`);
+      process.stderr.write(
+        `run ${index}/${runs}: exit ${exitCode} after ${seconds.toFixed(1)} s; ${verdicts.filter((v) => v === 'pass').length} PASS, ${verdicts.filter((v) => v === 'fail').length} FAIL, ${verdicts.filter((v) => v === 'unknown').length} UNKNOWN\n`,
+      );
       if (exitCode === 130) interrupted = true;
       if (exitCode === 2) {
         process.stderr.write(`certdrill: the run could not start; see the run.log files under ${dir}\n`);
@@ -109,7 +112,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The verdicts recorded under DIR (a findings run), named by where they came from. */
 async function readBaseline(dir: string): Promise<{ label: string; results: RunResults[] }> {
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new UsageError(`--baseline ${dir} is not a folder: name one holding results.json files (e.g. reports/suite)`);
   const results = await findResults(dir);
   if (results.length === 0) throw new UsageError(`--baseline ${dir} holds no results.json: name a folder a run wrote (e.g. reports/suite)`);
@@ -119,39 +125,39 @@ async function readBaseline(dir: string): Promise<{ label: string; results: RunR
 
 function parse(argv: string[]) {
   try {
-      return parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          runs: { type: 'string', default: '5' },
-          platform: { type: 'string', default: 'docker' },
-          out: { type: 'string' },
-          markdown: { type: 'string' },
-          append: { type: 'boolean', default: false },
-          load: { type: 'string', default: '0' },
-          baseline: { type: 'string' },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  }
-
-  /** The command: its exit status, or one line and 2 for what the user can fix. */
-  export function command(argv: string[]): void {
-    main(argv).then(
-      (code) => process.exit(code),
-      (error: unknown) => {
-        if (error instanceof UsageError || error instanceof UnknownScenarioError) {
-          console.error(`certdrill: ${(error as Error).message}`);
-          if (error instanceof UsageError) console.error(USAGE);
-          process.exit(2);
-        }
-        console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
-        process.exit(1);
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        runs: { type: 'string', default: '5' },
+        platform: { type: 'string', default: 'docker' },
+        out: { type: 'string' },
+        markdown: { type: 'string' },
+        append: { type: 'boolean', default: false },
+        load: { type: 'string', default: '0' },
+        baseline: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
       },
-    );
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
+}
 
-  if (isEntry(import.meta.url)) command(process.argv.slice(2));
+/** The command: its exit status, or one line and 2 for what the user can fix. */
+export function command(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError || error instanceof UnknownScenarioError) {
+        console.error(`certdrill: ${(error as Error).message}`);
+        if (error instanceof UsageError) console.error(USAGE);
+        process.exit(2);
+      }
+      console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+if (isEntry(import.meta.url)) command(process.argv.slice(2));

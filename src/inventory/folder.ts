@@ -28,14 +28,18 @@ export async function readFolder(path: string): Promise<Inventory> {
       throw new UsageError(`cannot read ${path}: ${error.message}`);
     });
     const problem = await readFile_(inventory, path, basename(path), bytes);
-    if (inventory.certificates.length === 0) throw new UsageError(`${path} ${problem ?? inventory.unreadable[0]?.reason ?? 'holds no certificate'}: give ${SOURCE_FORMS}`);
+    if (inventory.certificates.length === 0)
+      throw new UsageError(`${path} ${problem ?? inventory.unreadable[0]?.reason ?? 'holds no certificate'}: give ${SOURCE_FORMS}`);
     return inventory;
   }
   if (!found.isDirectory()) throw new UsageError(`${path} is neither a file nor a folder`);
   const entries = await readdir(path, { recursive: true, withFileTypes: true }).catch((error: Error) => {
     throw new UsageError(`cannot read the folder ${path}: ${error.message}`);
   });
-  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
   for (const file of files) {
     const name = relative(path, file).split(sep).join('/');
     let bytes: Buffer;

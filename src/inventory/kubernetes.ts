@@ -29,22 +29,37 @@ export function parseKubernetesSource(text: string): { context?: string } | unde
 export async function readKubernetes(source: string): Promise<Inventory> {
   const { context } = parseKubernetesSource(source) ?? {};
   const kc = loadKubeConfig(context);
-  if (!kc.getCurrentContext()) throw new UsageError(`the kubeconfig (${kubeconfigFiles().join(', ')}) has no current context: set one, or name one with kubernetes:<context>`);
+  if (!kc.getCurrentContext())
+    throw new UsageError(`the kubeconfig (${kubeconfigFiles().join(', ')}) has no current context: set one, or name one with kubernetes:<context>`);
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new UsageError(`the kubeconfig context ${kc.getCurrentContext()} names no cluster: pick another with kubernetes:<context>`);
   const where = `${kc.getCurrentContext()} (${cluster.server})`;
   const core = kc.makeApiClient(CoreV1Api);
-  const secrets = await withTimeout(core.listSecretForAllNamespaces({ fieldSelector: 'type=kubernetes.io/tls' }), API_TIMEOUT_MS, noAnswer(where)).catch((error: unknown) => {
+  const secrets = await withTimeout(
+    core.listSecretForAllNamespaces({ fieldSelector: 'type=kubernetes.io/tls' }),
+    API_TIMEOUT_MS,
+    noAnswer(where),
+  ).catch((error: unknown) => {
     throw new UsageError(`cannot list the Secrets of ${where}: ${describe(error)}`);
   });
   const inventory: Inventory = { source, certificates: [], unreadable: [], keysSkipped: 0, certManager: [] };
   for (const secret of secrets.items) addTlsSecret(inventory, { ...secret, kind: 'Secret' });
   inventory.certManager = await readCertManager(kc, where);
   // The CA the kubeconfig trusts for this cluster: the API server's chain ends in it.
-  const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64') : cluster.caFile ? await readFile(cluster.caFile).catch(() => undefined) : undefined;
+  const caPem = cluster.caData
+    ? Buffer.from(cluster.caData, 'base64')
+    : cluster.caFile
+      ? await readFile(cluster.caFile).catch(() => undefined)
+      : undefined;
   const caContent = caPem ? readCertificateFile(caPem) : undefined;
   if (caContent?.kind === 'certificates') {
-    for (const cert of caContent.certs) inventory.certificates.push({ cert, info: inspectCertificate(cert.toString()), from: `kubeconfig ${kc.getCurrentContext()} certificate-authority`, role: 'cluster CA' });
+    for (const cert of caContent.certs)
+      inventory.certificates.push({
+        cert,
+        info: inspectCertificate(cert.toString()),
+        from: `kubeconfig ${kc.getCurrentContext()} certificate-authority`,
+        role: 'cluster CA',
+      });
   }
   const server = new URL(cluster.server);
   if (server.protocol === 'https:') {
@@ -68,7 +83,15 @@ function loadKubeConfig(context: string | undefined): KubeConfig {
     throw new UsageError(`the kubeconfig cannot be read: ${(error as Error).message}`);
   }
   if (context) {
-    if (!kc.getContextObject(context)) throw new UsageError(`the kubeconfig has no context ${context}: it has ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`);
+    if (!kc.getContextObject(context))
+      throw new UsageError(
+        `the kubeconfig has no context ${context}: it has ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
+      );
     kc.setCurrentContext(context);
   }
   return kc;
@@ -84,7 +107,11 @@ async function readCertManager(kc: KubeConfig, where: string): Promise<CertManag
   const custom = kc.makeApiClient(CustomObjectsApi);
   let list: { items?: CertManagerObject[] };
   try {
-    list = (await withTimeout(custom.listClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates' }), API_TIMEOUT_MS, noAnswer(where))) as { items?: CertManagerObject[] };
+    list = (await withTimeout(
+      custom.listClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates' }),
+      API_TIMEOUT_MS,
+      noAnswer(where),
+    )) as { items?: CertManagerObject[] };
   } catch (error) {
     if (error instanceof ApiException && error.code === 404) return [];
     throw new UsageError(`cannot list cert-manager Certificates of ${where}: ${describe(error)}`);

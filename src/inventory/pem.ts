@@ -53,7 +53,9 @@ export function notACertificate(content: FileContent): string | undefined {
     case 'certificates':
       return undefined;
     case 'private key':
-      return content.encrypted ? 'is an encrypted private key, not a certificate' : 'is a private key, not a certificate (certdrill never reads keys)';
+      return content.encrypted
+        ? 'is an encrypted private key, not a certificate'
+        : 'is a private key, not a certificate (certdrill never reads keys)';
     case 'other pem':
       return `holds a PEM ${content.label}, not a certificate`;
     case 'malformed':

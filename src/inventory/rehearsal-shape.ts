@@ -34,13 +34,26 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
   const { placed } = placeCertificates(inventory.certificates, now);
   const byCa = new Map<FoundCertificate, FoundCertificate[]>();
   for (const p of placed) if (p.issuer && !p.item.info.isCa) byCa.set(p.issuer, [...(byCa.get(p.issuer) ?? []), p.item]);
-  if (byCa.size === 0) throw new UsageError(`${inventory.source} holds no CA together with a leaf it signed: a rehearsal replays such a chain (npm run inspect -- ${inventory.source} shows what is there)`);
-  const breaksAt = ([ca, leaves]: [FoundCertificate, FoundCertificate[]]) => Math.min(ca.info.notAfter.getTime(), ...leaves.map((l) => l.info.notAfter.getTime()));
+  if (byCa.size === 0)
+    throw new UsageError(
+      `${inventory.source} holds no CA together with a leaf it signed: a rehearsal replays such a chain (npm run inspect -- ${inventory.source} shows what is there)`,
+    );
+  const breaksAt = ([ca, leaves]: [FoundCertificate, FoundCertificate[]]) =>
+    Math.min(ca.info.notAfter.getTime(), ...leaves.map((l) => l.info.notAfter.getTime()));
   const [ca, leaves] = [...byCa.entries()].sort((a, b) => breaksAt(a) - breaksAt(b))[0]!;
-  const window = (f: FoundCertificate): Window => ({ name: commonName(f.info.subject), from: f.from, notBefore: f.info.notBefore, notAfter: f.info.notAfter, ...(f.role ? { role: f.role } : {}) });
+  const window = (f: FoundCertificate): Window => ({
+    name: commonName(f.info.subject),
+    from: f.from,
+    notBefore: f.info.notBefore,
+    notAfter: f.info.notAfter,
+    ...(f.role ? { role: f.role } : {}),
+  });
   const all = [window(ca), ...leaves.map(window)];
   const expired = all.find((w) => w.notAfter.getTime() <= now.getTime());
-  if (expired) throw new UsageError(`${expired.name} (${expired.from}) expired on ${expired.notAfter.toISOString()}: its chain is broken already, there is nothing ahead to replay (npm run inspect shows it)`);
+  if (expired)
+    throw new UsageError(
+      `${expired.name} (${expired.from}) expired on ${expired.notAfter.toISOString()}: its chain is broken already, there is nothing ahead to replay (npm run inspect shows it)`,
+    );
   const instants = new Map<number, string[]>();
   for (const w of all) instants.set(w.notAfter.getTime(), [...(instants.get(w.notAfter.getTime()) ?? []), w.name]);
   return {

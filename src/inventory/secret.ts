@@ -25,7 +25,10 @@ export function addTlsSecret(inventory: Inventory, secret: SecretObject, place?:
     if (!value) continue;
     const content = readCertificateFile(Buffer.from(value, 'base64'));
     if (content.kind !== 'certificates') {
-      inventory.unreadable.push({ from: `${name} ${field}`, reason: content.kind === 'malformed' ? `is a malformed PEM: ${content.reason}` : 'holds no certificate' });
+      inventory.unreadable.push({
+        from: `${name} ${field}`,
+        reason: content.kind === 'malformed' ? `is a malformed PEM: ${content.reason}` : 'holds no certificate',
+      });
       continue;
     }
     content.certs.forEach((cert, i) =>

@@ -39,7 +39,15 @@ export async function readTlsEndpoint(source: string, options: { role?: string; 
     });
     socket.once('timeout', () => fail(`no TLS handshake within ${HANDSHAKE_TIMEOUT_MS / 1000} s (is it a TLS port?)`));
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      fail(error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? `no such host ${host}` : /wrong version|packet length|unknown protocol/i.test(error.message) ? 'it does not speak TLS' : error.message),
+      fail(
+        error.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : error.code === 'ENOTFOUND'
+            ? `no such host ${host}`
+            : /wrong version|packet length|unknown protocol/i.test(error.message)
+              ? 'it does not speak TLS'
+              : error.message,
+      ),
     );
   });
   const certificates: FoundCertificate[] = [];

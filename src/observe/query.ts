@@ -15,7 +15,9 @@ export class TimelineQuery {
     const found = this.findStep(id);
     if (found) return found;
     const stopped = this.steps().find((s) => s.outcome === 'timeout' && (s.detail ?? '').endsWith('the run stops here'));
-    throw new MissingStepError(stopped ? `the run never reached step "${id}": it stopped at step ${stopped.id} (${stopped.detail})` : `the timeline has no step "${id}"`);
+    throw new MissingStepError(
+      stopped ? `the run never reached step "${id}": it stopped at step ${stopped.id} (${stopped.detail})` : `the timeline has no step "${id}"`,
+    );
   }
 
   findStep(id: string): StepRecord | undefined {
@@ -53,7 +55,10 @@ export class TimelineQuery {
   logs(filter: Window & { node?: string; topic?: string } = {}): LogRecord[] {
     return this.records.filter(
       (r): r is LogRecord =>
-        r.kind === 'log' && inWindow(r.t, filter) && (filter.node === undefined || r.node === filter.node) && (filter.topic === undefined || r.topic === filter.topic),
+        r.kind === 'log' &&
+        inWindow(r.t, filter) &&
+        (filter.node === undefined || r.node === filter.node) &&
+        (filter.topic === undefined || r.topic === filter.topic),
     );
   }
 
@@ -75,7 +80,9 @@ export class TimelineQuery {
   /** Records of a kind in the window, by real time (`t`); probes' samples by when they were sent (see sampleInWindow). */
   recordsIn<K extends TimelineRecord['kind']>(kind: K, window: Window): Extract<TimelineRecord, { kind: K }>[] {
     const sampled = kind === 'membership' || kind === 'health' || kind === 'metrics';
-    return this.records.filter((r): r is Extract<TimelineRecord, { kind: K }> => r.kind === kind && (sampled ? sampleInWindow(r, window) : inWindow(r.t, window)));
+    return this.records.filter(
+      (r): r is Extract<TimelineRecord, { kind: K }> => r.kind === kind && (sampled ? sampleInWindow(r, window) : inWindow(r.t, window)),
+    );
   }
 
   /** The node's own time stamp on its last log line (alert or event) at or before `t`. */
@@ -107,7 +114,6 @@ export class TimelineQuery {
     }
     return result;
   }
-
 }
 
 export interface Window {

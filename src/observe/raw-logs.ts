@@ -58,7 +58,9 @@ export class RawLogs {
   /** Writes each cut log's end, after the line that says what was left out. */
   close(): void {
     for (const [node, tail] of this.tails) {
-      const cut = tail.dropped ? `certdrill: ${tail.dropped} line(s) (${Math.round(tail.droppedBytes / 1024)} KiB) of this log left out here; timeline.jsonl has every line certdrill classified\n` : '';
+      const cut = tail.dropped
+        ? `certdrill: ${tail.dropped} line(s) (${Math.round(tail.droppedBytes / 1024)} KiB) of this log left out here; timeline.jsonl has every line certdrill classified\n`
+        : '';
       appendFileSync(this.path(node), cut + tail.lines.join(''));
     }
     this.tails.clear();

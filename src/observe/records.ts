@@ -11,13 +11,7 @@ export type TimelineRecord =
   | LogRecord
   | VersionsRecord;
 
-export type AlertClass =
-  | 'certificate-expired'
-  | 'not-yet-valid'
-  | 'unknown-ca'
-  | 'bad-certificate'
-  | 'hostname-mismatch'
-  | 'other';
+export type AlertClass = 'certificate-expired' | 'not-yet-valid' | 'unknown-ca' | 'bad-certificate' | 'hostname-mismatch' | 'other';
 
 export interface RunRecord {
   t: string;

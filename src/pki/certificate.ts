@@ -96,7 +96,10 @@ function finish(name: string, cert: forge.pki.Certificate, key: forge.pki.rsa.Pr
   };
 }
 
-const KEY_OPTIONS = { publicKeyEncoding: { type: 'spki' as const, format: 'pem' as const }, privateKeyEncoding: { type: 'pkcs8' as const, format: 'pem' as const } };
+const KEY_OPTIONS = {
+  publicKeyEncoding: { type: 'spki' as const, format: 'pem' as const },
+  privateKeyEncoding: { type: 'pkcs8' as const, format: 'pem' as const },
+};
 const spareKeys: { bits: number; publicKey: string; privateKey: string }[] = [];
 
 /**
@@ -107,7 +110,9 @@ const spareKeys: { bits: number; publicKey: string; privateKey: string }[] = [];
 export async function prepareKeys(count: number, bits = 2048): Promise<void> {
   const one = () =>
     new Promise<{ publicKey: string; privateKey: string }>((resolve, reject) =>
-      generateKeyPair('rsa', { modulusLength: bits, ...KEY_OPTIONS }, (error: Error | null, publicKey: string, privateKey: string) => (error ? reject(error) : resolve({ publicKey, privateKey }))),
+      generateKeyPair('rsa', { modulusLength: bits, ...KEY_OPTIONS }, (error: Error | null, publicKey: string, privateKey: string) =>
+        error ? reject(error) : resolve({ publicKey, privateKey }),
+      ),
     );
   const made = await Promise.all(Array.from({ length: count }, one));
   spareKeys.push(...made.map((k) => ({ bits, ...k })));
@@ -128,7 +133,13 @@ export async function ensureSpareKeys(count: number, bits = 2048): Promise<void>
 function rsaKeyPair(bits = 2048): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
   const spare = spareKeys.findIndex((k) => k.bits === bits);
   const { publicKey, privateKey }: { publicKey: string; privateKey: string } =
-    spare >= 0 ? spareKeys.splice(spare, 1)[0]! : generateKeyPairSync('rsa', { modulusLength: bits, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    spare >= 0
+      ? spareKeys.splice(spare, 1)[0]!
+      : generateKeyPairSync('rsa', {
+          modulusLength: bits,
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        });
   return { publicKey: forge.pki.publicKeyFromPem(publicKey), privateKey: forge.pki.privateKeyFromPem(privateKey) };
 }
 

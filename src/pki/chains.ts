@@ -39,7 +39,7 @@ export function placeCertificates<T extends ChainMember>(items: T[], now: Date):
     seen.add(item.cert.fingerprint256);
     unique.push(item);
   }
-    const warnings: ChainWarning[] = [];
+  const warnings: ChainWarning[] = [];
   const issuerOf = new Map<T, T | undefined>();
   const selfSigned = new Set<T>();
   for (const item of unique) {
@@ -63,10 +63,18 @@ export function placeCertificates<T extends ChainMember>(items: T[], now: Date):
   });
   for (const p of placed) {
     if (p.issuer && p.item.info.notAfter.getTime() > p.issuer.info.notAfter.getTime()) {
-      warnings.push({ kind: 'outlives its CA', subject: p.item.info.subject, notAfter: p.item.info.notAfter, ca: p.issuer.info.subject, caNotAfter: p.issuer.info.notAfter });
+      warnings.push({
+        kind: 'outlives its CA',
+        subject: p.item.info.subject,
+        notAfter: p.item.info.notAfter,
+        ca: p.issuer.info.subject,
+        caNotAfter: p.issuer.info.notAfter,
+      });
     }
-    if (p.item.info.notAfter.getTime() < now.getTime()) warnings.push({ kind: 'expired', subject: p.item.info.subject, notAfter: p.item.info.notAfter });
-    else if (p.item.info.notBefore.getTime() > now.getTime()) warnings.push({ kind: 'not yet valid', subject: p.item.info.subject, notBefore: p.item.info.notBefore });
+    if (p.item.info.notAfter.getTime() < now.getTime())
+      warnings.push({ kind: 'expired', subject: p.item.info.subject, notAfter: p.item.info.notAfter });
+    else if (p.item.info.notBefore.getTime() > now.getTime())
+      warnings.push({ kind: 'not yet valid', subject: p.item.info.subject, notBefore: p.item.info.notBefore });
   }
   return { placed, warnings };
 }

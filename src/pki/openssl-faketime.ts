@@ -40,14 +40,33 @@ export async function forgeWithOpenssl(name: string, options: OpensslOptions, re
   try {
     await writeFile(path('ext.cnf'), extensions(name, options), { mode: 0o600 });
     const subject = `/CN=${options.commonName ?? name}/O=certdrill`;
-    await run(['openssl', 'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', path('key.pem'), '-out', path('csr.pem'), '-subj', subject], env);
+    await run(
+      ['openssl', 'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', path('key.pem'), '-out', path('csr.pem'), '-subj', subject],
+      env,
+    );
     const serial = `0x${randomBytes(16).toString('hex').replace(/^./, '1')}`;
-    const sign = options.ca
-      ? await writeSigner(dir, options.ca).then((ca) => ['-CA', ca.cert, '-CAkey', ca.key])
-      : ['-signkey', path('key.pem')];
+    const sign = options.ca ? await writeSigner(dir, options.ca).then((ca) => ['-CA', ca.cert, '-CAkey', ca.key]) : ['-signkey', path('key.pem')];
     // A clock stopped at the instant (an absolute FAKETIME), so notBefore is exactly it: a running clock may tick past a second.
     await run(
-      ['openssl', 'x509', '-req', '-in', path('csr.pem'), ...sign, '-set_serial', serial, '-days', String(options.days), '-sha256', '-extfile', path('ext.cnf'), '-extensions', 'ext', '-out', path('cert.pem')],
+      [
+        'openssl',
+        'x509',
+        '-req',
+        '-in',
+        path('csr.pem'),
+        ...sign,
+        '-set_serial',
+        serial,
+        '-days',
+        String(options.days),
+        '-sha256',
+        '-extfile',
+        path('ext.cnf'),
+        '-extensions',
+        'ext',
+        '-out',
+        path('cert.pem'),
+      ],
       { ...env, LD_PRELOAD: libfaketime(), FAKETIME: stamp },
     );
     const certPem = await readFile(path('cert.pem'), 'utf8');
@@ -92,7 +111,10 @@ async function writeSigner(dir: string, ca: Forged): Promise<{ cert: string; key
 
 function libfaketime(): string {
   const found = LIBFAKETIME_ON_HOSTS.find((path) => existsSync(path));
-  if (!found) throw new EnvironmentError(`libfaketime is not installed (looked in ${LIBFAKETIME_ON_HOSTS[0]} and the like); certdrill forges past-dated certificates with it: apt-get install libfaketime`);
+  if (!found)
+    throw new EnvironmentError(
+      `libfaketime is not installed (looked in ${LIBFAKETIME_ON_HOSTS[0]} and the like); certdrill forges past-dated certificates with it: apt-get install libfaketime`,
+    );
   return found;
 }
 
@@ -107,6 +129,6 @@ async function run(command: string[], env: Record<string, string>): Promise<void
     if (err.code === 'ENOENT') {
       throw new EnvironmentError(`${command[0]} is not installed; certdrill forges past-dated certificates with it: apt-get install ${command[0]}`);
     }
-    throw new Error(`${command.slice(0, 3).join(' ')} failed: ${(err.all ?? err.shortMessage ?? '').trim()}`);
+    throw new Error(`${command.slice(0, 3).join(' ')} failed: ${(err.all ?? err.shortMessage ?? '').trim()}`, { cause: error });
   }
 }

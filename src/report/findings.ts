@@ -1,6 +1,14 @@
 import { describeOffset } from '../clock/spec.js';
 import { TimelineQuery } from '../observe/query.js';
-import { linesOf, type AlertRecord, type CertificateRecord, type ClockRecord, type LogRecord, type MembershipRecord, type TimelineRecord } from '../observe/records.js';
+import {
+  linesOf,
+  type AlertRecord,
+  type CertificateRecord,
+  type ClockRecord,
+  type LogRecord,
+  type MembershipRecord,
+  type TimelineRecord,
+} from '../observe/records.js';
 import { validityAt } from '../pki/inspect.js';
 import { composeAnswer } from '../scenario/answer.js';
 import type { AnswerClause, ExpectationResult, Verdict } from '../scenario/types.js';
@@ -38,7 +46,14 @@ export interface FindingsInput {
 export function renderFindings(input: FindingsInput): string {
   const q = new TimelineQuery(input.timeline);
   const verdicts = input.expectations.map((e) => e.result.verdict);
-  const verdict = input.outcome !== 'completed' ? input.outcome.toUpperCase() : verdicts.includes('fail') ? 'FAIL' : verdicts.includes('unknown') ? 'UNKNOWN' : 'PASS';
+  const verdict =
+    input.outcome !== 'completed'
+      ? input.outcome.toUpperCase()
+      : verdicts.includes('fail')
+        ? 'FAIL'
+        : verdicts.includes('unknown')
+          ? 'UNKNOWN'
+          : 'PASS';
   const out: string[] = [];
   out.push(`# certdrill findings: ${input.scenario.name}`, '');
   out.push(`${input.scenario.description}`, '');
@@ -52,11 +67,17 @@ export function renderFindings(input: FindingsInput): string {
     `**Result: ${verdict}** — ${describeCounts(verdicts)}.`,
     '',
     `Run \`${input.runId}\` on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)} (${seconds(input.startedAt, input.endedAt)}). ` +
-      'Times below are real time (UTC, time of day) unless marked as a node\'s clock, which the scenario may have moved (libfaketime or certdrill-clock).',
+      "Times below are real time (UTC, time of day) unless marked as a node's clock, which the scenario may have moved (libfaketime or certdrill-clock).",
     '',
   );
   const versions = input.timeline.find((r) => r.kind === 'versions');
-  if (versions?.kind === 'versions') out.push(`Ran on: ${Object.entries(versions.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  if (versions?.kind === 'versions')
+    out.push(
+      `Ran on: ${Object.entries(versions.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+      '',
+    );
   if (input.error) out.push(`> The run stopped early: ${input.error}`, '');
 
   out.push('## Expectations', '', '| Result | Expectation | Observed | Why it is expected |', '|---|---|---|---|');
@@ -65,7 +86,15 @@ export function renderFindings(input: FindingsInput): string {
   }
   out.push('');
   const chart = timelineChart(input.timeline);
-  if (chart.length) out.push('## Timeline', '', 'Each node\'s state over the run (critical: lost peers, down or Unhealthy; grey: no answer), with the steps as milestones.', '', ...chart, '');
+  if (chart.length)
+    out.push(
+      '## Timeline',
+      '',
+      "Each node's state over the run (critical: lost peers, down or Unhealthy; grey: no answer), with the steps as milestones.",
+      '',
+      ...chart,
+      '',
+    );
   for (const e of input.expectations) {
     out.push(`### ${e.id}`, '', `${resultCell(e.result.verdict)}: ${e.title}. Observed: ${e.result.observed}.`, '', 'Evidence:', '');
     for (const item of e.result.evidence) out.push(`- ${typeof item === 'string' ? item : describeRecord(item)}`);
@@ -73,7 +102,10 @@ export function renderFindings(input: FindingsInput): string {
   }
 
   out.push('## Set-up', '', '### Certificates', '');
-  out.push('| Certificate | Role | Subject | Issuer | Serial | notBefore | notAfter | At the start | Made by |', '|---|---|---|---|---|---|---|---|---|');
+  out.push(
+    '| Certificate | Role | Subject | Issuer | Serial | notBefore | notAfter | At the start | Made by |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
   for (const c of input.certificates) {
     out.push(
       `| ${c.name} | ${cell(c.role)} | ${cell(c.info.subject)} | ${cell(c.info.issuer)} | ${code(shortSerial(c.info.serial))} | ${utc(c.info.notBefore)} | ${utc(c.info.notAfter)} | ${validityAt(c.info, new Date(input.startedAt))} | ${c.madeBy} |`,
@@ -89,7 +121,7 @@ export function renderFindings(input: FindingsInput): string {
   out.push(
     '## Steps',
     '',
-    'What each node showed just before the step began and just before the next one (or the end of the run): the nodes it is connected to, or its health in each view its workload has. A node\'s clock is its own reading where its probe gives one, else its last log line\'s time stamp.',
+    "What each node showed just before the step began and just before the next one (or the end of the run): the nodes it is connected to, or its health in each view its workload has. A node's clock is its own reading where its probe gives one, else its last log line's time stamp.",
     '',
   );
   const steps = q.steps();
@@ -107,13 +139,14 @@ export function renderFindings(input: FindingsInput): string {
     out.push('');
   });
 
-  out.push('## State changes', '', 'Every change in what a node\'s probe answered, in order.', '');
+  out.push('## State changes', '', "Every change in what a node's probe answered, in order.", '');
   out.push('| Real time | Node | Its clock | View | Now |', '|---|---|---|---|---|');
   const last = new Map<string, string>();
   for (const sample of input.timeline) {
     if (sample.kind !== 'membership' && sample.kind !== 'health') continue;
     const view = sample.kind === 'membership' ? 'membership' : q.viewLabel(sample.view);
-    const state = sample.kind === 'membership' ? membershipCell(sample) + (sample.up ? '' : ` (${sample.error ?? 'not running'})`) : healthText(sample);
+    const state =
+      sample.kind === 'membership' ? membershipCell(sample) + (sample.up ? '' : ` (${sample.error ?? 'not running'})`) : healthText(sample);
     const key = `${sample.node}\0${view}`;
     if (last.get(key) === state) continue;
     last.set(key, state);
@@ -125,8 +158,16 @@ export function renderFindings(input: FindingsInput): string {
   // What was read again unchanged after a step is evidence for checks, not news: the table lists changes.
   const issued = input.timeline.filter((r): r is CertificateRecord => r.kind === 'certificate' && !r.unchanged);
   if (issued.length > 0) {
-    out.push('## Certificates issued during the run', '', '| Real time | Node | File | Made by | Serial | notBefore | notAfter |', '|---|---|---|---|---|---|---|');
-    for (const c of issued) out.push(`| ${realTime(c.t)} | ${c.node} | ${c.role} | ${cell(c.madeBy)} | ${code(shortSerial(c.serial))} | ${utc(c.notBefore)} | ${utc(c.notAfter)} |`);
+    out.push(
+      '## Certificates issued during the run',
+      '',
+      '| Real time | Node | File | Made by | Serial | notBefore | notAfter |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const c of issued)
+      out.push(
+        `| ${realTime(c.t)} | ${c.node} | ${c.role} | ${cell(c.madeBy)} | ${code(shortSerial(c.serial))} | ${utc(c.notBefore)} | ${utc(c.notAfter)} |`,
+      );
     out.push('');
   }
 
@@ -148,7 +189,9 @@ export function renderFindings(input: FindingsInput): string {
       const first = group[0]!;
       // The connection the workload says the line is about (etcd: peer, client, ...), beside the TLS side where known.
       const side = [first.channel, first.side ? `${first.side}, ${first.direction}` : undefined].filter(Boolean).join(': ') || '—';
-      out.push(`| ${first.node} | ${first.class} | ${side} | ${group.reduce((sum, a) => sum + linesOf(a), 0)} | ${realTime(first.t)} / ${nodeTime(first.nodeTime)} | ${cell(code(first.text))} |`);
+      out.push(
+        `| ${first.node} | ${first.class} | ${side} | ${group.reduce((sum, a) => sum + linesOf(a), 0)} | ${realTime(first.t)} / ${nodeTime(first.nodeTime)} | ${cell(code(first.text))} |`,
+      );
     }
     out.push('');
   }
@@ -170,7 +213,10 @@ function stateAt(q: TimelineQuery, t: string, node: string): { text: string; nod
 
 /** `+31d at 03:10:43.397 (read back: +31d, by ...)`: the offset asked for and the one the node then showed. */
 function clockChange(record: ClockRecord): string {
-  const shown = record.shownOffsetSeconds === undefined ? 'not read back' : `read back ${describeOffset(Math.round(record.shownOffsetSeconds))} (${record.shownOffsetSeconds.toFixed(1)} s) from ${record.shownBy ?? 'the node'}`;
+  const shown =
+    record.shownOffsetSeconds === undefined
+      ? 'not read back'
+      : `read back ${describeOffset(Math.round(record.shownOffsetSeconds))} (${record.shownOffsetSeconds.toFixed(1)} s) from ${record.shownBy ?? 'the node'}`;
   return `${describeOffset(record.offsetSeconds)} at ${realTime(record.t)}, ${shown}`;
 }
 
@@ -198,5 +244,8 @@ function shortSerial(serial: string): string {
 }
 
 function anchor(id: string): string {
-  return id.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+  return id
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 }

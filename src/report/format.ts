@@ -59,9 +59,13 @@ export function describeRecord(record: TimelineRecord): string {
     case 'log':
       return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) logged: ${code(record.text)}`;
     case 'metrics':
-      return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) exported ${Object.entries(record.values).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+      return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) exported ${Object.entries(record.values)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`;
     case 'versions':
-      return `${when} versions: ${Object.entries(record.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+      return `${when} versions: ${Object.entries(record.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`;
     case 'certificate':
       return `${when} ${certificateText(record, utc)}`;
   }
@@ -81,7 +85,9 @@ export function certificateText(record: Omit<CertificateRecord, 't' | 'kind'>, d
 
 /** `Healthy (leader a, term 2)`, `Unhealthy: certificate has expired`, or `No answer: ...`. */
 export function healthText(record: Pick<HealthRecord, 'healthy' | 'error' | 'leader' | 'raftTerm' | 'noAnswer'>): string {
-  const raft = [record.leader ? `leader ${record.leader}` : '', record.raftTerm !== undefined ? `term ${record.raftTerm}` : ''].filter(Boolean).join(', ');
+  const raft = [record.leader ? `leader ${record.leader}` : '', record.raftTerm !== undefined ? `term ${record.raftTerm}` : '']
+    .filter(Boolean)
+    .join(', ');
   if (record.healthy) return `Healthy${raft ? ` (${raft})` : ''}`;
   if (record.noAnswer) return `No answer: ${record.error ?? 'the deadline passed'}`;
   return `Unhealthy: ${record.error ?? 'no answer'}${raft ? ` (${raft})` : ''}`;

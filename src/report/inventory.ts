@@ -13,18 +13,30 @@ import { mermaidName } from './mermaid.js';
 export function renderInventory(inventory: Inventory, now: Date, marks: { label: string; at: Date }[] = []): string {
   const { placed, warnings } = placeCertificates(inventory.certificates, now);
   const lines: string[] = [`# Certificates of ${code(inventory.source)}`, ''];
-  lines.push(`Read ${utc(now)}: ${count(placed.length, 'certificate')}${inventory.keysSkipped ? `; ${count(inventory.keysSkipped, 'private key')} seen and left unread` : ''}.`, '');
+  lines.push(
+    `Read ${utc(now)}: ${count(placed.length, 'certificate')}${inventory.keysSkipped ? `; ${count(inventory.keysSkipped, 'private key')} seen and left unread` : ''}.`,
+    '',
+  );
   const first = firstExpiry(placed, now);
   if (first) {
     lines.push(`**First to expire: ${name(first.item)}, ${utc(first.item.info.notAfter)} (${timeLeft(first.item.info.notAfter, now)}).**`, '');
     const broken = placed.filter((p) => p.expiresFirst === first.item && p.item !== first.item);
-    if (broken.length) lines.push(`From then on ${broken.length === 1 ? 'this certificate fails' : `these ${broken.length} certificates fail`} verification through it: ${broken.map((p) => name(p.item)).join(', ')}.`, '');
+    if (broken.length)
+      lines.push(
+        `From then on ${broken.length === 1 ? 'this certificate fails' : `these ${broken.length} certificates fail`} verification through it: ${broken.map((p) => name(p.item)).join(', ')}.`,
+        '',
+      );
   }
-  lines.push('| certificate | subject | issuer | SANs | not before | not after | residual time | expires first in its chain |', '|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '| certificate | subject | issuer | SANs | not before | not after | residual time | expires first in its chain |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const p of byExpiry(placed)) {
     const f = p.item;
     const firstInChain = p.expiresFirst === f ? 'itself' : `${name(p.expiresFirst)}, ${day(p.expiresFirst.info.notAfter)}`;
-    lines.push(`| ${cell(name(f))} | ${cell(f.info.subject)}${f.info.isCa ? ' (CA)' : ''} | ${cell(p.selfSigned ? 'self-signed' : f.info.issuer)} | ${cell(f.info.altNames.join(', ') || '—')} | ${day(f.info.notBefore)} | ${day(f.info.notAfter)} | ${timeLeft(f.info.notAfter, now)} | ${cell(firstInChain)} |`);
+    lines.push(
+      `| ${cell(name(f))} | ${cell(f.info.subject)}${f.info.isCa ? ' (CA)' : ''} | ${cell(p.selfSigned ? 'self-signed' : f.info.issuer)} | ${cell(f.info.altNames.join(', ') || '—')} | ${day(f.info.notBefore)} | ${day(f.info.notAfter)} | ${timeLeft(f.info.notAfter, now)} | ${cell(firstInChain)} |`,
+    );
   }
   lines.push('');
   if (warnings.length || inventory.unreadable.length) {
@@ -36,7 +48,9 @@ export function renderInventory(inventory: Inventory, now: Date, marks: { label:
   if (inventory.certManager.length) {
     lines.push('## cert-manager Certificates', '', '| Certificate | Secret | issuer | CA | duration | renewBefore |', '|---|---|---|---|---|---|');
     for (const c of inventory.certManager) {
-      lines.push(`| ${cell(`${c.namespace}/${c.name}`)} | ${cell(c.secretName)} | ${cell(c.issuer ?? '—')} | ${c.isCA ? 'yes' : 'no'} | ${c.duration ?? '90d (default)'} | ${c.renewBefore ?? '1/3 of duration (default)'} |`);
+      lines.push(
+        `| ${cell(`${c.namespace}/${c.name}`)} | ${cell(c.secretName)} | ${cell(c.issuer ?? '—')} | ${c.isCA ? 'yes' : 'no'} | ${c.duration ?? '90d (default)'} | ${c.renewBefore ?? '1/3 of duration (default)'} |`,
+      );
     }
     lines.push('');
   }
@@ -63,14 +77,22 @@ export function validityChart<T extends FoundCertificate>(placed: Placed<T>[], n
     sections.set(key, [...(sections.get(key) ?? []), p]);
   }
   const first = firstExpiry(placed, now)?.item;
-  const lines = ['```mermaid', 'gantt', `  title Validity windows, read ${minute(now)} UTC`, '  dateFormat YYYY-MM-DD HH:mm', '  axisFormat %Y-%m-%d'];
+  const lines = [
+    '```mermaid',
+    'gantt',
+    `  title Validity windows, read ${minute(now)} UTC`,
+    '  dateFormat YYYY-MM-DD HH:mm',
+    '  axisFormat %Y-%m-%d',
+  ];
   let id = 0;
   for (const [section, members] of sections) {
     lines.push(`  section ${mermaidName(section)}`);
     for (const p of members) {
       const expired = p.item.info.notAfter.getTime() < now.getTime();
       const tags = [p.item === first ? 'crit' : '', expired ? 'done' : ''].filter(Boolean);
-      lines.push(`  ${mermaidName(name(p.item))} :${[...tags, `c${id++}`].join(', ')}, ${minute(p.item.info.notBefore)}, ${minute(p.item.info.notAfter)}`);
+      lines.push(
+        `  ${mermaidName(name(p.item))} :${[...tags, `c${id++}`].join(', ')}, ${minute(p.item.info.notBefore)}, ${minute(p.item.info.notAfter)}`,
+      );
     }
   }
   lines.push('  section instants', `  now :milestone, ${minute(now)}, 0d`);
@@ -88,7 +110,8 @@ export function name(f: FoundCertificate): string {
 /** Like kubeadm's RESIDUAL TIME: `364d`, `22h`; expired ones say how long ago. */
 export function timeLeft(notAfter: Date, now: Date): string {
   const ms = notAfter.getTime() - now.getTime();
-  const text = (abs: number) => (abs >= 86_400_000 ? `${Math.floor(abs / 86_400_000)}d` : abs >= 3_600_000 ? `${Math.floor(abs / 3_600_000)}h` : `${Math.floor(abs / 60_000)}m`);
+  const text = (abs: number) =>
+    abs >= 86_400_000 ? `${Math.floor(abs / 86_400_000)}d` : abs >= 3_600_000 ? `${Math.floor(abs / 3_600_000)}h` : `${Math.floor(abs / 60_000)}m`;
   return ms >= 0 ? text(ms) : `expired ${text(-ms)} ago`;
 }
 
@@ -99,7 +122,6 @@ function day(date: Date): string {
 function minute(date: Date): string {
   return date.toISOString().slice(0, 16).replace('T', ' ');
 }
-
 
 function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;

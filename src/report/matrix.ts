@@ -50,11 +50,17 @@ export function renderMatrix(cells: MatrixCell[]): string {
     const platforms = [...new Set(c.runs.map((r) => r.platform))].join(', ');
     const versions = new Map(c.runs.flatMap((r) => Object.entries(r.versions)));
     const held = c.runs.flatMap((r) => r.expectations);
-    out.push(`| ${cell(c.name)} | ${platforms} | ${cell([...versions].map(([k, v]) => `${k} ${v}`).join(', ') || '—')} | ${c.runs.length} | ${describeCounts(held.map((e) => e.verdict), 'expectations')} |`);
+    out.push(
+      `| ${cell(c.name)} | ${platforms} | ${cell([...versions].map(([k, v]) => `${k} ${v}`).join(', ') || '—')} | ${c.runs.length} | ${describeCounts(
+        held.map((e) => e.verdict),
+        'expectations',
+      )} |`,
+    );
   }
   out.push('', '## Differences between cells', '');
   out.push(...(differences.length > 0 ? differences : ['None: every expectation has the same result in every cell that could judge it.']), '');
-  if (unjudged.length > 0) out.push('## Could not judge', '', 'Not a behaviour of the cell: the run lacked the samples or answers to decide.', '', ...unjudged, '');
+  if (unjudged.length > 0)
+    out.push('## Could not judge', '', 'Not a behaviour of the cell: the run lacked the samples or answers to decide.', '', ...unjudged, '');
   out.push(...sections);
   return out.join('\n');
 }

@@ -37,7 +37,11 @@ export function runResults(
   const versions = records.find((r) => r.kind === 'versions');
   const windows = records
     .filter((r): r is StepRecord => r.kind === 'step' && r.id.startsWith('observe-'))
-    .map((s) => ({ title: s.title, seconds: Number(((Date.parse(s.t) - Date.parse(s.startedAt)) / 1000).toFixed(1)), ended: s.detail?.replace(/^lasted [\d.]+ s: /, '') ?? '' }));
+    .map((s) => ({
+      title: s.title,
+      seconds: Number(((Date.parse(s.t) - Date.parse(s.startedAt)) / 1000).toFixed(1)),
+      ended: s.detail?.replace(/^lasted [\d.]+ s: /, '') ?? '',
+    }));
   return {
     scenario: run.scenario,
     platform: run.platform,

@@ -42,7 +42,14 @@ export function tallyVerdicts(repetitions: Repetition[]): ExpectationTally[] {
     for (const run of rep.results) {
       for (const e of run.expectations) {
         const key = `${run.scenario}\0${e.id}`;
-        const t = tallies.get(key) ?? { scenario: run.scenario, id: e.id, title: e.title, counts: { pass: 0, fail: 0, unknown: 0 }, missing: 0, stable: true };
+        const t = tallies.get(key) ?? {
+          scenario: run.scenario,
+          id: e.id,
+          title: e.title,
+          counts: { pass: 0, fail: 0, unknown: 0 },
+          missing: 0,
+          stable: true,
+        };
         t.counts[e.verdict] += 1;
         tallies.set(key, t);
       }
@@ -85,17 +92,33 @@ export function renderStability(input: StabilityInput): string {
   for (const rep of input.repetitions) {
     const verdicts = rep.results.flatMap((r) => r.expectations.map((e) => e.verdict));
     const count = (v: Verdict) => verdicts.filter((x) => x === v).length;
-    out.push(`| ${rep.index} | ${minutes(rep.seconds)} | ${rep.exitCode} | ${rep.results.length} | ${count('pass')} | ${count('fail')} | ${count('unknown')} |`);
+    out.push(
+      `| ${rep.index} | ${minutes(rep.seconds)} | ${rep.exitCode} | ${rep.results.length} | ${count('pass')} | ${count('fail')} | ${count('unknown')} |`,
+    );
   }
   const baselineHead = baseline ? ` ${input.baseline!.label} | Moved |` : '';
-  out.push('', '## Verdicts per expectation', '', `| Scenario | Expectation | PASS | FAIL | UNKNOWN | Same in all ${n} |${baselineHead}`, `|---|---|---|---|---|---|${baseline ? '---|---|' : ''}`);
+  out.push(
+    '',
+    '## Verdicts per expectation',
+    '',
+    `| Scenario | Expectation | PASS | FAIL | UNKNOWN | Same in all ${n} |${baselineHead}`,
+    `|---|---|---|---|---|---|${baseline ? '---|---|' : ''}`,
+  );
   for (const t of tallies) {
     const missing = t.missing > 0 ? ` (not checked in ${t.missing})` : '';
     const before = baseline?.get(`${t.scenario}\0${t.id}`);
     const compared = baseline ? ` ${before ? before.toUpperCase() : '—'} | ${movedFrom(t, before) ? '**yes**' : before ? 'no' : '—'} |` : '';
-    out.push(`| ${t.scenario} | ${cell(t.title)} | ${t.counts.pass} | ${t.counts.fail} | ${t.counts.unknown} | ${t.stable ? 'yes' : `**no**${missing}`} |${compared}`);
+    out.push(
+      `| ${t.scenario} | ${cell(t.title)} | ${t.counts.pass} | ${t.counts.fail} | ${t.counts.unknown} | ${t.stable ? 'yes' : `**no**${missing}`} |${compared}`,
+    );
   }
-  out.push('', '## Scenario times and observation windows', '', 'Each window ends once every node\'s state has held for the scenario\'s number of samples (after its minimum), or at its maximum.', '');
+  out.push(
+    '',
+    '## Scenario times and observation windows',
+    '',
+    "Each window ends once every node's state has held for the scenario's number of samples (after its minimum), or at its maximum.",
+    '',
+  );
   out.push('| Scenario | Run time (min–max) | Window | Lasted (min–max) | Ended early |', '|---|---|---|---|---|');
   const scenarios = [...new Set(input.repetitions.flatMap((r) => r.results.map((x) => x.scenario)))];
   for (const scenario of scenarios) {
@@ -107,7 +130,9 @@ export function renderStability(input: StabilityInput): string {
     titles.forEach((title, i) => {
       const windows = runs.flatMap((r) => (r.windows ?? []).filter((w) => sameInEveryRun(w.title) === title));
       const early = windows.filter((w) => w.ended.startsWith('every node')).length;
-      out.push(`| ${i === 0 ? scenario : ''} | ${i === 0 ? runTime : ''} | ${cell(title.replace(/^observe: /, ''))} | ${range(windows.map((w) => w.seconds))} | ${early} of ${windows.length} |`);
+      out.push(
+        `| ${i === 0 ? scenario : ''} | ${i === 0 ? runTime : ''} | ${cell(title.replace(/^observe: /, ''))} | ${range(windows.map((w) => w.seconds))} | ${early} of ${windows.length} |`,
+      );
     });
   }
   out.push('');

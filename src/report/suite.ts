@@ -43,7 +43,7 @@ export function renderSuite(input: SuiteInput): string {
   const versions = collectVersions(input.entries);
   if (versions.length > 0) out.push(`Versions: ${versions.join(', ')}.`, '');
 
-  out.push('## The incidents\' questions', '');
+  out.push("## The incidents' questions", '');
   let incident = '';
   for (const q of input.questions) {
     if (q.incident !== incident) {
@@ -60,18 +60,26 @@ export function renderSuite(input: SuiteInput): string {
 
   out.push('## Every expectation', '', '| Scenario | Result | Expectation | Observed |', '|---|---|---|---|');
   for (const { entry, x } of all) {
-    out.push(`| [${entry.scenario.name}](#${entry.scenario.name}) | ${resultCell(x.result.verdict)} | ${cell(x.title)} | ${cell(x.result.observed)} |`);
+    out.push(
+      `| [${entry.scenario.name}](#${entry.scenario.name}) | ${resultCell(x.result.verdict)} | ${cell(x.title)} | ${cell(x.result.observed)} |`,
+    );
   }
   for (const entry of input.entries.filter((e) => e.result.expectations.length === 0)) {
-    out.push(`| [${entry.scenario.name}](#${entry.scenario.name}) | **${entry.result.outcome.toUpperCase()}** | the run did not get far enough to check | ${cell(entry.result.error?.message ?? '')} |`);
+    out.push(
+      `| [${entry.scenario.name}](#${entry.scenario.name}) | **${entry.result.outcome.toUpperCase()}** | the run did not get far enough to check | ${cell(entry.result.error?.message ?? '')} |`,
+    );
   }
   out.push('');
 
-  out.push('## The scenarios', '', 'Each scenario\'s own report follows; its timeline and node logs are in its folder.', '');
+  out.push('## The scenarios', '', "Each scenario's own report follows; its timeline and node logs are in its folder.", '');
   for (const entry of input.entries) {
     out.push(`<a id="${entry.scenario.name}"></a>`, '');
     const folder = input.base ? `${input.base}/${entry.dir}` : entry.dir;
-    out.push(entry.findings ? demote(entry.findings, entry.dir, folder) : `## ${entry.scenario.name}\n\nNo findings: ${entry.result.error?.message ?? entry.result.outcome}.\n`);
+    out.push(
+      entry.findings
+        ? demote(entry.findings, entry.dir, folder)
+        : `## ${entry.scenario.name}\n\nNo findings: ${entry.result.error?.message ?? entry.result.outcome}.\n`,
+    );
     out.push('');
   }
   return out.join('\n');
@@ -83,8 +91,13 @@ function answerOf(entry: SuiteEntry): string {
   const failed = entry.result.expectations.filter((e) => e.result.verdict === 'fail').map((e) => e.id);
   const unjudged = entry.result.expectations.filter((e) => e.result.verdict === 'unknown').map((e) => e.id);
   const titles = Object.fromEntries(entry.scenario.expectations.map((e) => [e.id, e.title]));
-  const answer = entry.scenario.answer ? composeAnswer(entry.scenario.answer, results, titles) : `${describeCounts(entry.result.expectations.map((e) => e.result.verdict))}.`;
-  const notes = [failed.length > 0 ? `Not as expected: ${failed.join(', ')}.` : '', unjudged.length > 0 ? `Could not judge: ${unjudged.join(', ')}.` : ''].filter(Boolean);
+  const answer = entry.scenario.answer
+    ? composeAnswer(entry.scenario.answer, results, titles)
+    : `${describeCounts(entry.result.expectations.map((e) => e.result.verdict))}.`;
+  const notes = [
+    failed.length > 0 ? `Not as expected: ${failed.join(', ')}.` : '',
+    unjudged.length > 0 ? `Could not judge: ${unjudged.join(', ')}.` : '',
+  ].filter(Boolean);
   return notes.length > 0 ? `${answer} (${notes.join(' ')})` : answer;
 }
 
@@ -102,7 +115,9 @@ function demote(markdown: string, dir: string, folder: string): string {
 /** Every version of each component the scenarios ran (three etcd-managers, say), each once. */
 function collectVersions(entries: SuiteEntry[]): string[] {
   const seen = new Map<string, Set<string>>();
-  for (const e of entries) for (const r of e.timeline) if (r.kind === 'versions') for (const [k, v] of Object.entries(r.versions)) seen.set(k, (seen.get(k) ?? new Set()).add(v));
+  for (const e of entries)
+    for (const r of e.timeline)
+      if (r.kind === 'versions') for (const [k, v] of Object.entries(r.versions)) seen.set(k, (seen.get(k) ?? new Set()).add(v));
   const list = (values: string[]) => (values.length > 1 ? `${values.slice(0, -1).join(', ')} and ${values.at(-1)}` : values[0]!);
   return [...seen.entries()].map(([k, v]) => `${k} ${list([...v])}`);
 }

@@ -14,8 +14,17 @@ export function timelineChart(records: readonly TimelineRecord[]): string[] {
   const steps = records.filter((r): r is StepRecord => r.kind === 'step');
   if (membership.length === 0 && health.length === 0) return [];
   const nodes = [...new Set([...membership, ...health].map((r) => r.node))];
-  const end = [...membership, ...health, ...steps].map((r) => r.t).sort().at(-1)!;
-  const lines = ['```mermaid', 'gantt', '  title What each node showed, real time (UTC)', '  dateFormat YYYY-MM-DD HH:mm:ss.SSS', '  axisFormat %H:%M:%S'];
+  const end = [...membership, ...health, ...steps]
+    .map((r) => r.t)
+    .sort()
+    .at(-1)!;
+  const lines = [
+    '```mermaid',
+    'gantt',
+    '  title What each node showed, real time (UTC)',
+    '  dateFormat YYYY-MM-DD HH:mm:ss.SSS',
+    '  axisFormat %H:%M:%S',
+  ];
   let id = 0;
   const bar = (label: string, tag: string | undefined, from: string, to: string) =>
     lines.push(`  ${mermaidName(label)} :${tag ? `${tag}, ` : ''}b${id++}, ${stamp(from)}, ${stamp(to === from ? bump(to) : to)}`);

@@ -53,7 +53,14 @@ export class RunContext {
   private readonly progress: (line: string) => void;
 
   constructor(parts: ContextParts) {
-    ({ workload: this.workload, deployment: this.deployment, platform: this.platform, observer: this.observer, timeline: this.timeline, signal: this.signal } = parts);
+    ({
+      workload: this.workload,
+      deployment: this.deployment,
+      platform: this.platform,
+      observer: this.observer,
+      timeline: this.timeline,
+      signal: this.signal,
+    } = parts);
     this.progress = parts.progress ?? (() => {});
     this.nodes = parts.deployment.nodes;
   }
@@ -84,7 +91,12 @@ export class RunContext {
     return this.workload.view(latest, this.nodes);
   }
 
-  async waitFor(id: string, title: string, condition: (view: unknown) => boolean, options: { timeoutMs: number; required?: boolean }): Promise<boolean> {
+  async waitFor(
+    id: string,
+    title: string,
+    condition: (view: unknown) => boolean,
+    options: { timeoutMs: number; required?: boolean },
+  ): Promise<boolean> {
     const startedAt = now();
     const since = Date.parse(startedAt);
     const deadline = Date.now() + options.timeoutMs;
@@ -93,7 +105,8 @@ export class RunContext {
       if (Date.now() >= deadline) {
         const detail = `not met within ${options.timeoutMs / 1000} s`;
         this.step({ id, title, startedAt, outcome: 'timeout', detail: options.required ? `${detail}; the run stops here` : detail });
-        if (options.required) throw new RequiredWaitUnmet(`step ${id} (${title}) was ${detail}: the run stopped there, and what comes after it cannot be judged`);
+        if (options.required)
+          throw new RequiredWaitUnmet(`step ${id} (${title}) was ${detail}: the run stopped there, and what comes after it cannot be judged`);
         return false;
       }
       await sleep(POLL_MS, undefined, { signal: this.signal });
@@ -138,16 +151,30 @@ export class RunContext {
     await this.applyRestart(node, plan, clock);
     const certs = plan.summary ?? (plan.files ? 'certificates re-issued by its manager' : 'same certificates');
     const clockText = clock === undefined ? 'same clock' : `clock ${clock}`;
-    this.step({ id: id ?? `restart-${node}`, title: `restart ${node}: a fresh node, ${certs}, ${clockText}`, startedAt, nodes: [node], outcome: 'done' });
+    this.step({
+      id: id ?? `restart-${node}`,
+      title: `restart ${node}: a fresh node, ${certs}, ${clockText}`,
+      startedAt,
+      nodes: [node],
+      outcome: 'done',
+    });
   }
 
   async observe(duration: number | ObservationWindow, why: string): Promise<void> {
     const window = typeof duration === 'number' ? { minMs: duration, maxMs: duration, stableSamples: Infinity } : duration;
     const early = Number.isFinite(window.stableSamples);
-    this.progress(early ? `observing ${window.minMs / 1000}-${window.maxMs / 1000} s (until stable for ${window.stableSamples} samples): ${why}` : `observing for ${window.maxMs / 1000} s: ${why}`);
+    this.progress(
+      early
+        ? `observing ${window.minMs / 1000}-${window.maxMs / 1000} s (until stable for ${window.stableSamples} samples): ${why}`
+        : `observing for ${window.maxMs / 1000} s: ${why}`,
+    );
     const startedAt = now();
     const begin = Date.now();
-    const stability = new StabilityTracker(this.nodes, () => this.stateOfEachNode(), (node) => this.observer.samplesOf(node));
+    const stability = new StabilityTracker(
+      this.nodes,
+      () => this.stateOfEachNode(),
+      (node) => this.observer.samplesOf(node),
+    );
     let ended = `the ${window.maxMs / 1000} s ${early ? 'maximum' : 'window'} passed`;
     while (Date.now() - begin < window.maxMs) {
       await sleep(Math.min(POLL_MS, window.maxMs - (Date.now() - begin)), undefined, { signal: this.signal });
@@ -213,7 +240,9 @@ export class RunContext {
     for (const node of this.nodes) {
       const parts = this.observer
         .latestOf(node)
-        .map((r) => (r.kind === 'membership' ? ['membership', r.up, [...r.sees].sort()] : r.kind === 'health' ? [r.view, r.healthy, r.leader ?? null] : null))
+        .map((r) =>
+          r.kind === 'membership' ? ['membership', r.up, [...r.sees].sort()] : r.kind === 'health' ? [r.view, r.healthy, r.leader ?? null] : null,
+        )
         .filter((p) => p !== null)
         .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
       state.set(node, JSON.stringify(parts));

@@ -125,7 +125,13 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         progress(`preparing took ${((Date.now() - preparing) / 1000).toFixed(0)} s: forging the certificates again from now`);
         ({ fixtures, deployment } = await setUp(scenario, new Date(), stop.signal));
       }
-      observer = new Observer(platform, { probes: deployment.probes, classifyLogLine: (line) => clockShimLogLine(line) ?? workload.classifyLogLine(line) }, timeline, deployment.nodes, { logDir: join(outDir, 'logs') });
+      observer = new Observer(
+        platform,
+        { probes: deployment.probes, classifyLogLine: (line) => clockShimLogLine(line) ?? workload.classifyLogLine(line) },
+        timeline,
+        deployment.nodes,
+        { logDir: join(outDir, 'logs') },
+      );
       const context = createContext({ workload, deployment, platform, observer, timeline, signal: stop.signal, progress });
       await writePki(join(outDir, 'pki'), deployment);
       timeline.add<RunRecord>({ ...runRecord, event: 'start' });
@@ -146,7 +152,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
   } finally {
     signal.removeEventListener('abort', interrupt);
-    if (observer) await withTimeout(observer.stop(), OBSERVER_STOP_TIMEOUT_MS, `no end within ${OBSERVER_STOP_TIMEOUT_MS / 1000} s`).catch(() => progress('the last probes did not end; leaving them'));
+    if (observer)
+      await withTimeout(observer.stop(), OBSERVER_STOP_TIMEOUT_MS, `no end within ${OBSERVER_STOP_TIMEOUT_MS / 1000} s`).catch(() =>
+        progress('the last probes did not end; leaving them'),
+      );
     timeline.add<RunRecord>({ ...runRecord, event: 'end' });
     const leftBehind = await withTimeout(platform.cleanup(), CLEANUP_TIMEOUT_MS, `no end within ${CLEANUP_TIMEOUT_MS / 1000} s`).then(
       () => undefined,
@@ -166,7 +175,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     return { outcome, expectations: [], findingsPath, timelinePath, error: failure };
   }
   const query = new TimelineQuery(timeline.records);
-  const expectations = scenario.expectations.map((e) => ({ id: e.id, title: e.title, basis: e.basis, result: safeCheck(() => e.check(query, fixtures)) }));
+  const expectations = scenario.expectations.map((e) => ({
+    id: e.id,
+    title: e.title,
+    basis: e.basis,
+    result: safeCheck(() => e.check(query, fixtures)),
+  }));
   const endedAt = new Date();
   const markdown = renderFindings({
     scenario,
@@ -184,7 +198,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     files: ['timeline.jsonl', ...deployment.nodes.map((n) => `logs/${n}.log`)],
   });
   await writeFile(findingsPath, markdown);
-  const results = runResults({ scenario: scenario.name, platform: platform.name, runId, startedAt, endedAt, outcome }, timeline.records, expectations);
+  const results = runResults(
+    { scenario: scenario.name, platform: platform.name, runId, startedAt, endedAt, outcome },
+    timeline.records,
+    expectations,
+  );
   await writeFile(join(outDir, RESULTS_FILE), `${JSON.stringify(results, null, 2)}\n`);
   // The one line a lost engine gets also says where what was seen before it went is.
   if (failure instanceof PlatformLostError) failure = new PlatformLostError(`${failure.message} (findings up to then: ${findingsPath})`);
@@ -192,12 +210,20 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 }
 
 /** What the run ran on, as the first node that can say reports it. */
-async function recordVersions(workload: AnyWorkload, deployment: Deployment<object>, platform: Platform & PlatformExtras, timeline: Timeline): Promise<void> {
+async function recordVersions(
+  workload: AnyWorkload,
+  deployment: Deployment<object>,
+  platform: Platform & PlatformExtras,
+  timeline: Timeline,
+): Promise<void> {
   // What the platform itself runs (kind: the kind CLI, Kubernetes, the node image), then the workload's.
   const platformVersions = (await platform.versions?.().catch(() => ({}))) ?? {};
   for (const node of deployment.nodes) {
     try {
-      const versions = await workload.versions({ endpoint: (port) => platform.endpoint(node, port), exec: (command) => platform.exec(node, command) });
+      const versions = await workload.versions({
+        endpoint: (port) => platform.endpoint(node, port),
+        exec: (command) => platform.exec(node, command),
+      });
       if (Object.keys(versions).length > 0) {
         timeline.add({ kind: 'versions', versions: { ...versions, ...platformVersions } });
         return;
@@ -210,7 +236,11 @@ async function recordVersions(workload: AnyWorkload, deployment: Deployment<obje
 }
 
 /** The scenario's setup and deployment, its clocks checked; interrupted by `signal` (children it started, such as openssl, ended). */
-async function setUp(scenario: AnyScenario, startedAt: Date, signal: AbortSignal): Promise<{ fixtures: { cluster: unknown }; deployment: Deployment<object> }> {
+async function setUp(
+  scenario: AnyScenario,
+  startedAt: Date,
+  signal: AbortSignal,
+): Promise<{ fixtures: { cluster: unknown }; deployment: Deployment<object> }> {
   const work = endingChildrenOnAbort(signal, async () => {
     // Most scenarios forge four to twelve keys: make the first ones in parallel.
     await prepareKeys(4);

@@ -38,7 +38,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       const result = await runScenario({ ...common, scenario, outDir: dir, shareCluster: true });
       if (result.outcome === 'interrupted') outcome = 'interrupted';
       const findings = await readFile(result.findingsPath, 'utf8').catch(() => undefined);
-      const timeline = await readFile(result.timelinePath, 'utf8').then(parseTimeline).catch(() => [] as TimelineRecord[]);
+      const timeline = await readFile(result.timelinePath, 'utf8')
+        .then(parseTimeline)
+        .catch(() => [] as TimelineRecord[]);
       entries.push({ scenario, dir: scenario.name, result, findings, timeline });
     }
   } finally {
@@ -48,8 +50,16 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     }
   }
   const findingsPath = join(options.outDir, 'findings.md');
-  const page = { entries, questions: WORKLOADS.flatMap((w) => w.questions), platform: options.platform, startedAt, endedAt: new Date().toISOString(), outcome };
+  const page = {
+    entries,
+    questions: WORKLOADS.flatMap((w) => w.questions),
+    platform: options.platform,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    outcome,
+  };
   await writeFile(findingsPath, renderSuite(page));
-  if (options.summary) await writeFile(options.summary, renderSuite({ ...page, base: relative(dirname(resolve(options.summary)), resolve(options.outDir)) || '.' }));
+  if (options.summary)
+    await writeFile(options.summary, renderSuite({ ...page, base: relative(dirname(resolve(options.summary)), resolve(options.outDir)) || '.' }));
   return { outcome, entries, findingsPath };
 }

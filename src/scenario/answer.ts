@@ -10,7 +10,12 @@ export function composeAnswer(clauses: readonly AnswerClause[], results: Record<
     .map((clause) => {
       const result = results[clause.expectation];
       if (!result) return `No result for ${clause.expectation}.`;
-      const said = result.verdict === 'pass' ? clause.pass : result.verdict === 'fail' ? clause.fail : `Could not judge whether ${lowerFirst(titles[clause.expectation] ?? clause.expectation)}`;
+      const said =
+        result.verdict === 'pass'
+          ? clause.pass
+          : result.verdict === 'fail'
+            ? clause.fail
+            : `Could not judge whether ${lowerFirst(titles[clause.expectation] ?? clause.expectation)}`;
       return `${said} (${result.observed}).`;
     })
     .join(' ');

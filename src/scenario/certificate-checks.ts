@@ -18,7 +18,9 @@ const DAY_MS = 86_400_000;
  * the window: changes and restatements alike.
  */
 export function certificateReads(q: TimelineQuery, nodes: readonly string[], window: Window, where: string): CertificateRecord[] {
-  return q.records.filter((r): r is CertificateRecord => r.kind === 'certificate' && nodes.includes(r.node) && r.role.startsWith(where) && sampleInWindow(r, window));
+  return q.records.filter(
+    (r): r is CertificateRecord => r.kind === 'certificate' && nodes.includes(r.node) && r.role.startsWith(where) && sampleInWindow(r, window),
+  );
 }
 
 /** The reads in the window that found a certificate new at its place (first seen, or changed). */
@@ -38,29 +40,44 @@ export function certificateInForce(q: TimelineQuery, node: string, where: string
  * just before it whose certificate's dates say it was made in it. A member
  * whose files were never read in the window cannot be judged.
  */
-export function newCertificateFor(q: TimelineQuery, nodes: readonly string[], file: string, window: Window, days: number, aheadMs: number, label: string): ExpectationResult {
+export function newCertificateFor(
+  q: TimelineQuery,
+  nodes: readonly string[],
+  file: string,
+  window: Window,
+  days: number,
+  aheadMs: number,
+  label: string,
+): ExpectationResult {
   const evidence: CertificateRecord[] = [];
   const lifetimes: string[] = [];
   const unread: string[] = [];
   // When a certificate was made, from its own dates: a read sent just before the window opened may answer after
   // the certificate was rewritten (the probe's script starts late on a busy host), and still show one made in it.
   const madeAt = (r: CertificateRecord) => Date.parse(r.notAfter) - days * DAY_MS - aheadMs;
-  const madeInWindow = (r: CertificateRecord) => window.after !== undefined && madeAt(r) >= Date.parse(window.after) - 1000 && Date.parse(r.t) > Date.parse(window.after);
+  const madeInWindow = (r: CertificateRecord) =>
+    window.after !== undefined && madeAt(r) >= Date.parse(window.after) - 1000 && Date.parse(r.t) > Date.parse(window.after);
   for (const node of nodes) {
-    const record = certificateRecords(q, [node], window, file).at(0) ?? certificateRecords(q, [node], { before: window.before }, file).find(madeInWindow);
+    const record =
+      certificateRecords(q, [node], window, file).at(0) ?? certificateRecords(q, [node], { before: window.before }, file).find(madeInWindow);
     if (!record) {
       if (certificateReads(q, [node], window, file).length === 0) {
         unread.push(node);
         continue;
       }
-      return fail(`${node} holds no new ${file} ${label}: it still holds the one valid to ${certificateInForce(q, node, file, window.before)!.notAfter}`, [certificateInForce(q, node, file, window.before)!]);
+      return fail(
+        `${node} holds no new ${file} ${label}: it still holds the one valid to ${certificateInForce(q, node, file, window.before)!.notAfter}`,
+        [certificateInForce(q, node, file, window.before)!],
+      );
     }
     const leftDays = (Date.parse(record.notAfter) - (Date.parse(record.t) + aheadMs)) / DAY_MS;
-    if (Math.abs(leftDays - days) > 1) return fail(`${node}'s new ${file} is valid ${leftDays.toFixed(1)} days from its clock, not ${days}`, [record]);
+    if (Math.abs(leftDays - days) > 1)
+      return fail(`${node}'s new ${file} is valid ${leftDays.toFixed(1)} days from its clock, not ${days}`, [record]);
     evidence.push(record);
     lifetimes.push(`${node} to ${record.notAfter.slice(0, 10)}`);
   }
-  if (unread.length) return unknown(`${unread.join(', ')}: ${file} was never read ${label} (the probe's reads failed or found no such file)`, evidence);
+  if (unread.length)
+    return unknown(`${unread.join(', ')}: ${file} was never read ${label} (the probe's reads failed or found no such file)`, evidence);
   return pass(`each member holds a new ${file} ${label}, valid ${days} days by its clock (${lifetimes.join(', ')})`, evidence);
 }
 
@@ -77,9 +94,13 @@ export function noNewCertificate(q: TimelineQuery, nodes: readonly string[], fil
     const end = certificateReads(q, [node], window, file).at(-1);
     if (before && end && before.fingerprint !== end.fingerprint && !changed.some((r) => r.node === node)) changed.push(end);
   }
-  if (changed.length) return fail(`${changed.map((r) => r.node).join(', ')} got a new ${file} ${label} (valid to ${changed[0]!.notAfter})`, changed.slice(0, 3));
+  if (changed.length)
+    return fail(`${changed.map((r) => r.node).join(', ')} got a new ${file} ${label} (valid to ${changed[0]!.notAfter})`, changed.slice(0, 3));
   const unread = nodes.filter((n) => certificateReads(q, [n], window, file).length === 0);
   if (unread.length) return unknown(`${unread.join(', ')}: ${file} was never read ${label} (the probe's reads failed or found no such file)`, []);
   const held = nodes.map((n) => certificateInForce(q, n, file, window.before)!);
-  return pass(`no member's ${file} changed ${label}: each still holds the one it had (${held.map((r) => `${r.node} valid to ${r.notAfter}`).join(', ')})`, held);
+  return pass(
+    `no member's ${file} changed ${label}: each still holds the one it had (${held.map((r) => `${r.node} valid to ${r.notAfter}`).join(', ')})`,
+    held,
+  );
 }

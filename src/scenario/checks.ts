@@ -34,7 +34,10 @@ export function fullMeshBefore(q: TimelineQuery, nodes: string[], stepId: string
     if (!latest.has(sample.node)) continue;
     latest.set(sample.node, sample);
     if (isFullMesh(latest)) {
-      return pass(`full mesh of ${nodes.length} nodes at ${sample.t}, before step ${stepId}`, nodes.map((n) => latest.get(n)!));
+      return pass(
+        `full mesh of ${nodes.length} nodes at ${sample.t}, before step ${stepId}`,
+        nodes.map((n) => latest.get(n)!),
+      );
     }
   }
   const last = q.membershipAt(step.startedAt, nodes);
@@ -52,14 +55,21 @@ export function stayFullyConnected(q: TimelineQuery, nodes: string[], window: Wi
     const samples = q.membership({ ...window, node }).filter((s) => !s.noAnswer);
     const broken = samples.find((s) => !s.up || nodes.some((other) => other !== node && !s.sees.includes(other)));
     if (broken) {
-      return fail(`${node} lost a peer ${label} (${broken.up ? `sees only ${broken.sees.join(', ') || 'nobody'}` : `down: ${broken.error ?? 'not answering'}`})`, [samples[0]!, broken]);
+      return fail(
+        `${node} lost a peer ${label} (${broken.up ? `sees only ${broken.sees.join(', ') || 'nobody'}` : `down: ${broken.error ?? 'not answering'}`})`,
+        [samples[0]!, broken],
+      );
     }
   }
   for (const node of nodes) {
     const all = q.membership({ ...window, node });
     const samples = all.filter((s) => !s.noAnswer);
     const unanswered = all.filter((s) => s.noAnswer);
-    if (unanswered.length > 0) return unknown(`${unanswered.length} probe(s) of ${node} ${label} got no answer: cannot tell whether it stayed connected`, unanswered.slice(0, 3));
+    if (unanswered.length > 0)
+      return unknown(
+        `${unanswered.length} probe(s) of ${node} ${label} got no answer: cannot tell whether it stayed connected`,
+        unanswered.slice(0, 3),
+      );
     if (samples.length < MIN_SAMPLES) return unknown(`only ${samples.length} sample(s) of ${node} ${label}: too few to judge`, samples);
     evidence.push(samples[0]!, samples[samples.length - 1]!);
   }
@@ -77,11 +87,16 @@ export function staysAlone(q: TimelineQuery, node: string, others: string[], win
   if (own.length < MIN_SAMPLES) {
     const all = q.membership({ ...window, node });
     // Answered, and said it was down: the node is not alone, it is not running.
-    if (all.some((s) => !s.up && !s.noAnswer) && all.every((s) => !s.up)) return fail(`${node} never answered ${label}: down (${all.find((s) => !s.noAnswer)?.error ?? 'not running'})`, all.slice(-3));
+    if (all.some((s) => !s.up && !s.noAnswer) && all.every((s) => !s.up))
+      return fail(`${node} never answered ${label}: down (${all.find((s) => !s.noAnswer)?.error ?? 'not running'})`, all.slice(-3));
     return unknown(`${node} answered only ${own.length} probe(s) ${label}: too few to judge`, all.slice(-3));
   }
   const othersLast = others.map((o) => q.membership({ ...window, node: o, up: true }).at(-1) ?? `${o}: no sample ${label}`);
-  return pass(`all ${own.length} samples of ${node} ${label} show it connected to nobody, and no other node listed it`, [own[0]!, own[own.length - 1]!, ...othersLast]);
+  return pass(`all ${own.length} samples of ${node} ${label} show it connected to nobody, and no other node listed it`, [
+    own[0]!,
+    own[own.length - 1]!,
+    ...othersLast,
+  ]);
 }
 
 /** Which alerts a log check reads: those about these connections only (`AlertRecord.channel`), or all. */
@@ -89,10 +104,18 @@ export interface LogCheckOptions {
   channels?: readonly string[];
 }
 
-const onChannels = (options: LogCheckOptions) => (a: AlertRecord) => options.channels === undefined || (a.channel !== undefined && options.channels.includes(a.channel));
+const onChannels = (options: LogCheckOptions) => (a: AlertRecord) =>
+  options.channels === undefined || (a.channel !== undefined && options.channels.includes(a.channel));
 
 /** Each node logged, in the window, a TLS alert containing `text`; says what they logged instead when not. */
-export function nodesLogAlert(q: TimelineQuery, nodes: string[], window: Window, text: string, label: string, options: LogCheckOptions = {}): ExpectationResult {
+export function nodesLogAlert(
+  q: TimelineQuery,
+  nodes: string[],
+  window: Window,
+  text: string,
+  label: string,
+  options: LogCheckOptions = {},
+): ExpectationResult {
   const evidence: (string | ReturnType<TimelineQuery['alerts']>[number])[] = [];
   const missing: string[] = [];
   for (const node of nodes) {
@@ -113,7 +136,9 @@ export function nodesLogAlert(q: TimelineQuery, nodes: string[], window: Window,
 function loggedInstead(q: TimelineQuery, nodes: string[], window: Window): (string | AlertRecord)[] {
   const seen = new Map<string, AlertRecord>();
   for (const a of q.alerts({ ...window })) if (nodes.includes(a.node) && !seen.has(`${a.node}\0${a.class}`)) seen.set(`${a.node}\0${a.class}`, a);
-  return seen.size > 0 ? [`what ${nodes.length === 1 ? `${nodes[0]} logged` : 'they logged'} instead:`, ...seen.values()] : [`no TLS failure logged at all by ${nodes.join(', ')} in this window`];
+  return seen.size > 0
+    ? [`what ${nodes.length === 1 ? `${nodes[0]} logged` : 'they logged'} instead:`, ...seen.values()]
+    : [`no TLS failure logged at all by ${nodes.join(', ')} in this window`];
 }
 
 /**
@@ -148,16 +173,25 @@ export function everyHealthSample(
     unanswered.push(...samples.filter((s) => s.noAnswer));
     if (answered.length < MIN_SAMPLES) {
       const why = samples.find((s) => s.noAnswer)?.error;
-      return unknown(`only ${answered.length} ${viewName} answer(s) from ${node} ${label}${why ? ` (${samples.length - answered.length} without an answer: ${why})` : ''}: too few to judge`, samples.slice(-3));
+      return unknown(
+        `only ${answered.length} ${viewName} answer(s) from ${node} ${label}${why ? ` (${samples.length - answered.length} without an answer: ${why})` : ''}: too few to judge`,
+        samples.slice(-3),
+      );
     }
     evidence.push(answered[0]!, answered[answered.length - 1]!);
   }
   const count = q.health({ ...window, view }).filter((s) => nodes.includes(s.node)).length;
   if (healthy && unanswered.length > 0) {
-    return unknown(`${count - unanswered.length} ${viewName} samples ${label} are Healthy, but ${unanswered.length} got no answer: cannot tell whether the member or the host was slow`, [...evidence, ...unanswered.slice(0, 3)]);
+    return unknown(
+      `${count - unanswered.length} ${viewName} samples ${label} are Healthy, but ${unanswered.length} got no answer: cannot tell whether the member or the host was slow`,
+      [...evidence, ...unanswered.slice(0, 3)],
+    );
   }
   const skipped = unanswered.length > 0 ? ` (${unanswered.length} more got no answer and are not counted)` : '';
-  return pass(`all ${count - unanswered.length} ${viewName} answers from ${nodes.join(', ')} ${label} are ${word}${skipped}`, [...evidence, ...unanswered.slice(0, 1)]);
+  return pass(`all ${count - unanswered.length} ${viewName} answers from ${nodes.join(', ')} ${label} are ${word}${skipped}`, [
+    ...evidence,
+    ...unanswered.slice(0, 1),
+  ]);
 }
 
 /**
@@ -167,7 +201,14 @@ export function everyHealthSample(
  * another (a deadline with no cause, which a busy host also gives). For a
  * client whose check fails by its deadline; each node needs two samples.
  */
-export function everySampleFailsFor(q: TimelineQuery, nodes: string[], window: Window, view: string, cause: string, label: string): ExpectationResult {
+export function everySampleFailsFor(
+  q: TimelineQuery,
+  nodes: string[],
+  window: Window,
+  view: string,
+  cause: string,
+  label: string,
+): ExpectationResult {
   const viewName = q.viewLabel(view);
   const evidence: HealthRecord[] = [];
   for (const node of nodes) {
@@ -175,13 +216,20 @@ export function everySampleFailsFor(q: TimelineQuery, nodes: string[], window: W
     const healthy = samples.find((s) => s.healthy);
     if (healthy) return fail(`${node} was Healthy in the ${viewName} at ${healthy.t} ${label}`, [healthy]);
     const other = samples.find((s) => s.noAnswer && !(s.error ?? '').includes(cause));
-    if (other) return unknown(`${node}'s ${viewName} probe got no answer for another reason ${label} (${other.error ?? 'deadline'}): cannot tell the member from a busy host`, [other]);
+    if (other)
+      return unknown(
+        `${node}'s ${viewName} probe got no answer for another reason ${label} (${other.error ?? 'deadline'}): cannot tell the member from a busy host`,
+        [other],
+      );
     if (samples.length < MIN_SAMPLES) return unknown(`only ${samples.length} ${viewName} sample(s) of ${node} ${label}: too few to judge`, samples);
     evidence.push(samples[0]!, samples[samples.length - 1]!);
   }
   const all = q.health({ ...window, view }).filter((s) => nodes.includes(s.node));
   const caused = all.filter((s) => s.noAnswer).length;
-  return pass(`all ${all.length} ${viewName} samples of ${nodes.join(', ')} ${label} failed${caused ? ` (${caused === all.length ? 'every one' : `${caused} of them`}: ${cause})` : ''}`, evidence);
+  return pass(
+    `all ${all.length} ${viewName} samples of ${nodes.join(', ')} ${label} failed${caused ? ` (${caused === all.length ? 'every one' : `${caused} of them`}: ${cause})` : ''}`,
+    evidence,
+  );
 }
 
 /** Every named node logged, in the window, a line containing each of `texts`. */
@@ -201,7 +249,12 @@ export function nodesLogAll(q: TimelineQuery, nodes: string[], window: Window, t
 }
 
 /** The first answer of each node, in that view, in the window that is Unhealthy, and the last Healthy one before it; probes with no answer are skipped. */
-export function firstUnhealthy(q: TimelineQuery, nodes: string[], window: Window, view: string): { node: string; sample?: HealthRecord; lastHealthy?: HealthRecord }[] {
+export function firstUnhealthy(
+  q: TimelineQuery,
+  nodes: string[],
+  window: Window,
+  view: string,
+): { node: string; sample?: HealthRecord; lastHealthy?: HealthRecord }[] {
   return nodes.map((node) => {
     const samples = q.health({ ...window, node, view }).filter((s) => !s.noAnswer);
     const index = samples.findIndex((s) => !s.healthy);
@@ -215,15 +268,29 @@ export function healthErrorsMention(q: TimelineQuery, nodes: string[], window: W
   const unhealthy = all.filter((s) => !s.noAnswer);
   const other = unhealthy.find((s) => !(s.error ?? '').includes(text));
   if (other) return fail(`${other.node} was unhealthy for another reason: ${other.error}`, [other]);
-  if (unhealthy.length < MIN_SAMPLES) return unknown(`only ${unhealthy.length} Unhealthy answer(s) ${label}${all.length > unhealthy.length ? ` (${all.length - unhealthy.length} probes got no answer)` : ''}: too few to judge`, all.slice(-3));
+  if (unhealthy.length < MIN_SAMPLES)
+    return unknown(
+      `only ${unhealthy.length} Unhealthy answer(s) ${label}${all.length > unhealthy.length ? ` (${all.length - unhealthy.length} probes got no answer)` : ''}: too few to judge`,
+      all.slice(-3),
+    );
   const perNode = nodes.map((n) => unhealthy.find((s) => s.node === n) ?? `${n}: no unhealthy sample`);
   const skipped = all.length - unhealthy.length;
   return pass(`all ${unhealthy.length} Unhealthy answers ${label} say "${text}"${skipped ? ` (${skipped} probes got no answer)` : ''}`, perNode);
 }
 
 /** At least one of the nodes logged, in the window, a line containing `text`. */
-export function someNodeLogs(q: TimelineQuery, nodes: string[], window: Window, text: string, label: string, options: LogCheckOptions = {}): ExpectationResult {
-  const match = q.alerts({ ...window }).filter((a) => nodes.includes(a.node) && a.text.includes(text)).filter(onChannels(options));
+export function someNodeLogs(
+  q: TimelineQuery,
+  nodes: string[],
+  window: Window,
+  text: string,
+  label: string,
+  options: LogCheckOptions = {},
+): ExpectationResult {
+  const match = q
+    .alerts({ ...window })
+    .filter((a) => nodes.includes(a.node) && a.text.includes(text))
+    .filter(onChannels(options));
   if (match.length === 0) return fail(`none of ${nodes.join(', ')} logged "${text}" ${label}`, loggedInstead(q, nodes, window));
   const first = [...new Map(match.map((a) => [a.node, a])).values()];
   return pass(`${first.map((a) => a.node).join(', ')} logged "${text}" ${label} (${lines(match)} line(s))`, first);
@@ -240,7 +307,11 @@ export function onlyTheseReject(q: TimelineQuery, judges: string[], window: Wind
   const others = generated.filter((a) => !judges.includes(a.node));
   const byNode = [...new Map(generated.map((a) => [`${a.node}${a.side}`, a])).values()];
   if (others.length > 0) return fail(`${[...new Set(others.map((a) => a.node))].join(', ')} also rejected certificates ${label}`, byNode);
-  const oneSided = judges.flatMap((node) => (['client', 'server'] as const).filter((side) => !generated.some((a) => a.node === node && a.side === side)).map((side) => `${node} never as ${side}`));
+  const oneSided = judges.flatMap((node) =>
+    (['client', 'server'] as const)
+      .filter((side) => !generated.some((a) => a.node === node && a.side === side))
+      .map((side) => `${node} never as ${side}`),
+  );
   if (oneSided.length > 0) return fail(`only ${judges.join(', ')} generated alerts ${label}, but ${oneSided.join(', ')}`, byNode);
   return pass(`all ${lines(generated)} generated alerts ${label} came from ${judges.join(', ')}, as client and as server`, byNode);
 }
@@ -259,13 +330,19 @@ export function clocksMoved(
   options: { use: 'requested' | 'shown'; toleranceSeconds: number },
 ): ExpectationResult {
   const step = q.step(stepId);
-  const records = nodes.map((node) => q.clocks({ node, after: step.startedAt, before: step.t }).at(-1) ?? `${node}: no clock change in step ${stepId}`);
+  const records = nodes.map(
+    (node) => q.clocks({ node, after: step.startedAt, before: step.t }).at(-1) ?? `${node}: no clock change in step ${stepId}`,
+  );
   const offsets = records.map((r) => (typeof r === 'string' ? undefined : options.use === 'shown' ? r.shownOffsetSeconds : r.offsetSeconds));
   const off = nodes.filter((_, i) => offsets[i] !== undefined && Math.abs(offsets[i]! - expectedSeconds) > options.toleranceSeconds);
   const said = nodes.map((n, i) => `${n} ${offsets[i] === undefined ? 'unread' : `${offsets[i]} s`}`).join(', ');
-  if (off.length > 0) return fail(`${options.use === 'shown' ? 'the nodes showed' : 'certdrill asked for'} ${said}, not ${expectedSeconds} s`, records);
+  if (off.length > 0)
+    return fail(`${options.use === 'shown' ? 'the nodes showed' : 'certdrill asked for'} ${said}, not ${expectedSeconds} s`, records);
   if (offsets.some((o) => o === undefined)) return unknown(`not every node's clock could be read after step ${stepId}: ${said}`, records);
-  return pass(`${options.use === 'shown' ? 'read back' : 'asked for'}: ${said} (expected ${expectedSeconds} ± ${options.toleranceSeconds} s)`, records);
+  return pass(
+    `${options.use === 'shown' ? 'read back' : 'asked for'}: ${said} (expected ${expectedSeconds} ± ${options.toleranceSeconds} s)`,
+    records,
+  );
 }
 
 /** A Prometheus-style alert rule over one node's metrics samples. */
@@ -278,9 +355,13 @@ export interface MetricsRule {
 
 /** The first metrics sample, per node, on which the rule fires in the window. */
 export function firstFiring(q: TimelineQuery, rule: MetricsRule, nodes: string[], window: Window = {}): Map<string, MetricsRecord | undefined> {
-  return new Map(nodes.map((node) => [node, q.records.find((r): r is MetricsRecord => r.kind === 'metrics' && r.node === node && sampleInWindow(r, window) && rule.fires(r.values))]));
+  return new Map(
+    nodes.map((node) => [
+      node,
+      q.records.find((r): r is MetricsRecord => r.kind === 'metrics' && r.node === node && sampleInWindow(r, window) && rule.fires(r.values)),
+    ]),
+  );
 }
-
 
 /**
  * The largest group of running nodes connected to one another, at each

@@ -51,7 +51,13 @@ export async function loadScenarios(dirs: string[] = scenarioDirs()): Promise<Ma
 /** Every scenario file, loaded one by one: the scenarios that load, and what is wrong with each file that does not. */
 export async function loadScenarioFiles(dirs: string[] = scenarioDirs()): Promise<ScenarioFiles> {
   const paths: string[] = [];
-  for (const dir of dirs) paths.push(...(await readdir(dir)).filter((f) => f.endsWith(SCENARIO_EXTENSION) && !f.endsWith('.d.ts')).sort().map((f) => join(dir, f)));
+  for (const dir of dirs)
+    paths.push(
+      ...(await readdir(dir))
+        .filter((f) => f.endsWith(SCENARIO_EXTENSION) && !f.endsWith('.d.ts'))
+        .sort()
+        .map((f) => join(dir, f)),
+    );
   const scenarios = new Map<string, AnyScenario>();
   const broken: ScenarioFileError[] = [];
   for (const path of paths) {
@@ -77,7 +83,10 @@ export function isScenarioPath(argument: string): boolean {
 /** A scenario file anywhere on disk (a user's own): TypeScript is compiled as it loads (tsx), JavaScript loaded as is. */
 export async function loadScenarioPath(argument: string): Promise<AnyScenario> {
   const path = resolve(argument);
-  if (!existsSync(path)) throw new UnknownScenarioError(`no scenario file ${argument}: give the path of a .ts or .js file whose default export is made with defineScenario`);
+  if (!existsSync(path))
+    throw new UnknownScenarioError(
+      `no scenario file ${argument}: give the path of a .ts or .js file whose default export is made with defineScenario`,
+    );
   if (/\.m?ts$/.test(path)) await registerTypeScript();
   try {
     const scenario = await loadFile(path);
@@ -125,7 +134,9 @@ export async function findScenario(name: string): Promise<AnyScenario> {
   const scenarios = await loadScenarios();
   const scenario = scenarios.get(name);
   if (!scenario) {
-    throw new UnknownScenarioError(`unknown scenario "${name}": npm run scenario -- --list shows the ${scenarios.size} there are (${[...scenarios.keys()].join(', ')})`);
+    throw new UnknownScenarioError(
+      `unknown scenario "${name}": npm run scenario -- --list shows the ${scenarios.size} there are (${[...scenarios.keys()].join(', ')})`,
+    );
   }
   return scenario;
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the generic plumbing between workloads and scenarios: each `any` below says why */
 import type { ClockSpec } from '../clock/spec.js';
 import type { TimelineQuery } from '../observe/query.js';
 import type { TimelineRecord } from '../observe/records.js';

@@ -56,4 +56,3 @@ export function describeCounts(verdicts: readonly Verdict[], noun = 'expectation
   if (c.unknown > 0) parts.push(`${c.unknown} could not be judged`);
   return parts.join('; ');
 }
-

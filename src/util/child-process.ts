@@ -25,7 +25,11 @@ export function endingChildrenOnAbort<T>(signal: AbortSignal, work: () => Promis
  * itself, its whole group, when `signal` (or the one of an enclosing
  * `endingChildrenOnAbort`) aborts, and when certdrill exits.
  */
-export function runChild<O extends Options>(file: string, args: readonly string[], options: O & { signal?: AbortSignal } = {} as O): ResultPromise<O> {
+export function runChild<O extends Options>(
+  file: string,
+  args: readonly string[],
+  options: O & { signal?: AbortSignal } = {} as O,
+): ResultPromise<O> {
   const { signal = endOnAbort.getStore(), ...execaOptions } = options;
   const child = execa(file, args, { ...execaOptions, detached: true } as O) as unknown as ResultPromise<O>;
   const group = child.pid;

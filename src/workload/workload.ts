@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the generic plumbing between workloads and scenarios: each `any` below says why */
 import type { ClockSpec } from '../clock/spec.js';
 import type { LatestSamples, NodeAccess, Probe } from '../observe/probe.js';
 import type { CertificateRecord, LogFinding, StepRecord } from '../observe/records.js';
@@ -59,7 +60,9 @@ export type ViewOf<W> = W extends Workload<any, infer V, any, any> ? V : never;
 export type OperationsOf<W> = W extends Workload<any, any, infer O, any> ? O : never;
 
 /** Checks a workload against the interface and keeps its own types, for scenarios to see. */
-export function defineWorkload<Setup, View, Operations extends object, D extends Deployment<any>>(workload: Workload<Setup, View, Operations, D>): Workload<Setup, View, Operations, D> {
+export function defineWorkload<Setup, View, Operations extends object, D extends Deployment<any>>(
+  workload: Workload<Setup, View, Operations, D>,
+): Workload<Setup, View, Operations, D> {
   return workload;
 }
 

@@ -13,21 +13,53 @@ describe('bad input: exit 2 with one line saying what to do', () => {
   const cases: [string, () => Promise<string[]>, RegExp][] = [
     ['an unknown option', async () => ['erlang-ca-expiry', '--bogus'], /^unknown option --bogus: npm run scenario -- --help lists the options$/],
     ['an option missing its value', async () => ['erlang-ca-expiry', '--out'], /^--out needs a value: npm run scenario -- --help lists the options$/],
-    ['--out in /proc, where no folder can be made', async () => ['erlang-ca-expiry', '--out', '/proc/certdrill-forbidden'], /^cannot make --out \/proc\/certdrill-forbidden \(ENOENT\): name a folder you can write to$/],
-    ['--out in /sys', async () => ['erlang-ca-expiry', '--out', '/sys/certdrill'], /^cannot make --out \/sys\/certdrill \(EPERM\): name a folder you can write to$/],
-    ['--out naming an existing file', async () => {
-      const file = join(await temp('file'), 'findings.md');
-      await writeFile(file, 'x');
-      return ['erlang-ca-expiry', '--out', file];
-    }, /^--out \S+findings\.md: \S+findings\.md is a file, not a folder: name a folder \(it is made if missing\)$/],
-    ['--out below a file', async () => ['erlang-ca-expiry', '--out', '/etc/hostname/out'], /^cannot make --out \/etc\/hostname\/out \(ENOTDIR\): name a folder you can write to$/],
-    ['--summary in a folder that does not exist', async () => ['all', '--out', await temp('suite'), '--summary', '/nonexistent/certdrill/FINDINGS.md'], /^--summary \/nonexistent\/certdrill\/FINDINGS\.md: the folder \/nonexistent\/certdrill does not exist: make it first/],
-    ['--summary naming a folder', async () => ['all', '--out', await temp('suite'), '--summary', tmpdir()], /^--summary \S+ is a folder: name the file to write/],
+    [
+      '--out in /proc, where no folder can be made',
+      async () => ['erlang-ca-expiry', '--out', '/proc/certdrill-forbidden'],
+      /^cannot make --out \/proc\/certdrill-forbidden \(ENOENT\): name a folder you can write to$/,
+    ],
+    [
+      '--out in /sys',
+      async () => ['erlang-ca-expiry', '--out', '/sys/certdrill'],
+      /^cannot make --out \/sys\/certdrill \(EPERM\): name a folder you can write to$/,
+    ],
+    [
+      '--out naming an existing file',
+      async () => {
+        const file = join(await temp('file'), 'findings.md');
+        await writeFile(file, 'x');
+        return ['erlang-ca-expiry', '--out', file];
+      },
+      /^--out \S+findings\.md: \S+findings\.md is a file, not a folder: name a folder \(it is made if missing\)$/,
+    ],
+    [
+      '--out below a file',
+      async () => ['erlang-ca-expiry', '--out', '/etc/hostname/out'],
+      /^cannot make --out \/etc\/hostname\/out \(ENOTDIR\): name a folder you can write to$/,
+    ],
+    [
+      '--summary in a folder that does not exist',
+      async () => ['all', '--out', await temp('suite'), '--summary', '/nonexistent/certdrill/FINDINGS.md'],
+      /^--summary \/nonexistent\/certdrill\/FINDINGS\.md: the folder \/nonexistent\/certdrill does not exist: make it first/,
+    ],
+    [
+      '--summary naming a folder',
+      async () => ['all', '--out', await temp('suite'), '--summary', tmpdir()],
+      /^--summary \S+ is a folder: name the file to write/,
+    ],
     ['--summary without all', async () => ['erlang-ca-expiry', '--summary', '/tmp/x.md'], /^--summary goes with all$/],
     ['--json without --list', async () => ['--json'], /^--json goes with --list$/],
     ['--keep-cluster on docker', async () => ['erlang-ca-expiry', '--keep-cluster'], /^--keep-cluster goes with --platform kind$/],
-    ['two scenarios at once', async () => ['erlang-ca-expiry', 'erlang-clock-skew'], /^one scenario at a time, not erlang-ca-expiry erlang-clock-skew$/],
-    ['--cleanup with no Docker engine', async () => ['--cleanup'], /^no Docker engine is reachable: start one at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock/],
+    [
+      'two scenarios at once',
+      async () => ['erlang-ca-expiry', 'erlang-clock-skew'],
+      /^one scenario at a time, not erlang-ca-expiry erlang-clock-skew$/,
+    ],
+    [
+      '--cleanup with no Docker engine',
+      async () => ['--cleanup'],
+      /^no Docker engine is reachable: start one at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock/,
+    ],
   ];
 
   it.concurrent.each(cases)('%s', async (_name, args, message) => {
@@ -39,20 +71,33 @@ describe('bad input: exit 2 with one line saying what to do', () => {
   });
 
   it('an unknown CERTDRILL_DEBIAN_SUITE exits 2 before anything is built, instead of quietly running bookworm', async () => {
-    const run = await cli(['erlang-ca-expiry'], { env: { CERTDRILL_DEBIAN_SUITE: 'sid', DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, timeoutMs: 30_000 });
+    const run = await cli(['erlang-ca-expiry'], {
+      env: { CERTDRILL_DEBIAN_SUITE: 'sid', DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+      timeoutMs: 30_000,
+    });
     expect(run.exitCode).toBe(2);
     expectOneLine(run.stderr, /^CERTDRILL_DEBIAN_SUITE=sid is not a suite certdrill builds on: use bookworm or trixie, or unset it$/);
   });
 
   it('an unknown CERTDRILL_ETCD_MANAGER_VERSION exits 2 before anything is built, instead of quietly running the legacy one', async () => {
-    const run = await cli(['etcd-certs-expire-in-time'], { env: { CERTDRILL_ETCD_MANAGER_VERSION: '3.0.20240101', DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, timeoutMs: 30_000 });
+    const run = await cli(['etcd-certs-expire-in-time'], {
+      env: { CERTDRILL_ETCD_MANAGER_VERSION: '3.0.20240101', DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+      timeoutMs: 30_000,
+    });
     expect(run.exitCode).toBe(2);
-    expectOneLine(run.stderr, /^CERTDRILL_ETCD_MANAGER_VERSION=3\.0\.20240101 is not a version certdrill runs: use 3\.0\.20200116, 3\.0\.20200428, v3\.0\.20260707, or unset it \(3\.0\.20200116\)$/);
+    expectOneLine(
+      run.stderr,
+      /^CERTDRILL_ETCD_MANAGER_VERSION=3\.0\.20240101 is not a version certdrill runs: use 3\.0\.20200116, 3\.0\.20200428, v3\.0\.20260707, or unset it \(3\.0\.20200116\)$/,
+    );
   });
 
   it('through npm, --out /proc/x exits 2 within 10 s with one line', async () => {
     const started = Date.now();
-    const run = await execa('npm', ['run', '-s', 'scenario', '--', 'erlang-ca-expiry', '--out', '/proc/x'], { reject: false, all: true, timeout: 30_000 });
+    const run = await execa('npm', ['run', '-s', 'scenario', '--', 'erlang-ca-expiry', '--out', '/proc/x'], {
+      reject: false,
+      all: true,
+      timeout: 30_000,
+    });
     const seconds = (Date.now() - started) / 1000;
     expect(run.exitCode).toBe(2);
     expectOneLine(run.stderr, /^cannot make --out \/proc\/x \(ENOENT\): name a folder you can write to$/);
@@ -83,10 +128,13 @@ describe('scenario files that are wrong', () => {
     ]);
   });
 
-  it('a file that does not compile: running any scenario exits 2 naming the file, the line and the compiler\'s reason', async () => {
+  it("a file that does not compile: running any scenario exits 2 naming the file, the line and the compiler's reason", async () => {
     const run = await cli(['erlang-ca-expiry'], { cwd: broken });
     expect(run.exitCode).toBe(2);
-    expectOneLine(run.stderr, /^scenarios\/broken\.ts does not load: it does not compile: line 2, column 3: Expected "}" but found "const": fix it, or move it out of scenarios\/$/);
+    expectOneLine(
+      run.stderr,
+      /^scenarios\/broken\.ts does not load: it does not compile: line 2, column 3: Expected "}" but found "const": fix it, or move it out of scenarios\/$/,
+    );
   });
 
   it('--list still lists the scenarios that load, names each file that does not, and exits 2', async () => {

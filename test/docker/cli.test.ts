@@ -30,9 +30,13 @@ describe('the scenario command', () => {
   });
 
   it('exits 2 saying what to do when --platform kind names a kind that does not run', async () => {
-    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-nokind-'))], { CERTDRILL_KIND: '/nonexistent/kind' });
+    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-nokind-'))], {
+      CERTDRILL_KIND: '/nonexistent/kind',
+    });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^certdrill: CERTDRILL_KIND=\/nonexistent\/kind does not run .*: run npm run kind-image .* or run with --platform docker$/);
+    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(
+      /^certdrill: CERTDRILL_KIND=\/nonexistent\/kind does not run .*: run npm run kind-image .* or run with --platform docker$/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -45,7 +49,9 @@ describe('the scenario command', () => {
       CERTDRILL_CACHE_DIR: await mkdtemp(join(tmpdir(), 'certdrill-nocache-')),
     });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^certdrill: kind is not installed and the Go toolchain that would build it is missing: install Go .* or run with --platform docker$/);
+    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(
+      /^certdrill: kind is not installed and the Go toolchain that would build it is missing: install Go .* or run with --platform docker$/,
+    );
   });
 
   it('exits 2 saying kind needs Docker 23 or newer where the engine is older', async () => {
@@ -53,13 +59,19 @@ describe('the scenario command', () => {
     const bin = await mkdtemp(join(tmpdir(), 'certdrill-olddocker-'));
     const real = (await execa('which', ['docker'])).stdout.trim();
     await writeFile(join(bin, 'docker'), `#!/bin/sh\n[ "$1" = version ] && { echo 20.10.24+dfsg1; exit 0; }\nexec ${real} "$@"\n`, { mode: 0o755 });
-    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-olddocker-out-'))], { PATH: `${bin}:${process.env.PATH}` });
+    const run = await cli(['erlang-ca-expiry', '--platform', 'kind', '--out', await mkdtemp(join(tmpdir(), 'certdrill-olddocker-out-'))], {
+      PATH: `${bin}:${process.env.PATH}`,
+    });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^certdrill: kind needs Docker 23 or newer to start privileged nodes here, and this engine is 20\.10\.24\+dfsg1: /);
+    expect(run.stderr.split('\n').filter(Boolean).at(-1)).toMatch(
+      /^certdrill: kind needs Docker 23 or newer to start privileged nodes here, and this engine is 20\.10\.24\+dfsg1: /,
+    );
   });
 
   it('exits 2 with what to do when no Docker engine is reachable', async () => {
-    const run = await cli(['erlang-ca-expiry', '--out', await mkdtemp(join(tmpdir(), 'certdrill-noengine-'))], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    const run = await cli(['erlang-ca-expiry', '--out', await mkdtemp(join(tmpdir(), 'certdrill-noengine-'))], {
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+    });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/^certdrill: no Docker engine is reachable: start one/m);
     expect(run.stderr).not.toMatch(/\n\s+at /);

@@ -32,7 +32,11 @@ async function setClock(seconds: number): Promise<void> {
 function inContainer(argv: string[], options: { entrypoint?: string; env?: Record<string, string>; name?: string } = {}) {
   const env = Object.entries(options.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const name = options.name ? ['--name', options.name] : [];
-  return execa('docker', ['run', '--rm', ...name, '-v', `${dir}:/t`, ...env, '--entrypoint', options.entrypoint ?? CLOCK_SHIM_IN_IMAGE, image, ...argv], { reject: false, timeout: 60_000 });
+  return execa(
+    'docker',
+    ['run', '--rm', ...name, '-v', `${dir}:/t`, ...env, '--entrypoint', options.entrypoint ?? CLOCK_SHIM_IN_IMAGE, image, ...argv],
+    { reject: false, timeout: 60_000 },
+  );
 }
 
 const shim = (...argv: string[]) => ['-f', '/t/clock.rc', '--', ...argv];
@@ -41,7 +45,26 @@ const pick = (record: Record<string, number>, keys: string[]) => Object.fromEntr
 /** Runs argv under the shim with its statistics file, and reads that back. */
 async function withStats(argv: string[], dockerOptions: string[] = []) {
   await rm(join(dir, 'stats'), { force: true });
-  const run = await execa('docker', ['run', '--rm', '-v', `${dir}:/t`, ...dockerOptions, '--entrypoint', CLOCK_SHIM_IN_IMAGE, image, '-f', '/t/clock.rc', '-s', '/t/stats', '--', ...argv], { reject: false, timeout: 60_000 });
+  const run = await execa(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '-v',
+      `${dir}:/t`,
+      ...dockerOptions,
+      '--entrypoint',
+      CLOCK_SHIM_IN_IMAGE,
+      image,
+      '-f',
+      '/t/clock.rc',
+      '-s',
+      '/t/stats',
+      '--',
+      ...argv,
+    ],
+    { reject: false, timeout: 60_000 },
+  );
   const text = await readFile(join(dir, 'stats'), 'utf8').catch(() => '');
   const stats: Record<string, number> = Object.fromEntries([...text.matchAll(/^(\w+) (-?\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
   return { run, stats };
@@ -53,7 +76,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'certdrill-shim-'));
   await chmod(dir, 0o755);
   // A static Go program, built with the Go toolchain here (no cgo: Go's own time code, no libc).
-  await execa('go', ['build', '-o', join(dir, 'gotime'), '.'], { cwd: GO_PROGRAM, env: { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' } });
+  await execa('go', ['build', '-o', join(dir, 'gotime'), '.'], {
+    cwd: GO_PROGRAM,
+    env: { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
+  });
   image = await new DockerPlatform({ runId: 'clock-shim-test' }).prepareImage(toy.image);
 }, 600_000);
 
@@ -62,7 +88,7 @@ afterAll(async () => {
 });
 
 describe('certdrill-clock', () => {
-  it('moves a static Go program\'s clock and date\'s, and the child the Go program starts', async () => {
+  it("moves a static Go program's clock and date's, and the child the Go program starts", async () => {
     await setClock(YEAR);
     const run = await inContainer(shim('sh', '-c', 'date -u +%s; /t/gotime 1'));
     expect(run.exitCode, run.stderr).toBe(0);
@@ -76,7 +102,10 @@ describe('certdrill-clock', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     expect(goSeconds(run.stdout).every((s) => Math.abs(aheadOfNow(s) - YEAR) < 30)).toBe(true);
     // Two programs started, the Go program and the date it runs: each redirected and given the offset page, so no read reached the supervisor.
-    const expected = process.arch === 'x64' ? { vdso_redirected: 2, vdso_hidden: 0, offset_pages: 2, clock_reads: 0 } : { vdso_redirected: 0, vdso_hidden: 2, offset_pages: 0 };
+    const expected =
+      process.arch === 'x64'
+        ? { vdso_redirected: 2, vdso_hidden: 0, offset_pages: 2, clock_reads: 0 }
+        : { vdso_redirected: 0, vdso_hidden: 2, offset_pages: 0 };
     expect(pick(stats, Object.keys(expected))).toEqual(expected);
   });
 
@@ -116,7 +145,7 @@ describe('certdrill-clock', () => {
     expect(Math.abs(aheadOfNow(goSeconds(run.stdout)[0]!))).toBeLessThan(30);
   });
 
-  it('passes the program\'s exit status on, and says in one line when the program cannot be run', async () => {
+  it("passes the program's exit status on, and says in one line when the program cannot be run", async () => {
     await setClock(0);
     expect((await inContainer(shim('sh', '-c', 'exit 7'))).exitCode).toBe(7);
     const missing = await inContainer(shim('/t/no-such-program'));
@@ -124,11 +153,14 @@ describe('certdrill-clock', () => {
     expect(missing.stderr.trim()).toBe('certdrill-clock: cannot run /t/no-such-program: No such file or directory');
   });
 
-  it('as a container\'s PID 1, passes docker stop\'s SIGTERM on: the container stops at once, not after the 10 s grace', async () => {
+  it("as a container's PID 1, passes docker stop's SIGTERM on: the container stops at once, not after the 10 s grace", async () => {
     await setClock(0);
     const name = `certdrill-shim-test-${process.pid}`;
     const running = inContainer(shim('sleep', '60'), { name });
-    await execa('sh', ['-c', `for i in $(seq 50); do docker inspect -f '{{.State.Running}}' ${name} 2>/dev/null | grep -q true && exit 0; sleep 0.2; done; exit 1`]);
+    await execa('sh', [
+      '-c',
+      `for i in $(seq 50); do docker inspect -f '{{.State.Running}}' ${name} 2>/dev/null | grep -q true && exit 0; sleep 0.2; done; exit 1`,
+    ]);
     const started = Date.now();
     await execa('docker', ['stop', name]);
     const run = await running;

@@ -39,12 +39,20 @@ describe.skipIf(unavailable)(`the Docker engine stops in the middle of a run${un
     const result = await run;
     expect(Date.now() - stoppedAt).toBeLessThan(60_000);
     expect(result.exitCode).toBe(2);
-    expectOneLine(result.stderr, /^the Docker engine stopped answering during the run \(connect E\w+ \S+docker\.sock\); start it again: the next run, or npm run scenario -- --cleanup, removes what this run left \(findings up to then: \S+findings\.md\)$/);
+    expectOneLine(
+      result.stderr,
+      /^the Docker engine stopped answering during the run \(connect E\w+ \S+docker\.sock\); start it again: the next run, or npm run scenario -- --cleanup, removes what this run left \(findings up to then: \S+findings\.md\)$/,
+    );
     await access(join(out, 'findings.md'));
 
     await engine.start();
     expect((await certdrillLeftovers('docker', { host: engine.host })).containers).toHaveLength(3);
-    const next = execa('node', [...CLI, 'erlang-ca-expiry', '--out', await mkdtemp(join(tmpdir(), 'certdrill-engine-back-'))], { reject: false, all: true, env, timeout: 180_000 });
+    const next = execa('node', [...CLI, 'erlang-ca-expiry', '--out', await mkdtemp(join(tmpdir(), 'certdrill-engine-back-'))], {
+      reject: false,
+      all: true,
+      env,
+      timeout: 180_000,
+    });
     await untilOutput(next, /removed what 1 earlier interrupted run\(s\) left behind/);
     next.kill('SIGINT');
     expect((await next).exitCode).toBe(130);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CertificateRecord, LogRecord, MetricsRecord } from '../../src/observe/records.js';
+import type { MetricsRecord } from '../../src/observe/records.js';
 import { certdrillLeftovers } from '../support/leftovers.js';
 import { after, before, ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
 import { describeErlangPreflight, describeErlangRestartAfterExpiry } from '../shared/erlang-incident.js';
@@ -19,7 +19,7 @@ describe('erlang-node-cert-expiry', () => {
     run = await recordRun('erlang-node-cert-expiry');
   });
 
-  it('keeps node3 connected past its certificate\'s expiry, then leaves it alone after a restart', () => {
+  it("keeps node3 connected past its certificate's expiry, then leaves it alone after a restart", () => {
     const between = run.membership().filter((r) => after(run, 'jump-clocks')(r) && before(run, 'restart-node3')(r));
     expect(between.length).toBeGreaterThan(6);
     expect(between.every((r) => r.up && r.sees.length === 2)).toBe(true);
@@ -33,8 +33,12 @@ describe('erlang-node-cert-expiry', () => {
   it('shows node3 rejected in both directions, by the nodes whose certificates are valid', () => {
     const alerts = run.alerts().filter(after(run, 'restart-node3'));
     const node3 = alerts.filter((a) => a.node === 'node3');
-    expect(node3.some((a) => a.side === 'server' && a.direction === 'received' && a.text.includes('CLIENT ALERT: Fatal - Certificate Expired'))).toBe(true);
-    expect(node3.some((a) => a.side === 'client' && a.direction === 'received' && a.text.includes('SERVER ALERT: Fatal - Certificate Expired'))).toBe(true);
+    expect(node3.some((a) => a.side === 'server' && a.direction === 'received' && a.text.includes('CLIENT ALERT: Fatal - Certificate Expired'))).toBe(
+      true,
+    );
+    expect(node3.some((a) => a.side === 'client' && a.direction === 'received' && a.text.includes('SERVER ALERT: Fatal - Certificate Expired'))).toBe(
+      true,
+    );
     const judges = new Set(alerts.filter((a) => a.direction === 'generated').map((a) => a.node));
     expect([...judges].sort()).toEqual(['node1', 'node2']);
   });
@@ -66,8 +70,6 @@ describe('erlang-clock-skew', () => {
   });
 });
 
-
-
 describe('erlang-membership-metrics', () => {
   let run: RecordedRun;
   beforeAll(async () => {
@@ -76,7 +78,7 @@ describe('erlang-membership-metrics', () => {
   const metrics = () => run.records.filter((r): r is MetricsRecord => r.kind === 'metrics');
   const ca = (r: MetricsRecord) => r.values['certdrill_certificate_expiry_seconds{certificate="ca"}']!;
 
-  it('counts the CA\'s remaining life down as the clocks advance', () => {
+  it("counts the CA's remaining life down as the clocks advance", () => {
     const at = (stepId: string, nextId: string) => metrics().filter((r) => after(run, stepId)(r) && before(run, nextId)(r));
     expect(at('ca-10-days-left', 'ca-6-days-left').every((r) => Math.abs(ca(r) - 10 * 86_400) < 120)).toBe(true);
     expect(at('ca-6-days-left', 'ca-expired').every((r) => Math.abs(ca(r) - 6 * 86_400) < 120)).toBe(true);

@@ -1,10 +1,15 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CertificateRecord, LogRecord } from '../../src/observe/records.js';
+import type { LogRecord } from '../../src/observe/records.js';
 import { certdrillLeftovers } from '../support/leftovers.js';
 import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
-import { describeEtcdApiserverClientCertExpires, describeEtcdCertsExpireInTime, describeEtcdIncidentCertsKept, describeEtcdManagerLeftAlone, describeEtcdMastersReplaced, describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
+import {
+  describeEtcdApiserverClientCertExpires,
+  describeEtcdCertsExpireInTime,
+  describeEtcdIncidentCertsKept,
+  describeEtcdManagerLeftAlone,
+  describeEtcdMastersReplaced,
+  describeEtcdPeerCertsExpired,
+} from '../shared/etcd-incident.js';
 
 /**
  * Real runs of the kops etcd scenarios on Docker: etcd members, real TLS,
@@ -13,9 +18,7 @@ import { describeEtcdApiserverClientCertExpires, describeEtcdCertsExpireInTime, 
 
 const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 const YEAR_MS = 365 * 86_400_000;
-const perMember = <T extends { node: string }>(records: T[]) => MEMBERS.map((m) => records.filter((r) => r.node === m));
 const noLeftovers = { containers: [], networks: [], volumes: [] };
-
 
 describe('etcd-client-cert-expired', () => {
   let run: RecordedRun;
@@ -31,7 +34,7 @@ describe('etcd-client-cert-expired', () => {
     expect(after[0]!.members).toEqual(MEMBERS);
   });
 
-  it('shows the API server\'s view Unhealthy because the certificate has expired', () => {
+  it("shows the API server's view Unhealthy because the certificate has expired", () => {
     const apiserver = run.health('apiserver');
     expect(apiserver.length).toBeGreaterThanOrEqual(6);
     expect(apiserver.every((s) => !s.healthy && s.error?.includes('certificate has expired'))).toBe(true);
@@ -46,7 +49,7 @@ describe('etcd-certs-expire-while-running', () => {
     notAfter = ms(run.records.find((r) => r.kind === 'step' && r.id === 'expired')!.t);
   });
 
-  it('is Healthy in the API server\'s view before notAfter and Unhealthy after it', () => {
+  it("is Healthy in the API server's view before notAfter and Unhealthy after it", () => {
     const apiserver = run.health('apiserver').filter((s) => s.node !== 'etcd-b' || ms(s.t) < ms(run.step('restart-etcd-b').startedAt));
     const before = apiserver.filter((s) => ms(s.t) > ms(run.step('healthy').t) && ms(s.t) < notAfter - 1000);
     const after = apiserver.filter((s) => ms(s.t) > notAfter + 1000);
@@ -56,7 +59,7 @@ describe('etcd-certs-expire-while-running', () => {
     expect(after.every((s) => !s.healthy && s.error?.includes('certificate has expired'))).toBe(true);
   });
 
-  it('keeps raft\'s leader and term across the expiry until a member restarts', () => {
+  it("keeps raft's leader and term across the expiry until a member restarts", () => {
     const window = run.health('etcdctl').filter((s) => ms(s.t) > ms(run.step('healthy').t) && ms(s.t) < ms(run.step('restart-etcd-b').startedAt));
     expect(window.some((s) => ms(s.t) > notAfter + 3000)).toBe(true);
     expect(window.every((s) => s.healthy)).toBe(true);
@@ -73,16 +76,18 @@ describe('etcd-certs-expire-while-running', () => {
   });
 });
 
-
 describe('etcd-faketime-has-no-effect', () => {
   let run: RecordedRun;
   beforeAll(async () => {
     run = await recordRun('etcd-faketime-has-no-effect');
   });
-  const etcdLines = (node: string) => run.records.filter((r) => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime && !(r.kind === 'log' && r.topic === 'libc-clock')) as LogRecord[];
+  const etcdLines = (node: string) =>
+    run.records.filter(
+      (r) => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime && !(r.kind === 'log' && r.topic === 'libc-clock'),
+    ) as LogRecord[];
   const dateIn = (node: string) => run.records.find((r): r is LogRecord => r.kind === 'log' && r.topic === 'libc-clock' && r.node === node);
 
-  it('moves a libc program\'s clock +2 years in etcd-b under libfaketime, but not etcd\'s own log stamps', () => {
+  it("moves a libc program's clock +2 years in etcd-b under libfaketime, but not etcd's own log stamps", () => {
     const libc = dateIn('etcd-b');
     expect(libc?.text).toContain('under its libfaketime');
     expect(Math.abs(ms(libc!.nodeTime!) - ms(libc!.t) - 2 * YEAR_MS)).toBeLessThan(60_000);
@@ -90,7 +95,7 @@ describe('etcd-faketime-has-no-effect', () => {
     for (const r of etcdLines('etcd-b')) expect(Math.abs(ms(r.nodeTime!) - ms(r.t))).toBeLessThan(60_000);
   });
 
-  it('moves etcd\'s own log stamps +2 years in etcd-c under certdrill-clock, as its date', () => {
+  it("moves etcd's own log stamps +2 years in etcd-c under certdrill-clock, as its date", () => {
     const libc = dateIn('etcd-c');
     expect(libc?.text).toContain('under certdrill-clock');
     expect(Math.abs(ms(libc!.nodeTime!) - ms(libc!.t) - 2 * YEAR_MS)).toBeLessThan(60_000);
@@ -98,7 +103,7 @@ describe('etcd-faketime-has-no-effect', () => {
     for (const r of etcdLines('etcd-c')) expect(Math.abs(ms(r.nodeTime!) - ms(r.t) - 2 * YEAR_MS)).toBeLessThan(60_000);
   });
 
-  it('keeps etcd-b, under libfaketime, in the quorum with etcd-a; etcd-c, judging its peers\' certificates expired, out', () => {
+  it("keeps etcd-b, under libfaketime, in the quorum with etcd-a; etcd-c, judging its peers' certificates expired, out", () => {
     const after = run.health('etcdctl').filter((s) => ms(s.t) > ms(run.step('healthy').t));
     const quorum = after.filter((s) => ['etcd-a', 'etcd-b'].includes(s.node));
     expect(quorum.filter((s) => s.node === 'etcd-b').length).toBeGreaterThanOrEqual(2);
@@ -129,7 +134,11 @@ describe('etcd-member-clock-skew', () => {
 
   it('keeps etcd-a and etcd-b Healthy, and only the API server beside etcd-c sees its member Unhealthy', () => {
     const after = (view: 'apiserver' | 'etcdctl') => run.health(view).filter((s) => ms(s.t) > ms(run.step('skew').t));
-    expect(after('etcdctl').filter((s) => s.node !== 'etcd-c').every((s) => s.healthy)).toBe(true);
+    expect(
+      after('etcdctl')
+        .filter((s) => s.node !== 'etcd-c')
+        .every((s) => s.healthy),
+    ).toBe(true);
     const apiserver = after('apiserver');
     expect(apiserver.filter((s) => s.node === 'etcd-c').length).toBeGreaterThanOrEqual(2);
     expect(apiserver.filter((s) => s.node === 'etcd-c').every((s) => !s.healthy && s.error?.includes('certificate has expired'))).toBe(true);

@@ -30,7 +30,12 @@ describe('one Ctrl-C to the process group of npm run scenario', () => {
     expect(run.all).toContain('SIGINT: stopping and removing what this run made');
     expect(run.all).not.toContain('leaving now');
     expect(run.all).not.toMatch(/unexpected error|\n\s+at /);
-    expect(run.all!.split('\n').filter((l) => l.trim()).at(-1)).toMatch(/interrupted/);
+    expect(
+      run
+        .all!.split('\n')
+        .filter((l) => l.trim())
+        .at(-1),
+    ).toMatch(/interrupted/);
     expect(shellStatus(run)).toBe(130);
     expect(await certdrillLeftovers('docker', { pids })).toEqual(NOTHING_LEFT.docker);
   });

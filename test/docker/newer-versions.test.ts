@@ -22,7 +22,10 @@ describe.each([
     const run = await cli([scenario, '--out', out], { env: { CERTDRILL_DEBIAN_SUITE: 'trixie' }, timeoutMs: 280_000 });
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
     expect(results.versions[component], `versions the nodes reported: ${JSON.stringify(results.versions)}`).toMatch(version);
-    expect(results.expectations.filter((e) => e.verdict !== 'pass'), run.all).toEqual([]);
+    expect(
+      results.expectations.filter((e) => e.verdict !== 'pass'),
+      run.all,
+    ).toEqual([]);
     expect(run.exitCode).toBe(0);
   }, 300_000);
 });

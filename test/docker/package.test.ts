@@ -17,7 +17,9 @@ const TSC = join(ROOT, 'node_modules/.bin/tsc');
 /** The complete scenario examples of docs/writing-scenarios.md: ```ts blocks that import from certdrill and export a scenario. */
 async function docExamples(): Promise<string[]> {
   const page = await readFile(join(ROOT, 'docs/writing-scenarios.md'), 'utf8');
-  return [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => code.includes("from 'certdrill'") && code.includes('export default defineScenario'));
+  return [...page.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .filter((code) => code.includes("from 'certdrill'") && code.includes('export default defineScenario'));
 }
 
 describe('the packed package, installed into an empty folder', () => {
@@ -32,20 +34,40 @@ describe('the packed package, installed into an empty folder', () => {
     await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)], { cwd: user });
   });
 
-  it('ships the compiled code and the images\' build contexts, and no TypeScript sources', async () => {
+  it("ships the compiled code and the images' build contexts, and no TypeScript sources", async () => {
     const shipped = join(user, 'node_modules/certdrill/dist');
-    for (const path of ['src/cli/certdrill.js', 'src/index.d.ts', 'erlang-app/Dockerfile', 'src/workload/etcd/image/Dockerfile', 'src/clock/shim/certdrill-clock.c', 'kind-node/node.Dockerfile', 'scripts/base-image.sh']) {
+    for (const path of [
+      'src/cli/certdrill.js',
+      'src/index.d.ts',
+      'erlang-app/Dockerfile',
+      'src/workload/etcd/image/Dockerfile',
+      'src/clock/shim/certdrill-clock.c',
+      'kind-node/node.Dockerfile',
+      'scripts/base-image.sh',
+    ]) {
       await expect(readFile(join(shipped, path)), path).resolves.toBeDefined();
     }
     const { stdout } = await execa('find', [shipped, '-name', '*.ts', '!', '-name', '*.d.ts']);
     expect(stdout).toBe('');
   });
 
-  it('type-checks the examples of docs/writing-scenarios.md against the package\'s types', async () => {
+  it("type-checks the examples of docs/writing-scenarios.md against the package's types", async () => {
     const examples = await docExamples();
     expect(examples.length).toBeGreaterThanOrEqual(2);
     for (const [i, code] of examples.entries()) await writeFile(join(user, `example-${i + 1}.ts`), code);
-    const tsconfig = { compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, include: ['example-*.ts'] };
+    const tsconfig = {
+      compilerOptions: {
+        strict: true,
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+      },
+      include: ['example-*.ts'],
+    };
     await writeFile(join(user, 'tsconfig.json'), JSON.stringify(tsconfig));
     const check = await execa(TSC, ['-p', user], { reject: false, all: true });
     expect(check.exitCode, check.all).toBe(0);
@@ -59,20 +81,27 @@ describe('the packed package, installed into an empty folder', () => {
     expect(help.stdout).toMatch(/^usage: certdrill run <name\|file> /);
     expect(help.stdout).not.toContain('npm run');
     await writeFile(join(user, 'my-scenario.ts'), (await docExamples())[0]!);
-    const run = await execa('npx', ['certdrill', 'run', './my-scenario.ts', '--out', 'findings-dir'], { cwd: user, reject: false, all: true, timeout: 240_000 });
+    const run = await execa('npx', ['certdrill', 'run', './my-scenario.ts', '--out', 'findings-dir'], {
+      cwd: user,
+      reject: false,
+      all: true,
+      timeout: 240_000,
+    });
     expect(run.exitCode, run.all).toBe(0);
     const findings = await readFile(join(user, 'findings-dir/findings.md'), 'utf8');
     expect(findings).toMatch(/\*\*Result: PASS\*\* — 3 of 3 expectations hold\./);
     expect(findings).toMatch(/^\*\*Answer:\*\* Not when the CA expired \(.*\)[,;.] at the next restart/m);
   });
 
-  it('without --out, writes its reports under the user\'s folder, never into node_modules; a missing file is one line, exit 2', async () => {
+  it("without --out, writes its reports under the user's folder, never into node_modules; a missing file is one line, exit 2", async () => {
     const run = await execa('npx', ['certdrill', 'run', './my-scenario.ts'], { cwd: user, reject: false, all: true, timeout: 240_000 });
     expect(run.exitCode, run.all).toBe(0);
     expect((await readdir(join(user, 'reports/runs'))).some((d) => d.endsWith('-my-ca-expiry'))).toBe(true);
     const missing = await execa('npx', ['certdrill', 'run', './nope.ts'], { cwd: user, reject: false });
     expect(missing.exitCode).toBe(2);
     // npm may warn first (its own configuration); certdrill's line is the last.
-    expect(missing.stderr.trim().split('\n').at(-1)).toBe('certdrill: no scenario file ./nope.ts: give the path of a .ts or .js file whose default export is made with defineScenario');
+    expect(missing.stderr.trim().split('\n').at(-1)).toBe(
+      'certdrill: no scenario file ./nope.ts: give the path of a .ts or .js file whose default export is made with defineScenario',
+    );
   });
 });

@@ -13,16 +13,24 @@ import { incidentSecretsFolder, kopsPkiFolder } from '../support/pki-folders.js'
  * clustering breaks only at the first restart after the CA's expiry.
  */
 describe('npm run rehearse -- <incident-shaped folder> --workload erlang', () => {
-  it('writes findings whose answer opens with the CA\'s expiry as the first break, every expectation passing with evidence', async () => {
+  it("writes findings whose answer opens with the CA's expiry as the first break, every expectation passing with evidence", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'certdrill-rehearse-'));
     const { ca } = await incidentSecretsFolder(join(dir, 'secrets'), new Date());
     const out = join(dir, 'out');
-    const run = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', join(dir, 'secrets'), '--workload', 'erlang', '--out', out], { reject: false, all: true, timeout: 240_000 });
+    const run = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', join(dir, 'secrets'), '--workload', 'erlang', '--out', out], {
+      reject: false,
+      all: true,
+      timeout: 240_000,
+    });
     expect(run.exitCode, run.all).toBe(0);
     const findings = await readFile(join(out, 'findings.md'), 'utf8');
     const answer = /^\*\*Answer:\*\* (.*)$/m.exec(findings)?.[1];
     const caExpiry = `${ca.info.notAfter.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-    expect(answer).toMatch(new RegExp(`^First break: ${caExpiry}, when erlclu-ca expires: from then on a node that restarts cannot rejoin \\(all \\d+ samples of node1 after its restart show it connected to nobody`));
+    expect(answer).toMatch(
+      new RegExp(
+        `^First break: ${caExpiry}, when erlclu-ca expires: from then on a node that restarts cannot rejoin \\(all \\d+ samples of node1 after its restart show it connected to nobody`,
+      ),
+    );
     expect(answer).toContain(`${caExpiry}: the running cluster held; nothing broke until a restart`);
     expect(findings).toMatch(/\*\*Result: PASS\*\* — 4 of 4 expectations hold\./);
     // Each expectation shows its evidence: sampled membership with the nodes' (moved) clocks.
@@ -52,19 +60,29 @@ describe('npm run rehearse -- <incident-shaped folder> --workload erlang', () =>
  * cannot rejoin.
  */
 describe('npm run rehearse -- <kops pki folder> --workload etcd', () => {
-  it('finds the peer certificates\' expiry the first break, at the first restart after it, every expectation passing with evidence', async () => {
+  it("finds the peer certificates' expiry the first break, at the first restart after it, every expectation passing with evidence", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'certdrill-rehearse-etcd-'));
     const { peers } = await kopsPkiFolder(join(dir, 'pki'), new Date(), { serverValidFor: '2y' });
     const out = join(dir, 'out');
-    const run = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', join(dir, 'pki'), '--workload', 'etcd', '--out', out], { reject: false, all: true, timeout: 240_000 });
+    const run = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', join(dir, 'pki'), '--workload', 'etcd', '--out', out], {
+      reject: false,
+      all: true,
+      timeout: 240_000,
+    });
     expect(run.exitCode, run.all).toBe(0);
     const findings = await readFile(join(out, 'findings.md'), 'utf8');
     const answer = /^\*\*Answer:\*\* (.*)$/m.exec(findings)?.[1];
     const expiry = `${new Date(Math.max(...peers.map((p) => p.info.notAfter.getTime()))).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-    expect(answer).toMatch(new RegExp(`^First break: ${expiry}, when etcd-a's peer certificate, etcd-b's peer certificate and etcd-c's peer certificate expire: from then on a member that restarts cannot rejoin \\(all \\d+ etcdctl answers from etcd-a after its restart are Unhealthy\\)`));
+    expect(answer).toMatch(
+      new RegExp(
+        `^First break: ${expiry}, when etcd-a's peer certificate, etcd-b's peer certificate and etcd-c's peer certificate expire: from then on a member that restarts cannot rejoin \\(all \\d+ etcdctl answers from etcd-a after its restart are Unhealthy\\)`,
+      ),
+    );
     expect(answer).toContain(`${expiry}: raft kept its leader over the established peer connections`);
     expect(findings).toMatch(/\*\*Result: PASS\*\* — 6 of 6 expectations hold\./);
-    expect(findings).toMatch(/PASS \| \[.*the peers CA etcd-peers-ca-main expired: kube-apiserver sees etcd-b, etcd-c Healthy, etcd-a Unhealthy \(out of the cluster since its restart\)/);
+    expect(findings).toMatch(
+      /PASS \| \[.*the peers CA etcd-peers-ca-main expired: kube-apiserver sees etcd-b, etcd-c Healthy, etcd-a Unhealthy \(out of the cluster since its restart\)/,
+    );
     expect(findings.match(/^Evidence:$/gm)?.length).toBe(6);
     expect(`${findings}${await readFile(join(out, 'certificates.md'), 'utf8')}`).not.toMatch(/PRIVATE KEY/);
   });

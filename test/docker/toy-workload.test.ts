@@ -22,7 +22,10 @@ describe('toy-cert-expiry', () => {
     const earlier = run.membership().filter(before(run, `restart-${RESTARTED}`));
     for (const node of [...OTHERS, RESTARTED]) {
       const peers = [...OTHERS, RESTARTED].filter((n) => n !== node).sort();
-      expect(earlier.some((r) => r.node === node && r.up && [...r.sees].sort().join() === peers.join()), `${node} saw ${peers.join(', ')}`).toBe(true);
+      expect(
+        earlier.some((r) => r.node === node && r.up && [...r.sees].sort().join() === peers.join()),
+        `${node} saw ${peers.join(', ')}`,
+      ).toBe(true);
     }
   });
 

@@ -37,7 +37,11 @@ describe.skipIf(unavailable)(`inspect a cluster on kind${unavailable ? ` (skippe
     const secret = (name: string, cert: { certPem: string; keyPem: string }) => ({
       metadata: { name, namespace },
       type: 'kubernetes.io/tls',
-      data: { 'tls.crt': Buffer.from(cert.certPem).toString('base64'), 'tls.key': Buffer.from(cert.keyPem).toString('base64'), 'ca.crt': Buffer.from(ca.certPem).toString('base64') },
+      data: {
+        'tls.crt': Buffer.from(cert.certPem).toString('base64'),
+        'tls.key': Buffer.from(cert.keyPem).toString('base64'),
+        'ca.crt': Buffer.from(ca.certPem).toString('base64'),
+      },
     });
     await core.createNamespacedSecret({ namespace, body: secret('erlclu-ca-key-pair', ca) });
     await core.createNamespacedSecret({ namespace, body: secret('erlclu-0-tls', node) });
@@ -48,11 +52,20 @@ describe.skipIf(unavailable)(`inspect a cluster on kind${unavailable ? ` (skippe
     await platform?.cleanup();
   });
 
-  it('reads the namespace\'s TLS Secrets and the API server\'s chain, and says the 30-day CA breaks the node certificate first', async () => {
-    const run = await execa('node', ['--import', 'tsx', 'src/cli/inspect.ts', 'kubernetes'], { reject: false, env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 60_000 });
+  it("reads the namespace's TLS Secrets and the API server's chain, and says the 30-day CA breaks the node certificate first", async () => {
+    const run = await execa('node', ['--import', 'tsx', 'src/cli/inspect.ts', 'kubernetes'], {
+      reject: false,
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+      timeout: 60_000,
+    });
     expect(run.exitCode, run.stderr).toBe(0);
     // The CA is in both Secrets (tls.crt of its own, ca.crt of the node's): shown once, where it was read first.
-    expect(run.stdout).toMatch(new RegExp(`^\\| (CA of the Secret: )?erlclu-ca \\(secret ${namespace}/erlclu-[^ ]+ (tls|ca)\\.crt\\) \\| CN=erlclu-ca, O=certdrill \\(CA\\) \\| self-signed`, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^\\| (CA of the Secret: )?erlclu-ca \\(secret ${namespace}/erlclu-[^ ]+ (tls|ca)\\.crt\\) \\| CN=erlclu-ca, O=certdrill \\(CA\\) \\| self-signed`,
+        'm',
+      ),
+    );
     expect(run.stdout).toContain(`secret ${namespace}/erlclu-0-tls tls.crt`);
     expect(run.stdout).toMatch(/^Read .*: \d+ certificates; 2 private keys seen and left unread\.$/m);
     // The API server's chain ends in the CA the kubeconfig trusts.
@@ -60,7 +73,9 @@ describe.skipIf(unavailable)(`inspect a cluster on kind${unavailable ? ` (skippe
     expect(run.stdout).not.toMatch(/CN=kube-apiserver: its issuer CN=kubernetes is not among/);
     expect(run.stdout).toMatch(/\| kube-apiserver serving: kube-apiserver \(API server 127\.0\.0\.1:\d+ #1\) \| CN=kube-apiserver/);
     expect(run.stdout).toMatch(/^- CN=erlclu-0, O=certdrill \(until .*\) outlives its CA CN=erlclu-ca, O=certdrill/m);
-    expect(run.stdout).toMatch(new RegExp(`^From then on this certificate fails verification through it: erlclu-0 \\(secret ${namespace}/erlclu-0-tls tls\\.crt\\)`, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(`^From then on this certificate fails verification through it: erlclu-0 \\(secret ${namespace}/erlclu-0-tls tls\\.crt\\)`, 'm'),
+    );
     expect(run.stdout).not.toMatch(/PRIVATE KEY/);
   });
 });

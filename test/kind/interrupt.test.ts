@@ -9,10 +9,14 @@ import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 const unavailable = kindUnavailable();
 
 describe.skipIf(unavailable)(`interrupted runs on kind${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
-  it('one Ctrl-C, sent to the process group as a terminal does and through npm, removes the run\'s namespace and volumes, and exits 130', async () => {
+  it("one Ctrl-C, sent to the process group as a terminal does and through npm, removes the run's namespace and volumes, and exits 130", async () => {
     const out = await mkdtemp(join(tmpdir(), 'certdrill-kind-interrupt-'));
     // A process group of its own, like a terminal's foreground job; npm passes the signal on as well.
-    const child = execa('npm', ['run', '-s', 'scenario', '--', 'etcd-peer-certs-expired', '--platform', 'kind', '--out', out], { reject: false, all: true, detached: true });
+    const child = execa('npm', ['run', '-s', 'scenario', '--', 'etcd-peer-certs-expired', '--platform', 'kind', '--out', out], {
+      reject: false,
+      all: true,
+      detached: true,
+    });
     await untilProgress(child, /etcd-\w+ (API server view|etcdctl): /);
     expect((await certdrillLeftovers('kind')).namespaces).toHaveLength(1);
     process.kill(-child.pid!, 'SIGINT');

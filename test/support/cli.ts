@@ -27,7 +27,10 @@ export function ctrlC(child: { pid?: number }): void {
 export function untilOutput(child: ResultPromise, pattern: RegExp, timeoutMs = 240_000): Promise<string> {
   let seen = '';
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the run never printed ${pattern} within ${timeoutMs / 1000} s; it printed:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the run never printed ${pattern} within ${timeoutMs / 1000} s; it printed:\n${seen}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       seen += chunk.toString();
       if (pattern.test(seen)) {
@@ -37,10 +40,16 @@ export function untilOutput(child: ResultPromise, pattern: RegExp, timeoutMs = 2
       }
     };
     child.all!.on('data', onData);
-    void child.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`the run ended before printing ${pattern}; it printed:\n${seen}`));
-    });
+    child.then(
+      () => {
+        clearTimeout(timer);
+        reject(new Error(`the run ended before printing ${pattern}; it printed:\n${seen}`));
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   });
 }
 
@@ -59,7 +68,11 @@ export function shellStatus(run: { exitCode?: number; signal?: string }): number
 
 /** One line: stderr's last non-empty line is `certdrill: ...` matching `message`, and there is no stack trace. */
 export function expectOneLine(stderr: string, message: RegExp): void {
-  const last = stderr.split('\n').filter((l) => l.trim()).at(-1) ?? '';
+  const last =
+    stderr
+      .split('\n')
+      .filter((l) => l.trim())
+      .at(-1) ?? '';
   expect(last).toMatch(/^certdrill: /);
   expect(last.replace(/^certdrill: /, '')).toMatch(message);
   expect(stderr).not.toMatch(/\n\s+at /);

@@ -45,7 +45,11 @@ export async function certdrillLeftovers(platform: PlatformName = 'docker', scop
   if (platform === 'kind') {
     // Read inside the node with the cluster's own kubectl: a check apart from the client certdrill uses.
     const kubectl = async (...args: string[]) =>
-      (await execa('docker', ['exec', 'certdrill-control-plane', 'kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', ...args, '-o', 'name'], { reject: false })).stdout
+      (
+        await execa('docker', ['exec', 'certdrill-control-plane', 'kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', ...args, '-o', 'name'], {
+          reject: false,
+        })
+      ).stdout
         .split('\n')
         .filter(Boolean);
     found.namespaces = await kubectl('get', 'namespaces', '-l', 'app.kubernetes.io/part-of=certdrill');

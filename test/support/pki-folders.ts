@@ -10,7 +10,11 @@ async function put(path: string, content: string, mode = 0o644): Promise<void> {
 }
 
 /** etcd-manager's layout on a kops control plane: /mnt/master-vol-<n>/pki/<hash>/{clients,peers}/ per member. */
-export async function kopsPkiFolder(dir: string, now: Date, options: { leafValidFor?: string; leafFrom?: string; serverValidFor?: string } = {}): Promise<{ peersCa: Forged; clientsCa: Forged; peers: Forged[] }> {
+export async function kopsPkiFolder(
+  dir: string,
+  now: Date,
+  options: { leafValidFor?: string; leafFrom?: string; serverValidFor?: string } = {},
+): Promise<{ peersCa: Forged; clientsCa: Forged; peers: Forged[] }> {
   const peersCa = forgeCa('etcd-peers-ca', { from: '-300d', validFor: '10y', commonName: 'etcd-peers-ca-main' }, now);
   const clientsCa = forgeCa('etcd-clients-ca', { from: '-300d', validFor: '10y', commonName: 'etcd-clients-ca-main' }, now);
   const peers: Forged[] = [];
@@ -18,7 +22,17 @@ export async function kopsPkiFolder(dir: string, now: Date, options: { leafValid
     const pki = join(dir, `mnt/master-vol-${i}/pki/5f2a${i}e`);
     const window = { from: options.leafFrom ?? '-300d', validFor: options.leafValidFor ?? '1y' };
     const peer = forgeLeaf(`${member}-peer`, { ca: peersCa, ...window, commonName: member, altNames: [member] }, now);
-    const server = forgeLeaf(`${member}-server`, { ca: clientsCa, ...window, ...(options.serverValidFor ? { validFor: options.serverValidFor } : {}), commonName: member, altNames: [member, '127.0.0.1'] }, now);
+    const server = forgeLeaf(
+      `${member}-server`,
+      {
+        ca: clientsCa,
+        ...window,
+        ...(options.serverValidFor ? { validFor: options.serverValidFor } : {}),
+        commonName: member,
+        altNames: [member, '127.0.0.1'],
+      },
+      now,
+    );
     peers.push(peer);
     await put(join(pki, 'peers/ca.crt'), peersCa.certPem);
     await put(join(pki, 'peers/me.crt'), peer.certPem);
@@ -37,7 +51,9 @@ export async function kopsPkiFolder(dir: string, now: Date, options: { leafValid
  */
 export async function incidentSecretsFolder(dir: string, now: Date): Promise<{ ca: Forged; leaves: Forged[] }> {
   const ca = forgeCa('erlclu-ca', { from: '-20d', validFor: '30d', commonName: 'erlclu-ca' }, now);
-  const leaves = ['erlclu-0', 'erlclu-1', 'erlclu-2'].map((node) => forgeLeaf(node, { ca, from: '-10d', validFor: '90d', commonName: node, altNames: [`${node}.erlclu.default.svc.cluster.local`] }, now));
+  const leaves = ['erlclu-0', 'erlclu-1', 'erlclu-2'].map((node) =>
+    forgeLeaf(node, { ca, from: '-10d', validFor: '90d', commonName: node, altNames: [`${node}.erlclu.default.svc.cluster.local`] }, now),
+  );
   const secret = (name: string, cert: Forged, caPem: string) =>
     [
       'apiVersion: v1',

@@ -24,7 +24,13 @@ export async function recordRun(name: string, platform: PlatformName = 'docker')
   const outDir = await mkdtemp(join(tmpdir(), `certdrill-${platform}-${name}-`));
   const lines: string[] = [];
   // On kind, every test file shares one cluster: kept between runs, deleted by the kind project's teardown.
-  const result = await runScenario({ scenario: await findScenario(name), platform, outDir, progress: (l) => lines.push(l), shareCluster: platform === 'kind' });
+  const result = await runScenario({
+    scenario: await findScenario(name),
+    platform,
+    outDir,
+    progress: (l) => lines.push(l),
+    shareCluster: platform === 'kind',
+  });
   if (result.error) throw new Error(`the run failed: ${result.error.message}\n${lines.join('\n')}`);
   const records = parseTimeline(await readFile(join(outDir, 'timeline.jsonl'), 'utf8'));
   // The questions the checks ask of a timeline, asked the same way here.

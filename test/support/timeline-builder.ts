@@ -21,7 +21,14 @@ export class TimelineBuilder {
   }
 
   sees(node: string, sees: string[], nodeOffsetSeconds = 0): this {
-    const record: MembershipRecord = { t: this.t(), kind: 'membership', node, up: true, sees, nodeTime: new Date(this.clock + nodeOffsetSeconds * 1000).toISOString() };
+    const record: MembershipRecord = {
+      t: this.t(),
+      kind: 'membership',
+      node,
+      up: true,
+      sees,
+      nodeTime: new Date(this.clock + nodeOffsetSeconds * 1000).toISOString(),
+    };
     this.records.push(record);
     return this;
   }
@@ -38,7 +45,8 @@ export class TimelineBuilder {
   }
 
   step(id: string, title = id, startedAtSeconds?: number): this {
-    const startedAt = startedAtSeconds === undefined ? this.t() : new Date(Date.parse('2026-11-23T03:00:00.000Z') + startedAtSeconds * 1000).toISOString();
+    const startedAt =
+      startedAtSeconds === undefined ? this.t() : new Date(Date.parse('2026-11-23T03:00:00.000Z') + startedAtSeconds * 1000).toISOString();
     const record: StepRecord = { t: this.t(), kind: 'step', id, title, startedAt, outcome: 'done' };
     this.records.push(record);
     return this;

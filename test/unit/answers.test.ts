@@ -19,14 +19,17 @@ import { unknown } from '../../src/scenario/verdict.js';
 
 const scenarios = [...(await loadScenarios()).values()];
 
-describe('every scenario\'s answer', () => {
+describe("every scenario's answer", () => {
   it('exists for every scenario, each clause naming one of its expectations', () => {
     for (const scenario of scenarios) {
       const ids = scenario.expectations.map((e) => e.id);
       expect(scenario.answer?.length, `${scenario.name} has no answer`).toBeGreaterThan(0);
       for (const clause of scenario.answer ?? []) {
         expect(ids, `${scenario.name}: clause for ${clause.expectation}`).toContain(clause.expectation);
-        expect(clause.pass.includes(clause.fail) || clause.fail.includes(clause.pass), `${scenario.name}: ${clause.expectation}'s two texts cannot be told apart`).toBe(false);
+        expect(
+          clause.pass.includes(clause.fail) || clause.fail.includes(clause.pass),
+          `${scenario.name}: ${clause.expectation}'s two texts cannot be told apart`,
+        ).toBe(false);
       }
     }
   });

@@ -18,7 +18,9 @@ describe('the API for scenario authors in docs/writing-scenarios.md', () => {
     expect(section.length).toBeGreaterThan(1000);
     const rows = section.split('\n').filter((line) => line.startsWith('| `'));
     const listed = new Set(rows.flatMap((row) => [...row.split(' | ')[0]!.matchAll(/`(\w+)/g)].map((m) => m[1]!)));
-    const documentedTypes = new Set(rows.flatMap((row) => [...row.matchAll(/\(types ([^)]*)\)/g)].flatMap((m) => [...m[1]!.matchAll(/`(\w+)`/g)].map((t) => t[1]!))));
+    const documentedTypes = new Set(
+      rows.flatMap((row) => [...row.matchAll(/\(types ([^)]*)\)/g)].flatMap((m) => [...m[1]!.matchAll(/`(\w+)`/g)].map((t) => t[1]!))),
+    );
     for (const name of exported) expect(listed.has(name) || documentedTypes.has(name), `${name} is exported but not in the API table`).toBe(true);
     for (const name of listed) expect(exported.has(name), `${name} is in the API table but not exported`).toBe(true);
   });

@@ -133,7 +133,9 @@ describe('nodesLogAlert', () => {
 
   it('fails and reports what a node logged instead', () => {
     const b = new TimelineBuilder().at(0).step('restart');
-    b.at(1).alert('node1', `TLS server: In state certify ${INCIDENT}`).alert('node2', 'TLS server: In state certify received CLIENT ALERT: Fatal - Unknown CA', 'unknown-ca');
+    b.at(1)
+      .alert('node1', `TLS server: In state certify ${INCIDENT}`)
+      .alert('node2', 'TLS server: In state certify received CLIENT ALERT: Fatal - Unknown CA', 'unknown-ca');
     const q = new TimelineQuery(b.records);
     const result = nodesLogAlert(q, ['node1', 'node2'], windowAfter(q, 'restart'), INCIDENT, 'after');
     expect(result.verdict).toBe('fail');
@@ -151,7 +153,17 @@ describe('nodesLogAlert', () => {
 describe('health checks', () => {
   const health = (b: TimelineBuilder, node: string, healthy: boolean | 'no answer', error?: string) => {
     const t = new Date(Date.parse('2026-11-23T03:00:00Z') + b.records.length * 1000).toISOString();
-    if (healthy === 'no answer') b.records.push({ t, kind: 'health', node, view: 'apiserver', viewLabel: 'API server view', healthy: false, noAnswer: true, error: 'no answer within 5 s (connected, no TLS handshake)' });
+    if (healthy === 'no answer')
+      b.records.push({
+        t,
+        kind: 'health',
+        node,
+        view: 'apiserver',
+        viewLabel: 'API server view',
+        healthy: false,
+        noAnswer: true,
+        error: 'no answer within 5 s (connected, no TLS handshake)',
+      });
     else b.records.push({ t, kind: 'health', node, view: 'apiserver', viewLabel: 'API server view', healthy, ...(error ? { error } : {}) });
     return b;
   };
@@ -162,7 +174,9 @@ describe('health checks', () => {
     health(b, 'b', 'no answer');
     const result = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', true, 'once formed');
     expect(result.verdict).toBe('unknown');
-    expect(result.observed).toBe('6 API server view samples once formed are Healthy, but 1 got no answer: cannot tell whether the member or the host was slow');
+    expect(result.observed).toBe(
+      '6 API server view samples once formed are Healthy, but 1 got no answer: cannot tell whether the member or the host was slow',
+    );
     health(b, 'a', false, 'HTTP 503');
     expect(everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', true, 'once formed').verdict).toBe('fail');
   });
@@ -214,7 +228,7 @@ describe('largestGroupOverTime', () => {
     expect(series.map((p) => p.size)).toEqual([2, 2, 2, 2, 1, 1]);
   });
 
-  it('keeps a node\'s last known state through a probe that got no answer', () => {
+  it("keeps a node's last known state through a probe that got no answer", () => {
     const b = new TimelineBuilder();
     meshAt(b, 1);
     b.at(2).unanswered('node1');
@@ -228,8 +242,24 @@ describe('onlyTheseReject', () => {
   it('fails when another node also generated an alert', () => {
     const b = new TimelineBuilder().at(1);
     b.records.push(
-      { t: '2026-11-23T03:00:01.000Z', kind: 'alert', node: 'node3', class: 'certificate-expired', text: 'x', side: 'client', direction: 'generated' },
-      { t: '2026-11-23T03:00:02.000Z', kind: 'alert', node: 'node1', class: 'certificate-expired', text: 'y', side: 'server', direction: 'generated' },
+      {
+        t: '2026-11-23T03:00:01.000Z',
+        kind: 'alert',
+        node: 'node3',
+        class: 'certificate-expired',
+        text: 'x',
+        side: 'client',
+        direction: 'generated',
+      },
+      {
+        t: '2026-11-23T03:00:02.000Z',
+        kind: 'alert',
+        node: 'node1',
+        class: 'certificate-expired',
+        text: 'y',
+        side: 'server',
+        direction: 'generated',
+      },
     );
     const q = new TimelineQuery(b.records);
     expect(onlyTheseReject(q, ['node3'], {}, 'here').verdict).toBe('fail');
@@ -238,8 +268,24 @@ describe('onlyTheseReject', () => {
     expect(oneSided.verdict).toBe('fail');
     expect(oneSided.observed).toContain('node3 never as server, node1 never as client');
     b.records.push(
-      { t: '2026-11-23T03:00:03.000Z', kind: 'alert', node: 'node3', class: 'certificate-expired', text: 'z', side: 'server', direction: 'generated' },
-      { t: '2026-11-23T03:00:04.000Z', kind: 'alert', node: 'node1', class: 'certificate-expired', text: 'w', side: 'client', direction: 'generated' },
+      {
+        t: '2026-11-23T03:00:03.000Z',
+        kind: 'alert',
+        node: 'node3',
+        class: 'certificate-expired',
+        text: 'z',
+        side: 'server',
+        direction: 'generated',
+      },
+      {
+        t: '2026-11-23T03:00:04.000Z',
+        kind: 'alert',
+        node: 'node1',
+        class: 'certificate-expired',
+        text: 'w',
+        side: 'client',
+        direction: 'generated',
+      },
     );
     expect(onlyTheseReject(new TimelineQuery(b.records), ['node3', 'node1'], {}, 'here').verdict).toBe('pass');
   });
@@ -253,7 +299,11 @@ describe('firstFiring', () => {
       node: 'node1',
       values: { 'certdrill_certificate_expiry_seconds{certificate="ca"}': days * 86_400 },
     }));
-    const rule = { name: 'soon', expr: '< 7d', fires: (v: Record<string, number>) => v['certdrill_certificate_expiry_seconds{certificate="ca"}']! < 7 * 86_400 };
+    const rule = {
+      name: 'soon',
+      expr: '< 7d',
+      fires: (v: Record<string, number>) => v['certdrill_certificate_expiry_seconds{certificate="ca"}']! < 7 * 86_400,
+    };
     const fired = firstFiring(new TimelineQuery(records), rule, ['node1', 'node2']);
     expect(fired.get('node1')?.t).toBe('2026-11-23T03:00:02.000Z');
     expect(fired.get('node2')).toBeUndefined();
@@ -264,7 +314,14 @@ describe('clocksMoved', () => {
   const jump = (shown: (number | undefined)[]) => {
     const b = new TimelineBuilder().at(1);
     shown.forEach((s, i) =>
-      b.records.push({ t: '2026-11-23T03:00:01.500Z', kind: 'clock', node: NODES[i]!, spec: '+31d', offsetSeconds: 31 * 86_400, ...(s === undefined ? {} : { shownOffsetSeconds: s, shownBy: 'test' }) }),
+      b.records.push({
+        t: '2026-11-23T03:00:01.500Z',
+        kind: 'clock',
+        node: NODES[i]!,
+        spec: '+31d',
+        offsetSeconds: 31 * 86_400,
+        ...(s === undefined ? {} : { shownOffsetSeconds: s, shownBy: 'test' }),
+      }),
     );
     b.at(2).step('jump-clocks', 'jump', 1);
     return new TimelineQuery(b.records);
@@ -279,7 +336,9 @@ describe('clocksMoved', () => {
     expect(shown.observed).toContain(`node3 ${DAYS31 - 3600} s`);
   });
 
-  it('cannot judge by the nodes\' clocks when one could not be read', () => {
-    expect(clocksMoved(jump([DAYS31, undefined, DAYS31]), NODES, 'jump-clocks', DAYS31, { use: 'shown', toleranceSeconds: 2 }).verdict).toBe('unknown');
+  it("cannot judge by the nodes' clocks when one could not be read", () => {
+    expect(clocksMoved(jump([DAYS31, undefined, DAYS31]), NODES, 'jump-clocks', DAYS31, { use: 'shown', toleranceSeconds: 2 }).verdict).toBe(
+      'unknown',
+    );
   });
 });

@@ -8,7 +8,7 @@ const groupOf = (pid: number) => {
 };
 
 describe('runChild', () => {
-  it('starts the child in a process group of its own, out of reach of a Ctrl-C to certdrill\'s group', async () => {
+  it("starts the child in a process group of its own, out of reach of a Ctrl-C to certdrill's group", async () => {
     const child = runChild('sleep', ['5'], { reject: false });
     expect(groupOf(child.pid!)).toBe(child.pid);
     expect(groupOf(child.pid!)).not.toBe(groupOf(process.pid));
@@ -16,7 +16,7 @@ describe('runChild', () => {
     await child;
   });
 
-  it('ends the child\'s whole group when the signal aborts', async () => {
+  it("ends the child's whole group when the signal aborts", async () => {
     const abort = new AbortController();
     // sh stays as the parent of sleep: both must go.
     const child = runChild('sh', ['-c', 'sleep 30; true'], { reject: false, signal: abort.signal });

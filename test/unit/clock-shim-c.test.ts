@@ -33,7 +33,10 @@ beforeAll(async () => {
   // As build.sh builds it in an image, static.
   await execa('gcc', [...GCC, '-static', '-o', join(dir, 'certdrill-clock'), ...sources]);
   await execa('gcc', [...GCC, '-o', join(dir, 'shim-test'), C_TEST, join(SHIM, 'offset.c'), join(SHIM, 'vdso.c')]);
-  await execa('go', ['build', '-o', join(dir, 'gotime'), '.'], { cwd: GO_PROGRAM, env: { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' } });
+  await execa('go', ['build', '-o', join(dir, 'gotime'), '.'], {
+    cwd: GO_PROGRAM,
+    env: { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -41,20 +44,25 @@ afterAll(async () => {
 });
 
 describe('certdrill-clock in C', () => {
-  it('parses offsets, refusing NaN, infinities and out-of-range values, and reads this kernel\'s vDSO (shim-test.c)', async () => {
+  it("parses offsets, refusing NaN, infinities and out-of-range values, and reads this kernel's vDSO (shim-test.c)", async () => {
     const run = await execa(join(dir, 'shim-test'), { reject: false });
     expect(run.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(run.exitCode).toBe(0);
   });
 
-  it('moves the clock of date and of a static Go program (and the child it starts) by the clock file\'s offset', async () => {
+  it("moves the clock of date and of a static Go program (and the child it starts) by the clock file's offset", async () => {
     await writeFile(clockFile(), `+${YEAR}\n`);
     const date = await shim(['date', '-u', '+%s']);
     expect(date.exitCode).toBe(0);
     expect(Math.abs(Number(date.stdout.trim()) - now() - YEAR)).toBeLessThanOrEqual(2);
     const go = await shim([join(dir, 'gotime')]);
     expect(go.exitCode).toBe(0);
-    const read = Object.fromEntries(go.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+    const read = Object.fromEntries(
+      go.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ') as [string, string]),
+    );
     expect(Math.abs(Number(read.go) - now() - YEAR)).toBeLessThanOrEqual(2);
     expect(Math.abs(Number(read.child) - now() - YEAR)).toBeLessThanOrEqual(2);
   });

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CLOCK_FILE, clockFileContent, faketimeEnv, LIBFAKETIME_IN_IMAGE, LIBFAKETIME_ON_DEBIAN, writeClockFileCommand } from '../../src/clock/faketime.js';
+import {
+  CLOCK_FILE,
+  clockFileContent,
+  faketimeEnv,
+  LIBFAKETIME_IN_IMAGE,
+  LIBFAKETIME_ON_DEBIAN,
+  writeClockFileCommand,
+} from '../../src/clock/faketime.js';
 import { CLOCK_SHIM_IN_IMAGE, clockEnv } from '../../src/clock/shim.js';
 import { buildContext, contentTag } from '../../src/platform/docker/image.js';
 import { onNodeClock, type NodeSpec } from '../../src/platform/types.js';
@@ -26,10 +33,13 @@ describe('clock specs', () => {
     expect(parseClockSpec('2026-12-24 00:00:00Z')).toEqual({ kind: 'instant', at: new Date('2026-12-24T00:00:00Z') });
   });
 
-  it.each(['', '31 days', '+31x', 'tomorrow', '2026-12-24', '2026-12-24T00:00:00', '++1d'])('rejects %j with a message that says what to write', (spec) => {
-    expect(() => parseClockSpec(spec)).toThrow(ClockSpecError);
-    expect(() => parseClockSpec(spec)).toThrow(/use an offset like \+31d/);
-  });
+  it.each(['', '31 days', '+31x', 'tomorrow', '2026-12-24', '2026-12-24T00:00:00', '++1d'])(
+    'rejects %j with a message that says what to write',
+    (spec) => {
+      expect(() => parseClockSpec(spec)).toThrow(ClockSpecError);
+      expect(() => parseClockSpec(spec)).toThrow(/use an offset like \+31d/);
+    },
+  );
 
   it('describes offsets the way a scenario writes them', () => {
     expect(describeOffset(31 * DAY)).toBe('+31d');
@@ -44,7 +54,7 @@ describe('clock specs', () => {
     expect(clockFileContent(0)).toBe('+0\n');
   });
 
-  it('writes a node\'s clock file beside it and renames it over, in one sh command', async () => {
+  it("writes a node's clock file beside it and renames it over, in one sh command", async () => {
     const command = writeClockFileCommand(-7200);
     expect(command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(command.slice(4)).toEqual(['-7200\n', '/certdrill/clock/.faketime.rc.tmp', CLOCK_FILE]);
@@ -79,7 +89,10 @@ describe('a clock file drives a running process under the real libfaketime', () 
     const offsets: number[] = [];
     const waitForOffset = (target: number) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the process clock never reached ${target} s offset (saw ${offsets.slice(-3).join(', ')})`)), 5000);
+        const timer = setTimeout(
+          () => reject(new Error(`the process clock never reached ${target} s offset (saw ${offsets.slice(-3).join(', ')})`)),
+          5000,
+        );
         const onLine = (line: string) => {
           const offset = Number(line) - Math.floor(Date.now() / 1000);
           offsets.push(offset);
@@ -104,9 +117,13 @@ describe('a clock file drives a running process under the real libfaketime', () 
   });
 });
 
-describe('what moves a node\'s clock', () => {
+describe("what moves a node's clock", () => {
   it('libfaketime: LD_PRELOAD and the clock file; certdrill-clock: only its name, never libfaketime as well (the offset would count twice)', () => {
-    expect(clockEnv('libfaketime')).toMatchObject({ CERTDRILL_CLOCK_BY: 'libfaketime', LD_PRELOAD: LIBFAKETIME_IN_IMAGE, FAKETIME_TIMESTAMP_FILE: CLOCK_FILE });
+    expect(clockEnv('libfaketime')).toMatchObject({
+      CERTDRILL_CLOCK_BY: 'libfaketime',
+      LD_PRELOAD: LIBFAKETIME_IN_IMAGE,
+      FAKETIME_TIMESTAMP_FILE: CLOCK_FILE,
+    });
     expect(clockEnv('certdrill-clock')).toEqual({ CERTDRILL_CLOCK_BY: 'certdrill-clock' });
   });
 
@@ -119,7 +136,7 @@ describe('what moves a node\'s clock', () => {
 });
 
 describe('image tags', () => {
-  it('change when a folder the build includes changes, as the shim\'s source is', async () => {
+  it("change when a folder the build includes changes, as the shim's source is", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'certdrill-tag-'));
     await mkdir(join(dir, 'context'));
     await mkdir(join(dir, 'shim'));
@@ -131,7 +148,7 @@ describe('image tags', () => {
     await writeFile(join(dir, 'shim', 'a.c'), 'int main(void) { return 1; }\n');
     expect(await contentTag(image)).not.toBe(before);
     const context = await buildContext(image);
-    expect((await readFile(join(context.dir, 'clock-shim', 'a.c'), 'utf8'))).toContain('return 1');
+    expect(await readFile(join(context.dir, 'clock-shim', 'a.c'), 'utf8')).toContain('return 1');
     expect(await readFile(join(context.dir, 'Dockerfile'), 'utf8')).toBe('FROM scratch\n');
     await context.remove();
     await rm(dir, { recursive: true });

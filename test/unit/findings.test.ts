@@ -14,7 +14,14 @@ function input(): FindingsInput {
   for (const n of ['node1', 'node2', 'node3']) b.sees(n, MESH[n]!);
   b.at(2).step('jump-clocks', 'jump every clock +31d');
   for (const n of ['node1', 'node2', 'node3']) b.at(3).sees(n, MESH[n]!, 31 * 86400);
-  b.at(4).step('restart-node3', 'restart node3', 3.5).at(5).alert('node1', ALERT).alert('node1', ALERT).at(6).sees('node3', [], 31 * 86400).down('node2');
+  b.at(4)
+    .step('restart-node3', 'restart node3', 3.5)
+    .at(5)
+    .alert('node1', ALERT)
+    .alert('node1', ALERT)
+    .at(6)
+    .sees('node3', [], 31 * 86400)
+    .down('node2');
   return {
     scenario: { name: 'demo', description: 'A demo.', question: 'Does it break?' },
     runId: 'r1',
@@ -32,7 +39,12 @@ function input(): FindingsInput {
     expectations: [
       { id: 'holds', title: 'it holds', basis: 'the spec', result: { verdict: 'pass', observed: 'it held', evidence: [b.records[0]!] } },
       { id: 'breaks', title: 'it breaks', basis: 'the incident', result: { verdict: 'fail', observed: 'it did not', evidence: ['a note'] } },
-      { id: 'unjudged', title: 'it stays up', basis: 'the spec', result: { verdict: 'unknown', observed: 'only 1 sample: too few to judge', evidence: [] } },
+      {
+        id: 'unjudged',
+        title: 'it stays up',
+        basis: 'the spec',
+        result: { verdict: 'unknown', observed: 'only 1 sample: too few to judge', evidence: [] },
+      },
     ],
     files: ['timeline.jsonl'],
   };
@@ -49,11 +61,13 @@ describe('renderFindings', () => {
     expect(markdown).toContain('- a note');
   });
 
-  it('shows each certificate\'s window as inspected', () => {
-    expect(markdown).toMatch(/\| cluster-ca \| CA \| CN=cluster-ca, O=certdrill \| .* \| 2026-11-23 03:00:00 UTC \| 2026-12-23 03:00:00 UTC \| valid \| node-forge \|/);
+  it("shows each certificate's window as inspected", () => {
+    expect(markdown).toMatch(
+      /\| cluster-ca \| CA \| CN=cluster-ca, O=certdrill \| .* \| 2026-11-23 03:00:00 UTC \| 2026-12-23 03:00:00 UTC \| valid \| node-forge \|/,
+    );
   });
 
-  it('gives membership before and after each step, with real time and the node\'s clock', () => {
+  it("gives membership before and after each step, with real time and the node's clock", () => {
     const jump = markdown.slice(markdown.indexOf('jump every clock +31d'));
     expect(jump).toContain('| node1 | sees node2, node3 | 2026-11-23 03:00:01 | sees node2, node3 | 2026-12-24 03:00:03 |');
     const restart = markdown.slice(markdown.indexOf('### 03:00:03.500 restart node3'));

@@ -15,7 +15,9 @@ async function violations(baseDir: string): Promise<string[]> {
   const result = await cruise(['src', 'scenarios'], { ...options, baseDir }, {}, { tsConfig });
   const output = result.output as ICruiseResult;
   // A cruise that saw no imports would find no violations either: make sure it saw them.
-  expect(output.summary.totalDependenciesCruised, `no imports found under ${baseDir}: does the config resolve the .js specifiers?`).toBeGreaterThan(10);
+  expect(output.summary.totalDependenciesCruised, `no imports found under ${baseDir}: does the config resolve the .js specifiers?`).toBeGreaterThan(
+    10,
+  );
   return output.summary.violations.map(describe_).sort();
 }
 

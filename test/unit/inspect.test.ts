@@ -13,7 +13,8 @@ function inspectWithForge(pem: string): CertificateInfo {
   const san = cert.getExtension('subjectAltName') as { altNames?: { type: number; value?: string; ip?: string }[] } | null;
   const basic = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
   const shortNames: Record<string, string> = { commonName: 'CN', organizationName: 'O', organizationalUnitName: 'OU' };
-  const dn = (attributes: forge.pki.CertificateField[]) => attributes.map((a) => `${shortNames[a.name ?? ''] ?? a.shortName ?? a.name}=${String(a.value)}`).join(', ');
+  const dn = (attributes: forge.pki.CertificateField[]) =>
+    attributes.map((a) => `${shortNames[a.name ?? ''] ?? a.shortName ?? a.name}=${String(a.value)}`).join(', ');
   return {
     subject: dn(cert.subject.attributes),
     issuer: dn(cert.issuer.attributes),
@@ -27,7 +28,11 @@ function inspectWithForge(pem: string): CertificateInfo {
 
 /** A self-signed certificate made with forge directly, for what certdrill's forging never picks (a serial's leading zeros, more name attributes). */
 function handMade(serial: string, subject: forge.pki.CertificateField[], notAfter = new Date('2051-01-01T00:00:00Z')): string {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 1024,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   cert.serialNumber = serial;
@@ -47,7 +52,11 @@ describe('inspectCertificate (X509Certificate) says what node-forge said', () =>
     const spaced = forgeCa('etcd peers CA', { from: '2019-01-01T00:00:00Z', validFor: '10y', keyBits: 1024 }, reference);
     const leaves = [
       forgeLeaf('node1', { ca, validFor: '90d', keyBits: 1024 }, reference),
-      forgeLeaf('etcd-a', { ca: spaced, validFor: '1y', keyBits: 1024, altNames: ['etcd-a', 'localhost', '127.0.0.1', '10.1.2.3', '::1', '2001:db8::1', 'fe80::1:2'] }, reference),
+      forgeLeaf(
+        'etcd-a',
+        { ca: spaced, validFor: '1y', keyBits: 1024, altNames: ['etcd-a', 'localhost', '127.0.0.1', '10.1.2.3', '::1', '2001:db8::1', 'fe80::1:2'] },
+        reference,
+      ),
       forgeLeaf('kube-apiserver-etcd-client', { ca: spaced, validFor: '1y', keyBits: 1024, usages: ['client'], altNames: [] }, reference),
     ];
     for (const forged of [ca, spaced, ...leaves]) {
@@ -59,7 +68,11 @@ describe('inspectCertificate (X509Certificate) says what node-forge said', () =>
 
   it('for certificates the real openssl issued under faketime: a CA and a leaf', async () => {
     const ca = await forgeWithOpenssl('old-ca', { issuedAt: '2018-01-01T00:00:00Z', days: 3650 }, reference);
-    const leaf = await forgeWithOpenssl('etcd-b', { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: ['etcd-b', 'localhost', '127.0.0.1'] }, reference);
+    const leaf = await forgeWithOpenssl(
+      'etcd-b',
+      { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: ['etcd-b', 'localhost', '127.0.0.1'] },
+      reference,
+    );
     for (const forged of [ca, leaf]) {
       expect(inspectCertificate(forged.certPem), forged.name).toEqual(inspectWithForge(forged.certPem));
     }

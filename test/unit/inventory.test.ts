@@ -37,7 +37,14 @@ describe('a kops etcd-manager pki folder', () => {
     expect(placed).toHaveLength(8);
     expect(warnings).toEqual([]);
     const roles = placed.map((p) => p.item.role).sort();
-    expect(roles).toEqual([...Array(3).fill('etcd peer (etcd-manager)'), ...Array(3).fill('etcd server (etcd-manager)'), 'etcd-manager clients CA', 'etcd-manager peers CA'].sort());
+    expect(roles).toEqual(
+      [
+        ...Array(3).fill('etcd peer (etcd-manager)'),
+        ...Array(3).fill('etcd server (etcd-manager)'),
+        'etcd-manager clients CA',
+        'etcd-manager peers CA',
+      ].sort(),
+    );
     // Every member certificate found its CA, and its chain ends in it.
     for (const p of placed.filter((q) => !q.item.info.isCa)) {
       expect(p.chain).toHaveLength(2);
@@ -57,14 +64,16 @@ describe('a kops etcd-manager pki folder', () => {
   });
 });
 
-describe('the Erlang incident\'s shape, exported Secrets: a 30-day CA under 90-day leaves', () => {
+describe("the Erlang incident's shape, exported Secrets: a 30-day CA under 90-day leaves", () => {
   it('says the CA expires first and that every leaf outlives it, one line each', async () => {
     const dir = await temp('incident');
     const { ca, leaves } = await incidentSecretsFolder(dir, now);
     const inventory = await readSource(dir);
     expect(inventory.keysSkipped).toBe(4);
     const markdown = renderInventory(inventory, now);
-    expect(markdown).toContain(`**First to expire: erlclu-ca (secret erlclu/erlclu-ca-key-pair in erlclu-ca-key-pair.yaml tls.crt), ${ca.info.notAfter.toISOString().slice(0, 10)}`);
+    expect(markdown).toContain(
+      `**First to expire: erlclu-ca (secret erlclu/erlclu-ca-key-pair in erlclu-ca-key-pair.yaml tls.crt), ${ca.info.notAfter.toISOString().slice(0, 10)}`,
+    );
     expect(markdown).toMatch(/From then on these 3 certificates fail verification through it: erlclu-0 /);
     const outlive = markdown.split('\n').filter((l) => l.includes('outlives its CA CN=erlclu-ca'));
     expect(outlive).toHaveLength(leaves.length);
@@ -90,7 +99,15 @@ describe('chains', () => {
 
 function forgeLeafInfo(pem: string) {
   const cert = new X509Certificate(pem);
-  return { subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), serial: cert.serialNumber, notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo), altNames: [], isCa: cert.ca };
+  return {
+    subject: cert.subject.replace(/\n/g, ', '),
+    issuer: cert.issuer.replace(/\n/g, ', '),
+    serial: cert.serialNumber,
+    notBefore: new Date(cert.validFrom),
+    notAfter: new Date(cert.validTo),
+    altNames: [],
+    isCa: cert.ca,
+  };
 }
 
 describe('a folder mixing good and bad files', () => {
@@ -118,7 +135,11 @@ describe('bad sources: one line, a UsageError (exit 2 on the command line)', () 
     dir = await temp('bad');
     const ca = forgeCa('ca', { validFor: '1y' }, now);
     await writeFile(join(dir, 'key.pem'), ca.keyPem, { mode: 0o600 });
-    await writeFile(join(dir, 'encrypted.key'), '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n', { mode: 0o600 });
+    await writeFile(
+      join(dir, 'encrypted.key'),
+      '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n',
+      { mode: 0o600 },
+    );
     await writeFile(join(dir, 'malformed.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n');
     await writeFile(join(dir, 'text.crt'), 'hello\n');
     plain = createTcpServer((socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'));
@@ -152,7 +173,24 @@ describe('bad sources: one line, a UsageError (exit 2 on the command line)', () 
 
   it('a kubeconfig whose cluster does not answer', async () => {
     const kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(kubeconfig, ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:', '    server: https://127.0.0.1:1', 'contexts:', '- name: gone', '  context: {cluster: c, user: u}', 'current-context: gone', 'users:', '- name: u', '  user: {token: t}'].join('\n'));
+    await writeFile(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: c',
+        '  cluster:',
+        '    server: https://127.0.0.1:1',
+        'contexts:',
+        '- name: gone',
+        '  context: {cluster: c, user: u}',
+        'current-context: gone',
+        'users:',
+        '- name: u',
+        '  user: {token: t}',
+      ].join('\n'),
+    );
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = kubeconfig;
     try {
@@ -186,7 +224,7 @@ describe('host:port: the chain a real TLS server presents', () => {
 });
 
 describe('what a rehearsal replays', () => {
-  it('the incident\'s shape: the 30-day CA and its 90-day leaves, the CA\'s expiry first, then the leaves\'', async () => {
+  it("the incident's shape: the 30-day CA and its 90-day leaves, the CA's expiry first, then the leaves'", async () => {
     const dir = await temp('shape');
     const { ca, leaves } = await incidentSecretsFolder(dir, now);
     const shape = rehearsalShape(await readSource(dir), now);
@@ -197,12 +235,15 @@ describe('what a rehearsal replays', () => {
     expect(shape.instants.map((i) => i.expiring)).toEqual([['erlclu-ca'], ['erlclu-0', 'erlclu-1', 'erlclu-2']]);
   });
 
-  it('on etcd, a kops chain becomes the chain its place names; kubeadm\'s one etcd CA, both', async () => {
+  it("on etcd, a kops chain becomes the chain its place names; kubeadm's one etcd CA, both", async () => {
     const kops = await temp('kops-shape');
     await kopsPkiFolder(kops, now, { leafValidFor: '1y' });
     const chains = etcdChains(rehearsalShape(await readSource(kops), now));
     expect(chains.replays === 'clients' ? chains.serverLeaves : chains.peerLeaves).toHaveLength(3);
-    expect(chains.replays === 'clients' ? [chains.clientsCa?.name, chains.peersCa] : [chains.peersCa?.name, chains.clientsCa]).toEqual([`etcd-${chains.replays}-ca-main`, undefined]);
+    expect(chains.replays === 'clients' ? [chains.clientsCa?.name, chains.peersCa] : [chains.peersCa?.name, chains.clientsCa]).toEqual([
+      `etcd-${chains.replays}-ca-main`,
+      undefined,
+    ]);
     const kubeadm = await temp('kubeadm-shape');
     const ca = forgeCa('etcd-ca', { validFor: '10y', commonName: 'etcd-ca' }, now);
     await mkdir(join(kubeadm, 'etcd'), { recursive: true });
@@ -212,18 +253,26 @@ describe('what a rehearsal replays', () => {
     await writeFile(join(kubeadm, 'etcd/healthcheck-client.crt'), forgeLeaf('healthcheck', { ca, validFor: '3y', usages: ['client'] }, now).certPem);
     const both = etcdChains(rehearsalShape(await readSource(kubeadm), now));
     expect(both.replays).toBe('both');
-    expect([both.peerLeaves.map((w) => w.name), both.serverLeaves.map((w) => w.name), both.client?.name]).toEqual([['peer'], ['server'], 'healthcheck']);
+    expect([both.peerLeaves.map((w) => w.name), both.serverLeaves.map((w) => w.name), both.client?.name]).toEqual([
+      ['peer'],
+      ['server'],
+      'healthcheck',
+    ]);
   });
 
   it('refuses, in one line, a source with no CA beside a leaf it signed, or a chain already expired', async () => {
     const lone = await temp('lone');
     await writeFile(join(lone, 'ca.crt'), forgeCa('ca', { validFor: '1y' }, now).certPem);
-    expect(() => rehearsalShape({ source: lone, certificates: [], unreadable: [], keysSkipped: 0, certManager: [] }, now)).toThrow(/holds no CA together with a leaf it signed/);
+    expect(() => rehearsalShape({ source: lone, certificates: [], unreadable: [], keysSkipped: 0, certManager: [] }, now)).toThrow(
+      /holds no CA together with a leaf it signed/,
+    );
     const expired = forgeCa('old', { from: '-40d', validFor: '30d', commonName: 'old-ca' }, now);
     const leaf = forgeLeaf('leaf', { ca: expired, from: '-40d', validFor: '90d' }, now);
     const old = await temp('old');
     await writeFile(join(old, 'ca.crt'), expired.certPem);
     await writeFile(join(old, 'leaf.crt'), leaf.certPem);
-    await expect(readSource(old).then((inv) => rehearsalShape(inv, now))).rejects.toThrow(/^old-ca \(ca\.crt\) expired on .*: its chain is broken already/);
+    await expect(readSource(old).then((inv) => rehearsalShape(inv, now))).rejects.toThrow(
+      /^old-ca \(ca\.crt\) expired on .*: its chain is broken already/,
+    );
   });
 });

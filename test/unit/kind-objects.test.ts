@@ -19,7 +19,7 @@ describe('Kubernetes objects of an Erlang node', () => {
   const pod = node1.deployment.spec!.template.spec!;
   const container = pod.containers[0]!;
 
-  it('is a one-replica Deployment the run\'s labels select, recreated pod by pod', () => {
+  it("is a one-replica Deployment the run's labels select, recreated pod by pod", () => {
     expect(node1.deployment.metadata).toMatchObject({ name: 'node1', namespace: 'certdrill-run1' });
     expect(node1.deployment.spec!.replicas).toBe(1);
     expect(node1.deployment.spec!.strategy!.type).toBe('Recreate');
@@ -34,7 +34,12 @@ describe('Kubernetes objects of an Erlang node', () => {
     expect(node1.service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ port: 8080, targetPort: 8080 }] });
     // Probes reach each node at the kind node's address, ready or not.
     expect(node1.reach.metadata!.name).toBe('node1-reach');
-    expect(node1.reach.spec).toMatchObject({ type: 'NodePort', publishNotReadyAddresses: true, selector: node1.service.spec!.selector, ports: [{ port: 8080, targetPort: 8080 }] });
+    expect(node1.reach.spec).toMatchObject({
+      type: 'NodePort',
+      publishNotReadyAddresses: true,
+      selector: node1.service.spec!.selector,
+      ports: [{ port: 8080, targetPort: 8080 }],
+    });
     expect(clusterService('certdrill-run1', 'run1').spec).toMatchObject({ clusterIP: 'None', selector: { 'certdrill.run': 'run1' } });
   });
 
@@ -49,10 +54,17 @@ describe('Kubernetes objects of an Erlang node', () => {
 
   it('runs under libfaketime, its clock file in an emptyDir an init container fills from the clock ConfigMap', () => {
     const env = Object.fromEntries(container.env!.map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ CERTDRILL_NODE: 'certdrill@node1', FAKETIME_TIMESTAMP_FILE: '/certdrill/clock/faketime.rc', DONT_FAKE_MONOTONIC: '1' });
+    expect(env).toMatchObject({
+      CERTDRILL_NODE: 'certdrill@node1',
+      FAKETIME_TIMESTAMP_FILE: '/certdrill/clock/faketime.rc',
+      DONT_FAKE_MONOTONIC: '1',
+    });
     expect(env.LD_PRELOAD).toContain('libfaketime.so.1');
     expect(node1.clock.data).toEqual({ 'faketime.rc': '+2678400\n' });
-    expect(pod.initContainers![0]).toMatchObject({ name: 'clock', command: ['sh', '-c', 'cp /certdrill/clock-initial/faketime.rc /certdrill/clock/faketime.rc'] });
+    expect(pod.initContainers![0]).toMatchObject({
+      name: 'clock',
+      command: ['sh', '-c', 'cp /certdrill/clock-initial/faketime.rc /certdrill/clock/faketime.rc'],
+    });
     expect(pod.volumes).toContainEqual({ name: 'clock', emptyDir: {} });
   });
 
@@ -75,7 +87,10 @@ describe('Kubernetes objects of a kops etcd member', () => {
     const spec = etcd.deploy({ clusters: [await kopsEtcdCluster({ reference })] }).start(reference).specs[0]!;
     const member = nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc', imageCommand: ['/certdrill/bin/start-member.sh'] });
     const pod = member.deployment.spec!.template.spec!;
-    expect(pod.volumes).toContainEqual({ name: 'data-0', hostPath: { path: '/var/local/certdrill/certdrill-run1/etcd-a-master-vol', type: 'DirectoryOrCreate' } });
+    expect(pod.volumes).toContainEqual({
+      name: 'data-0',
+      hostPath: { path: '/var/local/certdrill/certdrill-run1/etcd-a-master-vol', type: 'DirectoryOrCreate' },
+    });
     const mounts = pod.containers[0]!.volumeMounts!.map((m) => m.mountPath);
     expect(mounts[0]).toBe('/mnt/master-vol-vol-etcd-a');
     expect(mounts.some((m) => /^\/mnt\/master-vol-vol-etcd-a\/pki\/[0-9a-f]{16}\/clients$/.test(m))).toBe(true);
@@ -88,14 +103,14 @@ describe('Kubernetes objects of a kops etcd member', () => {
 });
 
 describe('the kind cluster config', () => {
-  it('on certdrill\'s own node image: kind\'s default CNI off, kubeadm told the CoreDNS and etcd tags that were preloaded', () => {
+  it("on certdrill's own node image: kind's default CNI off, kubeadm told the CoreDNS and etcd tags that were preloaded", () => {
     const config = kindClusterConfig('certdrill', { coredns: 'v1.14.7', etcd: 'v3.5.23' });
     expect(config).toContain('networking:\n  disableDefaultCNI: true\n');
     expect(config).toContain('    dns:\n      imageTag: v1.14.7\n');
     expect(config).toContain('    etcd:\n      local:\n        imageTag: 3.5.23-0\n');
   });
 
-  it('on kind\'s own node image: kind\'s defaults, one control-plane node', () => {
+  it("on kind's own node image: kind's defaults, one control-plane node", () => {
     expect(kindClusterConfig('kindest')).toBe('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n');
   });
 });
@@ -111,7 +126,7 @@ describe('Kubernetes objects of a node under certdrill-clock (etcd members, by d
     container = pod.containers[0]!;
   });
 
-  it('runs the image\'s own command behind the shim, with the clock file, and no libfaketime', () => {
+  it("runs the image's own command behind the shim, with the clock file, and no libfaketime", () => {
     expect(spec.clockBy).toBe('certdrill-clock');
     expect(container.command).toEqual(['/usr/local/lib/certdrill/certdrill-clock', '-f', '/certdrill/clock/faketime.rc', '--', ...imageCommand]);
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
@@ -124,12 +139,13 @@ describe('Kubernetes objects of a node under certdrill-clock (etcd members, by d
     expect(pod.securityContext).toBeUndefined();
   });
 
-  it('refuses to be built without the image\'s command, which the pod must then name', () => {
+  it("refuses to be built without the image's command, which the pod must then name", () => {
     expect(() => nodeObjects(spec, { ...options, image: 'certdrill/etcd-member:abc' })).toThrow(/needs the image's command/);
   });
 
-  it('leaves a libfaketime node\'s command to its image', () => {
-    const libfaketime = nodeObjects({ ...spec, clockBy: 'libfaketime' }, { ...options, image: 'certdrill/etcd-member:abc' }).deployment.spec!.template.spec!.containers[0]!;
+  it("leaves a libfaketime node's command to its image", () => {
+    const libfaketime = nodeObjects({ ...spec, clockBy: 'libfaketime' }, { ...options, image: 'certdrill/etcd-member:abc' }).deployment.spec!.template
+      .spec!.containers[0]!;
     expect(libfaketime.command).toBeUndefined();
     expect(libfaketime.env?.find((e) => e.name === 'LD_PRELOAD')?.value).toBe('/usr/local/lib/certdrill/libfaketime.so.1');
   });

@@ -17,7 +17,10 @@ describe('npm run matrix: its cells', () => {
 
   it('runs the scenarios that follow the etcd-manager axis once more per other etcd-manager version, on each suite', async () => {
     const scenarios = [...(await loadScenarios()).values()];
-    const following = scenarios.filter((s) => s.axes?.includes('etcd-manager')).map((s) => s.name).sort();
+    const following = scenarios
+      .filter((s) => s.axes?.includes('etcd-manager'))
+      .map((s) => s.name)
+      .sort();
     expect(following).toContain('etcd-certs-expire-in-time');
     const alongAxis = (await plan(['docker'])).filter((c) => Object.keys(c.env).length > 0);
     expect(alongAxis.map((c) => c.name).sort()).toEqual(
@@ -32,7 +35,9 @@ describe('npm run matrix: its cells', () => {
   it('a scenario that follows the axis runs the version its variable names: the legacy one when unset, one line for one it does not have', () => {
     expect(etcdManagerUnderTest({})).toBe('3.0.20200116');
     expect(etcdManagerUnderTest({ CERTDRILL_ETCD_MANAGER_VERSION: 'v3.0.20260707' })).toBe('v3.0.20260707');
-    expect(() => etcdManagerUnderTest({ CERTDRILL_ETCD_MANAGER_VERSION: 'latest' })).toThrow(/^CERTDRILL_ETCD_MANAGER_VERSION=latest is not a version certdrill runs/);
+    expect(() => etcdManagerUnderTest({ CERTDRILL_ETCD_MANAGER_VERSION: 'latest' })).toThrow(
+      /^CERTDRILL_ETCD_MANAGER_VERSION=latest is not a version certdrill runs/,
+    );
   });
 
   it('repeats the cells per platform asked for', async () => {

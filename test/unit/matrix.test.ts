@@ -15,20 +15,41 @@ function run(scenario: string, platform: string, versions: Record<string, string
     startedAt: '2026-11-23T03:00:00.000Z',
     outcome: 'completed',
     versions,
-    expectations: verdicts.map(([id, verdict]) => ({ id, title: `${id} title`, verdict, observed: `${id} ${verdict === 'pass' ? 'held' : verdict === 'fail' ? 'did not hold' : 'could not be judged'} on ${platform}` })),
+    expectations: verdicts.map(([id, verdict]) => ({
+      id,
+      title: `${id} title`,
+      verdict,
+      observed: `${id} ${verdict === 'pass' ? 'held' : verdict === 'fail' ? 'did not hold' : 'could not be judged'} on ${platform}`,
+    })),
   };
 }
 
 const cells: MatrixCell[] = [
-  { name: 'docker-otp25', runs: [run('erlang-ca-expiry', 'docker', { OTP: '25.2.3' }, [['mesh', 'pass'], ['alone', 'pass']])] },
-  { name: 'kind-otp27', runs: [run('erlang-ca-expiry', 'kind', { OTP: '27.1' }, [['mesh', 'unknown'], ['alone', 'fail']])] },
+  {
+    name: 'docker-otp25',
+    runs: [
+      run('erlang-ca-expiry', 'docker', { OTP: '25.2.3' }, [
+        ['mesh', 'pass'],
+        ['alone', 'pass'],
+      ]),
+    ],
+  },
+  {
+    name: 'kind-otp27',
+    runs: [
+      run('erlang-ca-expiry', 'kind', { OTP: '27.1' }, [
+        ['mesh', 'unknown'],
+        ['alone', 'fail'],
+      ]),
+    ],
+  },
   { name: 'docker-etcd3.5', runs: [run('etcd-peer-certs-expired', 'docker', { etcd: '3.5.17' }, [['no-quorum', 'pass']])] },
 ];
 
 describe('renderMatrix', () => {
   const markdown = renderMatrix(cells);
 
-  it('tables each scenario\'s expectations across the cells that ran it', () => {
+  it("tables each scenario's expectations across the cells that ran it", () => {
     expect(markdown).toContain('| Expectation | docker-otp25 | kind-otp27 |');
     expect(markdown).toContain('| alone title | PASS | **FAIL** |');
     expect(markdown).toContain('| no-quorum title | PASS |');
@@ -68,7 +89,9 @@ describe('npm run report:matrix', () => {
       }
     }
     const out = join(root, 'matrix.md');
-    const result = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', '--out', out, ...cells.map((c) => join(root, c.name))], { reject: false });
+    const result = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', '--out', out, ...cells.map((c) => join(root, c.name))], {
+      reject: false,
+    });
     expect(result.exitCode).toBe(0);
     expect(await readFile(out, 'utf8')).toBe(renderMatrix(cells));
   });

@@ -12,7 +12,7 @@ describe('the nightly workflow', () => {
     expect(state.errors).toEqual([]);
   });
 
-  it('runs every scenario of the incidents\' workloads, and nothing that is not one', async () => {
+  it("runs every scenario of the incidents' workloads, and nothing that is not one", async () => {
     const text = await readFile(WORKFLOW, 'utf8');
     const listed = [...new Set([...text.matchAll(/^\s+- ((?:erlang|etcd)-[a-z-]+)$/gm)].map((m) => m[1]))];
     // The example workload (docs/ARCHITECTURE.md) has no versions to compare: the nightly leaves it out.
@@ -20,20 +20,31 @@ describe('the nightly workflow', () => {
     expect(listed.sort()).toEqual(incidents.sort());
   });
 
-  it('runs the same cells as npm run matrix on docker and kind: each workload\'s scenarios on each of its versions, from the same Debian suite', async () => {
+  it("runs the same cells as npm run matrix on docker and kind: each workload's scenarios on each of its versions, from the same Debian suite", async () => {
     const text = await readFile(WORKFLOW, 'utf8');
     // Each job: its platforms, its scenarios, and its versions as { name, suite }.
-    const jobs = text.split(/^  (?=\w[\w-]*:\n)/m).filter((job) => /^\s+version:$/m.test(job));
+    const jobs = text.split(/^ {2}(?=\w[\w-]*:\n)/m).filter((job) => /^\s+version:$/m.test(job));
     const nightly = jobs.flatMap((job) => {
-      const platforms = /platform: \[([^\]]*)\]/.exec(job)![1]!.split(',').map((p) => p.trim());
+      const platforms = /platform: \[([^\]]*)\]/
+        .exec(job)![1]!
+        .split(',')
+        .map((p) => p.trim());
       const scenarios = [...job.matchAll(/^\s+- ((?:erlang|etcd)-[a-z-]+)$/gm)].map((m) => m[1]!).sort();
       const versions = [...job.matchAll(/- \{ name: ([\w.]+), suite: (\w+) \}/g)].map((m) => ({ name: m[1]!, suite: m[2]! }));
       // A job along the etcd-manager axis: one cell per version it names, the variable set from it.
-      const managers = /manager: \[([^\]]*)\]/.exec(job)?.[1]!.split(',').map((m) => m.trim().replace(/"/g, ''));
+      const managers = /manager: \[([^\]]*)\]/
+        .exec(job)?.[1]!
+        .split(',')
+        .map((m) => m.trim().replace(/"/g, ''));
       if (managers) expect(job).toContain('CERTDRILL_ETCD_MANAGER_VERSION: ${{ matrix.manager }}');
       return platforms.flatMap((platform) =>
         versions.flatMap((v) =>
-          (managers ?? ['']).map((m) => ({ name: `${platform}-${v.name}${m ? `-etcd-manager-${m}` : ''}`, suite: v.suite, scenarios, env: m ? { CERTDRILL_ETCD_MANAGER_VERSION: m } : {} })),
+          (managers ?? ['']).map((m) => ({
+            name: `${platform}-${v.name}${m ? `-etcd-manager-${m}` : ''}`,
+            suite: v.suite,
+            scenarios,
+            env: m ? { CERTDRILL_ETCD_MANAGER_VERSION: m } : {},
+          })),
         ),
       );
     });
@@ -44,7 +55,7 @@ describe('the nightly workflow', () => {
     expect(text.match(/CERTDRILL_DEBIAN_SUITE: \$\{\{ matrix\.version\.suite \}\}/g)).toHaveLength(jobs.length);
   });
 
-  it('gives the etcd cells Go and etcd-manager\'s source, each version certdrill runs, which the kops masters\' scenarios build', async () => {
+  it("gives the etcd cells Go and etcd-manager's source, each version certdrill runs, which the kops masters' scenarios build", async () => {
     const text = await readFile(new URL('../../.github/workflows/nightly.yml', import.meta.url), 'utf8');
     const etcd = text.slice(text.indexOf('\n  etcd:\n'), text.indexOf('\n  matrix-report:\n'));
     expect(etcd).toContain('uses: actions/setup-go@');
@@ -53,7 +64,7 @@ describe('the nightly workflow', () => {
     expect(etcd.indexOf('CERTDRILL_ETCD_MANAGER_SOURCE=')).toBeLessThan(etcd.indexOf('npm run scenario --'));
   });
 
-  it('keeps the runs\' private keys out of the artifacts', async () => {
+  it("keeps the runs' private keys out of the artifacts", async () => {
     const text = await readFile(WORKFLOW, 'utf8');
     expect(text.match(/!cells\/\*\*\/pki\//g)).toHaveLength(text.match(/uses: actions\/upload-artifact@/g)!.length - 1);
   });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { forgeCa, forgeWithOpenssl, writeForged } from '../../src/pki/index.js';
 
 describe('certificates issued by the real openssl under faketime', () => {
-  it('reproduces the kops incident\'s certificate: issued Nov 5 2019, one year and a day', async () => {
+  it("reproduces the kops incident's certificate: issued Nov 5 2019, one year and a day", async () => {
     const reference = new Date('2026-11-23T00:00:00Z');
     const ca = forgeCa('etcd-peers-ca', { from: '2019-01-01T00:00:00Z', validFor: '10y' }, reference);
     const cert = await forgeWithOpenssl('etcd-a', { ca, issuedAt: '2019-11-05T23:26:23Z', days: 367, altNames: ['etcd-a', '127.0.0.1'] }, reference);
@@ -21,7 +21,11 @@ describe('certificates issued by the real openssl under faketime', () => {
     const dir = await mkdtemp(join(tmpdir(), 'certdrill-openssl-'));
     const caFiles = await writeForged(dir, ca);
     const certFiles = await writeForged(dir, cert);
-    const inWindow = await execa('openssl', ['verify', '-attime', String(Date.parse('2020-06-01T00:00:00Z') / 1000), '-CAfile', caFiles.certPath, certFiles.certPath], { reject: false, all: true });
+    const inWindow = await execa(
+      'openssl',
+      ['verify', '-attime', String(Date.parse('2020-06-01T00:00:00Z') / 1000), '-CAfile', caFiles.certPath, certFiles.certPath],
+      { reject: false, all: true },
+    );
     expect(inWindow.all).toContain(': OK');
     const now = await execa('openssl', ['verify', '-CAfile', caFiles.certPath, certFiles.certPath], { reject: false, all: true });
     expect(now.all).toContain('certificate has expired');

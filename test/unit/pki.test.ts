@@ -31,7 +31,21 @@ describe('forged certificates, as the real openssl reads them', () => {
     const caFiles = await files(ca);
     const leafFiles = await files(leaf);
 
-    const text = (await openssl('x509', '-in', leafFiles.certPath, '-noout', '-startdate', '-enddate', '-serial', '-subject', '-issuer', '-ext', 'subjectAltName,extendedKeyUsage')).all!;
+    const text = (
+      await openssl(
+        'x509',
+        '-in',
+        leafFiles.certPath,
+        '-noout',
+        '-startdate',
+        '-enddate',
+        '-serial',
+        '-subject',
+        '-issuer',
+        '-ext',
+        'subjectAltName,extendedKeyUsage',
+      )
+    ).all!;
     expect(text).toContain('notBefore=Nov 23 12:00:00 2026 GMT');
     expect(text).toContain('notAfter=Feb 21 12:00:00 2027 GMT');
     expect(text).toMatch(/subject=CN ?= ?node1, O ?= ?certdrill/);
@@ -66,7 +80,14 @@ describe('forged certificates, as the real openssl reads them', () => {
     expect(pastVerify.all).toContain('certificate has expired');
 
     expect(future.info.notBefore.toISOString()).toBe('2026-11-23T14:00:00.000Z');
-    const futureVerify = await openssl('verify', '-attime', epoch(reference.toISOString()), '-CAfile', caFiles.certPath, (await files(future)).certPath);
+    const futureVerify = await openssl(
+      'verify',
+      '-attime',
+      epoch(reference.toISOString()),
+      '-CAfile',
+      caFiles.certPath,
+      (await files(future)).certPath,
+    );
     expect(futureVerify.all).toContain('certificate is not yet valid');
     expect(validityAt(future.info, reference)).toBe('not yet valid');
     expect(validityAt(past.info, reference)).toBe('expired');

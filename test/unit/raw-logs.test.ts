@@ -29,13 +29,19 @@ describe('raw logs', () => {
     expect(await readFile(join(dir, 'a.log'), 'utf8')).toBe('this run\n');
   });
 
-  it('keeps a long log\'s start and end, and says how much of the middle was left out', async () => {
+  it("keeps a long log's start and end, and says how much of the middle was left out", async () => {
     const logs = new RawLogs(dir, { headBytes: 12, tailBytes: 15 });
     for (let i = 1; i <= 10; i++) logs.write('a', `line ${i}`);
     logs.write('b', 'other');
     logs.close();
     const text = await readFile(join(dir, 'a.log'), 'utf8');
-    expect(text.split('\n')).toEqual(['line 1', 'certdrill: 7 line(s) (0 KiB) of this log left out here; timeline.jsonl has every line certdrill classified', 'line 9', 'line 10', '']);
+    expect(text.split('\n')).toEqual([
+      'line 1',
+      'certdrill: 7 line(s) (0 KiB) of this log left out here; timeline.jsonl has every line certdrill classified',
+      'line 9',
+      'line 10',
+      '',
+    ]);
     expect(await readFile(join(dir, 'b.log'), 'utf8')).toBe('other\n');
   });
 });

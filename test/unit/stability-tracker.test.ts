@@ -2,10 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { StabilityTracker } from '../../src/run/context.js';
 
 describe('StabilityTracker (when an observation window may end early)', () => {
-  it('counts every node\'s samples since any node last changed, the slowest node deciding', () => {
-    const state = new Map([['a', 'sees b'], ['b', 'sees a']]);
-    const samples = new Map([['a', 0], ['b', 0]]);
-    const tracker = new StabilityTracker(['a', 'b'], () => state, (n) => samples.get(n)!);
+  it("counts every node's samples since any node last changed, the slowest node deciding", () => {
+    const state = new Map([
+      ['a', 'sees b'],
+      ['b', 'sees a'],
+    ]);
+    const samples = new Map([
+      ['a', 0],
+      ['b', 0],
+    ]);
+    const tracker = new StabilityTracker(
+      ['a', 'b'],
+      () => state,
+      (n) => samples.get(n)!,
+    );
     tracker.update();
     samples.set('a', 5).set('b', 3);
     tracker.update();

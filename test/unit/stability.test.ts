@@ -13,7 +13,13 @@ function results(scenario: string, verdicts: [string, Verdict][], seconds = 10):
     outcome: 'completed',
     versions: {},
     expectations: verdicts.map(([id, verdict]) => ({ id, title: `${id} title`, verdict, observed: '' })),
-    windows: [{ title: 'observe: does it hold?', seconds: seconds / 4, ended: seconds < 12 ? "every node's state held for 4 samples" : 'the 6 s maximum passed' }],
+    windows: [
+      {
+        title: 'observe: does it hold?',
+        seconds: seconds / 4,
+        ended: seconds < 12 ? "every node's state held for 4 samples" : 'the 6 s maximum passed',
+      },
+    ],
   };
 }
 
@@ -22,9 +28,29 @@ const rep = (index: number, ...runs: RunResults[]): Repetition => ({ index, seco
 describe('verdict stability', () => {
   it('counts each verdict per expectation and calls it stable only when every run agrees', () => {
     const reps = [
-      rep(1, results('a', [['x', 'pass'], ['y', 'pass']]), results('b', [['z', 'fail']])),
-      rep(2, results('a', [['x', 'pass'], ['y', 'unknown']]), results('b', [['z', 'fail']])),
-      rep(3, results('a', [['x', 'pass'], ['y', 'pass']])),
+      rep(
+        1,
+        results('a', [
+          ['x', 'pass'],
+          ['y', 'pass'],
+        ]),
+        results('b', [['z', 'fail']]),
+      ),
+      rep(
+        2,
+        results('a', [
+          ['x', 'pass'],
+          ['y', 'unknown'],
+        ]),
+        results('b', [['z', 'fail']]),
+      ),
+      rep(
+        3,
+        results('a', [
+          ['x', 'pass'],
+          ['y', 'pass'],
+        ]),
+      ),
     ];
     const tally = tallyVerdicts(reps);
     expect(tally.map((t) => [t.scenario, t.id, t.counts, t.missing, t.stable])).toEqual([
@@ -48,20 +74,58 @@ describe('verdict stability', () => {
   });
 
   it('groups a window across runs though the instant in its title differs', () => {
-    const at = (iso: string, seconds: number): RunResults => ({ ...results('a', [['x', 'pass']]), windows: [{ title: `observe: until ${iso}: notAfter (${iso}) is reached`, seconds, ended: 'the 24 s window passed' }] });
-    const markdown = renderStability({ command: 'c', platform: 'docker', startedAt: '2026-11-23T03:00:00.000Z', endedAt: '2026-11-23T03:30:00.000Z', repetitions: [rep(1, at('2026-11-23T16:14:04.000Z', 24.3)), rep(2, at('2026-11-23T16:17:58.000Z', 23.2))] });
+    const at = (iso: string, seconds: number): RunResults => ({
+      ...results('a', [['x', 'pass']]),
+      windows: [{ title: `observe: until ${iso}: notAfter (${iso}) is reached`, seconds, ended: 'the 24 s window passed' }],
+    });
+    const markdown = renderStability({
+      command: 'c',
+      platform: 'docker',
+      startedAt: '2026-11-23T03:00:00.000Z',
+      endedAt: '2026-11-23T03:30:00.000Z',
+      repetitions: [rep(1, at('2026-11-23T16:14:04.000Z', 24.3)), rep(2, at('2026-11-23T16:17:58.000Z', 23.2))],
+    });
     expect(markdown).toContain('| until <instant>: notAfter (<instant>) is reached | 23.2–24.3 s | 0 of 2 |');
   });
 });
 
 describe('verdict stability under load, against a baseline', () => {
   const page = (repetitions: Repetition[], baseline: RunResults[]) =>
-    renderStability({ command: 'c', platform: 'docker', startedAt: '2026-12-06T20:00:00.000Z', endedAt: '2026-12-06T21:00:00.000Z', repetitions, load: 2, baseline: { label: 'reports/suite (2026-12-06)', results: baseline } });
+    renderStability({
+      command: 'c',
+      platform: 'docker',
+      startedAt: '2026-12-06T20:00:00.000Z',
+      endedAt: '2026-12-06T21:00:00.000Z',
+      repetitions,
+      load: 2,
+      baseline: { label: 'reports/suite (2026-12-06)', results: baseline },
+    });
 
   it('names the load and the expectations whose verdict moved from the baseline, and only those', () => {
     const markdown = page(
-      [rep(1, results('a', [['x', 'pass'], ['y', 'pass']])), rep(2, results('a', [['x', 'unknown'], ['y', 'pass']]))],
-      [results('a', [['x', 'pass'], ['y', 'pass'], ['z', 'fail']])],
+      [
+        rep(
+          1,
+          results('a', [
+            ['x', 'pass'],
+            ['y', 'pass'],
+          ]),
+        ),
+        rep(
+          2,
+          results('a', [
+            ['x', 'unknown'],
+            ['y', 'pass'],
+          ]),
+        ),
+      ],
+      [
+        results('a', [
+          ['x', 'pass'],
+          ['y', 'pass'],
+          ['z', 'fail'],
+        ]),
+      ],
     );
     expect(markdown).toContain('# certdrill verdict stability under load');
     expect(markdown).toContain('with 2 busy CPU loops beside each run');

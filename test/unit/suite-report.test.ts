@@ -11,13 +11,23 @@ function entry(name: string, results: { id: string; verdict: Verdict; observed: 
       workload: erlang,
       setup: () => ({ cluster: { nodes: [] } }),
       run: async () => {},
-      expectations: results.map((r) => ({ id: r.id, title: `${r.id} title`, basis: 'b', check: () => ({ verdict: r.verdict, observed: r.observed, evidence: [] }) })),
+      expectations: results.map((r) => ({
+        id: r.id,
+        title: `${r.id} title`,
+        basis: 'b',
+        check: () => ({ verdict: r.verdict, observed: r.observed, evidence: [] }),
+      })),
       answer: results.map((r) => ({ expectation: r.id, pass: `${r.id} held`, fail: `${r.id} did not hold` })),
     }),
     dir: name,
     result: {
       outcome: 'completed',
-      expectations: results.map((r) => ({ id: r.id, title: `${r.id} title`, basis: 'b', result: { verdict: r.verdict, observed: r.observed, evidence: [] } })),
+      expectations: results.map((r) => ({
+        id: r.id,
+        title: `${r.id} title`,
+        basis: 'b',
+        result: { verdict: r.verdict, observed: r.observed, evidence: [] },
+      })),
     },
     findings,
     timeline: [{ t: '2026-11-23T03:00:00.000Z', kind: 'versions', versions: { OTP: '25.2.3', libfaketime: '0.9.10-2.1' } }],
@@ -32,7 +42,11 @@ describe('renderSuite', () => {
     endedAt: '2026-11-23T03:05:00.000Z',
     outcome: 'completed',
     entries: [
-      entry('erlang-ca-expiry', [{ id: 'a', verdict: 'pass', observed: 'held' }], '# certdrill findings: erlang-ca-expiry\n\n| PASS | [a title](#a) |\n\n### a\n\n- [timeline.jsonl](timeline.jsonl)\n'),
+      entry(
+        'erlang-ca-expiry',
+        [{ id: 'a', verdict: 'pass', observed: 'held' }],
+        '# certdrill findings: erlang-ca-expiry\n\n| PASS | [a title](#a) |\n\n### a\n\n- [timeline.jsonl](timeline.jsonl)\n',
+      ),
       entry('erlang-preflight', [{ id: 'b', verdict: 'fail', observed: 'did not' }]),
     ],
   });
@@ -50,7 +64,7 @@ describe('renderSuite', () => {
     expect(markdown).toContain('Versions: OTP 25.2.3, libfaketime 0.9.10-2.1.');
   });
 
-  it('embeds each scenario\'s report a level down, its links into its folder', () => {
+  it("embeds each scenario's report a level down, its links into its folder", () => {
     expect(markdown).toContain('## certdrill findings: erlang-ca-expiry');
     expect(markdown).toContain('[a title](#erlang-ca-expiry-a)');
     expect(markdown).toContain('<a id="erlang-ca-expiry-a"></a>');
@@ -58,9 +72,12 @@ describe('renderSuite', () => {
   });
 });
 
-describe('renderSuite\'s versions', () => {
+describe("renderSuite's versions", () => {
   it('names every version of a component the scenarios ran, each once', () => {
-    const ran = (name: string, manager: string): SuiteEntry => ({ ...entry(name, [{ id: 'a', verdict: 'pass', observed: 'held' }]), timeline: [{ t: '2026-12-06T20:00:00.000Z', kind: 'versions', versions: { etcd: '3.4.23', 'etcd-manager': manager } }] });
+    const ran = (name: string, manager: string): SuiteEntry => ({
+      ...entry(name, [{ id: 'a', verdict: 'pass', observed: 'held' }]),
+      timeline: [{ t: '2026-12-06T20:00:00.000Z', kind: 'versions', versions: { etcd: '3.4.23', 'etcd-manager': manager } }],
+    });
     const markdown = renderSuite({
       questions: [],
       platform: 'docker',

@@ -21,8 +21,8 @@ describe('the timeline picture in a findings report', () => {
     };
     expect(section('node1').map((l) => l.split(' :')[0]!.trim())).toEqual(['alone', 'sees all 1', 'alone']);
     expect(section('node2').map((l) => l.split(' :')[0]!.trim())).toEqual(['alone', 'sees all 1', 'down', 'no answer']);
-    expect(section('node2')[2]).toMatch(/^  down :crit, b\d+, 2026-11-23 03:00:04\.000, 2026-11-23 03:00:05\.000$/);
-    expect(section('node2')[3]).toMatch(/^  no answer :done, /);
+    expect(section('node2')[2]).toMatch(/^ {2}down :crit, b\d+, 2026-11-23 03:00:04\.000, 2026-11-23 03:00:05\.000$/);
+    expect(section('node2')[3]).toMatch(/^ {2}no answer :done, /);
     expect(chart.find((l) => l.startsWith('  jump-clocks'))).toMatch(/:milestone, s\d+, 2026-11-23 03:00:03\.000, 0d$/);
   });
 

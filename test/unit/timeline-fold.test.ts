@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { linesOf, type AlertRecord } from '../../src/observe/records.js';
 import { Timeline } from '../../src/observe/timeline.js';
 
-const line = (n: number) => `2027-12-06 16:21:18.${n} I | embed: rejected connection from "172.25.0.4:${52000 + n}" (error "remote error: tls: bad certificate", ServerName "etcd-a")`;
+const line = (n: number) =>
+  `2027-12-06 16:21:18.${n} I | embed: rejected connection from "172.25.0.4:${52000 + n}" (error "remote error: tls: bad certificate", ServerName "etcd-a")`;
 const alert = (n: number, node = 'etcd-a') => ({ kind: 'alert', node, class: 'bad-certificate', channel: 'remote', text: line(n) }) as const;
 
 describe('the timeline folds repeated alert lines', () => {

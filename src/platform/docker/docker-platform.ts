@@ -1,18 +1,22 @@
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
-import {
-  GenericContainer,
-  getContainerRuntimeClient,
-  ImageName,
-  Wait,
-  type ContainerRuntimeClient,
-  type StartedTestContainer,
-} from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type ContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 import { CLOCK_FILE, clockFileContent, writeClockFileCommand } from '../../clock/faketime.js';
 import { clockEnv } from '../../clock/shim.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
-import { applyChanges, EnvironmentError, onNodeClock, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
+import {
+  applyChanges,
+  EnvironmentError,
+  onNodeClock,
+  type Endpoint,
+  type ExecResult,
+  type ImageSource,
+  type LogListener,
+  type NodeChanges,
+  type NodeSpec,
+  type Platform,
+} from '../types.js';
 import { PlatformLostError } from '../../util/errors.js';
 import { dockerHostProblem } from './engine.js';
 import { buildContext, contentTag } from './image.js';
@@ -218,7 +222,7 @@ export class DockerPlatform implements Platform {
     try {
       node.container = await this.creating(() => container.start());
     } catch (error) {
-      throw new Error(`node ${spec.name} did not start: ${firstLine(error)}`);
+      throw new Error(`node ${spec.name} did not start: ${firstLine(error)}`, { cause: error });
     }
     node.stopLogs = await this.followLogs(spec.name, node.container);
   }
@@ -274,7 +278,10 @@ export class DockerPlatform implements Platform {
   private async ensureVolume(node: string, volume: string): Promise<void> {
     const docker = (await this.runtime()).container.dockerode;
     const name = this.volumeName(node, volume);
-    const existing = await docker.getVolume(name).inspect().catch(() => undefined);
+    const existing = await docker
+      .getVolume(name)
+      .inspect()
+      .catch(() => undefined);
     if (!existing) await this.creating(() => docker.createVolume({ Name: name, Labels: { ...runLabels(this.options.runId), [LABEL_NODE]: node } }));
   }
 
@@ -323,7 +330,9 @@ export class DockerPlatform implements Platform {
             if (missed < ENGINE_MISSED_PINGS || this.closed) return;
             clearInterval(this.watching);
             this.options.onLost?.(
-              new PlatformLostError(`the Docker engine stopped answering during the run (${lastProblem}); start it again: the next run, or npm run scenario -- --cleanup, removes what this run left`),
+              new PlatformLostError(
+                `the Docker engine stopped answering during the run (${lastProblem}); start it again: the next run, or npm run scenario -- --cleanup, removes what this run left`,
+              ),
             );
           },
         )
@@ -400,7 +409,6 @@ async function removeLabelled(docker: Dockerode, label: string): Promise<void> {
 function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
-
 
 function explainBuildFailure(error: unknown, tag: string): Error {
   const text = String((error as Error)?.message ?? error);

@@ -21,7 +21,8 @@ export class KindCli {
     for (const candidate of candidates) {
       const result = await runChild(candidate, ['version'], { timeout: 15_000, reject: false });
       if (result.exitCode === 0) return (this.binary = candidate);
-      if (candidate === process.env.CERTDRILL_KIND) throw new EnvironmentError(`CERTDRILL_KIND=${candidate} does not run (${firstLine(result.stderr || result.message || "")}): ${INSTALL}`);
+      if (candidate === process.env.CERTDRILL_KIND)
+        throw new EnvironmentError(`CERTDRILL_KIND=${candidate} does not run (${firstLine(result.stderr || result.message || '')}): ${INSTALL}`);
     }
     throw new EnvironmentError(`kind is not installed: ${INSTALL}`);
   }
@@ -37,7 +38,10 @@ export class KindCli {
   /** Throws EnvironmentError unless the kind CLI can be built here (Go is what builds it). */
   async ensureBuildable(): Promise<void> {
     const go = await runChild('go', ['version'], { reject: false, timeout: 15_000 });
-    if (go.exitCode !== 0) throw new EnvironmentError(`kind is not installed and the Go toolchain that would build it is missing: install Go (1.24 or newer) or kind, or run with --platform docker`);
+    if (go.exitCode !== 0)
+      throw new EnvironmentError(
+        `kind is not installed and the Go toolchain that would build it is missing: install Go (1.24 or newer) or kind, or run with --platform docker`,
+      );
   }
 
   /** Builds the kind CLI from the Go module proxy into certdrill's cache (kind-node/build.sh --kind-cli). */
@@ -57,7 +61,10 @@ export class KindCli {
 
   async clusters(): Promise<string[]> {
     const binary = await this.resolve();
-    return (await runChild(binary, ['get', 'clusters'], { timeout: 30_000 })).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    return (await runChild(binary, ['get', 'clusters'], { timeout: 30_000 })).stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   }
 
   /**
@@ -66,7 +73,14 @@ export class KindCli {
    * its own, so a terminal's Ctrl-C reaches certdrill alone, which cancels it
    * through `signal` and then deletes the half-made cluster.
    */
-  async create(name: string, image: string, config: string, configPath: string, progress: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  async create(
+    name: string,
+    image: string,
+    config: string,
+    configPath: string,
+    progress: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const binary = await this.resolve();
     await writeFile(configPath, config);
     const child = runChild(binary, ['create', 'cluster', '--name', name, '--image', image, '--config', configPath, '--wait', '180s'], {
@@ -105,7 +119,8 @@ export class KindCli {
 /** Throws EnvironmentError unless the Docker engine is new enough for kind's privileged nodes. */
 export async function checkDockerForKind(): Promise<string> {
   const result = await runChild('docker', ['version', '--format', '{{.Server.Version}}'], { reject: false, timeout: 15_000 });
-  if (result.exitCode !== 0) throw new EnvironmentError('no Docker engine is reachable: start one (as root: dockerd &, or systemctl start docker), then run again');
+  if (result.exitCode !== 0)
+    throw new EnvironmentError('no Docker engine is reachable: start one (as root: dockerd &, or systemctl start docker), then run again');
   const version = result.stdout.trim();
   const major = Number(/^(\d+)/.exec(version)?.[1]);
   if (!(major >= MIN_DOCKER_MAJOR)) {

@@ -9,7 +9,17 @@ import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namesp
 import { writeClockFileCommand } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { DockerPlatform } from '../docker/docker-platform.js';
-import { applyChanges, onNodeClock, type Endpoint, type ExecResult, type ImageSource, type LogListener, type NodeChanges, type NodeSpec, type Platform } from '../types.js';
+import {
+  applyChanges,
+  onNodeClock,
+  type Endpoint,
+  type ExecResult,
+  type ImageSource,
+  type LogListener,
+  type NodeChanges,
+  type NodeSpec,
+  type Platform,
+} from '../types.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
 import { runChild } from '../../util/child-process.js';
@@ -193,7 +203,9 @@ export class KindPlatform implements Platform {
     const stdout = collector();
     const stderr = collector();
     const status = await new Promise<V1Status>((resolve, reject) => {
-      new Exec(this.api().kc).exec(this.namespace, node.pod!, 'node', onNodeClock(node.spec, command), stdout.stream, stderr.stream, null, false, resolve).catch(reject);
+      new Exec(this.api().kc)
+        .exec(this.namespace, node.pod!, 'node', onNodeClock(node.spec, command), stdout.stream, stderr.stream, null, false, resolve)
+        .catch(reject);
     });
     const exitCode = status.status === 'Success' ? 0 : Number(status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message ?? 1);
     return { exitCode, stdout: stdout.text(), stderr: stderr.text() };
@@ -246,7 +258,8 @@ export class KindPlatform implements Platform {
     const node = (await this.api().core.listNode()).items[0];
     const address = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     this.nodeAddress = address && (await tcpConnects(address, APISERVER_NODE_PORT, 2000)) ? address : null;
-    if (!this.nodeAddress) this.progress(`kind node address ${address ?? '(none)'} unreachable from this host: probes go through API server port-forwards (slower)`);
+    if (!this.nodeAddress)
+      this.progress(`kind node address ${address ?? '(none)'} unreachable from this host: probes go through API server port-forwards (slower)`);
     return this.nodeAddress;
   }
 
@@ -261,7 +274,9 @@ export class KindPlatform implements Platform {
       if (await tcpConnects(address, nodePort, 1000)) return;
       await sleep(200);
     }
-    this.progress(`node ${node.spec.name}: port ${port} not reachable at ${address}:${nodePort} within ${REACH_TIMEOUT_MS / 1000} s; its probes will say what they find`);
+    this.progress(
+      `node ${node.spec.name}: port ${port} not reachable at ${address}:${nodePort} within ${REACH_TIMEOUT_MS / 1000} s; its probes will say what they find`,
+    );
   }
 
   onLog(listener: LogListener): void {
@@ -275,7 +290,9 @@ export class KindPlatform implements Platform {
     }
     if (this.namespaceMade && this.core) {
       this.progress(`removing namespace ${this.namespace} and its data folders`);
-      await this.removeRunObjects(this.namespace).catch((error) => this.progress(`could not remove namespace ${this.namespace}: ${firstLine(error)}`));
+      await this.removeRunObjects(this.namespace).catch((error) =>
+        this.progress(`could not remove namespace ${this.namespace}: ${firstLine(error)}`),
+      );
     }
     const failedToCreate = this.ownsCluster && !this.kc;
     if (this.ownsCluster && (failedToCreate || (!this.options.keepCluster && !this.options.shareCluster))) {
@@ -331,7 +348,13 @@ export class KindPlatform implements Platform {
   }
 
   private objects(node: KindNode): NodeObjects {
-    return nodeObjects(node.spec, { namespace: this.namespace, runId: this.options.runId, image: node.image, imageCommand: node.imageCommand, offsetSeconds: node.offsetSeconds });
+    return nodeObjects(node.spec, {
+      namespace: this.namespace,
+      runId: this.options.runId,
+      image: node.image,
+      imageCommand: node.imageCommand,
+      offsetSeconds: node.offsetSeconds,
+    });
   }
 
   private async create(node: KindNode): Promise<void> {
@@ -347,9 +370,15 @@ export class KindPlatform implements Platform {
       await replace().catch(async (error) => (isNotFound(error) ? create() : Promise.reject(error)));
     };
     for (const body of o.secrets) {
-      await upsert(() => core.createNamespacedSecret({ namespace, body }), () => core.replaceNamespacedSecret({ name: body.metadata!.name!, namespace, body }));
+      await upsert(
+        () => core.createNamespacedSecret({ namespace, body }),
+        () => core.replaceNamespacedSecret({ name: body.metadata!.name!, namespace, body }),
+      );
     }
-    await upsert(() => core.createNamespacedConfigMap({ namespace, body: o.clock }), () => core.replaceNamespacedConfigMap({ name: o.clock.metadata!.name!, namespace, body: o.clock }));
+    await upsert(
+      () => core.createNamespacedConfigMap({ namespace, body: o.clock }),
+      () => core.replaceNamespacedConfigMap({ name: o.clock.metadata!.name!, namespace, body: o.clock }),
+    );
     if (how === 'create') {
       await core.createNamespacedService({ namespace, body: o.service });
       await core.createNamespacedService({ namespace, body: o.reach });
@@ -489,7 +518,9 @@ export class KindPlatform implements Platform {
   }
 
   private async clusterOwner(): Promise<{ pid: number; host: string; keep: boolean; gone: boolean } | undefined> {
-    const map = await this.api().core.readNamespacedConfigMap(OWNER_CONFIGMAP).catch(() => undefined);
+    const map = await this.api()
+      .core.readNamespacedConfigMap(OWNER_CONFIGMAP)
+      .catch(() => undefined);
     if (!map?.data) return undefined;
     const pid = Number(map.data.pid);
     const host = map.data.host ?? '';

@@ -62,8 +62,10 @@ export async function resolveNodeImage(kindestImage: string | undefined, progres
   if (custom) return { image: custom, flavour: 'custom' };
   const own = await certdrillNodeImageTag();
   if (await imagePresent(own)) return { image: own, flavour: 'certdrill' };
-  if (kindestImage && (await imagePresent(kindestImage) || (await pullable(kindestImage)))) return { image: kindestImage, flavour: 'kindest' };
-  progress(`no registry gives ${kindestImage ?? "kind's node image"}: building ${own} from the Go module proxy and Debian's packages (npm run kind-image; about 13 minutes on 2 cores the first time)`);
+  if (kindestImage && ((await imagePresent(kindestImage)) || (await pullable(kindestImage)))) return { image: kindestImage, flavour: 'kindest' };
+  progress(
+    `no registry gives ${kindestImage ?? "kind's node image"}: building ${own} from the Go module proxy and Debian's packages (npm run kind-image; about 13 minutes on 2 cores the first time)`,
+  );
   await buildNodeImage(progress, signal);
   return { image: own, flavour: 'certdrill' };
 }
@@ -80,7 +82,10 @@ export async function buildNodeImage(progress: (line: string) => void, signal?: 
     if (line.startsWith('[kind-image]') || line.startsWith('kind node image:') || line.startsWith('base image')) progress(line);
   });
   const result = await child;
-  if (result.exitCode === 2) throw new EnvironmentError(tail.filter((l) => l.startsWith('kind node image:')).pop() ?? tail.pop() ?? 'the kind node image cannot be built here');
+  if (result.exitCode === 2)
+    throw new EnvironmentError(
+      tail.filter((l) => l.startsWith('kind node image:')).pop() ?? tail.pop() ?? 'the kind node image cannot be built here',
+    );
   if (result.failed) throw new Error(`building the kind node image failed (${result.shortMessage}):\n${tail.join('\n')}`);
   return result.stdout.trim().split('\n').pop()!;
 }

@@ -81,7 +81,10 @@ export function namespaceObject(namespace: string, runId: string, owner: { pid: 
 
 /** A host name as a label value (at most 63 characters of [A-Za-z0-9._-]). */
 export function labelValue(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return text
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
 
 /** The headless Service over every node of the run: what peer discovery would look up. */
@@ -96,7 +99,11 @@ export function clusterService(namespace: string, runId: string): V1Service {
 
 /** A folder of files in the node, as the name of the Secret that holds it. */
 export function secretName(node: string, dir: string): string {
-  const slug = dir.replace(/^\/+/, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase().replace(/-+$/, '');
+  const slug = dir
+    .replace(/^\/+/, '')
+    .replace(/[^a-z0-9]+/gi, '-')
+    .toLowerCase()
+    .replace(/-+$/, '');
   return `${node}-${slug}`.slice(0, 253);
 }
 
@@ -115,7 +122,12 @@ export function nodeObjects(
     type: 'Opaque',
     data: Object.fromEntries(files.map((f) => [basename(f.path), Buffer.from(f.content).toString('base64')])),
   }));
-  const clock: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${spec.name}-clock`), data: { 'faketime.rc': clockFileContent(options.offsetSeconds) } };
+  const clock: V1ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(`${spec.name}-clock`),
+    data: { 'faketime.rc': clockFileContent(options.offsetSeconds) },
+  };
   const service: V1Service = {
     apiVersion: 'v1',
     kind: 'Service',
@@ -146,9 +158,16 @@ export function nodeObjects(
     { name: 'clock-initial', configMap: { name: clock.metadata!.name! } },
     ...[...byDir].map(([dir, files], i) => ({
       name: `files-${i}`,
-      secret: { secretName: secretName(spec.name, dir), defaultMode: 0o644, items: files.map((f) => ({ key: basename(f.path), path: basename(f.path), mode: f.mode })) },
+      secret: {
+        secretName: secretName(spec.name, dir),
+        defaultMode: 0o644,
+        items: files.map((f) => ({ key: basename(f.path), path: basename(f.path), mode: f.mode })),
+      },
     })),
-    ...(spec.volumes ?? []).map((v, i) => ({ name: `data-${i}`, hostPath: { path: volumePath(namespace, v.shared ? 'shared' : spec.name, v.name), type: 'DirectoryOrCreate' } })),
+    ...(spec.volumes ?? []).map((v, i) => ({
+      name: `data-${i}`,
+      hostPath: { path: volumePath(namespace, v.shared ? 'shared' : spec.name, v.name), type: 'DirectoryOrCreate' },
+    })),
   ];
   const mounts: V1VolumeMount[] = [
     // Persistent folders first: the Secrets' folders may sit inside them (etcd's pki on its volume).
@@ -159,7 +178,8 @@ export function nodeObjects(
   const env: V1EnvVar[] = Object.entries({ ...spec.env, ...clockEnv(spec.clockBy ?? 'libfaketime') }).map(([name, value]) => ({ name, value }));
   // Under certdrill-clock the pod runs the image's own command behind the shim. The shim needs no capability
   // and no seccomp setting: it installs its own filter with no_new_privs and traces only its own children.
-  if (spec.clockBy === 'certdrill-clock' && !options.imageCommand?.length) throw new Error(`node ${spec.name}: certdrill-clock needs the image's command`);
+  if (spec.clockBy === 'certdrill-clock' && !options.imageCommand?.length)
+    throw new Error(`node ${spec.name}: certdrill-clock needs the image's command`);
   const command = spec.clockBy === 'certdrill-clock' ? { command: onNodeClock(spec, options.imageCommand!) } : {};
 
   const initContainers: V1Container[] = [

@@ -96,7 +96,13 @@ export function parsePrometheusText(text: string): Record<string, number> {
 export async function probeErlangNode(endpoint: Endpoint, timeoutMs: number): Promise<Omit<ProbeRecord & { kind: 'membership' }, 'node' | 'kind'>> {
   const response = await fetch(`http://${endpoint.host}:${endpoint.port}/status`, { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw new Error(`GET /status answered ${response.status}`);
-  const status = (await response.json()) as { nodes: string[]; timeMs: number; otp?: string; cert?: { notAfter?: string }; ca?: { notAfter?: string } };
+  const status = (await response.json()) as {
+    nodes: string[];
+    timeMs: number;
+    otp?: string;
+    cert?: { notAfter?: string };
+    ca?: { notAfter?: string };
+  };
   return {
     up: true,
     sees: status.nodes.map(hostOf),
@@ -118,7 +124,7 @@ export async function erlangVersions(access: NodeAccess): Promise<Record<string,
 /** The node's clock as the BEAM reads it (erlang:system_time through libfaketime), from GET /status. */
 export async function readErlangClock(access: NodeAccess): Promise<{ time: Date; by: string } | undefined> {
   const status = await probeErlangNode(await access.endpoint(HTTP_PORT), PROBE_TIMEOUT_MS);
-  return status.nodeTime ? { time: new Date(status.nodeTime), by: 'the node\'s own clock (GET /status)' } : undefined;
+  return status.nodeTime ? { time: new Date(status.nodeTime), by: "the node's own clock (GET /status)" } : undefined;
 }
 
 /** GET /status and GET /metrics of each node, on one loop. */

@@ -16,7 +16,10 @@ export interface ErlangRestart {
 }
 
 const trusted = (n: Pick<ErlangNode, 'trusts'>) => (Array.isArray(n.trusts) ? n.trusts : [n.trusts]);
-const caPem = (n: Pick<ErlangNode, 'trusts'>) => trusted(n).map((ca) => ca.certPem).join('');
+const caPem = (n: Pick<ErlangNode, 'trusts'>) =>
+  trusted(n)
+    .map((ca) => ca.certPem)
+    .join('');
 
 export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> {
   const names = nodes.map((n) => n.name);
@@ -27,7 +30,18 @@ export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> 
     probes: erlangProbes,
     start: () => ({
       specs: nodes.map((n) =>
-        erlangNodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: caPem(n), clock: n.clock, clockBy: n.clockBy, preflightMarginSeconds: n.preflightMarginSeconds }, names),
+        erlangNodeSpec(
+          {
+            name: n.name,
+            certPem: n.cert.certPem,
+            keyPem: n.cert.keyPem,
+            caPem: caPem(n),
+            clock: n.clock,
+            clockBy: n.clockBy,
+            preflightMarginSeconds: n.preflightMarginSeconds,
+          },
+          names,
+        ),
       ),
       issued: [],
     }),
@@ -42,7 +56,16 @@ export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> 
         entry(n.cert).holders.push(n.name);
       }
       return [...all.values()].map(({ forged, holders, trustedBy }) =>
-        certificateSummary(forged, [forged.info.isCa ? 'CA' : 'node certificate', holders.length ? `of ${holders.join(', ')}` : '', trustedBy.length ? `trusted by ${trustedBy.join(', ')}` : ''].filter(Boolean).join(' ')),
+        certificateSummary(
+          forged,
+          [
+            forged.info.isCa ? 'CA' : 'node certificate',
+            holders.length ? `of ${holders.join(', ')}` : '',
+            trustedBy.length ? `trusted by ${trustedBy.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+        ),
       );
     },
     clocks: () => nodes.map((n) => ({ node: n.name, spec: n.clock })),
@@ -59,12 +82,19 @@ export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> 
           plan.issued.push(issuedCertificate(node, 'node.crt', changes.cert));
           said.push(`new certificate ${changes.cert.name} (issued by ${changes.cert.info.issuer})`);
         }
-        if (changes.trusts) said.push(`trusting ${trusted({ trusts: changes.trusts }).map((ca) => ca.name).join(' + ')}`);
+        if (changes.trusts)
+          said.push(
+            `trusting ${trusted({ trusts: changes.trusts })
+              .map((ca) => ca.name)
+              .join(' + ')}`,
+          );
       }
       if (changes.preflight !== undefined) {
         plan.env = preflightEnv(changes.preflight === false ? undefined : changes.preflight);
         plan.preflight = changes.preflight === false ? false : PREFLIGHT_COMMAND;
-        said.push(changes.preflight === false ? 'no pre-flight check' : `pre-flight check on (margin ${formatDuration(changes.preflight).replace('+', '')})`);
+        said.push(
+          changes.preflight === false ? 'no pre-flight check' : `pre-flight check on (margin ${formatDuration(changes.preflight).replace('+', '')})`,
+        );
       }
       if (said.length > 0) plan.summary = said.join(', ');
       return plan;

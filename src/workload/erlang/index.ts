@@ -12,10 +12,22 @@ const INCIDENT = 'Erlang cluster (cert-manager, 30-day CA)';
 
 /** The questions the Erlang incident's operator wrote down (../shared/design.md), and the scenarios that answer them. */
 const QUESTIONS: IncidentQuestion[] = [
-  { incident: INCIDENT, question: 'Did clustering break when the CA expired, or only at the next restart?', scenarios: ['erlang-ca-expiry', 'erlang-restart-after-expiry'] },
+  {
+    incident: INCIDENT,
+    question: 'Did clustering break when the CA expired, or only at the next restart?',
+    scenarios: ['erlang-ca-expiry', 'erlang-restart-after-expiry'],
+  },
   { incident: INCIDENT, question: 'The same for a node certificate expiring.', scenarios: ['erlang-node-cert-expiry'] },
-  { incident: INCIDENT, question: 'Can a pod refuse to start (init/pre-flight check) when its cert or the CA has expired, so the failure is loud instead of silent?', scenarios: ['erlang-preflight'] },
-  { incident: INCIDENT, question: 'Which metrics show cluster membership, so an alert fires before or when clustering breaks?', scenarios: ['erlang-membership-metrics'] },
+  {
+    incident: INCIDENT,
+    question: 'Can a pod refuse to start (init/pre-flight check) when its cert or the CA has expired, so the failure is loud instead of silent?',
+    scenarios: ['erlang-preflight'],
+  },
+  {
+    incident: INCIDENT,
+    question: 'Which metrics show cluster membership, so an alert fires before or when clustering breaks?',
+    scenarios: ['erlang-membership-metrics'],
+  },
   { incident: INCIDENT, question: 'How can the CA be rolled without downtime?', scenarios: ['erlang-ca-rotation'] },
   { incident: INCIDENT, question: 'What does one node with a wrong clock do to the cluster?', scenarios: ['erlang-clock-skew'] },
 ];

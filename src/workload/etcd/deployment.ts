@@ -44,7 +44,9 @@ export function deployEtcd({ clusters }: EtcdSetup): EtcdDeployment {
     hasForgedCertificates: (node) => Boolean(managerOf(node) && members.get(node)?.member.peerCert && members.get(node)?.member.serverCert),
     start: () => ({
       specs: [...members.values()].map(({ cluster, member }) =>
-        cluster.manager === 'hand-issued' ? etcdMemberSpec(cluster, member, { peerCert: member.peerCert!, serverCert: member.serverCert! }) : masterSpec(cluster, member, cluster.manager),
+        cluster.manager === 'hand-issued'
+          ? etcdMemberSpec(cluster, member, { peerCert: member.peerCert!, serverCert: member.serverCert! })
+          : masterSpec(cluster, member, cluster.manager),
       ),
       // A real etcd-manager's certificates are recorded as the members hold and serve them (the certificates probe).
       issued: [],
@@ -60,7 +62,14 @@ export function deployEtcd({ clusters }: EtcdSetup): EtcdDeployment {
           c.etcdctl,
           ...(c.managerCa ? [c.managerCa] : []),
           ...(c.serviceAccount ? [c.serviceAccount] : []),
-          ...c.members.flatMap((m) => (m.peerCert && m.serverCert ? [{ ...m.peerCert, name: `${m.name}-peer` }, { ...m.serverCert, name: `${m.name}-server` }] : [])),
+          ...c.members.flatMap((m) =>
+            m.peerCert && m.serverCert
+              ? [
+                  { ...m.peerCert, name: `${m.name}-peer` },
+                  { ...m.serverCert, name: `${m.name}-server` },
+                ]
+              : [],
+          ),
         ]),
       ),
     // A pod recreated keeps its volume: etcd-manager finds its certificates there, hand-issued ones stay as forged.
@@ -76,13 +85,28 @@ function clusterCertificates(cluster: EtcdClusterSetup, several: boolean): Certi
     certificateSummary(cluster.peersCa, `etcd-peers-ca, trusted by ${names} for peers${label}`),
     certificateSummary(cluster.clientsCa, `etcd-clients-ca, trusted by ${names} for clients${label}`),
     ...(cluster.managerCa ? [certificateSummary(cluster.managerCa, `etcd-manager-ca, signs the etcd-managers' gRPC certificates${label}`)] : []),
-    certificateSummary(cluster.client, realManager ? `kube-apiserver's etcd client certificate (etcd-client.crt, issued apart from etcd-manager, as nodeup does)${label}` : `client certificate of the API server's view and etcdctl${label}`),
-    ...(realManager ? [certificateSummary(cluster.etcdctl, `certdrill's etcdctl client certificate (long-lived: raft's view never depends on it)${label}`)] : []),
+    certificateSummary(
+      cluster.client,
+      realManager
+        ? `kube-apiserver's etcd client certificate (etcd-client.crt, issued apart from etcd-manager, as nodeup does)${label}`
+        : `client certificate of the API server's view and etcdctl${label}`,
+    ),
+    ...(realManager
+      ? [certificateSummary(cluster.etcdctl, `certdrill's etcdctl client certificate (long-lived: raft's view never depends on it)${label}`)]
+      : []),
     ...cluster.members.flatMap((m) =>
       m.peerCert && m.serverCert
         ? [
-            certificateSummary(m.peerCert, `peers/me.crt of ${m.name}, ${realManager ? 'forged, for installForgedCertificates' : 'hand-issued'}${label}`, `${m.name} peer`),
-            certificateSummary(m.serverCert, `clients/server.crt of ${m.name}, ${realManager ? 'forged, for installForgedCertificates' : 'hand-issued'}${label}`, `${m.name} server`),
+            certificateSummary(
+              m.peerCert,
+              `peers/me.crt of ${m.name}, ${realManager ? 'forged, for installForgedCertificates' : 'hand-issued'}${label}`,
+              `${m.name} peer`,
+            ),
+            certificateSummary(
+              m.serverCert,
+              `clients/server.crt of ${m.name}, ${realManager ? 'forged, for installForgedCertificates' : 'hand-issued'}${label}`,
+              `${m.name} server`,
+            ),
           ]
         : [],
     ),

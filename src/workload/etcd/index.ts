@@ -6,7 +6,17 @@ import { classifyEtcdLogLine } from './logs.js';
 import { ETCD_IMAGE, etcdVersions } from './member.js';
 import { etcdView } from './view.js';
 
-export { INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, incidentMemberCert, kopsEtcdCluster, memberCert, type EtcdClusterSetup, type EtcdMemberSetup, type EtcdSetup, type ManagerMode } from './setup.js';
+export {
+  INCIDENT_ISSUANCE,
+  incidentCertsAsManagerIssues,
+  incidentMemberCert,
+  kopsEtcdCluster,
+  memberCert,
+  type EtcdClusterSetup,
+  type EtcdMemberSetup,
+  type EtcdSetup,
+  type ManagerMode,
+} from './setup.js';
 export type { EtcdRestart } from './deployment.js';
 export type { EtcdClusterView } from './view.js';
 export type { EtcdView } from './member.js';
@@ -15,13 +25,39 @@ const INCIDENT = 'kops etcd (etcd-manager)';
 
 /** The questions the kops etcd incident raised (../shared/design.md), and the scenarios that answer them. */
 const QUESTIONS: IncidentQuestion[] = [
-  { incident: INCIDENT, question: 'Why did etcd go Unhealthy when the member certificates expired?', scenarios: ['etcd-peer-certs-expired', 'etcd-client-cert-expired'] },
-  { incident: INCIDENT, question: 'What happens at the moment the certificates of a running cluster expire?', scenarios: ['etcd-certs-expire-while-running'] },
-  { incident: INCIDENT, question: 'What happens when a year passes under the one-year certificates the real legacy etcd-manager (3.0.20200116) issued, does restarting etcd-manager fix it, and what does?', scenarios: ['etcd-certs-expire-in-time'] },
-  { incident: INCIDENT, question: 'Where the masters were replaced during the year (as in the seed), what does the legacy etcd-manager\'s mitigation take?', scenarios: ['etcd-certs-expire-masters-replaced'] },
-  { incident: INCIDENT, question: 'Would a newer etcd-manager have avoided it: does the kops advisory\'s fixed version (3.0.20200428), or today\'s, renew its certificates before they expire, or only when it restarts?', scenarios: ['etcd-fixed-manager-left-alone', 'etcd-current-manager-left-alone'] },
-  { incident: INCIDENT, question: 'Can the expiry be rehearsed on etcd by moving its clock, with libfaketime or with certdrill-clock?', scenarios: ['etcd-faketime-has-no-effect'] },
-  { incident: INCIDENT, question: 'When one member\'s clock runs a year ahead, who rejects whom?', scenarios: ['etcd-member-clock-skew'] },
+  {
+    incident: INCIDENT,
+    question: 'Why did etcd go Unhealthy when the member certificates expired?',
+    scenarios: ['etcd-peer-certs-expired', 'etcd-client-cert-expired'],
+  },
+  {
+    incident: INCIDENT,
+    question: 'What happens at the moment the certificates of a running cluster expire?',
+    scenarios: ['etcd-certs-expire-while-running'],
+  },
+  {
+    incident: INCIDENT,
+    question:
+      'What happens when a year passes under the one-year certificates the real legacy etcd-manager (3.0.20200116) issued, does restarting etcd-manager fix it, and what does?',
+    scenarios: ['etcd-certs-expire-in-time'],
+  },
+  {
+    incident: INCIDENT,
+    question: "Where the masters were replaced during the year (as in the seed), what does the legacy etcd-manager's mitigation take?",
+    scenarios: ['etcd-certs-expire-masters-replaced'],
+  },
+  {
+    incident: INCIDENT,
+    question:
+      "Would a newer etcd-manager have avoided it: does the kops advisory's fixed version (3.0.20200428), or today's, renew its certificates before they expire, or only when it restarts?",
+    scenarios: ['etcd-fixed-manager-left-alone', 'etcd-current-manager-left-alone'],
+  },
+  {
+    incident: INCIDENT,
+    question: 'Can the expiry be rehearsed on etcd by moving its clock, with libfaketime or with certdrill-clock?',
+    scenarios: ['etcd-faketime-has-no-effect'],
+  },
+  { incident: INCIDENT, question: "When one member's clock runs a year ahead, who rejects whom?", scenarios: ['etcd-member-clock-skew'] },
 ];
 
 /** What a scenario can do to etcd beyond restarting a member. */
@@ -69,9 +105,17 @@ const RESTART_MANAGER = ['/certdrill/bin/restart-etcd-manager'];
 
 function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOperations {
   /** Runs `command` in every node at once and records one step; a real etcd-manager's members only. */
-  const inEachMaster = async (operation: string, nodes: readonly string[], command: (node: string) => string[], step: { id: string; title: string }) => {
+  const inEachMaster = async (
+    operation: string,
+    nodes: readonly string[],
+    command: (node: string) => string[],
+    step: { id: string; title: string },
+  ) => {
     const handIssued = nodes.filter((node) => !deployment.managerOf(node));
-    if (handIssued.length) throw new Error(`${operation}: ${listOf(handIssued)} run(s) no etcd-manager (a hand-issued cluster): give the cluster a real etcd-manager version (manager: '3.0.20200116', ...)`);
+    if (handIssued.length)
+      throw new Error(
+        `${operation}: ${listOf(handIssued)} run(s) no etcd-manager (a hand-issued cluster): give the cluster a real etcd-manager version (manager: '3.0.20200116', ...)`,
+      );
     const startedAt = new Date().toISOString();
     const results = await Promise.all(nodes.map(async (node) => ({ node, result: await host.exec(node, command(node)) })));
     const failed = results.filter((r) => r.result.exitCode !== 0);
@@ -80,7 +124,9 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
       startedAt,
       nodes: [...nodes],
       outcome: failed.length ? 'failed' : 'done',
-      ...(failed.length ? { detail: failed.map((f) => `${f.node}: ${(f.result.stderr || f.result.stdout).trim() || `exit ${f.result.exitCode}`}`).join('; ') } : {}),
+      ...(failed.length
+        ? { detail: failed.map((f) => `${f.node}: ${(f.result.stderr || f.result.stdout).trim() || `exit ${f.result.exitCode}`}`).join('; ') }
+        : {}),
     });
   };
   const versions = (nodes: readonly string[]) => listOf([...new Set(nodes.map((n) => deployment.managerOf(n) ?? 'none'))]);
@@ -102,7 +148,10 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
       }),
     installForgedCertificates: (nodes, options = {}) => {
       const unforged = nodes.filter((node) => !deployment.hasForgedCertificates(node));
-      if (unforged.length) throw new Error(`installForgedCertificates: no forged member certificates for ${listOf(unforged)}: give kopsEtcdCluster peerCert and serverCert`);
+      if (unforged.length)
+        throw new Error(
+          `installForgedCertificates: no forged member certificates for ${listOf(unforged)}: give kopsEtcdCluster peerCert and serverCert`,
+        );
       return inEachMaster('installForgedCertificates', nodes, (node) => ['sh', '-c', installForgedScript(deployment.volumeOf(node))], {
         id: options.id ?? 'install-forged-certificates',
         title: `write the forged peers/me and clients/server (certificates and keys) over those on the volumes of ${listOf(nodes)}`,

@@ -29,7 +29,10 @@ const MANAGER_TOPICS: [RegExp, string][] = [
 ];
 // kube-apiserver's: the etcd dial failing, storage not coming up, serving starting.
 const APISERVER_TOPICS: [RegExp, string][] = [
-  [/Error creating leases|failed to (create|initialize) storage|unable to (create|initialize) storage|etcd.*(deadline exceeded|connection refused)|addrConn\.createTransport failed/, 'apiserver'],
+  [
+    /Error creating leases|failed to (create|initialize) storage|unable to (create|initialize) storage|etcd.*(deadline exceeded|connection refused)|addrConn\.createTransport failed/,
+    'apiserver',
+  ],
   [/kube-apiserver exited/, 'exit'],
   [/Serving securely on/, 'apiserver'],
 ];
@@ -39,10 +42,11 @@ const APISERVER_TOPICS: [RegExp, string][] = [
  * `channel`), so that an expectation about peers reads peer lines alone.
  */
 export const ETCD_CHANNELS = {
-  peer: 'etcd\'s peer connections (:2380): its peer transport dialling, or (etcd 3.5) its peer endpoint',
-  client: 'a client of etcd\'s client port (:4001) in the node: kube-apiserver\'s dials, etcdctl',
-  remote: 'a connection to etcd from another master\'s address: a peer on :2380 or that master\'s etcd-manager on :4001 (etcd 3.4 does not log which port)',
-  manager: 'etcd-manager\'s own connections: its gRPC mesh (:3996) and its etcd clients',
+  peer: "etcd's peer connections (:2380): its peer transport dialling, or (etcd 3.5) its peer endpoint",
+  client: "a client of etcd's client port (:4001) in the node: kube-apiserver's dials, etcdctl",
+  remote:
+    "a connection to etcd from another master's address: a peer on :2380 or that master's etcd-manager on :4001 (etcd 3.4 does not log which port)",
+  manager: "etcd-manager's own connections: its gRPC mesh (:3996) and its etcd clients",
 } as const;
 export type EtcdChannel = keyof typeof ETCD_CHANNELS;
 
@@ -53,14 +57,21 @@ export function isKubeApiserverLine(line: string): boolean {
 
 /** A TLS failure or a notable event (leader, peers, readiness) in an etcd log line, or null. */
 export function classifyEtcdLogLine(line: string): LogFinding | null {
-  if (isKubeApiserverLine(line)) return classifyKlog(line.startsWith(APISERVER_PREFIX) ? line.slice(APISERVER_PREFIX.length) : line, APISERVER_TOPICS, line, 'client');
+  if (isKubeApiserverLine(line))
+    return classifyKlog(line.startsWith(APISERVER_PREFIX) ? line.slice(APISERVER_PREFIX.length) : line, APISERVER_TOPICS, line, 'client');
   if (KLOG.test(line) || /^etcd-manager$|^certdrill: etcd-manager/.test(line)) return classifyKlog(line, MANAGER_TOPICS, line, 'manager');
   const parsed = parse(line);
   if (!parsed) return null;
   const { message, nodeTime } = parsed;
   if (TLS_FAILURE.test(message) && !PORT_CHECK.test(message)) {
     const channel = etcdChannel(message, parsed.caller, parsed.remote);
-    return { kind: 'alert', class: classifyTlsFailure(message), text: line.trim(), ...(nodeTime ? { nodeTime } : {}), ...(channel ? { channel } : {}) };
+    return {
+      kind: 'alert',
+      class: classifyTlsFailure(message),
+      text: line.trim(),
+      ...(nodeTime ? { nodeTime } : {}),
+      ...(channel ? { channel } : {}),
+    };
   }
   for (const [pattern, topic] of TOPICS) {
     if (pattern.test(message)) return { kind: 'log', topic, text: line.trim(), ...(nodeTime ? { nodeTime } : {}) };
@@ -99,7 +110,12 @@ function parse(line: string): { message: string; nodeTime?: string; caller?: str
     // etcd 3.5+ (zap): one JSON object per line.
     try {
       const entry = JSON.parse(line) as { ts?: string; msg?: string; error?: string; caller?: string; 'remote-addr'?: string };
-      return { message: [entry.msg, entry.error].filter(Boolean).join(': '), nodeTime: entry.ts ? iso(entry.ts) : undefined, caller: entry.caller, remote: entry['remote-addr'] };
+      return {
+        message: [entry.msg, entry.error].filter(Boolean).join(': '),
+        nodeTime: entry.ts ? iso(entry.ts) : undefined,
+        caller: entry.caller,
+        remote: entry['remote-addr'],
+      };
     } catch {
       return null;
     }

@@ -98,7 +98,11 @@ export async function etcdVersions(access: NodeAccess): Promise<Record<string, s
 export type EtcdView = 'apiserver' | 'etcdctl' | 'componentstatus';
 
 /** The hand-issued cluster's views; a kops master's own are in ./manager/master.ts. `componentstatus` is a kops master's only. */
-export const VIEW_LABELS: Record<EtcdView, string> = { apiserver: 'API server view (raft-free fallback: a TLS client, not kube-apiserver)', etcdctl: 'etcdctl', componentstatus: 'kubectl get cs' };
+export const VIEW_LABELS: Record<EtcdView, string> = {
+  apiserver: 'API server view (raft-free fallback: a TLS client, not kube-apiserver)',
+  etcdctl: 'etcdctl',
+  componentstatus: 'kubectl get cs',
+};
 
 export class EtcdProbes {
   private readonly clusterOf = new Map<string, EtcdClusterSetup>();
@@ -117,7 +121,8 @@ export class EtcdProbes {
   private async apiserverView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
     const base = { kind: 'health', node, view: 'apiserver', viewLabel: VIEW_LABELS.apiserver } as const;
     const cluster = this.clusterOf.get(node)!;
-    if (cluster.apiserverOn === 'member') return { ...base, viewLabel: `${VIEW_LABELS.apiserver} (beside the member, on its clock)`, ...(await apiserverViewInMember(node, access)) };
+    if (cluster.apiserverOn === 'member')
+      return { ...base, viewLabel: `${VIEW_LABELS.apiserver} (beside the member, on its clock)`, ...(await apiserverViewInMember(node, access)) };
     try {
       const endpoint = await access.endpoint(CLIENT_PORT);
       const { status, body } = await getHealth(endpoint, node, cluster);
@@ -129,7 +134,6 @@ export class EtcdProbes {
       return { ...base, healthy: false, error: shortError(error) };
     }
   }
-
 }
 
 /**
@@ -164,7 +168,10 @@ export async function etcdctlView(node: string, access: NodeAccess): Promise<Omi
   try {
     const result = await access.exec(['sh', '-c', script]);
     // Member ids are 64-bit: keep them as text, JSON numbers would round them.
-    const [health, status, members] = result.stdout.replace(/(":\s*)(\d{16,})/g, '$1"$2"').split('@@').map((part) => part.trim());
+    const [health, status, members] = result.stdout
+      .replace(/(":\s*)(\d{16,})/g, '$1"$2"')
+      .split('@@')
+      .map((part) => part.trim());
     const healthJson = parseJson<{ health?: boolean; error?: string }[]>(health ?? '')?.[0];
     const statusJson = parseJson<{ Status?: { leader?: string; raftTerm?: number } }[]>(status ?? '')?.[0]?.Status;
     const memberJson = parseJson<{ members?: { ID: string; name: string }[] }>(members ?? '')?.members ?? [];
@@ -195,9 +202,23 @@ export async function etcdctlView(node: string, access: NodeAccess): Promise<Omi
  */
 async function apiserverViewInMember(node: string, access: NodeAccess): Promise<Pick<HealthRecord, 'healthy' | 'error' | 'noAnswer'>> {
   const curl = [
-    'curl', '--silent', '--show-error', '--max-time', String(PROBE_TIMEOUT_MS / 1000),
-    '--cacert', `${ETCDCTL_DIR}/ca.crt`, '--cert', `${ETCDCTL_DIR}/client.crt`, '--key', `${ETCDCTL_DIR}/client.key`,
-    '--resolve', `${node}:${CLIENT_PORT}:127.0.0.1`, '--write-out', '\n%{http_code}', '--verbose', `https://${node}:${CLIENT_PORT}/health`,
+    'curl',
+    '--silent',
+    '--show-error',
+    '--max-time',
+    String(PROBE_TIMEOUT_MS / 1000),
+    '--cacert',
+    `${ETCDCTL_DIR}/ca.crt`,
+    '--cert',
+    `${ETCDCTL_DIR}/client.crt`,
+    '--key',
+    `${ETCDCTL_DIR}/client.key`,
+    '--resolve',
+    `${node}:${CLIENT_PORT}:127.0.0.1`,
+    '--write-out',
+    '\n%{http_code}',
+    '--verbose',
+    `https://${node}:${CLIENT_PORT}/health`,
   ];
   try {
     const result = await access.exec(curl);
@@ -205,8 +226,14 @@ async function apiserverViewInMember(node: string, access: NodeAccess): Promise<
     const lines = result.stdout.trim().split('\n');
     const code = Number(lines.pop());
     // --verbose says how far it got: a TCP connection made and no TLS handshake done is a member that accepts and never serves.
-    const reached = /^\* Connected to /m.test(result.stderr) && !/^\* SSL connection using /m.test(result.stderr) ? 'connected, no TLS handshake' : undefined;
-    if (result.exitCode === 28) return { healthy: false, noAnswer: true, error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s (${reached ?? curlError(result.stderr) ?? 'curl timed out'})` };
+    const reached =
+      /^\* Connected to /m.test(result.stderr) && !/^\* SSL connection using /m.test(result.stderr) ? 'connected, no TLS handshake' : undefined;
+    if (result.exitCode === 28)
+      return {
+        healthy: false,
+        noAnswer: true,
+        error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s (${reached ?? curlError(result.stderr) ?? 'curl timed out'})`,
+      };
     if (result.exitCode !== 0) return { healthy: false, error: curlError(result.stderr) ?? `curl exited ${result.exitCode}` };
     const status = code;
     const body = lines.join('\n');
@@ -273,6 +300,9 @@ function parseJson<T>(text: string): T | undefined {
 }
 
 function lastLine(text: string): string | undefined {
-  const lines = text.trim().split('\n').filter((l) => !l.startsWith('{"level"'));
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('{"level"'));
   return lines.at(-1)?.replace(/^Error:\s*/, '') || undefined;
 }

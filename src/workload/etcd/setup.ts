@@ -127,7 +127,9 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
   const kopsCa = (cn: string) => forgeCa(cn, { from: caFrom, validFor: '10y', commonName: cn }, reference);
   const peersCa = options.peersCa ?? kopsCa('etcd-peers-ca');
   const clientsCa = options.clientsCa ?? kopsCa('etcd-clients-ca');
-  const client = options.client?.(clientsCa) ?? forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: options.clientValidFor ?? '1y', usages: ['client'], altNames: [] }, reference);
+  const client =
+    options.client?.(clientsCa) ??
+    forgeLeaf('kube-apiserver-etcd-client', { ca: clientsCa, validFor: options.clientValidFor ?? '1y', usages: ['client'], altNames: [] }, reference);
   const names = options.members ?? ['etcd-a', 'etcd-b', 'etcd-c'];
   const members: EtcdMemberSetup[] = [];
   for (const member of names) {
@@ -152,7 +154,9 @@ export async function kopsEtcdCluster(options: KopsClusterOptions): Promise<Etcd
     peersCa,
     clientsCa,
     client,
-    etcdctl: handIssued ? client : forgeLeaf('certdrill-etcdctl', { ca: clientsCa, from: '2019-01-01T00:00:00Z', validFor: '30y', usages: ['client'], altNames: [] }, reference),
+    etcdctl: handIssued
+      ? client
+      : forgeLeaf('certdrill-etcdctl', { ca: clientsCa, from: '2019-01-01T00:00:00Z', validFor: '30y', usages: ['client'], altNames: [] }, reference),
     ...(handIssued ? {} : { managerCa: kopsCa('etcd-manager-ca'), serviceAccount: kopsCa('service-account') }),
     ...(options.apiserver === false ? { apiserver: false } : {}),
     members,
@@ -197,6 +201,7 @@ export function incidentCertsAsManagerIssues(reference: Date): {
   return {
     peerCert: (member, ca) => forgeWithOpenssl(member, { ...issued, ca, altNames: [member, '127.0.0.1'] }, reference),
     // Twice each: etcd-manager adds the member's name and 127.0.0.1 once for the client URL and once for the peer URL.
-    serverCert: (member, ca) => forgeWithOpenssl(member, { ...issued, ca, altNames: [member, member, '127.0.0.1', '127.0.0.1'], usages: ['server'] }, reference),
+    serverCert: (member, ca) =>
+      forgeWithOpenssl(member, { ...issued, ca, altNames: [member, member, '127.0.0.1', '127.0.0.1'], usages: ['server'] }, reference),
   };
 }

@@ -18,11 +18,21 @@ export function deployToy({ nodes }: ToySetup): Deployment<ToyRestart> {
     nodes: names,
     probes: toyProbes,
     start: () => ({
-      specs: nodes.map((n) => toyNodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: n.ca.certPem, clock: n.clock }, names)),
+      specs: nodes.map((n) =>
+        toyNodeSpec({ name: n.name, certPem: n.cert.certPem, keyPem: n.cert.keyPem, caPem: n.ca.certPem, clock: n.clock }, names),
+      ),
       issued: [],
     }),
     certificates: () => [
-      ...uniqueByName(nodes.map((n) => n.ca)).map((ca) => certificateSummary(ca, `CA trusted by ${nodes.filter((n) => n.ca === ca).map((n) => n.name).join(', ')}`)),
+      ...uniqueByName(nodes.map((n) => n.ca)).map((ca) =>
+        certificateSummary(
+          ca,
+          `CA trusted by ${nodes
+            .filter((n) => n.ca === ca)
+            .map((n) => n.name)
+            .join(', ')}`,
+        ),
+      ),
       ...nodes.map((n) => certificateSummary(n.cert, `node certificate of ${n.name}`)),
     ],
     clocks: () => nodes.map((n) => ({ node: n.name, spec: n.clock })),

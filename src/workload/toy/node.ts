@@ -69,8 +69,10 @@ async function sampleToyNode(node: string, access: NodeAccess): Promise<ProbeRec
   const timedOut = new Promise<'timeout'>((resolve) => (deadline = setTimeout(() => resolve('timeout'), PROBE_TIMEOUT_MS)));
   try {
     const result = await Promise.race([access.exec(['sh', '-c', STATUS_SCRIPT]), timedOut]);
-    if (result === 'timeout') return { kind: 'membership', node, up: false, sees: [], error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s`, noAnswer: true };
-    if (result.exitCode !== 0) return { kind: 'membership', node, up: false, sees: [], error: `status unreadable: ${(result.stderr || result.stdout).trim().split('\n')[0]}` };
+    if (result === 'timeout')
+      return { kind: 'membership', node, up: false, sees: [], error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s`, noAnswer: true };
+    if (result.exitCode !== 0)
+      return { kind: 'membership', node, up: false, sees: [], error: `status unreadable: ${(result.stderr || result.stdout).trim().split('\n')[0]}` };
     const [sees = '', rest = ''] = result.stdout.split('@@');
     const [seconds, notAfter] = rest.trim().split('\n');
     const nodeTime = Number(seconds);
@@ -79,7 +81,11 @@ async function sampleToyNode(node: string, access: NodeAccess): Promise<ProbeRec
       kind: 'membership',
       node,
       up: true,
-      sees: sees.split('\n').map((s) => s.trim()).filter(Boolean).sort(),
+      sees: sees
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .sort(),
       ...(Number.isFinite(nodeTime) && nodeTime > 0 ? { nodeTime: new Date(nodeTime * 1000).toISOString() } : {}),
       ...(certNotAfter && !Number.isNaN(certNotAfter.getTime()) ? { certNotAfter: certNotAfter.toISOString() } : {}),
     };

@@ -67,8 +67,15 @@ export function masterSpec(cluster: EtcdClusterSetup, member: EtcdMemberSetup, v
       pem(`${ETCDCTL_DIR}/ca.crt`, cluster.clientsCa.certPem),
       pem(`${ETCDCTL_DIR}/client.crt`, cluster.etcdctl.certPem),
       pem(`${ETCDCTL_DIR}/client.key`, cluster.etcdctl.keyPem, KEY_MODE),
-      ...(member.peerCert ? [pem(`${FORGED_DIR}/peers/me.crt`, member.peerCert.certPem), pem(`${FORGED_DIR}/peers/me.key`, member.peerCert.keyPem, KEY_MODE)] : []),
-      ...(member.serverCert ? [pem(`${FORGED_DIR}/clients/server.crt`, member.serverCert.certPem), pem(`${FORGED_DIR}/clients/server.key`, member.serverCert.keyPem, KEY_MODE)] : []),
+      ...(member.peerCert
+        ? [pem(`${FORGED_DIR}/peers/me.crt`, member.peerCert.certPem), pem(`${FORGED_DIR}/peers/me.key`, member.peerCert.keyPem, KEY_MODE)]
+        : []),
+      ...(member.serverCert
+        ? [
+            pem(`${FORGED_DIR}/clients/server.crt`, member.serverCert.certPem),
+            pem(`${FORGED_DIR}/clients/server.key`, member.serverCert.keyPem, KEY_MODE),
+          ]
+        : []),
     ],
     clock: member.clock ?? '+0',
     // etcd-manager, etcd and kube-apiserver are Go: only certdrill-clock moves their clocks, and one shim moves all three.
@@ -95,10 +102,19 @@ export const MASTER_VIEW_LABELS = {
 async function readyzView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
   const base = { kind: 'health', node, view: 'apiserver', viewLabel: MASTER_VIEW_LABELS.apiserver } as const;
   try {
-    const result = await access.exec(['timeout', String(READYZ_TIMEOUT_S + 2), ...KUBECTL, `--request-timeout=${READYZ_TIMEOUT_S}s`, 'get', '--raw', '/readyz/etcd']);
+    const result = await access.exec([
+      'timeout',
+      String(READYZ_TIMEOUT_S + 2),
+      ...KUBECTL,
+      `--request-timeout=${READYZ_TIMEOUT_S}s`,
+      'get',
+      '--raw',
+      '/readyz/etcd',
+    ]);
     const out = `${result.stdout}\n${result.stderr}`.trim();
     if (result.exitCode === 0 && result.stdout.trim() === 'ok') return { ...base, healthy: true };
-    if (result.exitCode === 124) return { ...base, healthy: false, noAnswer: true, error: `kube-apiserver gave no answer within ${READYZ_TIMEOUT_S} s` };
+    if (result.exitCode === 124)
+      return { ...base, healthy: false, noAnswer: true, error: `kube-apiserver gave no answer within ${READYZ_TIMEOUT_S} s` };
     return { ...base, healthy: false, ...kubectlFailure(out) };
   } catch (error) {
     return { ...base, healthy: false, error: shortError(error) };
@@ -109,10 +125,22 @@ async function readyzView(node: string, access: NodeAccess): Promise<Omit<Health
 async function componentstatusView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
   const base = { kind: 'health', node, view: 'componentstatus', viewLabel: MASTER_VIEW_LABELS.componentstatus } as const;
   try {
-    const result = await access.exec(['timeout', String(COMPONENTSTATUS_TIMEOUT_S + 2), ...KUBECTL, `--request-timeout=${COMPONENTSTATUS_TIMEOUT_S}s`, 'get', 'cs']);
-    const line = result.stdout.split('\n').find((l) => /^etcd-\d+\s/.test(l))?.replace(/\s+/g, ' ').trim();
+    const result = await access.exec([
+      'timeout',
+      String(COMPONENTSTATUS_TIMEOUT_S + 2),
+      ...KUBECTL,
+      `--request-timeout=${COMPONENTSTATUS_TIMEOUT_S}s`,
+      'get',
+      'cs',
+    ]);
+    const line = result.stdout
+      .split('\n')
+      .find((l) => /^etcd-\d+\s/.test(l))
+      ?.replace(/\s+/g, ' ')
+      .trim();
     if (line) return { ...base, healthy: / Healthy /.test(` ${line} `) && !/Unhealthy/.test(line), error: line };
-    if (result.exitCode === 124) return { ...base, healthy: false, noAnswer: true, error: `kubectl get cs gave no answer within ${COMPONENTSTATUS_TIMEOUT_S} s` };
+    if (result.exitCode === 124)
+      return { ...base, healthy: false, noAnswer: true, error: `kubectl get cs gave no answer within ${COMPONENTSTATUS_TIMEOUT_S} s` };
     return { ...base, healthy: false, ...kubectlFailure(`${result.stdout}\n${result.stderr}`.trim()) };
   } catch (error) {
     return { ...base, healthy: false, error: shortError(error) };
@@ -127,7 +155,9 @@ async function componentstatusView(node: string, access: NodeAccess): Promise<Om
  */
 export function kubectlFailure(out: string): { error: string; noAnswer?: true } {
   const error = apiserverError(out);
-  const unanswered = /is not serving|Client\.Timeout exceeded|Unable to connect to the server|i\/o timeout|TLS handshake timeout/.test(`${out}\n${error}`);
+  const unanswered = /is not serving|Client\.Timeout exceeded|Unable to connect to the server|i\/o timeout|TLS handshake timeout/.test(
+    `${out}\n${error}`,
+  );
   return unanswered ? { error, noAnswer: true } : { error };
 }
 
@@ -188,7 +218,9 @@ export function parseHeld(stdout: string): HeldCertificate[] {
 export function describeWhere(where: string): string {
   const port = /^port (\d+)$/.exec(where);
   if (port) {
-    const what = { [MASTER_PORTS.peer]: 'etcd peers', [MASTER_PORTS.client]: 'etcd clients', [MASTER_PORTS.grpc]: 'etcd-manager gRPC' }[Number(port[1])] ?? 'unknown';
+    const what =
+      { [MASTER_PORTS.peer]: 'etcd peers', [MASTER_PORTS.client]: 'etcd clients', [MASTER_PORTS.grpc]: 'etcd-manager gRPC' }[Number(port[1])] ??
+      'unknown';
     return `served on :${port[1]} (${what})`;
   }
   const file = /^file (.*)$/.exec(where)?.[1] ?? where;
@@ -233,7 +265,8 @@ export function masterProbes(clusters: EtcdClusterSetup[], version: (node: strin
         const records: Omit<CertificateRecord, 't'>[] = [];
         const now = parseHeld(result.stdout);
         // A port that stops presenting (etcd restarting) is stated again when it presents again, changed or not.
-        for (const key of [...stated.keys()]) if (key.startsWith(`${node}\0port `) && !now.some((h) => key === `${node}\0${h.where}`)) stated.delete(key);
+        for (const key of [...stated.keys()])
+          if (key.startsWith(`${node}\0port `) && !now.some((h) => key === `${node}\0${h.where}`)) stated.delete(key);
         for (const held of now) {
           const key = `${node}\0${held.where}`;
           if ((stated.get(key) ?? -1) >= epoch && recorded.get(key) === held.fingerprint) continue;

@@ -21,8 +21,8 @@ export type EtcdManagerVersion = (typeof ETCD_MANAGER_VERSIONS)[number];
 
 /** What each version is to a kops user, for reports. */
 export const ETCD_MANAGER_ROLES: Record<EtcdManagerVersion, string> = {
-  '3.0.20200116': 'legacy, the incident\'s kind',
-  '3.0.20200428': 'the kops advisory\'s fixed version',
+  '3.0.20200116': "legacy, the incident's kind",
+  '3.0.20200428': "the kops advisory's fixed version",
   'v3.0.20260707': 'current',
 };
 

@@ -29,9 +29,21 @@ export default defineScenario({
   },
 
   answer: [
-    { expectation: 'restarted-alone', pass: `Yes: ${RESTARTED}, restarted with its expired certificate, stayed alone`, fail: `No: ${RESTARTED}, restarted with its expired certificate, did not stay alone` },
-    { expectation: 'others-stay-together', pass: `${OTHERS.join(' and ')} stayed connected to each other`, fail: `${OTHERS.join(' and ')} did not stay connected to each other` },
-    { expectation: 'others-reject-expired', pass: `${OTHERS.join(' and ')} rejected its certificate as expired`, fail: `${OTHERS.join(' and ')} did not both reject its certificate as expired` },
+    {
+      expectation: 'restarted-alone',
+      pass: `Yes: ${RESTARTED}, restarted with its expired certificate, stayed alone`,
+      fail: `No: ${RESTARTED}, restarted with its expired certificate, did not stay alone`,
+    },
+    {
+      expectation: 'others-stay-together',
+      pass: `${OTHERS.join(' and ')} stayed connected to each other`,
+      fail: `${OTHERS.join(' and ')} did not stay connected to each other`,
+    },
+    {
+      expectation: 'others-reject-expired',
+      pass: `${OTHERS.join(' and ')} rejected its certificate as expired`,
+      fail: `${OTHERS.join(' and ')} did not both reject its certificate as expired`,
+    },
   ],
 
   expectations: [
@@ -56,7 +68,8 @@ export default defineScenario({
     {
       id: 'others-reject-expired',
       title: `${OTHERS.join(' and ')} each reject ${RESTARTED}'s certificate as expired (a TLS failure of class certificate-expired)`,
-      basis: 'certificate path validation fails on the validity period (RFC 5280 6.1.3 (a)(2)); the verifier says the certificate has expired and sends certificate_expired (RFC 8446 6.2)',
+      basis:
+        'certificate path validation fails on the validity period (RFC 5280 6.1.3 (a)(2)); the verifier says the certificate has expired and sends certificate_expired (RFC 8446 6.2)',
       check: (q) => eachRejectsAsExpired(q, OTHERS, RESTARTED, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
     },
   ],
