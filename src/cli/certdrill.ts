@@ -12,6 +12,8 @@ import { certdrillVersion } from '../util/package-root.js';
 
 interface Subcommand {
   summary: string;
+  /** Its own usage, for a subcommand whose module's usage covers more than it (the scenario command's) or has none. */
+  ownHelp?: true;
   /** The module that runs it, and the arguments it gets. */
   load: () => Promise<{ command: (argv: string[]) => void }>;
   argv: (rest: string[]) => string[];
@@ -19,6 +21,7 @@ interface Subcommand {
 
 const scenarioCli = () => import('./main.js');
 
+/** The command table: every subcommand, its one-line usage and the module that runs it. */
 const SUBCOMMANDS: Record<string, Subcommand> = {
   run: {
     summary: 'run <scenario|file> [--out DIR] [--platform docker|kind] [--keep-cluster]   one scenario, by name or file',
@@ -29,17 +32,20 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'all [--out DIR] [--summary FILE] [--platform docker|kind]   every scenario, one findings page',
     load: scenarioCli,
     argv: (rest) => ['all', ...rest],
+    ownHelp: true,
   },
-  list: { summary: 'list [--json]   the scenarios, with what each rehearses', load: scenarioCli, argv: (rest) => ['--list', ...rest] },
+  list: { summary: 'list [--json]   the scenarios, with what each rehearses', load: scenarioCli, argv: (rest) => ['--list', ...rest], ownHelp: true },
   prepare: {
     summary: 'prepare [--platform kind]   build (or reuse) the images the scenarios run',
     load: scenarioCli,
     argv: (rest) => ['--prepare', ...rest],
+    ownHelp: true,
   },
   cleanup: {
     summary: 'cleanup [--platform kind]   remove what interrupted runs left behind',
     load: scenarioCli,
     argv: (rest) => ['--cleanup', ...rest],
+    ownHelp: true,
   },
   inspect: {
     summary: "inspect SOURCE [--out FILE]   a cluster's certificates: when each expires, and what breaks first",
@@ -70,21 +76,29 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'base-image [bookworm|trixie]   make debian:<suite>-slim with debootstrap, where no registry gives it',
     load: async () => ({ command: baseImage }),
     argv: (rest) => rest,
+    ownHelp: true,
   },
 };
+
+/** The usage of one subcommand, from its line in the table. */
+function subcommandUsage(sub: Subcommand): string {
+  const [synopsis, what] = sub.summary.split('   ');
+  return [`usage: certdrill ${synopsis}`, `       ${what}`, EXIT_STATUS].join('\n');
+}
+
+const EXIT_STATUS = [
+  'exit status: 0 every expectation holds, 1 one does not (or the run failed),',
+  '             2 usage or environment error (one line saying what to do), 130 interrupted',
+].join('\n');
 
 function usage(): string {
   const lines = Object.values(SUBCOMMANDS).map((sub) => {
     const [synopsis, what] = sub.summary.split('   ');
     return `  certdrill ${synopsis}\n      ${what}`;
   });
-  return [
-    'usage: certdrill <command> [options]   (certdrill <command> --help: its options)',
-    ...lines,
-    '  certdrill --version',
-    'exit status: 0 every expectation holds, 1 one does not (or the run failed),',
-    '             2 usage or environment error (one line saying what to do), 130 interrupted',
-  ].join('\n');
+  return ['usage: certdrill <command> [options]   (certdrill <command> --help: its options)', ...lines, '  certdrill --version', EXIT_STATUS].join(
+    '\n',
+  );
 }
 
 /** debootstrap's base image, by the script the clone runs as npm run base-image (shipped in the package). */
@@ -156,6 +170,10 @@ async function main(argv: string[]): Promise<void> {
   if (!sub) {
     console.error(`certdrill: unknown command "${name}": certdrill --help lists them (${Object.keys(SUBCOMMANDS).join(', ')})`);
     process.exit(2);
+  }
+  if (sub.ownHelp && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(subcommandUsage(sub));
+    process.exit(0);
   }
   speakAsCertdrill();
   const module = await sub.load();

@@ -10,6 +10,10 @@ const USAGE =
   'usage: npm run report:matrix -- [--out FILE] DIR...   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)';
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   const args = parse(argv);
   if (!args || args.dirs.length === 0 || args.out === '' || args.dirs.some((d) => d.startsWith('-'))) {
     console.error(USAGE);

@@ -14,7 +14,7 @@ import { runScenarioCommand } from './scenario-child.js';
 
 const USAGE = `usage: npm run stability -- <scenario...|all> [--runs N] [--platform docker|kind] [--out DIR]
                                   [--load N] [--baseline DIR] [--markdown FILE [--append]]
-       runs the scenarios (or the whole suite) N times (default 5), each as npm run scenario would,
+       runs the scenarios (or the whole suite) N times (default 5), each as a single run would,
        and prints, per expectation, how many runs gave each verdict
        --load N        N busy CPU loops run beside every run (what a loaded host does to the verdicts)
        --baseline DIR  says which verdicts differ from those recorded under DIR (e.g. reports/suite)
