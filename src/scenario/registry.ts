@@ -11,15 +11,22 @@ const SCENARIO_EXTENSION = extname(fileURLToPath(import.meta.url));
 
 export class UnknownScenarioError extends Error {}
 
-/** A file in scenarios/ that does not give a scenario: it does not compile, throws when loaded, or exports no scenario. */
+/** A scenario file that does not give a scenario: it does not compile, throws when loaded, or exports no scenario. */
 export class ScenarioFileError extends Error {
   constructor(
     readonly file: string,
-    reason: string,
-    advice = 'fix it, or move it out of scenarios/',
+    failure: LoadFailure,
+    /** Said after the advice for a file of the project's scenarios/, which every listing loads. */
+    orElse = ', or move it out of scenarios/',
   ) {
-    super(`${file} does not load: ${reason}: ${advice}`);
+    super(`${file} does not load: ${failure.reason}: ${failure.advice}${orElse}`);
   }
+}
+
+/** Why a scenario file did not load, and what to do about it. */
+export interface LoadFailure {
+  reason: string;
+  advice: string;
 }
 
 export interface ScenarioFiles {
@@ -69,7 +76,7 @@ export async function loadScenarioFiles(dirs: string[] = scenarioDirs()): Promis
       files.set(scenario, shown);
       scenarios.set(scenario.name, scenario);
     } catch (error) {
-      broken.push(new ScenarioFileError(shown, loadFailure(error)));
+      broken.push(new ScenarioFileError(shown, loadFailure(error, path)));
     }
   }
   return { scenarios, broken };
@@ -93,41 +100,81 @@ export async function loadScenarioPath(argument: string): Promise<AnyScenario> {
     files.set(scenario, argument);
     return scenario;
   } catch (error) {
-    throw new ScenarioFileError(argument, loadFailure(error), 'fix it');
+    throw new ScenarioFileError(argument, loadFailure(error, argument), '');
   }
 }
 
 let typescriptRegistered = false;
 
-/** tsx's loader, once, where this process does not have it already (the package runs compiled JavaScript). */
+/**
+ * A resolve hook that makes a TypeScript file outside node_modules an ES
+ * module whatever its package's `type` says. tsx reads `.ts` as CommonJS in a
+ * folder made by `npm init -y` (`"type": "commonjs"`), and a scenario written
+ * with `import ... from 'certdrill'` then requires the package's ES modules
+ * while they load: Node refuses that cycle. Scenarios are written as ES
+ * modules, so they load as ES modules.
+ */
+const TYPESCRIPT_AS_ESM_HOOKS = `
+export async function resolve(specifier, context, nextResolve) {
+  const resolved = await nextResolve(specifier, context);
+  if (resolved.format === 'commonjs' && resolved.url.startsWith('file:') && /\\.(ts|tsx)$/.test(new URL(resolved.url).pathname) && !resolved.url.includes('/node_modules/')) {
+    return { ...resolved, format: 'module' };
+  }
+  return resolved;
+}`;
+
+/** tsx's loader, once, where this process does not have it already (the package runs compiled JavaScript), and the hook above. */
 async function registerTypeScript(): Promise<void> {
-  if (typescriptRegistered || SCENARIO_EXTENSION === '.ts') return;
-  const { register } = await import('tsx/esm/api');
-  register();
+  if (typescriptRegistered) return;
   typescriptRegistered = true;
+  if (SCENARIO_EXTENSION !== '.ts') {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  // After tsx's: hooks registered later run first, so this one sees what tsx resolved.
+  const { register } = await import('node:module');
+  register(`data:text/javascript,${encodeURIComponent(TYPESCRIPT_AS_ESM_HOOKS)}`);
 }
 
 async function loadFile(path: string): Promise<AnyScenario> {
   const module = (await import(pathToFileURL(path).href)) as { default?: Partial<AnyScenario> };
   const scenario = module.default;
   if (!scenario || typeof scenario.name !== 'string' || typeof scenario.setup !== 'function' || typeof scenario.run !== 'function') {
-    throw new Error('it has no default export made with defineScenario');
+    throw new ScenarioShapeError('it has no default export made with defineScenario', 'end it with export default defineScenario({ ... })');
   }
   if (typeof scenario.workload?.name !== 'string' || typeof scenario.workload.deploy !== 'function') {
-    throw new Error('its `workload` is not a workload: import erlang, etcd or toy from certdrill');
+    throw new ScenarioShapeError('its `workload` is not a workload', 'import erlang, etcd or toy from certdrill, or define one with defineWorkload');
   }
   return scenario as AnyScenario;
 }
 
-/** Why a file did not load, in one line: the compiler's first error, with its line and column, or what it threw. */
-function loadFailure(error: unknown): string {
+/** What a loaded module lacks to be a scenario, with what to write instead. */
+class ScenarioShapeError extends Error {
+  constructor(
+    message: string,
+    readonly advice: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Why a file did not load, in one line (the compiler's first error with its line and column, or what it threw), and what to do. */
+function loadFailure(error: unknown, file: string): LoadFailure {
+  if (error instanceof ScenarioShapeError) return { reason: error.message, advice: error.advice };
   const message = String((error as Error)?.message ?? error);
   // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:2:1: ERROR: Expected ..."
   const compile = /^\S+?:(\d+):(\d+): ERROR: (.*)$/m.exec(message);
   // esbuild counts columns from 0; editors from 1.
-  if (compile) return `it does not compile: line ${compile[1]}, column ${Number(compile[2]) + 1}: ${compile[3]}`;
+  if (compile)
+    return { reason: `it does not compile: line ${compile[1]}, column ${Number(compile[2]) + 1}: ${compile[3]}`, advice: 'correct that line' };
+  if (/Cannot use import statement outside a module/.test(message)) {
+    return {
+      reason: 'it uses `import`, and the package.json of its folder makes a .js file CommonJS',
+      advice: 'name it .mjs or .ts, or set "type": "module" in that package.json',
+    };
+  }
   const first = message.split('\n')[0]!.trim();
-  return first.startsWith('it ') || first.startsWith('its ') ? first : `loading it threw: ${first}`;
+  return { reason: `loading it threw: ${first}`, advice: `npx tsx ${file} shows where` };
 }
 
 export async function findScenario(name: string): Promise<AnyScenario> {

@@ -133,7 +133,7 @@ describe('scenario files that are wrong', () => {
     expect(run.exitCode).toBe(2);
     expectOneLine(
       run.stderr,
-      /^scenarios\/broken\.ts does not load: it does not compile: line 2, column 3: Expected "}" but found "const": fix it, or move it out of scenarios\/$/,
+      /^scenarios\/broken\.ts does not load: it does not compile: line 2, column 3: Expected "}" but found "const": correct that line, or move it out of scenarios\/$/,
     );
   });
 
@@ -143,7 +143,7 @@ describe('scenario files that are wrong', () => {
     expect(run.stdout).toMatch(/^erlang-ca-expiry\s+Three TLS-distribution nodes/m);
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^certdrill: scenarios\/broken\.ts does not load: it does not compile: /),
-      'certdrill: scenarios/no-export.ts does not load: it has no default export made with defineScenario: fix it, or move it out of scenarios/',
+      'certdrill: scenarios/no-export.ts does not load: it has no default export made with defineScenario: end it with export default defineScenario({ ... }), or move it out of scenarios/',
     ]);
   });
 

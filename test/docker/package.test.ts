@@ -24,10 +24,12 @@ async function docExamples(): Promise<string[]> {
 
 describe('the packed package, installed into an empty folder', () => {
   let user: string;
+  let dir: string;
+  let tarball: string;
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'certdrill-package-'));
+    dir = await mkdtemp(join(tmpdir(), 'certdrill-package-'));
     await execa('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
-    const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))!;
+    tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))!;
     user = join(dir, 'my-repo');
     await mkdir(user);
     await writeFile(join(user, 'package.json'), JSON.stringify({ name: 'my-repo', private: true, type: 'module' }));
@@ -102,6 +104,42 @@ describe('the packed package, installed into an empty folder', () => {
     // npm may warn first (its own configuration); certdrill's line is the last.
     expect(missing.stderr.trim().split('\n').at(-1)).toBe(
       'certdrill: no scenario file ./nope.ts: give the path of a .ts or .js file whose default export is made with defineScenario',
+    );
+  });
+
+  it("in a folder made by npm init -y (CommonJS, npm's default), runs the example as .ts, and loads it as .mts and a CommonJS .js; an ES .js gets what to do", async () => {
+    const cjs = join(dir, 'npm-init-y');
+    await mkdir(cjs);
+    await execa('npm', ['init', '-y'], { cwd: cjs });
+    expect(JSON.parse(await readFile(join(cjs, 'package.json'), 'utf8')).type ?? 'commonjs').toBe('commonjs');
+    await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)], { cwd: cjs });
+    const example = (await docExamples())[0]!;
+    await writeFile(join(cjs, 'my-scenario.ts'), example);
+    const run = await execa('npx', ['certdrill', 'run', './my-scenario.ts', '--out', 'out'], {
+      cwd: cjs,
+      reject: false,
+      all: true,
+      timeout: 240_000,
+    });
+    expect(run.exitCode, run.all).toBe(0);
+    // The others only need to load: with no engine reachable, the run stops at the engine, after loading them.
+    await writeFile(join(cjs, 'my-scenario.mts'), example);
+    await writeFile(
+      join(cjs, 'required.js'),
+      "const { defineScenario, toy } = require('certdrill');\n" +
+        "module.exports = defineScenario({ name: 'required', workload: toy, description: 'CommonJS', setup: () => ({ cluster: { nodes: [] } }), run: async () => {}, expectations: [] });\n",
+    );
+    await writeFile(join(cjs, 'imported.js'), "import { defineScenario, toy } from 'certdrill';\nexport default defineScenario({});\n");
+    const noEngine = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+    for (const file of ['./my-scenario.mts', './required.js']) {
+      const loaded = await execa('npx', ['certdrill', 'run', file], { cwd: cjs, reject: false, env: noEngine, timeout: 60_000 });
+      expect(loaded.exitCode, loaded.stderr).toBe(2);
+      expect(loaded.stderr.trim().split('\n').at(-1), file).toMatch(/^certdrill: no Docker engine is reachable/);
+    }
+    const esm = await execa('npx', ['certdrill', 'run', './imported.js'], { cwd: cjs, reject: false, env: noEngine, timeout: 60_000 });
+    expect(esm.exitCode).toBe(2);
+    expect(esm.stderr.trim().split('\n').at(-1)).toBe(
+      'certdrill: ./imported.js does not load: it uses `import`, and the package.json of its folder makes a .js file CommonJS: name it .mjs or .ts, or set "type": "module" in that package.json',
     );
   });
 });
