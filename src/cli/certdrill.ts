@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { invokedAs } from '../util/command-words.js';
 import { certdrillVersion } from '../util/package-root.js';
 
 /**
@@ -63,7 +64,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     argv: (rest) => rest,
   },
   matrix: {
-    summary: 'matrix [--platform docker|kind]... [--rerun]   every scenario on each version of each workload',
+    summary: 'matrix [--platform docker|kind]... [--cell NAME]... [--rerun]   every scenario on each version of each workload',
     load: () => import('./run-matrix.js'),
     argv: (rest) => rest,
   },
@@ -71,6 +72,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: "matrix-report DIR...   merge runs' results into one matrix page",
     load: () => import('./matrix.js'),
     argv: (rest) => rest,
+  },
+  'kind-image': {
+    summary: 'kind-image   build kind and its node image from the Go module proxy (what --platform kind needs where no registry gives them)',
+    load: async () => ({ command: kindImage }),
+    argv: (rest) => rest,
+    ownHelp: true,
   },
   'base-image': {
     summary: 'base-image [bookworm|trixie]   make debian:<suite>-slim with debootstrap, where no registry gives it',
@@ -113,6 +120,17 @@ function baseImage(argv: string[]): void {
   child.on('close', (code) => process.exit(code ?? 1));
 }
 
+/** kind and its node image, by the script the clone runs as npm run kind-image (shipped in the package). */
+function kindImage(argv: string[]): void {
+  if (argv.length > 0) {
+    console.error('certdrill: kind-image takes no arguments');
+    process.exit(2);
+  }
+  const script = fileURLToPath(new URL('../../kind-node/build.sh', import.meta.url));
+  const child = spawn('bash', [script], { stdio: 'inherit' });
+  child.on('close', (code) => process.exit(code ?? 1));
+}
+
 /**
  * The package's scenarios are fixed when it is built: their list, written
  * then (scenarios/index.json), is printed without loading a scenario module.
@@ -126,33 +144,6 @@ function listFromIndex(argv: string[]): boolean {
   if (json) console.log(JSON.stringify(entries, null, 2));
   else for (const entry of entries) console.log(`${entry.name.padEnd(28)} ${entry.description}`);
   return true;
-}
-
-/** The clone's npm scripts, as the installed command's user types them. */
-const IN_PACKAGE_WORDS: [RegExp, string][] = [
-  [/npm run scenario -- --(list|prepare|cleanup)/g, 'certdrill $1'],
-  [/npm run scenario -- --version/g, 'certdrill --version'],
-  [/npm run scenario -- all/g, 'certdrill all'],
-  [/npm run scenario -- /g, 'certdrill run '],
-  [/npm run (inspect|rehearse|stability|matrix|base-image) -- /g, 'certdrill $1 '],
-  [/npm run report:matrix -- /g, 'certdrill matrix-report '],
-  [/npm run base-image/g, 'certdrill base-image'],
-];
-
-/**
- * The subcommands' modules are the clone's npm scripts too, and their usage
- * and advice name those scripts; what they print here names the command the
- * user typed instead. Chunks are whole lines or more: a phrase is never split.
- */
-function speakAsCertdrill(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-      write(
-        typeof chunk === 'string' ? IN_PACKAGE_WORDS.reduce((text, [pattern, words]) => text.replace(pattern, words), chunk) : chunk,
-        ...rest,
-      )) as typeof stream.write;
-  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -175,7 +166,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(subcommandUsage(sub));
     process.exit(0);
   }
-  speakAsCertdrill();
+  // Before the subcommand's module loads: its usage and advice name `certdrill <command>`, not the clone's npm scripts.
+  invokedAs('certdrill');
   const module = await sub.load();
   module.command(sub.argv(rest));
 }

@@ -4,8 +4,9 @@ import { isEntry } from './exit.js';
 import { readSource, SOURCE_FORMS } from '../inventory/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { EnvironmentError, UsageError } from '../util/errors.js';
+import { commandLine } from '../util/command-words.js';
 
-const USAGE = `usage: npm run inspect -- SOURCE [--out FILE.md]   (SOURCE: ${SOURCE_FORMS})`;
+const usage = () => `usage: ${commandLine('inspect', 'SOURCE [--out FILE.md]')}   (SOURCE: ${SOURCE_FORMS})`;
 
 /**
  * `npm run inspect -- SOURCE`: reads a cluster's certificates (never its
@@ -22,14 +23,14 @@ export async function main(argv: string[]): Promise<number> {
       options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]}: ${USAGE}`);
+    throw new UsageError(`${(error as Error).message.split('\n')[0]}: ${usage()}`);
   }
   if (values.help) {
-    console.log(USAGE);
+    console.log(usage());
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one source at a time, not ${positionals.join(' ')}` : USAGE);
-  if (values.out === '') throw new UsageError(`--out needs a file: ${USAGE}`);
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one source at a time, not ${positionals.join(' ')}` : usage());
+  if (values.out === '') throw new UsageError(`--out needs a file: ${usage()}`);
   const inventory = await readSource(positionals[0]!);
   const markdown = renderInventory(inventory, new Date());
   if (values.out) {

@@ -12,22 +12,23 @@ import { exitWhenDone, isEntry, isUserError } from './exit.js';
 import { checkSummaryFile, prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 import { abort, printOn, stopOnSignals } from './signals.js';
+import { commandLine } from '../util/command-words.js';
 
-const USAGE = `usage: npm run scenario -- <name|file> [--out DIR] [--platform docker|kind] [--keep-cluster]
+const usage = () => `usage: ${commandLine('run', '<name|file> [--out DIR] [--platform docker|kind] [--keep-cluster]')}
                                          a scenario of the project by name, or a scenario file anywhere
                                          (./my-scenario.ts: TypeScript or JavaScript, importing from certdrill)
-       npm run scenario -- all [--out DIR] [--summary FILE] [--platform docker|kind]
+       ${commandLine('all', '[--out DIR] [--summary FILE] [--platform docker|kind]')}
                                          every scenario, and one findings.md over them all
                                          (--summary: that page also at FILE, linking into DIR)
-       npm run scenario -- --list [--json]
+       ${commandLine('list', '[--json]')}
                                          the scenarios, with what each rehearses
                                          (--json: an array of {name, description, question, workload})
-       npm run scenario -- --prepare [--platform kind]
+       ${commandLine('prepare', '[--platform kind]')}
                                          build (or reuse) the images the scenarios run
                                          (kind: also its node image and the kind CLI)
-       npm run scenario -- --cleanup [--platform kind]
+       ${commandLine('cleanup', '[--platform kind]')}
                                          remove what interrupted runs left behind
-       npm run scenario -- --version     certdrill's version
+       ${commandLine('version')}     certdrill's version
 exit status: 0 every expectation holds, 1 one does not (or the run failed),
              2 usage or environment error (one line saying what to do), 130 interrupted`;
 
@@ -36,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   stopOnSignals();
   const { values, positionals } = parse(argv);
   if (values.help) {
-    console.log(USAGE);
+    console.log(usage());
     return 0;
   }
   if (values.version) {
@@ -84,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals.length !== 1)
     throw new UsageError(
       positionals.length === 0
-        ? 'name a scenario to run (npm run scenario -- --list shows them)'
+        ? `name a scenario to run (${commandLine('list')} shows them)`
         : `one scenario at a time, not ${positionals.join(' ')}`,
     );
 
@@ -178,13 +179,13 @@ function parseProblem(error: Error & { code?: string }): string {
   const option = /'(-[^']*)'/.exec(error.message)?.[1] ?? '';
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${option}: npm run scenario -- --help lists the options`;
+      return `unknown option ${option}: ${commandLine('help')} lists the options`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return /argument missing/.test(error.message)
-        ? `${option.split(' ')[0]} needs a value: npm run scenario -- --help lists the options`
-        : `${error.message.split('\n')[0]}: npm run scenario -- --help lists the options`;
+        ? `${option.split(' ')[0]} needs a value: ${commandLine('help')} lists the options`
+        : `${error.message.split('\n')[0]}: ${commandLine('help')} lists the options`;
     default:
-      return `${error.message.split('\n')[0]}: npm run scenario -- --help lists the options`;
+      return `${error.message.split('\n')[0]}: ${commandLine('help')} lists the options`;
   }
 }
 

@@ -5,25 +5,26 @@ import { isEntry } from './exit.js';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
+import { commandLine } from '../util/command-words.js';
 
-const USAGE =
-  'usage: npm run report:matrix -- [--out FILE] DIR...   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)';
+const usage = () =>
+  `usage: ${commandLine('matrix-report', '[--out FILE] DIR...')}   (each DIR one cell: a folder holding results.json files, as a run or a suite writes them)`;
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
+    console.log(usage());
     return 0;
   }
   const args = parse(argv);
   if (!args || args.dirs.length === 0 || args.out === '' || args.dirs.some((d) => d.startsWith('-'))) {
-    console.error(USAGE);
+    console.error(usage());
     return 2;
   }
   const { out, dirs } = args;
   const cells: MatrixCell[] = [];
   for (const dir of dirs) {
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
-      console.error(`certdrill: ${dir} is not a folder: ${USAGE}`);
+      console.error(`certdrill: ${dir} is not a folder: ${usage()}`);
       return 2;
     }
     const runs = await findResults(dir);

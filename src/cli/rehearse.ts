@@ -12,8 +12,9 @@ import { prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 import { exitWhenDone, isEntry } from './exit.js';
 import { printOn, runOneScenario, stopOnSignals } from './run-one.js';
+import { commandLine } from '../util/command-words.js';
 
-const USAGE = `usage: npm run rehearse -- SOURCE [--workload erlang|etcd] [--out DIR] [--platform docker|kind]
+const usage = () => `usage: ${commandLine('rehearse', 'SOURCE [--workload erlang|etcd] [--out DIR] [--platform docker|kind]')}
   SOURCE: ${SOURCE_FORMS}
   replays the chain of SOURCE that breaks first (new keys, the same validity windows) on a real cluster,
   walks the clocks through each upcoming expiry, and writes findings that open with the first break
@@ -39,15 +40,17 @@ export async function main(argv: string[]): Promise<number> {
       },
     }));
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]}: npm run rehearse -- --help`);
+    throw new UsageError(`${(error as Error).message.split('\n')[0]}: ${commandLine('rehearse', '--help')}`);
   }
   if (values.help) {
-    console.log(USAGE);
+    console.log(usage());
     return 0;
   }
   if (positionals.length !== 1)
     throw new UsageError(
-      positionals.length ? `one source at a time, not ${positionals.join(' ')}` : `name a source: ${SOURCE_FORMS} (npm run rehearse -- --help)`,
+      positionals.length
+        ? `one source at a time, not ${positionals.join(' ')}`
+        : `name a source: ${SOURCE_FORMS} (${commandLine('rehearse', '--help')})`,
     );
   const workload = values.workload as keyof typeof REHEARSALS;
   if (!Object.hasOwn(REHEARSALS, workload))

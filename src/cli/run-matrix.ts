@@ -12,8 +12,9 @@ import { WORKLOADS } from '../workload/registry.js';
 import { isEntry } from './exit.js';
 import { reportsDir } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
+import { commandLine } from '../util/command-words.js';
 
-const USAGE = `usage: npm run matrix -- [--out DIR] [--platform docker|kind]... [--cell NAME]... [--rerun]
+const usage = () => `usage: ${commandLine('matrix', '[--out DIR] [--platform docker|kind]... [--cell NAME]... [--rerun]')}
        runs every scenario of each workload once per version (its images built on each Debian suite:
        OTP 25 and 27, etcd 3.4 and 3.5), and the scenarios that follow a further axis once per value of it
        (the kops scenarios of a legacy year on each etcd-manager version), one folder per cell under DIR,
@@ -36,7 +37,7 @@ export interface MatrixPlan {
 export async function main(argv: string[]): Promise<number> {
   const { values } = parse(argv);
   if (values.help) {
-    console.log(USAGE);
+    console.log(usage());
     return 0;
   }
   const platforms = (values.platform?.length ? values.platform : ['docker']) as PlatformName[];
@@ -178,7 +179,7 @@ export function command(argv: string[]): void {
     (error: unknown) => {
       if (error instanceof UsageError) {
         console.error(`certdrill: ${error.message}`);
-        console.error(USAGE);
+        console.error(usage());
         process.exit(2);
       }
       console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);

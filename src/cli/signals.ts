@@ -1,3 +1,4 @@
+import { commandLine } from '../util/command-words.js';
 /** Ctrl-C and its kin for a command-line run: the first stops the run cleanly, a later one leaves at once. */
 
 /**
@@ -26,7 +27,7 @@ export function stopOnSignals(): void {
 function onSignal(signal: NodeJS.Signals): void {
   if (abort.signal.aborted && Date.now() - firstSignalAt < SAME_KEYPRESS_MS) return;
   if (abort.signal.aborted) {
-    print(`second ${signal}: leaving now; npm run scenario -- --cleanup removes what is left`);
+    print(`second ${signal}: leaving now; ${commandLine('cleanup')} removes what is left`);
     process.exit(130);
   }
   print(`${signal}: stopping and removing what this run made (press Ctrl-C again to leave at once)`);

@@ -11,8 +11,9 @@ import { startBusyLoops } from './cpu-load.js';
 import { isEntry } from './exit.js';
 import { reportsDir, runFolderName } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
+import { commandLine } from '../util/command-words.js';
 
-const USAGE = `usage: npm run stability -- <scenario...|all> [--runs N] [--platform docker|kind] [--out DIR]
+const usage = () => `usage: ${commandLine('stability', '<scenario...|all> [--runs N] [--platform docker|kind] [--out DIR]')}
                                   [--load N] [--baseline DIR] [--markdown FILE [--append]]
        runs the scenarios (or the whole suite) N times (default 5), each as a single run would,
        and prints, per expectation, how many runs gave each verdict
@@ -25,7 +26,7 @@ class UsageError extends Error {}
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   if (values.help) {
-    console.log(USAGE);
+    console.log(usage());
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('name a scenario (or several), or all');
@@ -66,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         const oneDir = names.length === 1 ? dir : join(dir, one);
         await mkdir(oneDir, { recursive: true });
         const args = [one, '--out', oneDir, '--platform', platform];
-        process.stderr.write(`run ${index}/${runs}: npm run scenario -- ${args.join(' ')} (its output: ${oneDir}/run.log)\n`);
+        process.stderr.write(`run ${index}/${runs}: ${commandLine('run', args.join(' '))} (its output: ${oneDir}/run.log)\n`);
         const code = await runScenarioCommand(args, join(oneDir, 'run.log'));
         if (code === 130 || code === 2) exitCode = code;
         else exitCode = Math.max(exitCode, code);
@@ -89,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     busy.stop();
   }
-  const command = names.map((one) => `npm run scenario -- ${one}${platform === 'docker' ? '' : ` --platform ${platform}`}`).join('; ');
+  const command = names.map((one) => commandLine('run', `${one}${platform === 'docker' ? '' : ` --platform ${platform}`}`)).join('; ');
   const markdown = renderStability({
     command,
     platform,
@@ -151,7 +152,7 @@ export function command(argv: string[]): void {
     (error: unknown) => {
       if (error instanceof UsageError || error instanceof UnknownScenarioError) {
         console.error(`certdrill: ${(error as Error).message}`);
-        if (error instanceof UsageError) console.error(USAGE);
+        if (error instanceof UsageError) console.error(usage());
         process.exit(2);
       }
       console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);

@@ -2,6 +2,7 @@ import { placeCertificates } from '../pki/chains.js';
 import { commonName } from '../pki/inspect.js';
 import { UsageError } from '../util/errors.js';
 import type { FoundCertificate, Inventory } from './types.js';
+import { commandLine } from '../util/command-words.js';
 
 /** A certificate's window and how a report names it. */
 export interface Window {
@@ -36,7 +37,7 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
   for (const p of placed) if (p.issuer && !p.item.info.isCa) byCa.set(p.issuer, [...(byCa.get(p.issuer) ?? []), p.item]);
   if (byCa.size === 0)
     throw new UsageError(
-      `${inventory.source} holds no CA together with a leaf it signed: a rehearsal replays such a chain (npm run inspect -- ${inventory.source} shows what is there)`,
+      `${inventory.source} holds no CA together with a leaf it signed: a rehearsal replays such a chain (${commandLine('inspect', inventory.source)} shows what is there)`,
     );
   const breaksAt = ([ca, leaves]: [FoundCertificate, FoundCertificate[]]) =>
     Math.min(ca.info.notAfter.getTime(), ...leaves.map((l) => l.info.notAfter.getTime()));
@@ -52,7 +53,7 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
   const expired = all.find((w) => w.notAfter.getTime() <= now.getTime());
   if (expired)
     throw new UsageError(
-      `${expired.name} (${expired.from}) expired on ${expired.notAfter.toISOString()}: its chain is broken already, there is nothing ahead to replay (npm run inspect shows it)`,
+      `${expired.name} (${expired.from}) expired on ${expired.notAfter.toISOString()}: its chain is broken already, there is nothing ahead to replay (${commandLine('inspect')} shows it)`,
     );
   const instants = new Map<number, string[]>();
   for (const w of all) instants.set(w.notAfter.getTime(), [...(instants.get(w.notAfter.getTime()) ?? []), w.name]);

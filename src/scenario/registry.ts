@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { WORKLOADS } from '../workload/registry.js';
 import type { AnyScenario } from './types.js';
+import { commandLine } from '../util/command-words.js';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios', import.meta.url));
 /** Scenario files are TypeScript in the repository and JavaScript in the package, compiled beside this module. */
@@ -182,7 +183,7 @@ export async function findScenario(name: string): Promise<AnyScenario> {
   const scenario = scenarios.get(name);
   if (!scenario) {
     throw new UnknownScenarioError(
-      `unknown scenario "${name}": npm run scenario -- --list shows the ${scenarios.size} there are (${[...scenarios.keys()].join(', ')})`,
+      `unknown scenario "${name}": ${commandLine('list')} shows the ${scenarios.size} there are (${[...scenarios.keys()].join(', ')})`,
     );
   }
   return scenario;

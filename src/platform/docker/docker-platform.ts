@@ -23,6 +23,7 @@ import { buildContext, contentTag } from './image.js';
 import { LABEL_NODE, LABEL_RUN, ownerIsGone, runLabels } from './labels.js';
 import { withTimeout } from '../../util/deadline.js';
 import { firstLine } from '../../util/text.js';
+import { commandLine } from '../../util/command-words.js';
 
 // Ryuk, testcontainers' reaper, is an image from a registry; certdrill removes what it made itself.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -180,7 +181,7 @@ export class DockerPlatform implements Platform {
       }
     } catch (error) {
       throw new EnvironmentError(
-        `could not remove this run's containers and network (${firstLine(error)}): npm run scenario -- --cleanup, or the next run, removes them once the Docker engine answers`,
+        `could not remove this run's containers and network (${firstLine(error)}): ${commandLine('cleanup')}, or the next run, removes them once the Docker engine answers`,
       );
     }
     this.nodes.clear();
@@ -331,7 +332,7 @@ export class DockerPlatform implements Platform {
             clearInterval(this.watching);
             this.options.onLost?.(
               new PlatformLostError(
-                `the Docker engine stopped answering during the run (${lastProblem}); start it again: the next run, or npm run scenario -- --cleanup, removes what this run left`,
+                `the Docker engine stopped answering during the run (${lastProblem}); start it again: the next run, or ${commandLine('cleanup')}, removes what this run left`,
               ),
             );
           },
@@ -414,7 +415,7 @@ function explainBuildFailure(error: unknown, tag: string): Error {
   const text = String((error as Error)?.message ?? error);
   if (/pull access denied|not found|lookup|dial tcp|manifest unknown|no such host|connection refused|TLS handshake timeout/i.test(text)) {
     return new EnvironmentError(
-      `building ${tag} needs the base image debian:bookworm-slim, which is not here and cannot be pulled: run npm run base-image (npx certdrill base-image where certdrill is installed; debootstrap + docker import), then run again`,
+      `building ${tag} needs the base image debian:bookworm-slim, which is not here and cannot be pulled: run ${commandLine('base-image')} (debootstrap + docker import, as root), then run again`,
     );
   }
   return new Error(`building ${tag} failed: ${firstLine(error)}`);

@@ -4,8 +4,10 @@ import { runChild } from '../../util/child-process.js';
 import { EnvironmentError } from '../../util/errors.js';
 import { BUILD_SCRIPT, builtKindCli } from './node-image.js';
 import { firstLine } from '../../util/text.js';
+import { commandLine } from '../../util/command-words.js';
 
-const INSTALL = 'run npm run kind-image (builds kind and its node image from the Go module proxy), install kind, or run with --platform docker';
+const install = () =>
+  `run ${commandLine('kind-image')} (builds kind and its node image from the Go module proxy), install kind, or run with --platform docker`;
 
 /** kind starts its nodes with `docker run --privileged`, which older engines refuse on hosts whose capability set lacks some (moby/moby#42933). */
 export const MIN_DOCKER_MAJOR = 23;
@@ -22,9 +24,9 @@ export class KindCli {
       const result = await runChild(candidate, ['version'], { timeout: 15_000, reject: false });
       if (result.exitCode === 0) return (this.binary = candidate);
       if (candidate === process.env.CERTDRILL_KIND)
-        throw new EnvironmentError(`CERTDRILL_KIND=${candidate} does not run (${firstLine(result.stderr || result.message || '')}): ${INSTALL}`);
+        throw new EnvironmentError(`CERTDRILL_KIND=${candidate} does not run (${firstLine(result.stderr || result.message || '')}): ${install()}`);
     }
-    throw new EnvironmentError(`kind is not installed: ${INSTALL}`);
+    throw new EnvironmentError(`kind is not installed: ${install()}`);
   }
 
   /** Whether a kind CLI runs here. */

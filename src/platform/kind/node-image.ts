@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../../util/errors.js';
 import { runChild } from '../../util/child-process.js';
+import { commandLine } from '../../util/command-words.js';
 
 const KIND_NODE_DIR = fileURLToPath(new URL('../../../kind-node', import.meta.url));
 export const BUILD_SCRIPT = join(KIND_NODE_DIR, 'build.sh');
@@ -64,7 +65,7 @@ export async function resolveNodeImage(kindestImage: string | undefined, progres
   if (await imagePresent(own)) return { image: own, flavour: 'certdrill' };
   if (kindestImage && ((await imagePresent(kindestImage)) || (await pullable(kindestImage)))) return { image: kindestImage, flavour: 'kindest' };
   progress(
-    `no registry gives ${kindestImage ?? "kind's node image"}: building ${own} from the Go module proxy and Debian's packages (npm run kind-image; about 13 minutes on 2 cores the first time)`,
+    `no registry gives ${kindestImage ?? "kind's node image"}: building ${own} from the Go module proxy and Debian's packages (${commandLine('kind-image')}; about 13 minutes on 2 cores the first time)`,
   );
   await buildNodeImage(progress, signal);
   return { image: own, flavour: 'certdrill' };
