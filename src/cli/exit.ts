@@ -33,6 +33,11 @@ export function exitWhenDone(command: Promise<number>): void {
   );
 }
 
+/** A usage error with where to read the usage after it, on the same line; any other error as it was. */
+export function withUsageHint(error: unknown, help: string): unknown {
+  return error instanceof UsageError ? new UsageError(`${error.message} (${help} shows the usage)`) : error;
+}
+
 /**
  * Whether node was started on this module (npm run's scripts, a test spawning
  * it), rather than the `certdrill` command importing it to run a subcommand.

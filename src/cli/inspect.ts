@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { isEntry } from './exit.js';
+import { exitWhenDone, isEntry } from './exit.js';
 import { readSource, SOURCE_FORMS } from '../inventory/index.js';
 import { renderInventory } from '../report/inventory.js';
-import { EnvironmentError, UsageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 import { commandLine } from '../util/command-words.js';
 
 const usage = () => `usage: ${commandLine('inspect', 'SOURCE [--out FILE.md]')}   (SOURCE: ${SOURCE_FORMS})`;
@@ -43,17 +43,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The command: its exit status, or one line and 2 for what the user can fix. */
 export function command(argv: string[]): void {
-  main(argv).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof UsageError || error instanceof EnvironmentError) {
-        console.error(`certdrill: ${error.message}`);
-        process.exit(2);
-      }
-      console.error(`certdrill: ${(error as Error).stack ?? error}`);
-      process.exit(1);
-    },
-  );
+  exitWhenDone(main(argv));
 }
 
 if (isEntry(import.meta.url)) command(process.argv.slice(2));

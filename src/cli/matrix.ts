@@ -1,7 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isEntry } from './exit.js';
+import { exitWhenDone, isEntry } from './exit.js';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
@@ -49,13 +49,7 @@ function parse(argv: string[]): { out?: string; dirs: string[] } | undefined {
 
 /** The command: its exit status, or one line and 2 for what the user can fix. */
 export function command(argv: string[]): void {
-  main(argv).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`certdrill: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
+  exitWhenDone(main(argv));
 }
 
 if (isEntry(import.meta.url)) command(process.argv.slice(2));

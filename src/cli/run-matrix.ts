@@ -9,10 +9,11 @@ import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
 import { loadScenarios } from '../scenario/registry.js';
 import { WORKLOADS } from '../workload/registry.js';
-import { isEntry } from './exit.js';
+import { exitWhenDone, isEntry, withUsageHint } from './exit.js';
 import { reportsDir } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 import { commandLine } from '../util/command-words.js';
+import { UsageError } from '../util/errors.js';
 
 const usage = () => `usage: ${commandLine('matrix', '[--out DIR] [--platform docker|kind]... [--cell NAME]... [--rerun]')}
        runs every scenario of each workload once per version (its images built on each Debian suite:
@@ -20,8 +21,6 @@ const usage = () => `usage: ${commandLine('matrix', '[--out DIR] [--platform doc
        (the kops scenarios of a legacy year on each etcd-manager version), one folder per cell under DIR,
        then merges them into DIR/matrix.md. --cell runs only the cells named (the merge takes every cell with results)`;
 const BASE_IMAGE_SCRIPT = fileURLToPath(new URL('../../scripts/base-image.sh', import.meta.url));
-
-class UsageError extends Error {}
 
 /** One cell of the matrix: a workload's scenarios on one platform, its images built on one Debian suite. */
 export interface MatrixPlan {
@@ -174,18 +173,7 @@ function parse(argv: string[]) {
 
 /** The command: its exit status, or one line and 2 for what the user can fix. */
 export function command(argv: string[]): void {
-  main(argv).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        console.error(`certdrill: ${error.message}`);
-        console.error(usage());
-        process.exit(2);
-      }
-      console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
-      process.exit(1);
-    },
-  );
+  exitWhenDone(main(argv).catch((error: unknown) => Promise.reject(withUsageHint(error, commandLine('matrix', '--help')))));
 }
 
 if (isEntry(import.meta.url)) command(process.argv.slice(2));

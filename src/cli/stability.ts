@@ -6,12 +6,13 @@ import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import type { RunResults } from '../report/results.js';
 import { findResults } from '../report/results-files.js';
 import { asSection, renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
-import { findScenario, UnknownScenarioError } from '../scenario/registry.js';
+import { findScenario } from '../scenario/registry.js';
 import { startBusyLoops } from './cpu-load.js';
-import { isEntry } from './exit.js';
+import { exitWhenDone, isEntry, withUsageHint } from './exit.js';
 import { reportsDir, runFolderName } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 import { commandLine } from '../util/command-words.js';
+import { UsageError } from '../util/errors.js';
 
 const usage = () => `usage: ${commandLine('stability', '<scenario...|all> [--runs N] [--platform docker|kind] [--out DIR]')}
                                   [--load N] [--baseline DIR] [--markdown FILE [--append]]
@@ -20,8 +21,6 @@ const usage = () => `usage: ${commandLine('stability', '<scenario...|all> [--run
        --load N        N busy CPU loops run beside every run (what a loaded host does to the verdicts)
        --baseline DIR  says which verdicts differ from those recorded under DIR (e.g. reports/suite)
        --markdown FILE the page also into FILE (--append: as a section at FILE's end)`;
-
-class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
@@ -147,18 +146,7 @@ function parse(argv: string[]) {
 
 /** The command: its exit status, or one line and 2 for what the user can fix. */
 export function command(argv: string[]): void {
-  main(argv).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof UsageError || error instanceof UnknownScenarioError) {
-        console.error(`certdrill: ${(error as Error).message}`);
-        if (error instanceof UsageError) console.error(usage());
-        process.exit(2);
-      }
-      console.error(`certdrill: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
-      process.exit(1);
-    },
-  );
+  exitWhenDone(main(argv).catch((error: unknown) => Promise.reject(withUsageHint(error, commandLine('stability', '--help')))));
 }
 
 if (isEntry(import.meta.url)) command(process.argv.slice(2));
