@@ -39,7 +39,7 @@ export {
   type MetricsRule,
 } from './scenario/checks.js';
 export { certificateInForce, newCertificateFor, noNewCertificate } from './scenario/certificate-checks.js';
-export type { TimelineQuery } from './observe/query.js';
+export type { TimelineQuery, Window } from './observe/query.js';
 export type {
   AlertRecord,
   CertificateRecord,
@@ -72,3 +72,36 @@ export {
   type ManagerMode,
 } from './workload/etcd/index.js';
 export { toy, toyCert, toyCluster, type ToyNode, type ToyRestart, type ToySetup, type ToyView } from './workload/toy/index.js';
+
+// Writing a workload of one's own (docs/ARCHITECTURE.md, "Adding a workload"): what the toy is made of.
+export {
+  CERT_MODE,
+  certificateSummary,
+  classifyTlsFailure,
+  CLOCK_SHIM_INCLUDE,
+  defineWorkload,
+  issuedCertificate,
+  KEY_MODE,
+  membershipView,
+  parseVersionLines,
+  readLibcClock,
+  shortError,
+  uniqueByName,
+  type CertificateSummary,
+  type Deployment,
+  type ImageSource,
+  type IncidentQuestion,
+  type IssuedCertificate,
+  type LogFinding,
+  type MatrixAxis,
+  type MembershipView,
+  type NodeAccess,
+  type NodeFile,
+  type NodeSpec,
+  type OperationHost,
+  type Probe,
+  type ProbeRecord,
+  type RestartPlan,
+  type ValidityWindow,
+  type Workload,
+} from './workload/api.js';

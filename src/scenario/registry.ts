@@ -77,7 +77,7 @@ export async function loadScenarioFiles(dirs: string[] = scenarioDirs()): Promis
       files.set(scenario, shown);
       scenarios.set(scenario.name, scenario);
     } catch (error) {
-      broken.push(new ScenarioFileError(shown, loadFailure(error, path)));
+      broken.push(new ScenarioFileError(shown, loadFailure(error)));
     }
   }
   return { scenarios, broken };
@@ -101,7 +101,7 @@ export async function loadScenarioPath(argument: string): Promise<AnyScenario> {
     files.set(scenario, argument);
     return scenario;
   } catch (error) {
-    throw new ScenarioFileError(argument, loadFailure(error, argument), '');
+    throw new ScenarioFileError(argument, loadFailure(error), '');
   }
 }
 
@@ -118,10 +118,11 @@ let typescriptRegistered = false;
 const TYPESCRIPT_AS_ESM_HOOKS = `
 export async function resolve(specifier, context, nextResolve) {
   const resolved = await nextResolve(specifier, context);
-  if (resolved.format === 'commonjs' && resolved.url.startsWith('file:') && /\\.(ts|tsx)$/.test(new URL(resolved.url).pathname) && !resolved.url.includes('/node_modules/')) {
-    return { ...resolved, format: 'module' };
-  }
-  return resolved;
+  if (resolved.format !== 'commonjs' || !resolved.url.startsWith('file:') || resolved.url.includes('/node_modules/')) return resolved;
+  // tsx marks a .ts it took for CommonJS with queries (in the path too, escaped): the file itself is what loads.
+  const path = new URL(resolved.url).pathname.split('%3F')[0];
+  if (!/\\.(ts|tsx)$/.test(path)) return resolved;
+  return { ...resolved, url: 'file://' + path, format: 'module' };
 }`;
 
 /** tsx's loader, once, where this process does not have it already (the package runs compiled JavaScript), and the hook above. */
@@ -160,7 +161,7 @@ class ScenarioShapeError extends Error {
 }
 
 /** Why a file did not load, in one line (the compiler's first error with its line and column, or what it threw), and what to do. */
-function loadFailure(error: unknown, file: string): LoadFailure {
+function loadFailure(error: unknown): LoadFailure {
   if (error instanceof ScenarioShapeError) return { reason: error.message, advice: error.advice };
   const message = String((error as Error)?.message ?? error);
   // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:2:1: ERROR: Expected ..."
@@ -175,7 +176,7 @@ function loadFailure(error: unknown, file: string): LoadFailure {
     };
   }
   const first = message.split('\n')[0]!.trim();
-  return { reason: `loading it threw: ${first}`, advice: `npx tsx ${file} shows where` };
+  return { reason: `loading it threw: ${first}`, advice: 'that is the error of the file or of a module it imports' };
 }
 
 export async function findScenario(name: string): Promise<AnyScenario> {

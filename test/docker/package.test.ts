@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,8 +107,10 @@ describe('the packed package, installed into an empty folder', () => {
     );
   });
 
+  let cjs: string;
+
   it("in a folder made by npm init -y (CommonJS, npm's default), runs the example as .ts, and loads it as .mts and a CommonJS .js; an ES .js gets what to do", async () => {
-    const cjs = join(dir, 'npm-init-y');
+    cjs = join(dir, 'npm-init-y');
     await mkdir(cjs);
     await execa('npm', ['init', '-y'], { cwd: cjs });
     expect(JSON.parse(await readFile(join(cjs, 'package.json'), 'utf8')).type ?? 'commonjs').toBe('commonjs');
@@ -141,5 +143,29 @@ describe('the packed package, installed into an empty folder', () => {
     expect(esm.stderr.trim().split('\n').at(-1)).toBe(
       'certdrill: ./imported.js does not load: it uses `import`, and the package.json of its folder makes a .js file CommonJS: name it .mjs or .ts, or set "type": "module" in that package.json',
     );
+  });
+
+  it("runs a workload of the user's own: the toy's folder copied there, importing only from certdrill, with its scenario", async () => {
+    const toyDir = join(ROOT, 'src/workload/toy');
+    const mine = join(cjs, 'my-toy');
+    await mkdir(mine);
+    await cp(join(toyDir, 'image'), join(mine, 'image'), { recursive: true });
+    for (const file of (await readdir(toyDir)).filter((f) => f.endsWith('.ts'))) {
+      const code = await readFile(join(toyDir, file), 'utf8');
+      expect(code.match(/from '\.\.\/[^']*'/g) ?? [], `${file} imports only the workload API`).toEqual(code.match(/from '\.\.\/api\.js'/g) ?? []);
+      await writeFile(join(mine, file), code.replaceAll("from '../api.js'", "from 'certdrill'"));
+    }
+    const scenario = (await readFile(join(toyDir, 'scenarios/toy-cert-expiry.ts'), 'utf8'))
+      .replace(/from '\.\.\/\.\.\/\.\.\/[^']*'/g, "from 'certdrill'")
+      .replace("from '../index.js'", "from './my-toy/index.js'");
+    await writeFile(join(cjs, 'toy-scenario.ts'), scenario);
+    const run = await execa('npx', ['certdrill', 'run', './toy-scenario.ts', '--out', 'toy-out'], {
+      cwd: cjs,
+      reject: false,
+      all: true,
+      timeout: 240_000,
+    });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(await readFile(join(cjs, 'toy-out/findings.md'), 'utf8')).toMatch(/\*\*Result: PASS\*\*/);
   });
 });

@@ -1,6 +1,4 @@
-import type { Forged } from '../../pki/certificate.js';
-import { certificateSummary, issuedCertificate, uniqueByName } from '../certificates.js';
-import type { Deployment, RestartPlan } from '../workload.js';
+import { certificateSummary, issuedCertificate, uniqueByName, type Deployment, type Forged, type RestartPlan } from '../api.js';
 import { toyCertFiles, toyNodeSpec, toyProbes } from './node.js';
 import type { ToySetup } from './setup.js';
 

@@ -1,13 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { defineWorkload, readLibcClock, type IncidentQuestion } from '../workload.js';
+import { defineWorkload, membershipView, readLibcClock, type IncidentQuestion } from '../api.js';
 import { deployToy } from './deployment.js';
 import { classifyToyLogLine } from './logs.js';
 import { TOY_IMAGE, toyVersions } from './node.js';
-import { membershipView } from '../membership-view.js';
 
 export { toyCert, toyCluster, type ToyNode, type ToySetup } from './setup.js';
 export type { ToyRestart } from './deployment.js';
-export type { MembershipView as ToyView } from '../membership-view.js';
+export type { MembershipView as ToyView } from '../api.js';
 
 const QUESTIONS: IncidentQuestion[] = [
   {

@@ -1,5 +1,4 @@
-import type { LogFinding } from '../../observe/records.js';
-import { classifyTlsFailure } from '../tls-alert-class.js';
+import { classifyTlsFailure, type LogFinding } from '../api.js';
 
 // The node script's lines: "<node time> toy: <message>".
 const LINE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z) toy: (.*)$/;

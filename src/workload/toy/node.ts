@@ -1,11 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import type { ClockSpec } from '../../clock/spec.js';
-import type { NodeAccess, Probe } from '../../observe/probe.js';
-import type { ProbeRecord } from '../../observe/records.js';
-import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
-import type { ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
-import { parseVersionLines, shortError } from '../workload.js';
-import { CLOCK_SHIM_INCLUDE } from '../../clock/shim.js';
+import {
+  CERT_MODE,
+  CLOCK_SHIM_INCLUDE,
+  KEY_MODE,
+  parseVersionLines,
+  shortError,
+  type ClockSpec,
+  type ImageSource,
+  type NodeAccess,
+  type NodeFile,
+  type NodeSpec,
+  type Probe,
+  type ProbeRecord,
+} from '../api.js';
 
 /** Each node listens for the j-th node of the list on BASE_PORT + j: one openssl s_server per peer. */
 const BASE_PORT = 7440;

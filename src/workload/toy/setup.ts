@@ -1,6 +1,4 @@
-import type { ClockSpec } from '../../clock/spec.js';
-import { forgeCa, forgeLeaf, type Forged } from '../../pki/certificate.js';
-import type { ValidityWindow } from '../../pki/validity.js';
+import { forgeCa, forgeLeaf, type ClockSpec, type Forged, type ValidityWindow } from '../api.js';
 
 /** One toy node as a scenario sets it up. */
 export interface ToyNode {
