@@ -39,6 +39,12 @@ export const FORMED_WITHIN_MS = 180_000;
 
 /** A "no leader" needs a window longer than etcd-manager's leader loop, which logs "I am leader" every ~25 s and at once when elected. */
 const MESH_WINDOW_MS = 15_000;
+/**
+ * Restarted together, today's managers took 22 s to elect a leader in one
+ * run here and over 35 s in another (the matrix's v3.0.20260707 cells): a
+ * shorter window with no leader and no failed ping cannot say none will be.
+ */
+const LEADER_WINDOW_MS = 45_000;
 
 /** The verdict of parts, their observations joined. */
 export function parts(...results: ExpectationResult[]): ExpectationResult {
@@ -68,6 +74,11 @@ export function managersMesh(q: TimelineQuery, window: Window, leader: boolean, 
   }
   const lasted = Date.parse(window.before ?? q.records.at(-1)!.t) - opened;
   const failing = expired.length ? `; their gRPC pings to each other failed ${expired.length} time(s) with "certificate has expired"` : '';
+  if (leader && !expired.length && lasted < LEADER_WINDOW_MS)
+    return unknown(
+      `no etcd-manager logged "I am leader" in the ${(lasted / 1000).toFixed(0)} s ${label}, and none failed a gRPC ping: too short to tell a mesh still electing from one that cannot`,
+      [],
+    );
   if (leader) return fail(`no etcd-manager logged "I am leader" ${label}${failing}`, expired.slice(0, 3));
   if (lasted < MESH_WINDOW_MS)
     return unknown(
