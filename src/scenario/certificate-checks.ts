@@ -95,7 +95,10 @@ export function noNewCertificate(q: TimelineQuery, nodes: readonly string[], fil
     if (before && end && before.fingerprint !== end.fingerprint && !changed.some((r) => r.node === node)) changed.push(end);
   }
   if (changed.length)
-    return fail(`${changed.map((r) => r.node).join(', ')} got a new ${file} ${label} (valid to ${changed[0]!.notAfter})`, changed.slice(0, 3));
+    return fail(
+      `${[...new Set(changed.map((r) => r.node))].join(', ')} got a new ${file} ${label} (valid to ${changed[0]!.notAfter})`,
+      changed.slice(0, 3),
+    );
   const unread = nodes.filter((n) => certificateReads(q, [n], window, file).length === 0);
   if (unread.length) return unknown(`${unread.join(', ')}: ${file} was never read ${label} (the probe's reads failed or found no such file)`, []);
   const held = nodes.map((n) => certificateInForce(q, n, file, window.before)!);

@@ -21,7 +21,7 @@ const expiredPing = (s: number): TimelineRecord => ({
   class: 'certificate-expired',
   text: 'W1123 peers.go:1] unable to grpc-ping: x509: certificate has expired or is not yet valid',
   side: 'client',
-  direction: 'sent',
+  direction: 'generated',
   channel: 'manager',
 });
 const judge = (records: TimelineRecord[], leader: boolean) => {
