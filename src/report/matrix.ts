@@ -25,7 +25,11 @@ export function renderMatrix(cells: MatrixCell[]): string {
 
   for (const scenario of scenarios) {
     const here = cells.filter((c) => runOf(c, scenario));
-    const ids = [...new Map(here.flatMap((c) => runOf(c, scenario)!.expectations.map((e) => [e.id, e.title] as const))).entries()];
+    // A row's title is the first cell's: the default of every axis, whose version the expectations were written for
+    // (a scenario that follows an axis names the version it ran in its titles).
+    const titles = new Map<string, string>();
+    for (const e of here.flatMap((c) => runOf(c, scenario)!.expectations)) if (!titles.has(e.id)) titles.set(e.id, e.title);
+    const ids = [...titles.entries()];
     sections.push(`## ${scenario}`, '', `| Expectation | ${here.map((c) => cell(c.name)).join(' | ')} |`, `|---|${here.map(() => '---').join('|')}|`);
     for (const [id, title] of ids) {
       const results = here.map((c) => runOf(c, scenario)!.expectations.find((e) => e.id === id));

@@ -49,6 +49,19 @@ const cells: MatrixCell[] = [
 describe('renderMatrix', () => {
   const markdown = renderMatrix(cells);
 
+  it("titles a row as the first cell does (an axis's default version), where cells title it with the version they ran", () => {
+    const legacy = run('etcd-certs-expire-in-time', 'docker', {}, [['one-year', 'pass']]);
+    const fixed = run('etcd-certs-expire-in-time', 'docker', {}, [['one-year', 'fail']]);
+    legacy.expectations[0]!.title = 'etcd-manager 3.0.20200116 issues 365-day certificates';
+    fixed.expectations[0]!.title = 'etcd-manager 3.0.20200428 issues 365-day certificates';
+    const page = renderMatrix([
+      { name: 'docker-etcd3.4', runs: [legacy] },
+      { name: 'docker-etcd3.4-etcd-manager-3.0.20200428', runs: [fixed] },
+    ]);
+    expect(page).toContain('| etcd-manager 3.0.20200116 issues 365-day certificates | PASS | **FAIL** |');
+    expect(page).not.toContain('etcd-manager 3.0.20200428 issues');
+  });
+
   it("tables each scenario's expectations across the cells that ran it", () => {
     expect(markdown).toContain('| Expectation | docker-otp25 | kind-otp27 |');
     expect(markdown).toContain('| alone title | PASS | **FAIL** |');
