@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,13 @@ import { incidentSecretsFolder, kopsPkiFolder } from '../support/pki-folders.js'
  */
 
 const now = new Date();
-const temp = (prefix: string) => mkdtemp(join(tmpdir(), `certdrill-${prefix}-`));
+const made: string[] = [];
+const temp = async (prefix: string) => {
+  const dir = await mkdtemp(join(tmpdir(), `certdrill-${prefix}-`));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 describe('a kops etcd-manager pki folder', () => {
   let dir: string;
