@@ -16,6 +16,7 @@ export class TimelineQuery {
     if (found) return found;
     const stopped = this.steps().find((s) => s.outcome === 'timeout' && (s.detail ?? '').endsWith('the run stops here'));
     throw new MissingStepError(
+      id,
       stopped ? `the run never reached step "${id}": it stopped at step ${stopped.id} (${stopped.detail})` : `the timeline has no step "${id}"`,
     );
   }
@@ -149,4 +150,11 @@ export function isFullMesh(samples: Map<string, MembershipRecord | undefined>): 
 }
 
 /** An expectation asked about a step the timeline does not have (a run that stopped early, or a mistyped id). */
-export class MissingStepError extends Error {}
+export class MissingStepError extends Error {
+  constructor(
+    readonly stepId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

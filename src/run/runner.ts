@@ -23,6 +23,7 @@ import { createContext, RequiredWaitUnmet } from './context.js';
 import { clockShimLogLine } from '../clock/shim.js';
 import { withTimeout } from '../util/deadline.js';
 import { firstLine } from '../util/text.js';
+import { stepReferenceProblem } from './dry-run.js';
 
 export interface RunOptions {
   scenario: AnyScenario;
@@ -86,6 +87,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   }
   let { fixtures, deployment } = prepared;
   const workload: AnyWorkload = scenario.workload;
+  // Its checks against the steps its run makes, played without a cluster: a step id no step has is the user's to fix now.
+  const stepProblem = await stepReferenceProblem(scenario, fixtures, deployment);
+  if (stepProblem) throw new ScenarioSetupError(`${scenarioFile(scenario) ?? `scenario ${scenario.name}`}: ${stepProblem}`);
 
   await mkdir(outDir, { recursive: true });
   const timeline = new Timeline(timelinePath);
