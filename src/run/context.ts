@@ -12,6 +12,13 @@ import { ensureSpareKeys } from '../pki/certificate.js';
 
 const POLL_MS = 250;
 
+/** The ids of the steps a scenario does not name: the dry run (dry-run.ts) gives the same ones. */
+export const defaultStepId = {
+  jumpClocks: 'jump-clocks',
+  restart: (node: string) => `restart-${node}`,
+  observe: (n: number) => `observe-${n}`,
+} as const;
+
 export interface ContextParts {
   workload: AnyWorkload;
   deployment: Deployment<object>;
@@ -133,7 +140,7 @@ export class RunContext {
     const asked = new Set(offsets.map(describeOffset));
     const read = nodes.map((node, i) => `${node} ${shown[i] ? describeOffset(Math.round(shown[i]!.offsetSeconds)) : 'unread'}`);
     this.step({
-      id: options.id ?? 'jump-clocks',
+      id: options.id ?? defaultStepId.jumpClocks,
       title: `jump the clock of ${listOf(nodes)} to ${[...asked].join(', ')} from real time, nodes running`,
       startedAt,
       nodes: [...nodes],
@@ -152,7 +159,7 @@ export class RunContext {
     const certs = plan.summary ?? (plan.files ? 'certificates re-issued by its manager' : 'same certificates');
     const clockText = clock === undefined ? 'same clock' : `clock ${clock}`;
     this.step({
-      id: id ?? `restart-${node}`,
+      id: id ?? defaultStepId.restart(node),
       title: `restart ${node}: a fresh node, ${certs}, ${clockText}`,
       startedAt,
       nodes: [node],
@@ -185,7 +192,13 @@ export class RunContext {
       }
     }
     const lasted = ((Date.now() - begin) / 1000).toFixed(1);
-    this.step({ id: `observe-${++this.observations}`, title: `observe: ${why}`, startedAt, outcome: 'done', detail: `lasted ${lasted} s: ${ended}` });
+    this.step({
+      id: defaultStepId.observe(++this.observations),
+      title: `observe: ${why}`,
+      startedAt,
+      outcome: 'done',
+      detail: `lasted ${lasted} s: ${ended}`,
+    });
   }
 
   async observeUntil(at: Date, id: string, title: string): Promise<void> {

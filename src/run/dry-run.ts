@@ -2,6 +2,7 @@ import { MissingStepError, TimelineQuery } from '../observe/query.js';
 import type { StepRecord, TimelineRecord } from '../observe/records.js';
 import type { AnyScenario, BaseContext } from '../scenario/types.js';
 import type { AnyWorkload, Deployment, OperationHost } from '../workload/workload.js';
+import { defaultStepId } from './context.js';
 
 /**
  * A scenario's run played without a cluster: each step it records, in order,
@@ -23,11 +24,11 @@ export async function dryRunSteps(scenario: AnyScenario, fixtures: unknown, depl
     nodes: deployment.nodes,
     view: () => anything,
     waitFor: async (id) => (steps.push(id), true),
-    jumpClocks: async (_nodes, _clock, options) => void steps.push(options?.id ?? 'jump-clocks'),
-    restart: async (node, options) => void steps.push((options as { id?: string } | undefined)?.id ?? `restart-${node}`),
-    observe: async () => void steps.push(`observe-${++observations}`),
+    jumpClocks: async (_nodes, _clock, options) => void steps.push(options?.id ?? defaultStepId.jumpClocks),
+    restart: async (node, options) => void steps.push((options as { id?: string } | undefined)?.id ?? defaultStepId.restart(node)),
+    observe: async () => void steps.push(defaultStepId.observe(++observations)),
     observeUntil: async (at, id) => {
-      if (at.getTime() > Date.now()) steps.push(`observe-${++observations}`);
+      if (at.getTime() > Date.now()) steps.push(defaultStepId.observe(++observations));
       steps.push(id);
     },
     readLibcClock: async () => {},
