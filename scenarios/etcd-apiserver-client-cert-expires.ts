@@ -52,7 +52,7 @@ export default defineScenario({
       "a month on: kube-apiserver's client certificate has expired, the members' have not",
     );
     await s.restartApiserver(MEMBERS, { id: 'restart-apiserver' });
-    // SIGTERM: the old kube-apiserver shuts down gracefully for ~10 s; the new one gives its storage ~20 s; long enough to see it try twice.
+    // The step ends when the old kube-apiserver has shut down; the new one gives its storage ~20 s: long enough to see it try twice.
     await s.observe({ minMs: 50_000, maxMs: 55_000, stableSamples: 6 }, 'restarted: does kube-apiserver serve again?');
   },
 

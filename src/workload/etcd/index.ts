@@ -102,6 +102,20 @@ export interface EtcdOperations {
 
 /** The program in a kops master's image that restarts its etcd-manager (image/bin/restart-etcd-manager). */
 const RESTART_MANAGER = ['/certdrill/bin/restart-etcd-manager'];
+/**
+ * SIGTERM, as kubelet stops it, then wait until the old process is gone: for
+ * seconds of graceful shutdown it still answers /readyz/etcd over its old
+ * connection, and the step's end must mean only the new process can answer.
+ */
+const RESTART_APISERVER = `pids=$(pgrep -x kube-apiserver) || { echo "kube-apiserver is not running"; exit 1; }
+kill $pids
+for p in $pids; do
+  i=0
+  while [ -d /proc/$p ]; do
+    i=$((i+1)); [ $i -le 600 ] || { echo "kube-apiserver $p did not exit within 60 s of SIGTERM"; exit 1; }
+    sleep 0.1
+  done
+done`;
 
 function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOperations {
   /** Runs `command` in every node at once and records one step; a real etcd-manager's members only. */
@@ -158,7 +172,7 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
       });
     },
     restartApiserver: (nodes, options = {}) =>
-      inEachMaster('restartApiserver', nodes, () => ['sh', '-c', 'pkill -x kube-apiserver || { echo "kube-apiserver is not running"; exit 1; }'], {
+      inEachMaster('restartApiserver', nodes, () => ['sh', '-c', RESTART_APISERVER], {
         id: options.id ?? 'restart-apiserver',
         title: `restart kube-apiserver on ${listOf(nodes)}: it dials etcd anew with the client certificate it has`,
       }),
