@@ -43,7 +43,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     ownHelp: true,
   },
   cleanup: {
-    summary: 'cleanup [--platform kind]   remove what interrupted runs left behind',
+    summary: 'cleanup [--platform kind [--cluster]]   remove what interrupted runs left behind (--cluster: and a kept kind cluster)',
     load: scenarioCli,
     argv: (rest) => ['--cleanup', ...rest],
     ownHelp: true,

@@ -26,8 +26,9 @@ const usage = () => `usage: ${commandLine('run', '<name|file> [--out DIR] [--pla
        ${commandLine('prepare', '[--platform kind]')}
                                          build (or reuse) the images the scenarios run
                                          (kind: also its node image and the kind CLI)
-       ${commandLine('cleanup', '[--platform kind]')}
+       ${commandLine('cleanup', '[--platform kind [--cluster]]')}
                                          remove what interrupted runs left behind
+                                         (--cluster: also the kind cluster a run kept with --keep-cluster)
        ${commandLine('version')}     certdrill's version
 exit status: 0 every expectation holds, 1 one does not (or the run failed),
              2 usage or environment error (one line saying what to do), 130 interrupted`;
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.list) return listScenarios(values.json);
   const platformName = values.platform as PlatformName;
   if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
+  if (values.cluster && !(values.cleanup && platformName === 'kind')) throw new UsageError('--cluster goes with cleanup --platform kind');
   if (values.prepare) {
     // Platform libraries load only when a command needs them (kind's client alone takes most of a second).
     const { createPlatform } = await import('../platform/index.js');
@@ -76,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.cleanup) {
     const { createPlatform } = await import('../platform/index.js');
     const platform = await createPlatform(platformName, { runId: 'cleanup' });
-    const swept = (await platform.sweepAbandoned?.()) ?? 0;
+    const swept = (await platform.sweepAbandoned?.({ kept: values.cluster })) ?? 0;
     console.log(`removed what ${swept} interrupted run(s) left behind`);
     return 0;
   }
@@ -164,6 +166,7 @@ function parse(argv: string[]) {
         prepare: { type: 'boolean', default: false },
         summary: { type: 'string' },
         'keep-cluster': { type: 'boolean', default: false },
+        cluster: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         version: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },

@@ -21,7 +21,7 @@ export interface PlatformOptions {
 /** What some platforms can do beyond the interface every scenario uses. */
 export interface PlatformExtras {
   /** Removes what runs killed outright left behind; returns how many runs' worth. */
-  sweepAbandoned?(options?: { adopt?: boolean }): Promise<number>;
+  sweepAbandoned?(options?: { adopt?: boolean; kept?: boolean }): Promise<number>;
   /** Makes ready what the platform itself runs on (kind: the node image and the kind CLI); returns what it uses. */
   prepare?(): Promise<string>;
   /** What the platform runs nodes on, by component, as it reports it (kind: kind, Kubernetes, the node image). */

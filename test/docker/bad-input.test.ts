@@ -56,6 +56,7 @@ describe('bad input: exit 2 with one line saying what to do', () => {
     ['--summary without all', async () => ['erlang-ca-expiry', '--summary', '/tmp/x.md'], /^--summary goes with all$/],
     ['--json without --list', async () => ['--json'], /^--json goes with --list$/],
     ['--keep-cluster on docker', async () => ['erlang-ca-expiry', '--keep-cluster'], /^--keep-cluster goes with --platform kind$/],
+    ['--cluster without cleanup on kind', async () => ['--cleanup', '--cluster'], /^--cluster goes with cleanup --platform kind$/],
     [
       'two scenarios at once',
       async () => ['erlang-ca-expiry', 'erlang-clock-skew'],

@@ -307,10 +307,14 @@ export class KindPlatform implements Platform {
    * their namespaces and volumes in the cluster, and the cluster itself when
    * the run that created it meant to delete it. `adopt`: a starting run takes
    * such a cluster over (and deletes it when it ends) instead of deleting it now.
+   * `kept`: also delete a cluster kept with --keep-cluster once its run has ended.
    */
-  async sweepAbandoned(options: { adopt?: boolean } = {}): Promise<number> {
+  async sweepAbandoned(options: { adopt?: boolean; kept?: boolean } = {}): Promise<number> {
     let swept = await this.docker.sweepAbandoned();
-    if (!(await this.kind.available()) || !(await this.kind.clusters()).includes(CLUSTER)) return swept;
+    if (!(await this.kind.available()) || !(await this.kind.clusters()).includes(CLUSTER)) {
+      if (options.kept) this.progress(`no kind cluster ${CLUSTER} to delete`);
+      return swept;
+    }
     await this.connect();
     const { core } = this.api();
     const namespaces = (await core.listNamespace({ labelSelector: `${APP_LABEL}=certdrill` })).items;
@@ -321,17 +325,23 @@ export class KindPlatform implements Platform {
       swept += 1;
     }
     const owner = await this.clusterOwner();
-    if (owner && !owner.keep && owner.gone) {
-      if (options.adopt) {
-        this.progress(`kind cluster ${CLUSTER}: its creator is gone; this run takes it over`);
-        await this.recordOwner(Boolean(this.options.keepCluster));
-        this.ownsCluster = true;
-      } else {
-        this.progress(`deleting kind cluster ${CLUSTER}, left by an interrupted run`);
-        await this.kind.delete(CLUSTER);
-        this.kc = undefined;
-      }
+    const fate = clusterFate(owner, options);
+    if (fate === 'adopt') {
+      this.progress(`kind cluster ${CLUSTER}: its creator is gone; this run takes it over`);
+      await this.recordOwner(Boolean(this.options.keepCluster));
+      this.ownsCluster = true;
       swept += 1;
+    } else if (fate === 'delete') {
+      this.progress(`deleting kind cluster ${CLUSTER}, ${owner!.keep ? 'kept by an earlier run' : 'left by an interrupted run'}`);
+      await this.kind.delete(CLUSTER);
+      this.kc = undefined;
+      swept += 1;
+    } else if (options.kept && fate === 'in-use') {
+      this.progress(`kind cluster ${CLUSTER} is in use by process ${owner!.pid} on ${owner!.host}: left as it is`);
+    } else if (options.kept && fate === 'not-ours') {
+      this.progress(
+        `kind cluster ${CLUSTER} has no record of the certdrill run that made it: left as it is (kind delete cluster --name ${CLUSTER} deletes it)`,
+      );
     }
     return swept;
   }
@@ -517,7 +527,7 @@ export class KindPlatform implements Platform {
     return nodes.length > 0 && nodes.every((n) => names(n).some((name) => name === tag || name.endsWith(`/${tag}`)));
   }
 
-  private async clusterOwner(): Promise<{ pid: number; host: string; keep: boolean; gone: boolean } | undefined> {
+  private async clusterOwner(): Promise<ClusterOwner | undefined> {
     const map = await this.api()
       .core.readNamespacedConfigMap(OWNER_CONFIGMAP)
       .catch(() => undefined);
@@ -587,6 +597,32 @@ function collector(): { stream: Writable; text: () => string } {
 }
 
 /** A namespace whose run's process (on this host) is gone. */
+/** The run that made the cluster, as its ConfigMap records it. */
+export interface ClusterOwner {
+  pid: number;
+  host: string;
+  /** Made with --keep-cluster: no run deletes it unless asked to (cleanup --cluster). */
+  keep: boolean;
+  /** Its process has ended (on this host; another host's is never taken for gone). */
+  gone: boolean;
+}
+
+/**
+ * What a sweep does with certdrill's kind cluster: delete it (or adopt it, for
+ * a starting run) when the run that made it is gone and did not keep it, or
+ * kept it and `kept` asks for it too; never while that run is still running,
+ * nor a cluster with no owner record (not made by certdrill).
+ */
+export function clusterFate(
+  owner: ClusterOwner | undefined,
+  options: { adopt?: boolean; kept?: boolean },
+): 'adopt' | 'delete' | 'in-use' | 'not-ours' | 'leave' {
+  if (!owner) return 'not-ours';
+  if (!owner.gone) return 'in-use';
+  if (owner.keep && !options.kept) return 'leave';
+  return options.adopt && !owner.keep ? 'adopt' : 'delete';
+}
+
 function abandoned(ns: V1Namespace): boolean {
   const labels = ns.metadata?.labels ?? {};
   if (ns.metadata?.deletionTimestamp) return false;
