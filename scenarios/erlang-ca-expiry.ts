@@ -12,6 +12,7 @@ const DIALED = NODES.filter((n) => n !== RESTARTED);
  */
 export default defineScenario({
   name: 'erlang-ca-expiry',
+  summary: 'The Erlang incident: a 30-day CA expires under a running mesh (+31 days), then one node restarts.',
   workload: erlang,
   description: 'Three TLS-distribution nodes, 30-day CA, 90-day node certs; every clock jumps +31 days while running, then one node restarts.',
   question: 'Did clustering break when the CA expired, or only at the next restart?',

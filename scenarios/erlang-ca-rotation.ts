@@ -28,6 +28,7 @@ async function rollingRestart(s: ScenarioContext<typeof erlang>, phase: string, 
 
 export default defineScenario({
   name: 'erlang-ca-rotation',
+  summary: "Rolling a running cluster's CA: naive against overlapping trust, and the smallest membership of each.",
   workload: erlang,
   description:
     'Two ways to roll the CA of a running three-node cluster. Naive: new CA and node certificates in one rolling restart. Overlap: trust both CAs (rolling restart), then new node certificates (rolling restart), then drop the old CA (rolling restart). The report gives the smallest membership seen during each.',

@@ -10,6 +10,7 @@ const others = (node: string) => NODES.filter((n) => n !== node);
 
 export default defineScenario({
   name: 'erlang-clock-skew',
+  summary: "One node's clock alone moves: +31 days, then 2 h behind fresh certificates.",
   workload: erlang,
   description: `Three TLS-distribution nodes, a 30-day CA and 90-day certificates issued now. ${AHEAD}'s clock alone jumps past the CA's expiry (+31d), then it restarts; later ${BEHIND} restarts with its clock 2 h behind the certificates' notBefore. The other nodes keep real time.`,
   question: 'What does one node with a wrong clock do to the cluster: does it reject everyone, or does everyone reject it?',

@@ -23,6 +23,7 @@ const CLUSTER_INCOMPLETE: MetricsRule = {
 
 export default defineScenario({
   name: 'erlang-membership-metrics',
+  summary: '`/metrics` as the clocks advance: when a "CA expires soon" and a "cluster incomplete" alert fire.',
   workload: erlang,
   description:
     'erlang-app exports Prometheus metrics (connected peers, expected cluster size, seconds until its certificate and the CA expire). A 30-day CA; the clocks advance to +20d, +24d and +31d, then one node restarts. When would an alert rule on those metrics have fired, and when did clustering break?',

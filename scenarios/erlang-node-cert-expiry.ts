@@ -8,6 +8,7 @@ const VALID = NODES.filter((n) => n !== EXPIRING);
 
 export default defineScenario({
   name: 'erlang-node-cert-expiry',
+  summary: "One node's certificate expires while the CA and the others' are valid; that node restarts.",
   workload: erlang,
   description: `Three TLS-distribution nodes under a one-year CA; ${EXPIRING}'s certificate is valid 10 days, the others' 90. Every clock jumps +11 days while running, then ${EXPIRING} restarts.`,
   question: 'Did clustering break when a node certificate expired, or only at the next restart, and which side rejects whom?',

@@ -11,6 +11,7 @@ const LOUD = 'node3';
 
 export default defineScenario({
   name: 'erlang-preflight',
+  summary: "An init container's pre-flight check refuses a node whose certificate or CA has expired or soon will.",
   workload: erlang,
   description:
     "A pre-flight check (what a Kubernetes init container runs) that refuses to start a node whose certificate or CA is not valid, or expires within a margin. First a margin wider than the CA's remaining life, then a narrower one; then, after the CA expires, one node restarts without the check and one with it.",

@@ -12,6 +12,7 @@ const SKEW = '+36d';
 
 export default defineScenario({
   name: 'erlang-restart-after-expiry',
+  summary: 'The incident exactly: the CA expired six days ago, every pod restarts with new certificates from it.',
   workload: erlang,
   description: `The Erlang incident exactly: a 30-day CA that expired six days ago (every clock ${SKEW}), the nodes still running and clustered; then every pod restarts with brand-new 90-day node certificates from the same, expired CA.`,
   question: 'When did clustering actually break: when the CA expired, or when the pods restarted with fresh certificates?',

@@ -27,6 +27,7 @@ const fromEtcd = (line: string) => !isKubeApiserverLine(line) && !/^[IWEF]\d{4} 
 
 export default defineScenario({
   name: 'etcd-apiserver-client-cert-expires',
+  summary: "kube-apiserver's own etcd client certificate expires while etcd is healthy.",
   workload: etcd,
   description:
     `kube-apiserver's own etcd client certificate (kops: /etc/kubernetes/pki/kube-apiserver/etcd-client.crt, nodeup's, not etcd-manager's) expires while etcd is healthy: three kops masters on the real etcd-manager ${VERSION}, ` +

@@ -28,6 +28,7 @@ const JUMP_SECONDS = 366 * 86_400;
 
 export default defineScenario({
   name: 'etcd-certs-expire-in-time',
+  summary: "The kops incident in time on the real etcd-manager: a year passes, then the seed's quick fix and kops' mitigation.",
   workload: etcd,
   axes: ['etcd-manager'],
   description:

@@ -27,6 +27,7 @@ const JUMP_SECONDS = 366 * 86_400;
 
 export default defineScenario({
   name: 'etcd-certs-expire-masters-replaced',
+  summary: "The kops incident in time with the masters replaced half a year in, as in the seed: only the volume's certificates expire.",
   workload: etcd,
   axes: ['etcd-manager'],
   description:

@@ -12,6 +12,7 @@ const LIFETIME = '30s';
 
 export default defineScenario({
   name: 'etcd-certs-expire-while-running',
+  summary: 'Peer and client certificates that expire 30 s in, in real time; then a member restarts.',
   workload: etcd,
   description: `kops-style etcd whose peer and client certificates expire ${LIFETIME} after the start, in real time (no faking): when does each member turn Unhealthy, do established peer connections survive, and what does a restarted member do?`,
   question: 'What happens at the moment the certificates of a running etcd cluster expire?',

@@ -6,6 +6,7 @@ const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
 
 export default defineScenario({
   name: 'etcd-client-cert-expired',
+  summary: "Only clients/server.crt has expired: raft and the API server's view, separately.",
   workload: etcd,
   description:
     'kops-style etcd whose clients/server.crt expired (issued Nov 5 2019 for a year) while the peer certificates are valid: raft and the API server, separately.',

@@ -16,6 +16,7 @@ const YEAR_MS = 365 * 86_400_000;
 
 export default defineScenario({
   name: 'etcd-faketime-has-no-effect',
+  summary: 'libfaketime against certdrill-clock on etcd (Go) at +2 years.',
   workload: etcd,
   description:
     `A kops-style etcd cluster with one-year certificates. ${UNDER_FAKETIME} runs under libfaketime with its clock ${SKEW}; ${UNDER_SHIM} runs under certdrill-clock with the same ${SKEW}; etcd-a on real time. ` +

@@ -56,6 +56,7 @@ function holdsIncidentCertificates(q: TimelineQuery, window: Window, label: stri
 
 export default defineScenario({
   name: 'etcd-incident-certs-kept',
+  summary: "The seed's expired certificates written under a real etcd-manager, which restarts onto them.",
   workload: etcd,
   axes: ['etcd-manager'],
   description:

@@ -15,6 +15,7 @@ const EXPIRED = 'certificate has expired or is not yet valid';
 
 export default defineScenario({
   name: 'etcd-member-clock-skew',
+  summary: "One etcd member's clock alone jumps +366 days while running.",
   workload: etcd,
   description:
     `A Healthy kops-style etcd cluster with one-year member certificates; then ${SKEWED}'s clock alone jumps ${JUMP} while running (certdrill-clock, which moves etcd's Go clock), past every certificate's expiry by its clock and by no one else's. ` +

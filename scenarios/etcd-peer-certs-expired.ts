@@ -10,6 +10,7 @@ const MEMBERS = ['etcd-a', 'etcd-b', 'etcd-c'];
  */
 export default defineScenario({
   name: 'etcd-peer-certs-expired',
+  summary: "The kops incident's certificates (openssl, Nov 5 2019, 367 days) on every member's peers/me.crt.",
   workload: etcd,
   description:
     'Three kops-style etcd members whose peers/me.crt were issued Nov 5 2019 for a year (openssl under faketime); client certificates valid.',

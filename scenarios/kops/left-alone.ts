@@ -27,10 +27,11 @@ const TWO_YEARS_DAYS = 730;
  * certificates it issues, and what a restart then does. One scenario per
  * version (scenarios/etcd-*-manager-left-alone.ts).
  */
-export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.20260707', who: string) {
+export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.20260707', who: string, summary: string) {
   const files = [...MEMBER_FILES, MANAGER_SERVER_FILE];
   return defineScenario({
     name,
+    summary,
     workload: etcd,
     description:
       `${who} (etcd-manager ${version}), left alone: three kops masters (etcd-manager, its etcd, kube-apiserver beside it), all under certdrill-clock. ` +

@@ -96,6 +96,8 @@ export type ScenarioContext<W extends AnyWorkload> = BaseContext<RestartOf<W>, V
 
 export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixtures<W> = Fixtures<W>> {
   name: string;
+  /** One line for the scenario tables (the README's): what it rehearses. Without it, the description's first sentence. */
+  summary?: string;
   description: string;
   /** What it runs; its context and set-up are that workload's. */
   workload: W;

@@ -11,6 +11,7 @@ const OTHERS = NODES.filter((n) => n !== RESTARTED);
 
 export default defineScenario({
   name: 'toy-cert-expiry',
+  summary: 'The example workload (`src/workload/toy/`): nodes clustering over mutual TLS with `openssl s_server`.',
   workload: toy,
   description: `Three toy nodes (openssl s_server and s_client, mutual TLS) under one CA, every certificate valid. Once they form a full mesh, ${RESTARTED} restarts with a certificate that expired yesterday, from the same CA.`,
   question: 'Does a node whose certificate has expired drop out of a mutual-TLS cluster at its next restart?',
