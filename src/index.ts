@@ -74,34 +74,4 @@ export {
 export { toy, toyCert, toyCluster, type ToyNode, type ToyRestart, type ToySetup, type ToyView } from './workload/toy/index.js';
 
 // Writing a workload of one's own (docs/ARCHITECTURE.md, "Adding a workload"): what the toy is made of.
-export {
-  CERT_MODE,
-  certificateSummary,
-  classifyTlsFailure,
-  CLOCK_SHIM_INCLUDE,
-  defineWorkload,
-  issuedCertificate,
-  KEY_MODE,
-  membershipView,
-  parseVersionLines,
-  readLibcClock,
-  shortError,
-  uniqueByName,
-  type CertificateSummary,
-  type Deployment,
-  type ImageSource,
-  type IncidentQuestion,
-  type IssuedCertificate,
-  type LogFinding,
-  type MatrixAxis,
-  type MembershipView,
-  type NodeAccess,
-  type NodeFile,
-  type NodeSpec,
-  type OperationHost,
-  type Probe,
-  type ProbeRecord,
-  type RestartPlan,
-  type ValidityWindow,
-  type Workload,
-} from './workload/api.js';
+export * from './workload/api.js';
