@@ -11,8 +11,12 @@
  * src/run (the runner and the suite) comes with the issue-10 refactor; its
  * rule holds as soon as the folder exists.
  */
-/** Scenario files: scenarios/, and the scenarios a workload brings in its own folder's scenarios/. */
-const SCENARIO_FILES = '^(scenarios|src/workload/[^/]+/scenarios)/';
+/**
+ * Scenario files: scenarios/, the scenarios a workload brings in its own
+ * folder's scenarios/, and its rehearsal (rehearse/), a scenario built from a
+ * real cluster's chain.
+ */
+const SCENARIO_FILES = '^(scenarios|src/workload/[^/]+/(scenarios|rehearse))/';
 
 const LAYERS = ['util', 'clock', 'pki', 'inventory', 'platform', 'observe', 'workload', 'scenario', 'report', 'run', 'cli'];
 
@@ -93,9 +97,19 @@ module.exports = {
       to: { path: '^src/workload/[^/]+/', pathNot: '^src/workload/$1/' },
     },
     {
+      name: 'src-not-on-scenarios',
+      comment:
+        'The project\'s scenarios/ are files the registry finds and loads by path, like a user\'s: certdrill ' +
+        'itself never imports one. What a command needs from a workload (its rehearsal, its scenarios) the ' +
+        'workload names in its own folder.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^scenarios/' },
+    },
+    {
       name: 'scenario-files-no-run-cli-platform',
       comment:
-        'A scenario file (scenarios/*.ts, or a workload\'s own scenarios/) says what to rehearse, on any platform, and is run by the runner: it may ' +
+        'A scenario file (scenarios/*.ts, or a workload\'s own scenarios/ and rehearse/) says what to rehearse, on any platform, and is run by the runner: it may ' +
         'use anything under src/ except the runner (src/run), the command line (src/cli) and a platform ' +
         '(src/platform), which the runner picks.',
       severity: 'error',

@@ -79,11 +79,11 @@ async function createCluster(): Promise<void> {
 async function scenario(platform: 'docker' | 'kind'): Promise<void> {
   const samples: number[] = [];
   // Unmeasured: images built and, on kind, loaded into the new cluster, as a reused cluster has them.
-  await $`node --import tsx src/cli/main.ts erlang-ca-expiry --platform ${platform} --keep-cluster --out ${await mkdtemp(join(tmpdir(), 'certdrill-bench-warm-'))}`.nothrow();
+  await $`node --import tsx src/cli/certdrill.ts run erlang-ca-expiry --platform ${platform} --keep-cluster --out ${await mkdtemp(join(tmpdir(), 'certdrill-bench-warm-'))}`.nothrow();
   for (let i = 0; i < runs; i++) {
     const out = await mkdtemp(join(tmpdir(), `certdrill-bench-${platform}-`));
     const started = performance.now();
-    const result = await $`node --import tsx src/cli/main.ts erlang-ca-expiry --platform ${platform} --keep-cluster --out ${out}`.nothrow();
+    const result = await $`node --import tsx src/cli/certdrill.ts run erlang-ca-expiry --platform ${platform} --keep-cluster --out ${out}`.nothrow();
     samples.push(seconds(started));
     if (result.exitCode !== 0) console.log(`  (${platform} run ${i + 1} exited ${result.exitCode})`);
   }

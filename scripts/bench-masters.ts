@@ -46,7 +46,7 @@ for (const version of ETCD_MANAGER_VERSIONS) {
   const memory: number[] = [];
   for (let i = 0; i < runs; i++) {
     const out = await mkdtemp(join(tmpdir(), 'certdrill-bench-masters-'));
-    const run = $({ env: { ...process.env, CERTDRILL_BENCH_MANAGER: version } })`node --import tsx src/cli/main.ts ${SCENARIO} --out ${out}`
+    const run = $({ env: { ...process.env, CERTDRILL_BENCH_MANAGER: version } })`node --import tsx src/cli/certdrill.ts run ${SCENARIO} --out ${out}`
       .quiet()
       .nothrow();
     const peak = await peakMemory(run);

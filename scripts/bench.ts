@@ -22,7 +22,7 @@ const runs = Number(argv.runs ?? (argv.suite ? 1 : argv.startup ? 5 : 3));
 async function timedRun(label: string, scenario: string): Promise<number> {
   const out = await mkdtemp(join(tmpdir(), 'certdrill-bench-'));
   const started = performance.now();
-  const result = await $`node --import tsx src/cli/main.ts ${scenario} --out ${out}`.quiet().nothrow();
+  const result = await $`node --import tsx src/cli/certdrill.ts run ${scenario} --out ${out}`.quiet().nothrow();
   const seconds = (performance.now() - started) / 1000;
   console.log(`${label.padEnd(34)} ${seconds.toFixed(1).padStart(6)} s   exit ${result.exitCode}`);
   return seconds;

@@ -25,7 +25,7 @@ cpSync(join(root, 'scripts/base-image.sh'), join(dist, 'scripts/base-image.sh'))
 cpSync(join(root, 'scripts/docker-engine.sh'), join(dist, 'scripts/docker-engine.sh'));
 chmodSync(join(dist, 'src/cli/certdrill.js'), 0o755);
 // The scenarios' list, as `certdrill list --json` prints it: the installed command lists them without loading them.
-const list = execFileSync(process.execPath, [join(dist, 'src/cli/main.js'), '--list', '--json'], { encoding: 'utf8' });
+const list = execFileSync(process.execPath, [join(dist, 'src/cli/certdrill.js'), 'run', '--list', '--json'], { encoding: 'utf8' });
 writeFileSync(join(dist, 'scenarios/index.json'), list);
 console.log(`dist/: ${walk(dist).length} files`);
 

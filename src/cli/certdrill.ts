@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { invokedAs } from '../util/command-words.js';
+import { commandLine, invocationFrom, invokedAs, type Subcommand as SubcommandName } from '../util/command-words.js';
+import { runChild } from '../util/child-process.js';
 import { certdrillVersion } from '../util/package-root.js';
 
 /**
@@ -23,7 +23,7 @@ interface Subcommand {
 const scenarioCli = () => import('./main.js');
 
 /** The command table: every subcommand, its one-line usage and the module that runs it. */
-const SUBCOMMANDS: Record<string, Subcommand> = {
+const SUBCOMMANDS: Record<Exclude<SubcommandName, 'help' | 'version'>, Subcommand> = {
   run: {
     summary: 'run <scenario|file> [--out DIR] [--platform docker|kind] [--keep-cluster]   one scenario, by name or file',
     load: scenarioCli,
@@ -64,7 +64,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     argv: (rest) => rest,
   },
   matrix: {
-    summary: 'matrix [--platform docker|kind]... [--cell NAME]... [--rerun]   every scenario on each version of each workload',
+    summary: 'matrix [--platform docker|kind]... [--cell NAME]... [--rerun] [--plan]   every scenario on each version of each workload',
     load: () => import('./run-matrix.js'),
     argv: (rest) => rest,
   },
@@ -87,10 +87,11 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
 };
 
-/** The usage of one subcommand, from its line in the table. */
-function subcommandUsage(sub: Subcommand): string {
+/** The usage of one subcommand, from its line in the table, in the words the user typed it. */
+function subcommandUsage(name: SubcommandName, sub: Subcommand): string {
   const [synopsis, what] = sub.summary.split('   ');
-  return [`usage: certdrill ${synopsis}`, `       ${what}`, EXIT_STATUS].join('\n');
+  const args = synopsis!.split(' ').slice(1).join(' ');
+  return [`usage: ${commandLine(name, args)}`, `       ${what}`, EXIT_STATUS].join('\n');
 }
 
 const EXIT_STATUS = [
@@ -108,27 +109,41 @@ function usage(): string {
   );
 }
 
-/** debootstrap's base image, by the script the clone runs as npm run base-image (shipped in the package). */
+/** debootstrap's base image, by the script shipped in the package. */
 function baseImage(argv: string[]): void {
   const suite = argv[0] ?? 'bookworm';
   if (argv.length > 1 || !/^[a-z]+$/.test(suite)) {
     console.error('certdrill: base-image takes one Debian suite at most (bookworm, the default, or trixie)');
     process.exit(2);
   }
-  const script = fileURLToPath(new URL('../../scripts/base-image.sh', import.meta.url));
-  const child = spawn('bash', [script], { stdio: 'inherit', env: { ...process.env, BASE_IMAGE: `debian:${suite}-slim`, BASE_SUITE: suite } });
-  child.on('close', (code) => process.exit(code ?? 1));
+  runScript('../../scripts/base-image.sh', { BASE_IMAGE: `debian:${suite}-slim`, BASE_SUITE: suite }).catch(scriptFailed);
 }
 
-/** kind and its node image, by the script the clone runs as npm run kind-image (shipped in the package). */
+/** kind and its node image, by the script shipped in the package. */
 function kindImage(argv: string[]): void {
   if (argv.length > 0) {
     console.error('certdrill: kind-image takes no arguments');
     process.exit(2);
   }
-  const script = fileURLToPath(new URL('../../kind-node/build.sh', import.meta.url));
-  const child = spawn('bash', [script], { stdio: 'inherit' });
-  child.on('close', (code) => process.exit(code ?? 1));
+  runScript('../../kind-node/build.sh').catch(scriptFailed);
+}
+
+function scriptFailed(error: unknown): never {
+  console.error(`certdrill: could not run the script: ${(error as Error)?.message ?? String(error)}`);
+  process.exit(1);
+}
+
+/**
+ * A script shipped in the package, its output on the terminal, and certdrill
+ * exits with its status. It runs in a process group of its own (runChild):
+ * Ctrl-C, SIGTERM or SIGHUP end that whole group, and certdrill exits 130.
+ */
+async function runScript(relative: string, env: Record<string, string> = {}): Promise<never> {
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop.abort());
+  const script = fileURLToPath(new URL(relative, import.meta.url));
+  const result = await runChild('bash', [script], { stdio: 'inherit', env, reject: false, signal: stop.signal });
+  process.exit(stop.signal.aborted ? 130 : (result.exitCode ?? 1));
 }
 
 /**
@@ -147,6 +162,8 @@ function listFromIndex(argv: string[]): boolean {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Before any usage is printed or a subcommand's module loads: advice names what the user typed (`certdrill list`, or the clone's npm script).
+  invokedAs(invocationFrom(process.env));
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
@@ -157,17 +174,15 @@ async function main(argv: string[]): Promise<void> {
     process.exit(0);
   }
   if (name === 'list' && listFromIndex(rest)) process.exit(0);
-  const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+  const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name as keyof typeof SUBCOMMANDS] : undefined;
   if (!sub) {
     console.error(`certdrill: unknown command "${name}": certdrill --help lists them (${Object.keys(SUBCOMMANDS).join(', ')})`);
     process.exit(2);
   }
   if (sub.ownHelp && (rest.includes('--help') || rest.includes('-h'))) {
-    console.log(subcommandUsage(sub));
+    console.log(subcommandUsage(name as keyof typeof SUBCOMMANDS, sub));
     process.exit(0);
   }
-  // Before the subcommand's module loads: its usage and advice name `certdrill <command>`, not the clone's npm scripts.
-  invokedAs('certdrill');
   const module = await sub.load();
   module.command(sub.argv(rest));
 }

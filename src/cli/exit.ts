@@ -1,5 +1,3 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ClockSpecError } from '../clock/spec.js';
 import { ValidityError } from '../pki/validity.js';
 import { EnvironmentError } from '../platform/types.js';
@@ -36,21 +34,4 @@ export function exitWhenDone(command: Promise<number>): void {
 /** A usage error with where to read the usage after it, on the same line; any other error as it was. */
 export function withUsageHint(error: unknown, help: string): unknown {
   return error instanceof UsageError ? new UsageError(`${error.message} (${help} shows the usage)`) : error;
-}
-
-/**
- * Whether node was started on this module (npm run's scripts, a test spawning
- * it), rather than the `certdrill` command importing it to run a subcommand.
- */
-export function isEntry(moduleUrl: string): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  const real = (path: string) => {
-    try {
-      return realpathSync(path);
-    } catch {
-      return path;
-    }
-  };
-  return real(entry) === real(fileURLToPath(moduleUrl));
 }

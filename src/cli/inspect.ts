@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { exitWhenDone, isEntry } from './exit.js';
+import { exitWhenDone } from './exit.js';
 import { readSource, SOURCE_FORMS } from '../inventory/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { UsageError } from '../util/errors.js';
@@ -45,5 +45,3 @@ export async function main(argv: string[]): Promise<number> {
 export function command(argv: string[]): void {
   exitWhenDone(main(argv));
 }
-
-if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -8,7 +8,7 @@ import { EnvironmentError, UsageError } from '../util/errors.js';
 import { certdrillVersion } from '../util/package-root.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
 import { axisProblem } from '../workload/workload.js';
-import { exitWhenDone, isEntry, isUserError } from './exit.js';
+import { exitWhenDone, isUserError } from './exit.js';
 import { checkSummaryFile, prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 import { abort, printOn, stopOnSignals } from './signals.js';
@@ -196,5 +196,3 @@ function parseProblem(error: Error & { code?: string }): string {
 export function command(argv: string[]): void {
   exitWhenDone(main(argv));
 }
-
-if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -1,7 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exitWhenDone, isEntry } from './exit.js';
+import { exitWhenDone } from './exit.js';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
@@ -51,5 +51,3 @@ function parse(argv: string[]): { out?: string; dirs: string[] } | undefined {
 export function command(argv: string[]): void {
   exitWhenDone(main(argv));
 }
-
-if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -1,16 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { erlangRehearsal } from '../../scenarios/rehearse/erlang.js';
-import { etcdRehearsal } from '../../scenarios/rehearse/etcd.js';
 import { readSource, SOURCE_FORMS } from '../inventory/index.js';
-import { rehearsalShape } from '../inventory/rehearsal-shape.js';
+import { rehearsalShape, type RehearsalShape } from '../inventory/rehearsal-shape.js';
+import type { AnyScenario } from '../scenario/types.js';
+import type { AnyWorkload } from '../workload/workload.js';
+import { WORKLOADS } from '../workload/registry.js';
 import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { UsageError } from '../util/errors.js';
 import { prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
 import { progressPrinter } from './progress.js';
-import { exitWhenDone, isEntry } from './exit.js';
+import { exitWhenDone } from './exit.js';
 import { printOn, runOneScenario, stopOnSignals } from './run-one.js';
 import { commandLine } from '../util/command-words.js';
 
@@ -21,8 +22,16 @@ const usage = () => `usage: ${commandLine('rehearse', 'SOURCE [--workload erlang
   --workload erlang (default): three Erlang nodes clustered over TLS distribution
   --workload etcd: three kops-style etcd members; the chain becomes etcd's peers or clients chain, as its place says`;
 
-/** The workloads a rehearsal can replay a chain on. */
-const REHEARSALS = { erlang: erlangRehearsal, etcd: etcdRehearsal };
+/** The workloads a rehearsal can replay a chain on: those that name a rehearsal module. */
+const REHEARSABLE = WORKLOADS.filter((w) => w.rehearsal !== undefined);
+
+/** The workload's rehearsal of `shape`, from the module it names. */
+async function rehearsalOn(workload: AnyWorkload, shape: RehearsalShape): Promise<AnyScenario> {
+  const module = (await import(workload.rehearsal!)) as { rehearsal?: (shape: RehearsalShape) => AnyScenario };
+  if (typeof module.rehearsal !== 'function')
+    throw new Error(`workload ${workload.name}: its rehearsal module ${workload.rehearsal} exports no rehearsal(shape) function`);
+  return module.rehearsal(shape);
+}
 
 export async function main(argv: string[]): Promise<number> {
   stopOnSignals();
@@ -52,9 +61,8 @@ export async function main(argv: string[]): Promise<number> {
         ? `one source at a time, not ${positionals.join(' ')}`
         : `name a source: ${SOURCE_FORMS} (${commandLine('rehearse', '--help')})`,
     );
-  const workload = values.workload as keyof typeof REHEARSALS;
-  if (!Object.hasOwn(REHEARSALS, workload))
-    throw new UsageError(`unknown workload "${values.workload}": use --workload ${Object.keys(REHEARSALS).join(' or ')}`);
+  const workload = REHEARSABLE.find((w) => w.name === values.workload);
+  if (!workload) throw new UsageError(`unknown workload "${values.workload}": use --workload ${REHEARSABLE.map((w) => w.name).join(' or ')}`);
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   const inventory = await readSource(positionals[0]!);
@@ -71,12 +79,10 @@ export async function main(argv: string[]): Promise<number> {
   printer.line(
     `rehearsing ${shape.ca.name} and ${shape.leaves.length} leaf certificate(s); the clocks go to ${shape.instants.map((i) => i.at.toISOString().slice(0, 16)).join(', ')}`,
   );
-  return runOneScenario(REHEARSALS[workload](shape), { platform, outDir }, printer);
+  return runOneScenario(await rehearsalOn(workload, shape), { platform, outDir }, printer);
 }
 
 /** The command: its exit status, or one line and 2 for what the user can fix. */
 export function command(argv: string[]): void {
   exitWhenDone(main(argv));
 }
-
-if (isEntry(import.meta.url)) command(process.argv.slice(2));

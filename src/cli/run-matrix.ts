@@ -1,25 +1,27 @@
-import { execFile } from 'node:child_process';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
 import { loadScenarios } from '../scenario/registry.js';
 import { WORKLOADS } from '../workload/registry.js';
-import { exitWhenDone, isEntry, withUsageHint } from './exit.js';
+import { exitWhenDone, withUsageHint } from './exit.js';
 import { reportsDir } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 import { commandLine } from '../util/command-words.js';
+import { runChild } from '../util/child-process.js';
 import { UsageError } from '../util/errors.js';
 
 const usage = () => `usage: ${commandLine('matrix', '[--out DIR] [--platform docker|kind]... [--cell NAME]... [--rerun]')}
+       ${commandLine('matrix', '--plan [--platform docker|kind]...')}
        runs every scenario of each workload once per version (its images built on each Debian suite:
        OTP 25 and 27, etcd 3.4 and 3.5), and the scenarios that follow a further axis once per value of it
        (the kops scenarios of a legacy year on each etcd-manager version), one folder per cell under DIR,
-       then merges them into DIR/matrix.md. --cell runs only the cells named (the merge takes every cell with results)`;
+       then merges them into DIR/matrix.md. --cell runs only the cells named (the merge takes every cell with results).
+       --plan prints the cells, one entry per scenario, as JSON for a CI matrix (the nightly workflow's), and runs nothing`;
 const BASE_IMAGE_SCRIPT = fileURLToPath(new URL('../../scripts/base-image.sh', import.meta.url));
 
 /** One cell of the matrix: a workload's scenarios on one platform, its images built on one Debian suite. */
@@ -42,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
   const platforms = (values.platform?.length ? values.platform : ['docker']) as PlatformName[];
   const wrong = platforms.find((p) => !PLATFORMS.includes(p));
   if (wrong) throw new UsageError(`unknown platform "${wrong}": use ${PLATFORMS.join(' or ')}`);
+  if (values.plan) {
+    if (values.out !== undefined || values.cell?.length || values.rerun) throw new UsageError('--plan takes only --platform');
+    console.log(JSON.stringify(planJson(await plan(platforms))));
+    return 0;
+  }
   const outDir = resolve(values.out ?? reportsDir('matrix'));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
@@ -59,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
 
   for (const suite of new Set(cells.map((c) => c.suite))) {
     process.stderr.write(`base image debian:${suite}-slim\n`);
-    await promisify(execFile)('bash', [BASE_IMAGE_SCRIPT], { env: { ...process.env, BASE_IMAGE: `debian:${suite}-slim`, BASE_SUITE: suite } }).catch(
+    await runChild('bash', [BASE_IMAGE_SCRIPT], { env: { BASE_IMAGE: `debian:${suite}-slim`, BASE_SUITE: suite } }).catch(
       (error: Error & { stderr?: string }) => {
         throw new UsageError(
           `the base image debian:${suite}-slim is not here and could not be made: ${(error.stderr ?? error.message).trim().split('\n').at(-1)}`,
@@ -147,6 +154,21 @@ export async function plan(platforms: readonly PlatformName[]): Promise<MatrixPl
   );
 }
 
+/**
+ * The plan as a CI matrix (`strategy.matrix: ${{ fromJSON(...) }}` in
+ * GitHub Actions): one job per scenario of each cell, with what its job sets:
+ * the Debian suite of its images and the axis values of its environment.
+ */
+export function planJson(cells: readonly MatrixPlan[]): {
+  include: { cell: string; platform: PlatformName; suite: string; versions: string; scenario: string; env: Record<string, string> }[];
+} {
+  return {
+    include: cells.flatMap((c) =>
+      c.scenarios.map((scenario) => ({ cell: c.name, platform: c.platform, suite: c.suite, versions: c.versions, scenario, env: c.env })),
+    ),
+  };
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -163,6 +185,7 @@ function parse(argv: string[]) {
         platform: { type: 'string', multiple: true },
         cell: { type: 'string', multiple: true },
         rerun: { type: 'boolean', default: false },
+        plan: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -175,5 +198,3 @@ function parse(argv: string[]) {
 export function command(argv: string[]): void {
   exitWhenDone(main(argv).catch((error: unknown) => Promise.reject(withUsageHint(error, commandLine('matrix', '--help')))));
 }
-
-if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -8,7 +8,7 @@ import { findResults } from '../report/results-files.js';
 import { asSection, renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
 import { findScenario } from '../scenario/registry.js';
 import { startBusyLoops } from './cpu-load.js';
-import { exitWhenDone, isEntry, withUsageHint } from './exit.js';
+import { exitWhenDone, withUsageHint } from './exit.js';
 import { reportsDir, runFolderName } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
 import { commandLine } from '../util/command-words.js';
@@ -148,5 +148,3 @@ function parse(argv: string[]) {
 export function command(argv: string[]): void {
   exitWhenDone(main(argv).catch((error: unknown) => Promise.reject(withUsageHint(error, commandLine('stability', '--help')))));
 }
-
-if (isEntry(import.meta.url)) command(process.argv.slice(2));

@@ -1,8 +1,7 @@
 /**
  * Advice names the command the user typed: the clone's npm scripts (`npm run
- * scenario -- --list`), or the installed `certdrill` (`certdrill list`). The
- * `certdrill` command says which before it loads a subcommand; everything
- * else is run through the npm scripts.
+ * scenario -- --list`), or the installed `certdrill` (`certdrill list`). Both
+ * start the `certdrill` command, which says which before it loads a subcommand.
  */
 export type Invocation = 'npm' | 'certdrill';
 
@@ -28,6 +27,15 @@ export type Subcommand = keyof typeof NPM_FORMS;
 const CERTDRILL_FORMS = { help: 'certdrill run --help', version: 'certdrill --version' } as const;
 
 let invocation: Invocation = 'npm';
+
+/**
+ * How the user started certdrill: through one of the clone's npm scripts
+ * (npm names the script it runs in npm_lifecycle_event), or as `certdrill`.
+ */
+export function invocationFrom(env: NodeJS.ProcessEnv): Invocation {
+  const script = env.npm_lifecycle_event;
+  return script !== undefined && Object.values(NPM_FORMS).some((form) => form.split(' ')[2] === script) ? 'npm' : 'certdrill';
+}
 
 export function invokedAs(how: Invocation): void {
   invocation = how;

@@ -35,6 +35,13 @@ export interface Workload<Setup, View, Operations extends object, D extends Depl
   readonly axes?: readonly MatrixAxis[];
   /** A folder of scenarios that come with the workload (its own folder's `scenarios/`), loaded beside the project's. */
   readonly scenarioDir?: string;
+  /**
+   * The module (a URL, as `import()` takes it) whose `rehearsal(shape)` turns a
+   * real cluster's chain into a scenario on this workload, for `certdrill
+   * rehearse --workload <name>`. It is named, not imported: the rehearsal is a
+   * scenario, built on the workload, and loaded only when rehearsed.
+   */
+  readonly rehearsal?: string;
   /** A TLS failure or another notable event in one of its log lines, or null. */
   classifyLogLine(line: string): LogFinding | null;
   /** What a node runs, by component (OTP, etcd, libfaketime), as the node itself reports it. */

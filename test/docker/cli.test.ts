@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CLI, untilOutput } from '../support/cli.js';
+import { byNpmScript, CLI, untilOutput } from '../support/cli.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  return execa('node', [...CLI, ...args], { reject: false, env, all: true });
+  return execa('node', [...CLI, ...args], { reject: false, env: { ...byNpmScript('scenario'), ...env }, all: true });
 }
 
 describe('the scenario command', () => {
@@ -79,7 +79,7 @@ describe('the scenario command', () => {
 
   it('on SIGINT to certdrill alone halfway through, stops, removes everything it made, and exits 130', async () => {
     const out = await mkdtemp(join(tmpdir(), 'certdrill-interrupt-'));
-    const child = execa('node', [...CLI, 'erlang-ca-expiry', '--out', out], { reject: false, all: true });
+    const child = execa('node', [...CLI, 'erlang-ca-expiry', '--out', out], { reject: false, all: true, env: byNpmScript('scenario') });
     await untilOutput(child, /step jump-clocks/);
     // Only this run's objects count: other runs may share the engine.
     const pids = [child.pid!];

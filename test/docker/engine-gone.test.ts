@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerPlatform } from '../../src/platform/docker/docker-platform.js';
 import { erlang } from '../../src/workload/erlang/index.js';
-import { CLI, expectOneLine, untilOutput } from '../support/cli.js';
+import { byNpmScript, CLI, expectOneLine, untilOutput } from '../support/cli.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 import { SecondEngine } from '../support/second-engine.js';
 
@@ -30,7 +30,7 @@ describe.skipIf(unavailable)(`the Docker engine stops in the middle of a run${un
   });
 
   it('the run ends within a minute saying so in one line (exit 2), writes what it saw, and the next run sweeps what was left', async () => {
-    const env = { DOCKER_HOST: engine.host };
+    const env = { ...byNpmScript('scenario'), DOCKER_HOST: engine.host };
     const out = await mkdtemp(join(tmpdir(), 'certdrill-engine-gone-'));
     const run = execa('node', [...CLI, 'erlang-ca-expiry', '--out', out], { reject: false, all: true, env, timeout: 180_000 });
     await untilOutput(run, /node\d (sees|down)/);

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { npmRun } from '../support/cli.js';
 import { incidentSecretsFolder, kopsPkiFolder } from '../support/pki-folders.js';
 
 /**
@@ -17,11 +17,7 @@ describe('npm run rehearse -- <incident-shaped folder> --workload erlang', () =>
     const dir = await mkdtemp(join(tmpdir(), 'certdrill-rehearse-'));
     const { ca } = await incidentSecretsFolder(join(dir, 'secrets'), new Date());
     const out = join(dir, 'out');
-    const run = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', join(dir, 'secrets'), '--workload', 'erlang', '--out', out], {
-      reject: false,
-      all: true,
-      timeout: 240_000,
-    });
+    const run = await npmRun('rehearse', [join(dir, 'secrets'), '--workload', 'erlang', '--out', out], { timeoutMs: 240_000 });
     expect(run.exitCode, run.all).toBe(0);
     const findings = await readFile(join(out, 'findings.md'), 'utf8');
     const answer = /^\*\*Answer:\*\* (.*)$/m.exec(findings)?.[1];
@@ -41,10 +37,10 @@ describe('npm run rehearse -- <incident-shaped folder> --workload erlang', () =>
   });
 
   it('a source with nothing to replay, or an unknown workload: one line, exit 2', async () => {
-    const unknownWorkload = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', tmpdir(), '--workload', 'redis'], { reject: false });
+    const unknownWorkload = await npmRun('rehearse', [tmpdir(), '--workload', 'redis']);
     expect(unknownWorkload.exitCode).toBe(2);
     expect(unknownWorkload.stderr.trim()).toBe('certdrill: unknown workload "redis": use --workload erlang or etcd');
-    const missing = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', '/nonexistent/pki'], { reject: false });
+    const missing = await npmRun('rehearse', ['/nonexistent/pki']);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr.trim()).toBe('certdrill: cannot read /nonexistent/pki: no such file or folder');
   });
@@ -64,11 +60,7 @@ describe('npm run rehearse -- <kops pki folder> --workload etcd', () => {
     const dir = await mkdtemp(join(tmpdir(), 'certdrill-rehearse-etcd-'));
     const { peers } = await kopsPkiFolder(join(dir, 'pki'), new Date(), { serverValidFor: '2y' });
     const out = join(dir, 'out');
-    const run = await execa('node', ['--import', 'tsx', 'src/cli/rehearse.ts', join(dir, 'pki'), '--workload', 'etcd', '--out', out], {
-      reject: false,
-      all: true,
-      timeout: 240_000,
-    });
+    const run = await npmRun('rehearse', [join(dir, 'pki'), '--workload', 'etcd', '--out', out], { timeoutMs: 240_000 });
     expect(run.exitCode, run.all).toBe(0);
     const findings = await readFile(join(out, 'findings.md'), 'utf8');
     const answer = /^\*\*Answer:\*\* (.*)$/m.exec(findings)?.[1];

@@ -2,10 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KindPlatform } from '../../src/platform/kind/kind-platform.js';
 import { forgeCa, forgeLeaf } from '../../src/pki/index.js';
+import { npmRun } from '../support/cli.js';
 import { kindUnavailable } from '../support/kind-available.js';
 
 /**
@@ -53,11 +53,7 @@ describe.skipIf(unavailable)(`inspect a cluster on kind${unavailable ? ` (skippe
   });
 
   it("reads the namespace's TLS Secrets and the API server's chain, and says the 30-day CA breaks the node certificate first", async () => {
-    const run = await execa('node', ['--import', 'tsx', 'src/cli/inspect.ts', 'kubernetes'], {
-      reject: false,
-      env: { ...process.env, KUBECONFIG: kubeconfig },
-      timeout: 60_000,
-    });
+    const run = await npmRun('inspect', ['kubernetes'], { env: { KUBECONFIG: kubeconfig } });
     expect(run.exitCode, run.stderr).toBe(0);
     // The CA is in both Secrets (tls.crt of its own, ca.crt of the node's): shown once, where it was read first.
     expect(run.stdout).toMatch(

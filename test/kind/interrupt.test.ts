@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { kindUnavailable } from '../support/kind-available.js';
+import { CLI } from '../support/cli.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 
 const unavailable = kindUnavailable();
@@ -41,9 +42,6 @@ describe.skipIf(unavailable)(`interrupted runs on kind${unavailable ? ` (skipped
     expect(await certdrillLeftovers('kind')).toEqual(NOTHING_LEFT.kind);
   });
 });
-
-// What `npm run scenario --` runs, without npm in between.
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
 /** Resolves once the run's progress shows `pattern`. */
 function untilProgress(child: { all?: NodeJS.ReadableStream }, pattern: RegExp): Promise<void> {

@@ -1,13 +1,35 @@
+import { readFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { expect } from 'vitest';
 import { processTree } from './process-tree.js';
 
-// What `npm run scenario --` runs, without npm's own chatter on stderr.
-export const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+// What `npm run scenario --` runs (package.json), without npm's own chatter on stderr.
+export const CLI = ['--import', 'tsx', 'src/cli/certdrill.ts', 'run'];
+
+/** What npm tells the command a script runs: the script's name, which certdrill's advice then names. */
+export const byNpmScript = (script: string): Record<string, string> => ({ npm_lifecycle_event: script });
 
 /** The CLI run directly with node, as `npm run scenario` runs it; resolves when it ends. */
 export function cli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}) {
-  return execa('node', [...CLI, ...args], { reject: false, env: options.env, cwd: options.cwd, all: true, timeout: options.timeoutMs ?? 60_000 });
+  return execa('node', [...CLI, ...args], {
+    reject: false,
+    env: { ...byNpmScript('scenario'), ...options.env },
+    cwd: options.cwd,
+    all: true,
+    timeout: options.timeoutMs ?? 60_000,
+  });
+}
+
+/** `npm run <script> -- ARGS` without npm in between: the script's command line from package.json, told its name as npm tells it. */
+export function npmRun(script: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; all?: boolean } = {}) {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [file, ...words] = scripts[script]!.split(' ');
+  return execa(file!, [...words, ...args], {
+    reject: false,
+    all: true,
+    env: { ...byNpmScript(script), ...options.env },
+    timeout: options.timeoutMs ?? 60_000,
+  });
 }
 
 /**

@@ -1,13 +1,12 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { npmRun } from '../support/cli.js';
 import { kopsPkiFolder } from '../support/pki-folders.js';
 
-/** `npm run inspect -- SOURCE` as a user runs it (node with tsx, as the npm script does). */
-const inspect = (args: string[], env: Record<string, string> = {}) =>
-  execa('node', ['--import', 'tsx', 'src/cli/inspect.ts', ...args], { reject: false, env: { ...process.env, ...env }, timeout: 30_000 });
+/** `npm run inspect -- SOURCE` as a user runs it (the script's command, without npm). */
+const inspect = (args: string[], env: Record<string, string> = {}) => npmRun('inspect', args, { env, timeoutMs: 30_000 });
 
 describe('npm run inspect', () => {
   let dir: string;

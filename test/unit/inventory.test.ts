@@ -7,7 +7,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSource } from '../../src/inventory/index.js';
 import { rehearsalShape } from '../../src/inventory/rehearsal-shape.js';
-import { etcdChains } from '../../scenarios/rehearse/etcd.js';
+import { etcdChains } from '../../src/workload/etcd/rehearse/rehearsal.js';
 import { placeCertificates } from '../../src/pki/chains.js';
 import { forgeCa, forgeLeaf } from '../../src/pki/index.js';
 import { renderInventory } from '../../src/report/inventory.js';

@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { renderMatrix, type MatrixCell } from '../../src/report/matrix.js';
 import type { RunResults } from '../../src/report/results.js';
 import type { Verdict } from '../../src/scenario/types.js';
+import { npmRun } from '../support/cli.js';
 
 function run(scenario: string, platform: string, versions: Record<string, string>, verdicts: [string, Verdict][]): RunResults {
   return {
@@ -102,9 +102,7 @@ describe('npm run report:matrix', () => {
       }
     }
     const out = join(root, 'matrix.md');
-    const result = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', '--out', out, ...cells.map((c) => join(root, c.name))], {
-      reject: false,
-    });
+    const result = await npmRun('report:matrix', ['--out', out, ...cells.map((c) => join(root, c.name))]);
     expect(result.exitCode).toBe(0);
     expect(await readFile(out, 'utf8')).toBe(renderMatrix(cells));
   });
@@ -113,20 +111,20 @@ describe('npm run report:matrix', () => {
     const root = await mkdtemp(join(tmpdir(), 'certdrill-matrix-old-'));
     const old = { ...cells[2]!.runs[0]!, expectations: [{ id: 'no-quorum', title: 'no-quorum title', pass: false, observed: 'x' }] };
     await writeFile(join(root, 'results.json'), JSON.stringify(old));
-    const result = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', root], { reject: false });
+    const result = await npmRun('report:matrix', [root]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('| no-quorum title | **FAIL** |');
   });
 
   it('exits 2 with usage when given no folder or a missing one', async () => {
-    expect((await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts'], { reject: false })).exitCode).toBe(2);
-    const missing = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', '/nonexistent/cell'], { reject: false });
+    expect((await npmRun('report:matrix', [])).exitCode).toBe(2);
+    const missing = await npmRun('report:matrix', ['/nonexistent/cell']);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^certdrill: \/nonexistent\/cell is not a folder/);
   });
 
   it.each([[['--out']], [['--bogus', '/tmp']], [['/tmp', '--out']]])('exits 2 with usage for %j', async (args) => {
-    const result = await execa('node', ['--import', 'tsx', 'src/cli/matrix.ts', ...args], { reject: false });
+    const result = await npmRun('report:matrix', [...args]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/^usage: npm run report:matrix/);
   });

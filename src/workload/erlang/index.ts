@@ -38,6 +38,7 @@ export const erlang = defineWorkload({
   image: ERLANG_IMAGE,
   questions: QUESTIONS,
   versionsBySuite: { bookworm: 'OTP 25', trixie: 'OTP 27' },
+  rehearsal: new URL('./rehearse/rehearsal.js', import.meta.url).href,
   classifyLogLine: classifyErlangLogLine,
   versions: erlangVersions,
   readClock: readErlangClock,

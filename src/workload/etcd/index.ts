@@ -214,6 +214,7 @@ export const etcd = defineWorkload({
   questions: QUESTIONS,
   versionsBySuite: { bookworm: 'etcd 3.4', trixie: 'etcd 3.5' },
   axes: [ETCD_MANAGER_AXIS],
+  rehearsal: new URL('./rehearse/rehearsal.js', import.meta.url).href,
   classifyLogLine: classifyEtcdLogLine,
   versions: etcdVersions,
   // Under certdrill-clock (members' default) `date` reads what etcd reads; under libfaketime only what libfaketime

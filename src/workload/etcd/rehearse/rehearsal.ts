@@ -1,11 +1,11 @@
-import { pastInstant, utcMinute, type RehearsalShape, type Window } from '../../src/inventory/rehearsal-shape.js';
-import type { TimelineQuery } from '../../src/observe/query.js';
-import { forgeCa, forgeLeaf, type Forged } from '../../src/pki/certificate.js';
-import { everyHealthSample, everySampleFailsFor, windowAfter } from '../../src/scenario/checks.js';
-import { defineScenario, type ExpectationResult } from '../../src/scenario/types.js';
-import { allOf, fail, pass, unknown } from '../../src/scenario/verdict.js';
-import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
-import { listOf } from '../../src/workload/workload.js';
+import { pastInstant, utcMinute, type RehearsalShape, type Window } from '../../../inventory/rehearsal-shape.js';
+import type { TimelineQuery } from '../../../observe/query.js';
+import { forgeCa, forgeLeaf, type Forged } from '../../../pki/certificate.js';
+import { everyHealthSample, everySampleFailsFor, windowAfter } from '../../../scenario/checks.js';
+import { defineScenario, type ExpectationResult } from '../../../scenario/types.js';
+import { allOf, fail, pass, unknown } from '../../../scenario/verdict.js';
+import { etcd, kopsEtcdCluster } from '../index.js';
+import { listOf } from '../../workload.js';
 
 /**
  * A rehearsal of a real cluster's chain on kops-style etcd (npm run rehearse
@@ -70,7 +70,7 @@ export function etcdChains(shape: RehearsalShape): EtcdChains {
   };
 }
 
-export function etcdRehearsal(shape: RehearsalShape) {
+export function rehearsal(shape: RehearsalShape) {
   const chains = etcdChains(shape);
   const last = shape.instants.at(-1)!.at;
   // What is not replayed outlives the walk by a year.

@@ -1,10 +1,10 @@
-import { pastInstant, utcMinute, type RehearsalShape } from '../../src/inventory/rehearsal-shape.js';
-import type { TimelineQuery } from '../../src/observe/query.js';
-import { forgeCa, forgeLeaf } from '../../src/pki/certificate.js';
-import { staysAlone, stayFullyConnected, windowAfter } from '../../src/scenario/checks.js';
-import { defineScenario, type ExpectationResult } from '../../src/scenario/types.js';
-import { fail, pass, unknown } from '../../src/scenario/verdict.js';
-import { erlang, type ErlangSetup } from '../../src/workload/erlang/index.js';
+import { pastInstant, utcMinute, type RehearsalShape } from '../../../inventory/rehearsal-shape.js';
+import type { TimelineQuery } from '../../../observe/query.js';
+import { forgeCa, forgeLeaf } from '../../../pki/certificate.js';
+import { staysAlone, stayFullyConnected, windowAfter } from '../../../scenario/checks.js';
+import { defineScenario, type ExpectationResult } from '../../../scenario/types.js';
+import { fail, pass, unknown } from '../../../scenario/verdict.js';
+import { erlang, type ErlangSetup } from '../index.js';
 
 /**
  * A rehearsal of a real cluster's chain on the Erlang workload (npm run
@@ -21,7 +21,7 @@ import { erlang, type ErlangSetup } from '../../src/workload/erlang/index.js';
  */
 const NODES = ['node1', 'node2', 'node3'];
 
-export function erlangRehearsal(shape: RehearsalShape) {
+export function rehearsal(shape: RehearsalShape) {
   const leafOf = (i: number) => shape.leaves[i % shape.leaves.length]!;
   // Which node restarts at which instant: each node once, in turn, so that every restart meets a node that has run since the start.
   const restarted = shape.instants.map((_, i) => NODES[i % NODES.length]!);
