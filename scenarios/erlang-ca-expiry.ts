@@ -31,24 +31,6 @@ export default defineScenario({
     await s.observe({ minMs: 2_000, maxMs: 10_000, stableSamples: 4 }, `can ${RESTARTED}, restarted after the CA expired, rejoin?`);
   },
 
-  answer: [
-    {
-      expectation: 'connected-stay-connected',
-      pass: 'Not when the CA expired: the connected nodes stayed connected',
-      fail: 'Already when the CA expired: connected nodes lost each other',
-    },
-    {
-      expectation: 'restarted-stays-alone',
-      pass: `At the next restart: ${RESTARTED}, restarted, stayed alone`,
-      fail: `${RESTARTED}, restarted after the expiry, did not stay alone`,
-    },
-    {
-      expectation: 'dialed-nodes-log-expired',
-      pass: 'The nodes it dialled logged the incident\'s "Certificate Expired" alert',
-      fail: "The nodes it dialled did not log the incident's alert",
-    },
-  ],
-
   expectations: [
     {
       id: 'mesh-before-jump',
@@ -61,18 +43,30 @@ export default defineScenario({
       title: 'the connected nodes stay connected after the CA expires',
       basis:
         'incident: clustering broke only after the pods restarted; TLS checks certificates at the handshake only, not on an established connection',
+      answer: {
+        pass: 'Not when the CA expired: the connected nodes stayed connected',
+        fail: 'Already when the CA expired: connected nodes lost each other',
+      },
       check: (q) => stayFullyConnected(q, NODES, windowAfter(q, 'jump-clocks', `restart-${RESTARTED}`), 'after the jump, before the restart'),
     },
     {
       id: 'restarted-stays-alone',
       title: `${RESTARTED}, restarted after the CA expired, stays alone`,
       basis: 'incident: restarted pods no longer clustered; a chain whose CA has expired fails verification (RFC 5280 6.1.3)',
+      answer: {
+        pass: `At the next restart: ${RESTARTED}, restarted, stayed alone`,
+        fail: `${RESTARTED}, restarted after the expiry, did not stay alone`,
+      },
       check: (q) => staysAlone(q, RESTARTED, DIALED, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
     },
     {
       id: 'dialed-nodes-log-expired',
       title: `the nodes ${RESTARTED} dials log "received CLIENT ALERT: Fatal - Certificate Expired"`,
       basis: 'incident: the server side logged "TLS server: In state certify received CLIENT ALERT: Fatal - Certificate Expired"',
+      answer: {
+        pass: 'The nodes it dialled logged the incident\'s "Certificate Expired" alert',
+        fail: "The nodes it dialled did not log the incident's alert",
+      },
       check: (q) =>
         nodesLogAlert(q, DIALED, windowAfter(q, `restart-${RESTARTED}`), 'received CLIENT ALERT: Fatal - Certificate Expired', 'after the restart'),
     },

@@ -51,37 +51,32 @@ export default defineScenario({
     await s.waitFor('overlap-done', 'wait for the full mesh after the overlap rotation', (view) => view.fullMesh(), { timeoutMs: 15_000 });
   },
 
-  answer: [
-    {
-      expectation: 'overlap-never-below-one-restart',
-      pass: 'Trust both CAs first, then re-issue the node certificates, then drop the old CA, each in a rolling restart: membership never dropped below what one restart costs',
-      fail: 'The overlap procedure lost more than one node at once',
-    },
-    {
-      expectation: 'naive-splits',
-      pass: 'Replacing CA and certificates in one rolling restart split the cluster',
-      fail: 'Replacing CA and certificates in one rolling restart did not split the cluster',
-    },
-    { expectation: 'both-end-whole', pass: 'Both ended with the full mesh', fail: 'Not both ended with the full mesh' },
-  ],
-
   expectations: [
     {
       id: 'naive-splits',
       title: 'naive: replacing CA and certificates together splits the cluster: membership drops below what one restart costs (2 of 3)',
       basis: "a node on the new CA and a node on the old one each reject the other's chain (unknown CA)",
+      answer: {
+        pass: 'Replacing CA and certificates in one rolling restart split the cluster',
+        fail: 'Replacing CA and certificates in one rolling restart did not split the cluster',
+      },
       check: (q) => minimumMembership(q, 'naive-node1', 'naive-done', (min) => min < NODES.length - 1),
     },
     {
       id: 'overlap-never-below-one-restart',
       title: 'overlap: membership never drops below what a single rolling restart costs (2 of 3)',
       basis: "at every moment each pair of running nodes trusts the CA of the other's certificate",
+      answer: {
+        pass: 'Trust both CAs first, then re-issue the node certificates, then drop the old CA, each in a rolling restart: membership never dropped below what one restart costs',
+        fail: 'The overlap procedure lost more than one node at once',
+      },
       check: (q) => minimumMembership(q, 'overlap-trust-both-node1', 'overlap-done', (min) => min >= NODES.length - 1),
     },
     {
       id: 'both-end-whole',
       title: 'both procedures end with the full mesh',
       basis: 'after either, every node holds a certificate from, and trusts, the same CA',
+      answer: { pass: 'Both ended with the full mesh', fail: 'Not both ended with the full mesh' },
       check: (q): ExpectationResult => {
         const steps = [q.step('naive-done'), q.step('overlap-done')];
         return {

@@ -29,29 +29,6 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 7_000, stableSamples: 4 }, `${BEHIND}'s clock is before every certificate's notBefore: can it join?`);
   },
 
-  answer: [
-    {
-      expectation: 'ahead-alone',
-      pass: `Restarted with its clock +31 days, ${AHEAD} stayed alone`,
-      fail: `Restarted with its clock +31 days, ${AHEAD} did not stay alone`,
-    },
-    {
-      expectation: 'ahead-rejects-everyone',
-      pass: 'The node with the wrong clock rejects everyone, not the other way round',
-      fail: 'Not only the node with the wrong clock rejected certificates',
-    },
-    {
-      expectation: 'behind-alone',
-      pass: `With its clock 2 h behind the certificates' notBefore, ${BEHIND} also stayed alone`,
-      fail: `With its clock 2 h behind, ${BEHIND} did not stay alone`,
-    },
-    {
-      expectation: 'behind-says-expired',
-      pass: 'It logged "Certificate Expired": TLS has one alert for expired and not yet valid',
-      fail: 'It did not log "Certificate Expired" for a certificate not yet valid',
-    },
-  ],
-
   expectations: [
     {
       id: 'skewed-connections-survive',
@@ -63,12 +40,20 @@ export default defineScenario({
       id: 'ahead-alone',
       title: `${AHEAD}, restarted with its clock +31 days, stays alone`,
       basis: 'by its clock the CA has expired, so it cannot verify any chain (RFC 5280 6.1.3)',
+      answer: {
+        pass: `Restarted with its clock +31 days, ${AHEAD} stayed alone`,
+        fail: `Restarted with its clock +31 days, ${AHEAD} did not stay alone`,
+      },
       check: (q) => staysAlone(q, AHEAD, others(AHEAD), between(q, `restart-${AHEAD}`, 'fix-clock'), 'after its restart'),
     },
     {
       id: 'ahead-rejects-everyone',
       title: `${AHEAD} rejects everyone, not the other way round: only it generates alerts, as client and as server`,
       basis: "only its clock is past the CA's notAfter; the others verify with real time, where every certificate is valid",
+      answer: {
+        pass: 'The node with the wrong clock rejects everyone, not the other way round',
+        fail: 'Not only the node with the wrong clock rejected certificates',
+      },
       check: (q) => onlyTheseReject(q, [AHEAD], between(q, `restart-${AHEAD}`, 'fix-clock'), `while ${AHEAD} ran at +31d`),
     },
     {
@@ -88,12 +73,20 @@ export default defineScenario({
       id: 'behind-alone',
       title: `${BEHIND}, restarted with its clock 2 h behind, stays alone`,
       basis: 'by its clock every certificate is not yet valid (RFC 5280 6.1.3)',
+      answer: {
+        pass: `With its clock 2 h behind the certificates' notBefore, ${BEHIND} also stayed alone`,
+        fail: `With its clock 2 h behind, ${BEHIND} did not stay alone`,
+      },
       check: (q) => staysAlone(q, BEHIND, others(BEHIND), windowAfter(q, 'restart-behind'), 'after its restart'),
     },
     {
       id: 'behind-says-expired',
       title: `${BEHIND} rejects the others with "Certificate Expired": TLS has one alert for "expired or not yet valid"`,
       basis: 'RFC 8446 6.2: certificate_expired means "a certificate has expired or is not currently valid"',
+      answer: {
+        pass: 'It logged "Certificate Expired": TLS has one alert for expired and not yet valid',
+        fail: 'It did not log "Certificate Expired" for a certificate not yet valid',
+      },
       check: (q) =>
         nodesLogAlert(q, [BEHIND], windowAfter(q, 'restart-behind'), 'generated CLIENT ALERT: Fatal - Certificate Expired', 'after its restart'),
     },

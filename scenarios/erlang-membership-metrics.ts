@@ -43,29 +43,12 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, 'clustering breaks: which rule fires?');
   },
 
-  answer: [
-    {
-      expectation: 'ca-alert-before-expiry',
-      pass: `${CA_EXPIRES_SOON.expr} warns before the CA expires`,
-      fail: `${CA_EXPIRES_SOON.expr} did not warn before the CA expired`,
-    },
-    {
-      expectation: 'membership-alert-when-broken',
-      pass: `${CLUSTER_INCOMPLETE.expr} fires when clustering breaks`,
-      fail: `${CLUSTER_INCOMPLETE.expr} did not fire on every node when clustering broke`,
-    },
-    {
-      expectation: 'membership-quiet-while-connected',
-      pass: 'It stays quiet while connections survive an expired CA',
-      fail: 'It fired while the nodes were still connected',
-    },
-  ],
-
   expectations: [
     {
       id: 'ca-alert-before-expiry',
       title: `${CA_EXPIRES_SOON.name} (${CA_EXPIRES_SOON.expr}) fires on every node before the CA expires`,
       basis: "the metric counts down to the CA's notAfter by the node's clock",
+      answer: { pass: `${CA_EXPIRES_SOON.expr} warns before the CA expires`, fail: `${CA_EXPIRES_SOON.expr} did not warn before the CA expired` },
       check: (q): ExpectationResult => {
         const fired = firstFiring(q, CA_EXPIRES_SOON, NODES);
         const caNotAfter = q.membership().find((r) => r.caNotAfter)?.caNotAfter;
@@ -86,6 +69,7 @@ export default defineScenario({
       id: 'membership-quiet-while-connected',
       title: `${CLUSTER_INCOMPLETE.name} (${CLUSTER_INCOMPLETE.expr}) does not fire while the nodes stay connected, even after the CA expired`,
       basis: "established connections survive the CA's expiry, so the membership metric stays whole",
+      answer: { pass: 'It stays quiet while connections survive an expired CA', fail: 'It fired while the nodes were still connected' },
       check: (q): ExpectationResult => {
         const window = { after: q.step('full-mesh').t, before: q.step(`restart-${RESTARTED}`).startedAt };
         const fired = [...firstFiring(q, CLUSTER_INCOMPLETE, NODES, window).values()].filter(Boolean);
@@ -101,6 +85,10 @@ export default defineScenario({
       id: 'membership-alert-when-broken',
       title: `${CLUSTER_INCOMPLETE.name} fires on every node once clustering breaks at the restart; the CA alert had fired days (node time) earlier`,
       basis: 'the restarted node connects to nobody, the others to one peer fewer',
+      answer: {
+        pass: `${CLUSTER_INCOMPLETE.expr} fires when clustering breaks`,
+        fail: `${CLUSTER_INCOMPLETE.expr} did not fire on every node when clustering broke`,
+      },
       check: (q) => membershipFires(q),
     },
   ],

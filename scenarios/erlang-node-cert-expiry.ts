@@ -28,30 +28,6 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `can ${EXPIRING} reconnect, and in which direction do the dials fail?`);
   },
 
-  answer: [
-    {
-      expectation: 'connections-survive',
-      pass: `Not when it expired: the connections to ${EXPIRING} survived its certificate's expiry`,
-      fail: `Already when it expired: connections to ${EXPIRING} broke`,
-    },
-    {
-      expectation: 'restarted-alone',
-      pass: `At the next restart: ${EXPIRING} stayed alone`,
-      fail: `${EXPIRING}, restarted with its expired certificate, did not stay alone`,
-    },
-    { expectation: 'others-stay-together', pass: 'The others stayed together', fail: 'The others did not stay together' },
-    {
-      expectation: 'rejected-as-server',
-      pass: 'Dialled, its server certificate was rejected: it received CLIENT ALERT Certificate Expired',
-      fail: 'Dialled, it did not receive CLIENT ALERT Certificate Expired',
-    },
-    {
-      expectation: 'rejected-as-client',
-      pass: 'Dialling, its client certificate was rejected: it received SERVER ALERT Certificate Expired',
-      fail: 'Dialling, it did not receive SERVER ALERT Certificate Expired',
-    },
-  ],
-
   expectations: [
     {
       id: 'mesh-before-jump',
@@ -63,24 +39,37 @@ export default defineScenario({
       id: 'connections-survive',
       title: `the connections to ${EXPIRING} survive its certificate's expiry`,
       basis: 'TLS checks certificates during the handshake only; an established distribution connection is not re-verified',
+      answer: {
+        pass: `Not when it expired: the connections to ${EXPIRING} survived its certificate's expiry`,
+        fail: `Already when it expired: connections to ${EXPIRING} broke`,
+      },
       check: (q) => stayFullyConnected(q, NODES, windowAfter(q, 'jump-clocks', `restart-${EXPIRING}`), 'after the jump, before the restart'),
     },
     {
       id: 'restarted-alone',
       title: `${EXPIRING}, restarted with its expired certificate, stays alone`,
       basis: 'its peers verify its certificate at each new handshake (RFC 5280 6.1.3)',
+      answer: {
+        pass: `At the next restart: ${EXPIRING} stayed alone`,
+        fail: `${EXPIRING}, restarted with its expired certificate, did not stay alone`,
+      },
       check: (q) => staysAlone(q, EXPIRING, VALID, windowAfter(q, `restart-${EXPIRING}`), 'after the restart'),
     },
     {
       id: 'others-stay-together',
       title: `${VALID.join(' and ')} stay connected to each other throughout`,
       basis: 'their own certificates and the CA are valid',
+      answer: { pass: 'The others stayed together', fail: 'The others did not stay together' },
       check: (q) => stayFullyConnected(q, VALID, windowAfter(q, `restart-${EXPIRING}`), 'after the restart'),
     },
     {
       id: 'rejected-as-server',
       title: `when the others dial ${EXPIRING}, they reject its server certificate: ${EXPIRING} logs "received CLIENT ALERT: Fatal - Certificate Expired"`,
       basis: "the client verifies the server's certificate and sends certificate_expired (RFC 8446 6.2)",
+      answer: {
+        pass: 'Dialled, its server certificate was rejected: it received CLIENT ALERT Certificate Expired',
+        fail: 'Dialled, it did not receive CLIENT ALERT Certificate Expired',
+      },
       check: (q) =>
         nodesLogAlert(
           q,
@@ -94,6 +83,10 @@ export default defineScenario({
       id: 'rejected-as-client',
       title: `when ${EXPIRING} dials the others, they reject its client certificate: ${EXPIRING} logs "received SERVER ALERT: Fatal - Certificate Expired"`,
       basis: "with verify_peer and fail_if_no_peer_cert the server verifies the client's certificate and sends certificate_expired",
+      answer: {
+        pass: 'Dialling, its client certificate was rejected: it received SERVER ALERT Certificate Expired',
+        fail: 'Dialling, it did not receive SERVER ALERT Certificate Expired',
+      },
       check: (q) =>
         nodesLogAlert(
           q,

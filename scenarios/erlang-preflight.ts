@@ -31,40 +31,22 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, `the CA has expired: ${SILENT} restarts without the check, ${LOUD} with it`);
   },
 
-  answer: [
-    {
-      expectation: 'loud-with-check',
-      pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason',
-      fail: 'No: the pre-flight check did not refuse the node loudly',
-    },
-    {
-      expectation: 'silent-without-check',
-      pass: 'Without it the node started and silently ran alone',
-      fail: 'Without the check the node did not run silently alone',
-    },
-    {
-      expectation: 'refuses-within-margin',
-      pass: 'A margin makes it refuse before the expiry: 40 days refused while the CA had 30 left',
-      fail: 'A 40-day margin did not make it refuse while the CA had 30 days left',
-    },
-    {
-      expectation: 'passes-and-rejoins',
-      pass: 'With a 7-day margin the check passed and the node rejoined',
-      fail: 'A 7-day margin did not let the node rejoin',
-    },
-  ],
-
   expectations: [
     {
       id: 'refuses-within-margin',
       title: 'with a 40-day margin, node1 refuses to start: a one-line reason naming the CA, and no node answers',
       basis: 'the check refuses a CA that expires within the margin, before the node starts',
+      answer: {
+        pass: 'A margin makes it refuse before the expiry: 40 days refused while the CA had 30 left',
+        fail: 'A 40-day margin did not make it refuse while the CA had 30 days left',
+      },
       check: (q) => refused(q, 'node1', 'preflight-wide-margin', 'preflight-narrow-margin', 'within the'),
     },
     {
       id: 'passes-and-rejoins',
       title: 'with a 7-day margin, the check passes and node1 rejoins the cluster',
       basis: 'the CA has 30 days left, more than the margin',
+      answer: { pass: 'With a 7-day margin the check passed and the node rejoined', fail: 'A 7-day margin did not let the node rejoin' },
       check: (q): ExpectationResult => {
         const ok = q
           .logs({ node: 'node1', topic: 'preflight', after: q.step('preflight-narrow-margin').startedAt })
@@ -81,6 +63,7 @@ export default defineScenario({
       id: 'silent-without-check',
       title: `without the check, ${SILENT} starts after the CA expired and runs alone: nothing at start says why`,
       basis: 'incident: the restarted pods ran but no longer clustered',
+      answer: { pass: 'Without it the node started and silently ran alone', fail: 'Without the check the node did not run silently alone' },
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'restart-silent', 'restart-loud');
         const alone = staysAlone(
@@ -102,6 +85,10 @@ export default defineScenario({
       id: 'loud-with-check',
       title: `with the check, ${LOUD} refuses to start, saying the CA has expired`,
       basis: "the check compares the CA's notAfter with the node's clock before the node starts",
+      answer: {
+        pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason',
+        fail: 'No: the pre-flight check did not refuse the node loudly',
+      },
       check: (q) => refused(q, LOUD, 'restart-loud', undefined, 'CA CN=cluster-ca expired at'),
     },
   ],

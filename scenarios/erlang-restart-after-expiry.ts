@@ -32,32 +32,30 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, 'every pod restarted with a fresh certificate: does the cluster form again?');
   },
 
-  answer: [
-    {
-      expectation: 'whole-while-running',
-      pass: 'Not at the expiry: the running cluster stayed whole',
-      fail: 'Already at the expiry: the running cluster broke',
-    },
-    { expectation: 'break-came-at-restart', pass: 'At the restart', fail: 'Not at the restart' },
-    ...NODES.map((node) => ({
-      expectation: `${node}-alone`,
-      pass: `${node}'s fresh certificate from the expired CA did not help: it stayed alone`,
-      fail: `${node}, restarted with a fresh certificate, did not stay alone`,
-    })),
-  ],
-
   expectations: [
     {
       id: 'whole-while-running',
       title: 'the running cluster stays whole for as long as nothing restarts, though the CA expired six days ago',
       basis: 'incident: nothing broke until the pods restarted; an established TLS connection is not re-verified',
+      answer: { pass: 'Not at the expiry: the running cluster stayed whole', fail: 'Already at the expiry: the running cluster broke' },
       check: (q) => stayFullyConnected(q, NODES, { after: q.step('jump-clocks').t, before: firstRestart(q) }, 'after the jump, before the restarts'),
+    },
+    {
+      id: 'break-came-at-restart',
+      title: 'clustering broke at the restart, days after the CA expired: the report gives both times and the gap',
+      basis: 'incident: the CA expired, the pods restarted later, and only then did clustering break',
+      answer: { pass: 'At the restart', fail: 'Not at the restart' },
+      check: (q) => breakAfterExpiry(q),
     },
     ...NODES.map((node) => ({
       id: `${node}-alone`,
       title: `${node}, restarted with a fresh certificate from the expired CA, stays alone`,
       basis:
         'incident: the restarted pods no longer clustered; a chain through an expired CA fails verification (RFC 5280 6.1.3) however new the leaf',
+      answer: {
+        pass: `${node}'s fresh certificate from the expired CA did not help: it stayed alone`,
+        fail: `${node}, restarted with a fresh certificate, did not stay alone`,
+      },
       check: (q: TimelineQuery) =>
         staysAlone(
           q,
@@ -67,12 +65,6 @@ export default defineScenario({
           'after the restarts',
         ),
     })),
-    {
-      id: 'break-came-at-restart',
-      title: 'clustering broke at the restart, days after the CA expired: the report gives both times and the gap',
-      basis: 'incident: the CA expired, the pods restarted later, and only then did clustering break',
-      check: (q) => breakAfterExpiry(q),
-    },
   ],
 });
 

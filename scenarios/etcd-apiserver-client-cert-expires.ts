@@ -57,29 +57,6 @@ export default defineScenario({
     await s.observe({ minMs: 50_000, maxMs: 55_000, stableSamples: 6 }, 'restarted: does kube-apiserver serve again?');
   },
 
-  answer: [
-    {
-      expectation: 'etcd-healthy-throughout',
-      pass: 'etcd itself stays Healthy throughout (etcdctl, with its own certificate)',
-      fail: 'etcd itself did not stay Healthy',
-    },
-    {
-      expectation: 'views-split-after-expiry',
-      pass: "Once kube-apiserver's client certificate has expired, kubectl get cs says Unhealthy while /readyz/etcd goes on saying ok: readiness rides the connection made before the expiry",
-      fail: "The running kube-apiserver's views did not split as predicted once its client certificate expired",
-    },
-    {
-      expectation: 'restarted-apiserver-never-serves',
-      pass: 'Restarted, kube-apiserver never serves again: it exits with "Error creating leases" and starts again, over and over',
-      fail: 'Restarted, kube-apiserver served again, or did not exit as predicted',
-    },
-    {
-      expectation: 'only-etcd-says-expired',
-      pass: "etcd's own log says why: it rejects kube-apiserver's dials from 127.0.0.1 because the client certificate has expired",
-      fail: "etcd's log did not name the expired client certificate",
-    },
-  ],
-
   expectations: [
     {
       id: 'healthy-before',
@@ -97,13 +74,19 @@ export default defineScenario({
       id: 'etcd-healthy-throughout',
       title: 'etcdctl endpoint health is Healthy on every member after the jump, before and after kube-apiserver restarts',
       basis: `the members' certificates are etcd-manager ${VERSION}'s, for 365 days, and certdrill's etcdctl has its own long-lived client certificate: nothing raft or etcdctl uses has expired`,
-      check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'month-passes'), 'etcdctl', true, 'after the jump'),
+      answer: { pass: 'etcd itself stays Healthy throughout (etcdctl, with its own certificate)', fail: 'etcd itself did not stay Healthy' },
+      check: (q) =>
+        everyHealthSample(q, MEMBERS, { window: windowAfter(q, 'month-passes'), view: 'etcdctl', healthy: true, label: 'after the jump' }),
     },
     {
       id: 'views-split-after-expiry',
       title: `a month on, kubectl get cs shows every member Unhealthy while /readyz/etcd answers ok on every member for at least the first ${RIDE_MS / 1000} s`,
       basis:
         "etcd verifies a client's certificate at each TLS handshake, by its own clock (RFC 5280 6.1.3): get cs builds a new etcd client per request (kube-apiserver pkg/registry/core/componentstatus/validator.go), presenting the expired certificate; /readyz/etcd probes over one client dialled at start (k8s.io/apiserver storagebackend/factory/etcd3.go, newETCD3Check)",
+      answer: {
+        pass: "Once kube-apiserver's client certificate has expired, kubectl get cs says Unhealthy while /readyz/etcd goes on saying ok: readiness rides the connection made before the expiry",
+        fail: "The running kube-apiserver's views did not split as predicted once its client certificate expired",
+      },
       check: (q) => readinessRidesOldConnection(q, 'month-passes', 'restart-apiserver'),
     },
     {
@@ -112,6 +95,10 @@ export default defineScenario({
         'restarted with the expired client certificate, kube-apiserver never serves again: no member\'s kube-apiserver logs "Serving securely" after the restart, each logs "Error creating leases" and exits, and no /readyz/etcd probe is answered ok',
       basis:
         'kube-apiserver creates its storage before it serves (the master leases: "Error creating leases", fatal once its storage dial gives up); every new dial presents the expired certificate, which etcd refuses. Measured once before this scenario: a real kube-apiserver v1.33 never served and exited after about 20 s',
+      answer: {
+        pass: 'Restarted, kube-apiserver never serves again: it exits with "Error creating leases" and starts again, over and over',
+        fail: 'Restarted, kube-apiserver served again, or did not exit as predicted',
+      },
       check: (q) => {
         const window = windowAfter(q, 'restart-apiserver');
         const served = q.records.filter(
@@ -148,6 +135,10 @@ export default defineScenario({
         'etcd logs why on every member: it rejects the connections from 127.0.0.1 (kube-apiserver) because their client certificate "has expired"',
       basis:
         'etcd (Go crypto/tls, as server) verifies the client certificate and logs the x509 error in its "rejected connection" line; the client learns only the TLS alert it is sent (RFC 8446 6.2), which Go before 1.21 always sends as bad_certificate',
+      answer: {
+        pass: "etcd's own log says why: it rejects kube-apiserver's dials from 127.0.0.1 because the client certificate has expired",
+        fail: "etcd's log did not name the expired client certificate",
+      },
       check: (q) => {
         const window = windowAfter(q, 'month-passes');
         const said = eachMasterLogs(q, window, 'certificate has expired', 'on its client port after the jump', fromEtcd);

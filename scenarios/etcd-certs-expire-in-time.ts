@@ -70,50 +70,6 @@ export default defineScenario({
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'do the managers elect a leader with new certificates of their own?');
   },
 
-  answer: [
-    {
-      expectation: 'componentstatus-unhealthy-after-year',
-      pass: 'A year on, kubectl get cs shows every member Unhealthy, as in the incident',
-      fail: 'A year on, kubectl get cs did not show every member Unhealthy, unlike the incident',
-    },
-    {
-      expectation: 'readyz-rides-established-connection',
-      pass: "Meanwhile kube-apiserver's /readyz/etcd went on saying ok on every member: its readiness check rides a connection made before the expiry, so a readiness probe says ok while every new client fails",
-      fail: "kube-apiserver's /readyz/etcd did not stay ok while get cs was Unhealthy",
-    },
-    {
-      expectation: 'peers-reject-after-year',
-      pass: "the members reject each other's peer certificates with the incident's log lines",
-      fail: "the members' peer connections did not log the incident's lines",
-    },
-    {
-      expectation: 'restart-keeps-expired-certificates',
-      pass: `Restarting etcd-manager ${VERSION} does not fix it, contradicting the seed write-up's "the certificates should be regenerated": it keeps every expired member certificate`,
-      fail: `Restarting etcd-manager ${VERSION} changed the member certificates, as the seed write-up says and unlike what the legacy code predicts`,
-    },
-    {
-      expectation: 'unhealthy-after-restart',
-      pass: 'kubectl get cs stays Unhealthy after the restart',
-      fail: 'kubectl get cs did not stay Unhealthy after the restart',
-    },
-    {
-      expectation: 'removal-renews',
-      pass: "What does: deleting the member certificates on each volume first; restarted, etcd-manager then writes new one-year ones by the members' clock",
-      fail: 'Deleting the member certificates before the restart did not make etcd-manager write new one-year ones',
-    },
-    { expectation: 'healthy-after-removal', pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
-    {
-      expectation: 'managers-mesh-broken-after-removal',
-      pass: "But that is not the whole mitigation where the masters were never replaced: etcd-manager's own mesh still elects no leader, its certificates in --pki-dir having expired with the rest, so the managers cannot add a member, back up or reconfigure",
-      fail: "With the volume's certificates renewed, etcd-manager's own mesh worked as well",
-    },
-    {
-      expectation: 'manager-removal-renews-mesh',
-      pass: "Deleting etcd-manager's etcd-manager-server-* and -client-* in --pki-dir as well, then restarting, completes it: new one-year certificates, a leader elected, etcd Healthy",
-      fail: "Deleting etcd-manager's own certificates in --pki-dir and restarting did not bring its mesh back",
-    },
-  ],
-
   expectations: [
     {
       id: 'healthy-before',
@@ -139,13 +95,27 @@ export default defineScenario({
       title: "a year on, kubectl get cs shows every member's etcd Unhealthy",
       basis:
         "seed write-up: `kubectl get cs` showed etcd Unhealthy once the one-year certificates had expired; each health check is a new TLS handshake, checked against kube-apiserver's clock (RFC 5280 6.1.3)",
-      check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'year-passes', 'restart-manager'), 'componentstatus', false, 'after the jump'),
+      answer: {
+        pass: 'A year on, kubectl get cs shows every member Unhealthy, as in the incident',
+        fail: 'A year on, kubectl get cs did not show every member Unhealthy, unlike the incident',
+      },
+      check: (q) =>
+        everyHealthSample(q, MEMBERS, {
+          window: windowAfter(q, 'year-passes', 'restart-manager'),
+          view: 'componentstatus',
+          healthy: false,
+          label: 'after the jump',
+        }),
     },
     {
       id: 'readyz-rides-established-connection',
       title: `a year on, kube-apiserver's /readyz/etcd still answers ok on every member for the first ${RIDE_MS / 1000} s while kubectl get cs says Unhealthy: the readiness check rides a connection dialled before the expiry, get cs makes a new TLS handshake each time`,
       basis:
         'kube-apiserver v1.33: the etcd health and readiness checks keep one prober client, dialled once (k8s.io/apiserver storagebackend/factory/etcd3.go, newETCD3Check; 2 s timeout), and TLS checks dates only at a handshake (RFC 5280 6.1.3); componentstatuses builds a new client per request (pkg/registry/core/componentstatus/validator.go, DoServerCheck)',
+      answer: {
+        pass: "Meanwhile kube-apiserver's /readyz/etcd went on saying ok on every member: its readiness check rides a connection made before the expiry, so a readiness probe says ok while every new client fails",
+        fail: "kube-apiserver's /readyz/etcd did not stay ok while get cs was Unhealthy",
+      },
       check: (q) => readinessRidesOldConnection(q, 'year-passes', 'restart-manager'),
     },
     {
@@ -154,6 +124,10 @@ export default defineScenario({
         'the members reject each other\'s peer certificates: each member\'s peer transport logs "x509: certificate has expired or is not yet valid", and the other masters\' connections to its peer port are refused with the incident\'s "remote error: tls: bad certificate"',
       basis:
         "seed write-up: new peer handshakes fail once the one-year certificates have expired by the members' clock; the dialling member judges the certificate it is shown (x509) and sends the alert the listening member logs. Read on peer lines only: kube-apiserver's dials to 127.0.0.1:4001 fail too, and are counted apart",
+      answer: {
+        pass: "the members reject each other's peer certificates with the incident's log lines",
+        fail: "the members' peer connections did not log the incident's lines",
+      },
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'year-passes', 'restart-manager');
         const judged = nodesLogAlert(
@@ -182,6 +156,10 @@ export default defineScenario({
       id: 'restart-keeps-expired-certificates',
       title: `restarted a year on, etcd-manager ${VERSION} leaves every member's expired peers/me.crt and clients/server.crt as they were, and the members go on failing with "certificate has expired"`,
       basis: `etcd-manager ${LEGACY} pkg/pki/certs.go:42-103 regenerates a stored certificate only on a CommonName, DNS name or IP mismatch, never on dates; the seed write-up expected the restart to regenerate them`,
+      answer: {
+        pass: `Restarting etcd-manager ${VERSION} does not fix it, contradicting the seed write-up's "the certificates should be regenerated": it keeps every expired member certificate`,
+        fail: `Restarting etcd-manager ${VERSION} changed the member certificates, as the seed write-up says and unlike what the legacy code predicts`,
+      },
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'restart-manager', 'remove-certificates');
         // etcd-manager writes its certificates while the restart step is still under way: compare with what each member held as it began.
@@ -201,13 +179,23 @@ export default defineScenario({
       id: 'unhealthy-after-restart',
       title: 'after the restart, kubectl get cs still shows every member Unhealthy',
       basis: `the certificates ${LEGACY} keeps are still expired by every member's clock`,
+      answer: { pass: 'kubectl get cs stays Unhealthy after the restart', fail: 'kubectl get cs did not stay Unhealthy after the restart' },
       check: (q) =>
-        everyHealthSample(q, MEMBERS, windowAfter(q, 'restart-manager', 'remove-certificates'), 'componentstatus', false, 'after the restart'),
+        everyHealthSample(q, MEMBERS, {
+          window: windowAfter(q, 'restart-manager', 'remove-certificates'),
+          view: 'componentstatus',
+          healthy: false,
+          label: 'after the restart',
+        }),
     },
     {
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days from the members' clock`,
       basis: `etcd-manager ${LEGACY} pkg/pki/certs.go:103 generates a certificate where none is stored; measured in ../shared/third-party/etcd-manager/SOURCES.md`,
+      answer: {
+        pass: "What does: deleting the member certificates on each volume first; restarted, etcd-manager then writes new one-year ones by the members' clock",
+        fail: 'Deleting the member certificates before the restart did not make etcd-manager write new one-year ones',
+      },
       check: (q) =>
         parts(
           ...FILES.map((file) =>
@@ -227,12 +215,17 @@ export default defineScenario({
       id: 'healthy-after-removal',
       title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs after the removal and restart',
       basis: "new certificates, valid by every member's clock, signed by the CAs every member trusts",
+      answer: { pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
       check: (q) => healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),
     },
     {
       id: 'managers-mesh-broken-after-removal',
       title: `after that restart, etcd-manager's own mesh elects no leader: its etcd-manager-server-<id> and -client-<id> certificates in --pki-dir, issued for 365 days with the member certificates and kept on restart, have expired too`,
       basis: `etcd-manager ${LEGACY} issues its gRPC certificates in --pki-dir at its first start for 365 days and reuses them while their names match (pkg/pki, the same keypair code as the member certificates); the managers ping each other over mutual TLS (pkg/privateapi peers.go) and elect a leader only among those they reach`,
+      answer: {
+        pass: "But that is not the whole mitigation where the masters were never replaced: etcd-manager's own mesh still elects no leader, its certificates in --pki-dir having expired with the rest, so the managers cannot add a member, back up or reconfigure",
+        fail: "With the volume's certificates renewed, etcd-manager's own mesh worked as well",
+      },
       check: (q) =>
         managersMesh(
           q,
@@ -245,6 +238,10 @@ export default defineScenario({
       id: 'manager-removal-renews-mesh',
       title: `with etcd-manager's own certificates in --pki-dir deleted as well, the restarted managers write new ones, valid 365 days by the members' clock, elect a leader, and etcd is Healthy`,
       basis: `etcd-manager ${LEGACY} generates a certificate where none is stored (pkg/pki), for 365 days from its clock`,
+      answer: {
+        pass: "Deleting etcd-manager's etcd-manager-server-* and -client-* in --pki-dir as well, then restarting, completes it: new one-year certificates, a leader elected, etcd Healthy",
+        fail: "Deleting etcd-manager's own certificates in --pki-dir and restarting did not bring its mesh back",
+      },
       check: (q) => {
         // From the removal: a certificate written at once may be read by a sample sent before the restart step ended.
         const fromRemoval = { after: q.step('remove-manager-certificates').startedAt };

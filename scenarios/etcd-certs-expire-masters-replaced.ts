@@ -69,34 +69,6 @@ export default defineScenario({
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, "does it stay Healthy, with the managers' mesh led?");
   },
 
-  answer: [
-    {
-      expectation: 'replaced-masters-new-manager-certificates',
-      pass: 'Replacing the masters half a year in gives etcd-manager new certificates of its own in --pki-dir, and leaves the member certificates on the volumes as they were',
-      fail: "Replacing the masters did not renew etcd-manager's own certificates alone",
-    },
-    {
-      expectation: 'componentstatus-unhealthy-after-year',
-      pass: 'A year after the start kubectl get cs shows every member Unhealthy, as in the seed',
-      fail: 'A year after the start kubectl get cs did not show every member Unhealthy',
-    },
-    {
-      expectation: 'mesh-led-after-year',
-      pass: "while etcd-manager's own mesh keeps a leader",
-      fail: "and etcd-manager's own mesh lost its leader as well",
-    },
-    {
-      expectation: 'removal-renews',
-      pass: "Here kops' mitigation is the whole of it: with the member certificates deleted, the restarted etcd-manager writes new one-year ones",
-      fail: 'Deleting the member certificates and restarting did not make etcd-manager write new one-year ones',
-    },
-    {
-      expectation: 'healthy-and-led-after-removal',
-      pass: "and etcd is Healthy with the managers' mesh led",
-      fail: "but etcd or the managers' mesh did not come back",
-    },
-  ],
-
   expectations: [
     {
       id: 'healthy-before',
@@ -111,6 +83,10 @@ export default defineScenario({
       id: 'replaced-masters-new-manager-certificates',
       title: `booted half a year in with --pki-dir written anew, etcd-manager ${VERSION} writes new etcd-manager-server-<id> certificates valid 365 days from the members' clock, and keeps each member's peers/me.crt and clients/server.crt`,
       basis: `etcd-manager ${LEGACY} generates a key pair where none is stored and reuses a stored one whose names match, however old (pkg/pki)`,
+      answer: {
+        pass: 'Replacing the masters half a year in gives etcd-manager new certificates of its own in --pki-dir, and leaves the member certificates on the volumes as they were',
+        fail: "Replacing the masters did not renew etcd-manager's own certificates alone",
+      },
       check: (q) => {
         const window = { after: q.step('replace-root-disks').startedAt, before: q.step('year-passes').startedAt };
         return parts(
@@ -132,19 +108,34 @@ export default defineScenario({
       title: "a year after the start, kubectl get cs shows every member's etcd Unhealthy",
       basis:
         "the member certificates etcd-manager issued at the start for 365 days have expired by the members' clock; each get cs is a new TLS handshake (RFC 5280 6.1.3)",
-      check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'year-passes', 'remove-certificates'), 'componentstatus', false, 'after the jump'),
+      answer: {
+        pass: 'A year after the start kubectl get cs shows every member Unhealthy, as in the seed',
+        fail: 'A year after the start kubectl get cs did not show every member Unhealthy',
+      },
+      check: (q) =>
+        everyHealthSample(q, MEMBERS, {
+          window: windowAfter(q, 'year-passes', 'remove-certificates'),
+          view: 'componentstatus',
+          healthy: false,
+          label: 'after the jump',
+        }),
     },
     {
       id: 'mesh-led-after-year',
       title: "a year after the start, etcd-manager's own mesh still has a leader: its certificates in --pki-dir are half a year old",
       basis:
         "the seed: its operator found the certificates in /etc/kubernetes/pki/etcd-manager-* valid for another year, the masters' root disks having been replaced; the managers' gRPC mesh checks only those",
+      answer: { pass: "while etcd-manager's own mesh keeps a leader", fail: "and etcd-manager's own mesh lost its leader as well" },
       check: (q) => managersMesh(q, windowAfter(q, 'year-passes', 'remove-certificates'), true, 'after the jump'),
     },
     {
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days from the members' clock`,
       basis: `etcd-manager ${LEGACY} generates a certificate where none is stored (pkg/pki/certs.go:103)`,
+      answer: {
+        pass: "Here kops' mitigation is the whole of it: with the member certificates deleted, the restarted etcd-manager writes new one-year ones",
+        fail: 'Deleting the member certificates and restarting did not make etcd-manager write new one-year ones',
+      },
       check: (q) =>
         parts(
           ...FILES.map((file) =>
@@ -157,6 +148,7 @@ export default defineScenario({
       title:
         "every member is Healthy again in /readyz/etcd and in kubectl get cs, and the managers' mesh elects a leader, with nothing done to --pki-dir",
       basis: "new member certificates, valid by every member's clock; the managers' own are still valid",
+      answer: { pass: "and etcd is Healthy with the managers' mesh led", fail: "but etcd or the managers' mesh did not come back" },
       check: (q) =>
         parts(
           healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),

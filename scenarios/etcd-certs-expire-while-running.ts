@@ -41,39 +41,24 @@ export default defineScenario({
     await s.observe({ minMs: 4_000, maxMs: 10_000, stableSamples: 4 }, `can ${RESTARTED}, restarted with its expired certificates, rejoin?`);
   },
 
-  answer: [
-    {
-      expectation: 'apiserver-unhealthy-after-expiry',
-      pass: "The API server's view turns Unhealthy at the expiry",
-      fail: "The API server's view did not turn Unhealthy for every member",
-    },
-    {
-      expectation: 'raft-survives-on-established-connections',
-      pass: 'Raft keeps its leader over the peer connections made before the expiry',
-      fail: 'Raft did not survive the expiry',
-    },
-    { expectation: 'restarted-member-rejected', pass: 'A restarted member cannot rejoin', fail: 'A restarted member was not shut out as expected' },
-  ],
-
   expectations: [
     {
       id: 'healthy-before-expiry',
       title: "every member is Healthy in the API server's view until the certificates expire",
       basis: 'all certificates are within their validity window',
       check: (q, { expiresAt }) =>
-        everyHealthSample(
-          q,
-          MEMBERS,
-          { after: q.step('healthy').t, before: expiresAt.toISOString() },
-          'apiserver',
-          true,
-          'between the first Healthy sample and notAfter',
-        ),
+        everyHealthSample(q, MEMBERS, {
+          window: { after: q.step('healthy').t, before: expiresAt.toISOString() },
+          view: 'apiserver',
+          healthy: true,
+          label: 'between the first Healthy sample and notAfter',
+        }),
     },
     {
       id: 'apiserver-unhealthy-after-expiry',
       title: "each member turns Unhealthy in the API server's view once its certificate has expired",
       basis: 'each /health probe is a new TLS handshake, which checks the dates (RFC 5280 6.1.3)',
+      answer: { pass: "The API server's view turns Unhealthy at the expiry", fail: "The API server's view did not turn Unhealthy for every member" },
       check: (q, { expiresAt }): ExpectationResult => {
         const turned = firstUnhealthy(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'apiserver');
         const missing = turned.filter((t) => !t.sample);
@@ -93,16 +78,23 @@ export default defineScenario({
       id: 'raft-survives-on-established-connections',
       title: 'raft keeps its leader after the expiry: etcdctl endpoint health stays Healthy until a member restarts',
       basis: "TLS checks certificate dates only during a handshake; rafthttp's peer streams are long-lived connections made before the expiry",
+      answer: { pass: 'Raft keeps its leader over the peer connections made before the expiry', fail: 'Raft did not survive the expiry' },
       check: (q) =>
-        everyHealthSample(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'etcdctl', true, 'after notAfter, before the restart'),
+        everyHealthSample(q, MEMBERS, {
+          window: windowAfter(q, 'expired', `restart-${RESTARTED}`),
+          view: 'etcdctl',
+          healthy: true,
+          label: 'after notAfter, before the restart',
+        }),
     },
     {
       id: 'restarted-member-rejected',
       title: `${RESTARTED}, restarted with its expired certificates, cannot rejoin: its etcdctl view stays Unhealthy and its peers reject it`,
       basis: 'a restarted member must make new peer handshakes, in which the expired certificates are rejected',
+      answer: { pass: 'A restarted member cannot rejoin', fail: 'A restarted member was not shut out as expected' },
       check: (q): ExpectationResult => {
         const restart = windowAfter(q, `restart-${RESTARTED}`);
-        const own = everyHealthSample(q, [RESTARTED], restart, 'etcdctl', false, 'after its restart');
+        const own = everyHealthSample(q, [RESTARTED], { window: restart, view: 'etcdctl', healthy: false, label: 'after its restart' });
         const rejected = someNodeLogs(q, OTHERS, restart, 'certificate has expired or is not yet valid', 'after the restart');
         return {
           verdict: allOf(own.verdict, rejected.verdict),

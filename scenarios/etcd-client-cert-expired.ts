@@ -34,38 +34,27 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, 'raft has quorum; what does the API server see?');
   },
 
-  answer: [
-    { expectation: 'raft-healthy', pass: 'An expired clients/server.crt alone leaves raft healthy', fail: 'Raft did not stay healthy' },
-    {
-      expectation: 'apiserver-unhealthy',
-      pass: 'The API server sees every member Unhealthy',
-      fail: 'The API server did not see every member Unhealthy',
-    },
-    {
-      expectation: 'apiserver-sees-expiry',
-      pass: 'Its handshakes fail on the expired serving certificate',
-      fail: "The API server's handshakes failed for another reason",
-    },
-  ],
-
   expectations: [
     {
       id: 'raft-healthy',
       title: 'raft is unaffected: after the first leader, etcdctl endpoint health is Healthy on every member',
       basis: 'peers use peers/me.crt, which is valid; clients/server.crt only serves port 4001',
-      check: (q) => everyHealthSample(q, MEMBERS, { after: q.step('quorum').t }, 'etcdctl', true, 'after quorum'),
+      answer: { pass: 'An expired clients/server.crt alone leaves raft healthy', fail: 'Raft did not stay healthy' },
+      check: (q) => everyHealthSample(q, MEMBERS, { window: { after: q.step('quorum').t }, view: 'etcdctl', healthy: true, label: 'after quorum' }),
     },
     {
       id: 'apiserver-unhealthy',
       title: "the API server's view (GET /health on port 4001, verifying the member's certificate) is Unhealthy for every member, all along",
       basis: "the API server checks the serving certificate's dates at each TLS handshake (RFC 5280 6.1.3)",
-      check: (q) => everyHealthSample(q, MEMBERS, {}, 'apiserver', false, 'during the run'),
+      answer: { pass: 'The API server sees every member Unhealthy', fail: 'The API server did not see every member Unhealthy' },
+      check: (q) => everyHealthSample(q, MEMBERS, { view: 'apiserver', healthy: false, label: 'during the run' }),
     },
     {
       id: 'apiserver-sees-expiry',
       title: "the API server's TLS handshake fails because the member's certificate has expired",
       basis: 'RFC 5280 6.1.3: a certificate is valid only within its notBefore/notAfter window',
-      check: (q) => healthErrorsMention(q, MEMBERS, {}, 'apiserver', 'certificate has expired', 'during the run'),
+      answer: { pass: 'Its handshakes fail on the expired serving certificate', fail: "The API server's handshakes failed for another reason" },
+      check: (q) => healthErrorsMention(q, MEMBERS, { view: 'apiserver', text: 'certificate has expired', label: 'during the run' }),
     },
     {
       id: 'members-log-rejected-handshakes',

@@ -41,41 +41,19 @@ export default defineScenario({
     await s.observe({ minMs: 5_000, maxMs: 8_000, stableSamples: 4 }, `does ${UNDER_FAKETIME} stay in the cluster, and can ${UNDER_SHIM} join it?`);
   },
 
-  answer: [
-    {
-      expectation: 'libfaketime-active',
-      pass: "libfaketime moved a libc program's clock",
-      fail: "libfaketime did not move even a libc program's clock",
-    },
-    { expectation: 'etcd-keeps-real-time', pass: "No: libfaketime did not move etcd's", fail: "libfaketime moved etcd's clock" },
-    {
-      expectation: 'skewed-member-validates-by-real-time',
-      pass: 'the member under libfaketime validated its peers by real time and stayed in the quorum',
-      fail: 'the member under libfaketime did not stay in the quorum',
-    },
-    {
-      expectation: 'certdrill-clock-moves-etcd',
-      pass: 'certdrill-clock did: etcd stamped its log on the moved clock',
-      fail: "certdrill-clock did not move etcd's clock either",
-    },
-    {
-      expectation: 'moved-member-rejects-peers',
-      pass: "and by that clock etcd judged its peers' certificates expired and could not join",
-      fail: 'the member under certdrill-clock did not judge by its clock',
-    },
-  ],
-
   expectations: [
     {
       id: 'libfaketime-active',
       title: `libfaketime is active in ${UNDER_FAKETIME}: a libc program there reads a clock ${SKEW} ahead`,
       basis: 'LD_PRELOAD of libfaketime with the clock file',
+      answer: { pass: "libfaketime moved a libc program's clock", fail: "libfaketime did not move even a libc program's clock" },
       check: (q) => dateAhead(q, UNDER_FAKETIME, 'libfaketime'),
     },
     {
       id: 'etcd-keeps-real-time',
       title: `etcd in ${UNDER_FAKETIME} stamps its log with real time, not its faked clock`,
       basis: 'Go reads the time through the vDSO, not through libc, so LD_PRELOAD cannot reach it',
+      answer: { pass: "No: libfaketime did not move etcd's", fail: "libfaketime moved etcd's clock" },
       check: (q): ExpectationResult => {
         const lines = etcdLines(q, UNDER_FAKETIME);
         if (lines.length === 0) return unknown(`no time-stamped log line from ${UNDER_FAKETIME}`);
@@ -91,8 +69,17 @@ export default defineScenario({
       id: 'skewed-member-validates-by-real-time',
       title: `${UNDER_FAKETIME} accepts its peers' one-year certificates (it logs no "certificate has expired") and stays Healthy, in the quorum with etcd-a`,
       basis: 'under libfaketime etcd checks certificates against the real clock, where they are valid',
+      answer: {
+        pass: 'the member under libfaketime validated its peers by real time and stayed in the quorum',
+        fail: 'the member under libfaketime did not stay in the quorum',
+      },
       check: (q): ExpectationResult => {
-        const healthy = everyHealthSample(q, QUORUM, { after: q.step('healthy').t }, 'etcdctl', true, 'after the cluster formed');
+        const healthy = everyHealthSample(q, QUORUM, {
+          window: { after: q.step('healthy').t },
+          view: 'etcdctl',
+          healthy: true,
+          label: 'after the cluster formed',
+        });
         const judged = q.alerts().filter((a) => a.node === UNDER_FAKETIME && a.text.includes('certificate has expired'));
         if (judged.length > 0)
           return { verdict: 'fail', observed: `${UNDER_FAKETIME} judged ${judged.length} certificate(s) expired`, evidence: judged.slice(0, 2) };
@@ -103,6 +90,7 @@ export default defineScenario({
       id: 'certdrill-clock-moves-etcd',
       title: `etcd in ${UNDER_SHIM}, under certdrill-clock, stamps its log ${SKEW} ahead, as \`date\` there reads; beside it, ${UNDER_FAKETIME}'s etcd on real time`,
       basis: "certdrill-clock redirects the vDSO's real-time reads in etcd to add the node's offset",
+      answer: { pass: 'certdrill-clock did: etcd stamped its log on the moved clock', fail: "certdrill-clock did not move etcd's clock either" },
       check: (q): ExpectationResult => {
         const date = dateAhead(q, UNDER_SHIM, 'certdrill-clock');
         const lines = etcdLines(q, UNDER_SHIM);
@@ -124,9 +112,18 @@ export default defineScenario({
       id: 'moved-member-rejects-peers',
       title: `${UNDER_SHIM} judges its peers' certificates by its moved clock: it logs "certificate has expired or is not yet valid" and never becomes Healthy`,
       basis: "x509 validation compares notAfter with the verifier's clock (RFC 5280 6.1.3)",
+      answer: {
+        pass: "and by that clock etcd judged its peers' certificates expired and could not join",
+        fail: 'the member under certdrill-clock did not judge by its clock',
+      },
       check: (q): ExpectationResult => {
         const rejects = someNodeLogs(q, [UNDER_SHIM], {}, 'certificate has expired or is not yet valid', 'during the run');
-        const alone = everyHealthSample(q, [UNDER_SHIM], { after: q.step('healthy').t }, 'etcdctl', false, 'once its peers had formed');
+        const alone = everyHealthSample(q, [UNDER_SHIM], {
+          window: { after: q.step('healthy').t },
+          view: 'etcdctl',
+          healthy: false,
+          label: 'once its peers had formed',
+        });
         return {
           verdict: allOf(rejects.verdict, alone.verdict),
           observed: `${rejects.observed}; ${alone.observed}`,

@@ -101,30 +101,6 @@ export default defineScenario({
     await s.observe({ minMs: 10_000, maxMs: 15_000, stableSamples: 4 }, 'does it stay Healthy?');
   },
 
-  answer: [
-    {
-      expectation: 'manager-keeps-incident-certificates',
-      pass: `etcd-manager ${VERSION} keeps the incident's expired certificates as its own, and etcd serves them`,
-      fail: `etcd-manager ${VERSION} did not keep the incident's certificates`,
-    },
-    {
-      expectation: 'unhealthy-on-incident-certificates',
-      pass: "kubectl get cs shows every member Unhealthy, and the members reject each other's certificates as expired",
-      fail: "the cluster on the incident's certificates was not Unhealthy as in the incident",
-    },
-    {
-      expectation: 'quick-fix-keeps-them',
-      pass: "The seed's quick fix, restarting etcd-manager, changes nothing: the same certificates, still Unhealthy",
-      fail: 'Restarting etcd-manager changed the certificates or the health',
-    },
-    {
-      expectation: 'removal-renews',
-      pass: 'Deleting them first makes the restarted etcd-manager write new one-year ones',
-      fail: 'Deleting them and restarting did not give new one-year certificates',
-    },
-    { expectation: 'healthy-after-removal', pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
-  ],
-
   expectations: [
     {
       id: 'healthy-before',
@@ -136,6 +112,10 @@ export default defineScenario({
       id: 'manager-keeps-incident-certificates',
       title: `restarted onto them, etcd-manager ${VERSION} keeps every member's peers/me.crt and clients/server.crt, expired since ${INCIDENT_NOT_AFTER.slice(0, 10)}, and etcd serves them on :2380`,
       basis: `etcd-manager ${LEGACY} reuses a stored certificate whose CommonName, DNS names and IPs match what it would issue, never looking at its dates (pkg/pki/certs.go:42-103); the incident's carry exactly those names`,
+      answer: {
+        pass: `etcd-manager ${VERSION} keeps the incident's expired certificates as its own, and etcd serves them`,
+        fail: `etcd-manager ${VERSION} did not keep the incident's certificates`,
+      },
       check: (q) => {
         const window = windowAfter(q, 'start-on-incident-certificates', 'restart-manager');
         return holdsIncidentCertificates(q, window, 'after the restart');
@@ -147,10 +127,14 @@ export default defineScenario({
         'on the incident\'s certificates kubectl get cs shows every member Unhealthy, and every member\'s peer transport logs "certificate has expired"',
       basis:
         'seed write-up: `kubectl get cs` showed etcd Unhealthy and the members logged "x509: certificate has expired or is not yet valid"; every new TLS handshake checks the dates (RFC 5280 6.1.3)',
+      answer: {
+        pass: "kubectl get cs shows every member Unhealthy, and the members reject each other's certificates as expired",
+        fail: "the cluster on the incident's certificates was not Unhealthy as in the incident",
+      },
       check: (q) => {
         const window = windowAfter(q, 'start-on-incident-certificates', 'restart-manager');
         return parts(
-          everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the restart'),
+          everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: false, label: 'after the restart' }),
           eachMasterLogs(q, window, 'certificate has expired', 'after the restart', (line) => !line.startsWith('kube-apiserver:')),
         );
       },
@@ -159,11 +143,15 @@ export default defineScenario({
       id: 'quick-fix-keeps-them',
       title: `restarted again, the seed's quick fix, etcd-manager ${VERSION} changes no member certificate and get cs stays Unhealthy on every member`,
       basis: `the same code path as the first restart: a stored certificate with matching names is kept (pkg/pki/certs.go); the seed write-up expected the restart to regenerate them`,
+      answer: {
+        pass: "The seed's quick fix, restarting etcd-manager, changes nothing: the same certificates, still Unhealthy",
+        fail: 'Restarting etcd-manager changed the certificates or the health',
+      },
       check: (q) => {
         const window = windowAfter(q, 'restart-manager', 'remove-certificates');
         return parts(
           holdsIncidentCertificates(q, window, 'after the quick fix'),
-          everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the quick fix'),
+          everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: false, label: 'after the quick fix' }),
         );
       },
     },
@@ -171,6 +159,10 @@ export default defineScenario({
       id: 'removal-renews',
       title: `with the member certificates deleted, the restarted etcd-manager ${VERSION} writes new ones, valid 365 days`,
       basis: `etcd-manager ${LEGACY} generates a certificate where none is stored (pkg/pki/certs.go:103)`,
+      answer: {
+        pass: 'Deleting them first makes the restarted etcd-manager write new one-year ones',
+        fail: 'Deleting them and restarting did not give new one-year certificates',
+      },
       check: (q) =>
         parts(
           ...FILES.map((file) =>
@@ -182,6 +174,7 @@ export default defineScenario({
       id: 'healthy-after-removal',
       title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs after the removal and restart',
       basis: 'new certificates, valid today, signed by the CAs every member trusts',
+      answer: { pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
       check: (q) => healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),
     },
   ],

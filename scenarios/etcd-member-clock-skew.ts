@@ -37,20 +37,6 @@ export default defineScenario({
     await s.observe({ minMs: 8_000, maxMs: 12_000, stableSamples: 4 }, `who rejects whom once ${SKEWED} lives a year ahead?`);
   },
 
-  answer: [
-    {
-      expectation: 'only-skewed-member-judges-expired',
-      pass: `Only ${SKEWED}, the member whose clock moved, judges certificates expired; its peers are told "bad certificate"`,
-      fail: 'The rejections did not come from the skewed member alone',
-    },
-    { expectation: 'peers-keep-quorum', pass: `${PEERS.join(' and ')} keep quorum and stay Healthy`, fail: 'The other members did not stay Healthy' },
-    {
-      expectation: 'apiserver-beside-skewed-member-unhealthy',
-      pass: `only the API server beside ${SKEWED}, sharing its clock, sees its member Unhealthy`,
-      fail: "the API servers' views did not split by clock",
-    },
-  ],
-
   expectations: [
     {
       id: 'skewed-clock-reaches-etcd',
@@ -79,23 +65,32 @@ export default defineScenario({
       id: 'only-skewed-member-judges-expired',
       title: `only ${SKEWED} logs "${EXPIRED}" after the jump, and its peers log "remote error: tls: bad certificate": they were rejected by it`,
       basis: "x509 validation compares notAfter with the verifier's clock (RFC 5280 6.1.3): only the member a year ahead sees expired certificates",
+      answer: {
+        pass: `Only ${SKEWED}, the member whose clock moved, judges certificates expired; its peers are told "bad certificate"`,
+        fail: 'The rejections did not come from the skewed member alone',
+      },
       check: (q) => whoRejects(q),
     },
     {
       id: 'peers-keep-quorum',
       title: `${PEERS.join(' and ')} stay Healthy in etcdctl's view after the jump: two of three members are a quorum`,
       basis: 'raft needs a majority; the two members on real time accept each other',
-      check: (q) => everyHealthSample(q, PEERS, windowAfter(q, 'skew'), 'etcdctl', true, 'after the jump'),
+      answer: { pass: `${PEERS.join(' and ')} keep quorum and stay Healthy`, fail: 'The other members did not stay Healthy' },
+      check: (q) => everyHealthSample(q, PEERS, { window: windowAfter(q, 'skew'), view: 'etcdctl', healthy: true, label: 'after the jump' }),
     },
     {
       id: 'apiserver-beside-skewed-member-unhealthy',
       title: `the API server beside ${SKEWED} (on its clock) sees it Unhealthy, its certificate expired; those beside ${PEERS.join(' and ')} see theirs Healthy`,
       basis: "each API server checks its member's certificate against its own host's clock",
+      answer: {
+        pass: `only the API server beside ${SKEWED}, sharing its clock, sees its member Unhealthy`,
+        fail: "the API servers' views did not split by clock",
+      },
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'skew');
-        const skewed = everyHealthSample(q, [SKEWED], window, 'apiserver', false, 'after the jump');
-        const why = healthErrorsMention(q, [SKEWED], window, 'apiserver', 'certificate has expired', 'after the jump');
-        const peers = everyHealthSample(q, PEERS, window, 'apiserver', true, 'after the jump');
+        const skewed = everyHealthSample(q, [SKEWED], { window, view: 'apiserver', healthy: false, label: 'after the jump' });
+        const why = healthErrorsMention(q, [SKEWED], { window, view: 'apiserver', text: 'certificate has expired', label: 'after the jump' });
+        const peers = everyHealthSample(q, PEERS, { window, view: 'apiserver', healthy: true, label: 'after the jump' });
         return {
           verdict: allOf(skewed.verdict, why.verdict, peers.verdict),
           observed: `${skewed.observed}; ${why.observed}; ${peers.observed}`,

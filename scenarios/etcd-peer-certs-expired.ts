@@ -39,26 +39,13 @@ export default defineScenario({
     await s.observe(3_000, 'do the members keep rejecting each other?');
   },
 
-  answer: [
-    {
-      expectation: 'members-reject-each-other',
-      pass: "Every member rejects the others with the incident's lines",
-      fail: "Not every member logged the incident's lines",
-    },
-    { expectation: 'no-quorum', pass: 'Raft has no quorum', fail: 'Raft was not without quorum all along' },
-    {
-      expectation: 'apiserver-unhealthy',
-      pass: 'The API server sees every member Unhealthy',
-      fail: 'The API server did not see every member Unhealthy',
-    },
-  ],
-
   expectations: [
     {
       id: 'members-reject-each-other',
       title: 'every member rejects its peers: "remote error: tls: bad certificate" and "certificate has expired or is not yet valid"',
       basis:
         'incident: members logged `embed: rejected connection ... (error "remote error: tls: bad certificate" ...)` and `x509: certificate has expired or is not yet valid`; Go checks the peer chain\'s dates at each handshake',
+      answer: { pass: "Every member rejects the others with the incident's lines", fail: "Not every member logged the incident's lines" },
       check: (q) =>
         nodesLogAll(q, MEMBERS, {}, ['remote error: tls: bad certificate', 'certificate has expired or is not yet valid'], 'during the run'),
     },
@@ -66,7 +53,8 @@ export default defineScenario({
       id: 'no-quorum',
       title: 'the cluster has no quorum: etcdctl endpoint health fails on every member',
       basis: 'raft needs 2 of 3 members talking; no peer connection completes a TLS handshake',
-      check: (q) => everyHealthSample(q, MEMBERS, {}, 'etcdctl', false, 'during the run'),
+      answer: { pass: 'Raft has no quorum', fail: 'Raft was not without quorum all along' },
+      check: (q) => everyHealthSample(q, MEMBERS, { view: 'etcdctl', healthy: false, label: 'during the run' }),
     },
     {
       id: 'apiserver-unhealthy',
@@ -74,7 +62,8 @@ export default defineScenario({
         "the API server's view (GET /health on port 4001 with a client certificate) fails for every member: refused, or the connection accepted and never served",
       basis:
         "incident: `kubectl get cs` showed etcd Unhealthy; etcd 3.4 serves its client listener only once the member is ready (embed, after ReadyNotify), so without a quorum a client's TLS handshake never starts and its check fails by its deadline. A deadline passed for any other reason could be the busy host: not counted",
-      check: (q) => everySampleFailsFor(q, MEMBERS, {}, 'apiserver', 'connected, no TLS handshake', 'during the run'),
+      answer: { pass: 'The API server sees every member Unhealthy', fail: 'The API server did not see every member Unhealthy' },
+      check: (q) => everySampleFailsFor(q, MEMBERS, { view: 'apiserver', cause: 'connected, no TLS handshake', label: 'during the run' }),
     },
   ],
 });

@@ -63,40 +63,15 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
       await s.observe({ minMs: 40_000, maxMs: 45_000, stableSamples: 4 }, "after the restart: Healthy, and the managers' mesh led?");
     },
 
-    answer: [
-      {
-        expectation: 'two-year-certificates',
-        pass: `etcd-manager ${version} issues two-year certificates at start`,
-        fail: `etcd-manager ${version} did not issue two-year certificates at start`,
-      },
-      { expectation: 'healthy-after-year', pass: 'so a year on the cluster is Healthy', fail: 'yet a year on the cluster was not Healthy' },
-      {
-        expectation: 'unhealthy-after-two-years',
-        pass: `Left alone, it renews nothing: two years on every member is Unhealthy in kubectl get cs, contradicting the kops advisory's "automatically request new certificates before expiration", which holds only for clusters that restart`,
-        fail: 'Two years on, left alone, kubectl get cs did not show every member Unhealthy',
-      },
-      {
-        expectation: 'no-renewal-while-running',
-        pass: 'no certificate changed while it ran',
-        fail: 'a certificate changed while it ran, nothing restarted',
-      },
-      {
-        expectation: 'restart-renews-everything',
-        pass: `Restarting etcd-manager renews the member certificates and its own in --pki-dir, two years from the members' clock`,
-        fail: 'Restarting etcd-manager did not renew every certificate',
-      },
-      {
-        expectation: 'healthy-and-led-after-restart',
-        pass: "and etcd is Healthy with the managers' mesh led",
-        fail: "but etcd or the managers' mesh did not come back",
-      },
-    ],
-
     expectations: [
       {
         id: 'two-year-certificates',
         title: `etcd-manager ${version} issues each member's peers/me.crt, clients/server.crt and its own etcd-manager-server-<id> for ${TWO_YEARS_DAYS} days at start`,
         basis: `etcd-manager ${version} pkg/pki: CertDuration two years (ETCD_MANAGER_CERT_DURATION unset), reissued when it starts etcd if less than CertMinTimeLeft (20 years) is left`,
+        answer: {
+          pass: `etcd-manager ${version} issues two-year certificates at start`,
+          fail: `etcd-manager ${version} did not issue two-year certificates at start`,
+        },
         check: (q) =>
           parts(
             ...files.map((file) =>
@@ -114,6 +89,7 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         id: 'healthy-after-year',
         title: `a year on (${YEAR}), every member is Healthy in /readyz/etcd and in kubectl get cs`,
         basis: "the two-year certificates are half-way through their lifetime by every member's clock",
+        answer: { pass: 'so a year on the cluster is Healthy', fail: 'yet a year on the cluster was not Healthy' },
         check: (q) => {
           const window = windowAfter(q, 'year-passes', 'two-years-pass');
           return healthyInBothViews(q, window, 'a year on');
@@ -123,12 +99,23 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         id: 'unhealthy-after-two-years',
         title: `two years on (${TWO_YEARS}), nothing restarted, kubectl get cs shows every member Unhealthy`,
         basis: `etcd-manager ${version} reissues certificates only when it starts etcd (its start, an etcd child that exited, join, reconfigure), never on a timer (pkg/etcd etcdserver.go; ../shared/third-party/etcd-manager/SOURCES.md); each get cs is a new TLS handshake (RFC 5280 6.1.3). The kops advisory says newer versions "automatically request new certificates before expiration"`,
-        check: (q) => everyHealthSample(q, MEMBERS, windowAfter(q, 'two-years-pass', 'restart-manager'), 'componentstatus', false, 'two years on'),
+        answer: {
+          pass: `Left alone, it renews nothing: two years on every member is Unhealthy in kubectl get cs, contradicting the kops advisory's "automatically request new certificates before expiration", which holds only for clusters that restart`,
+          fail: 'Two years on, left alone, kubectl get cs did not show every member Unhealthy',
+        },
+        check: (q) =>
+          everyHealthSample(q, MEMBERS, {
+            window: windowAfter(q, 'two-years-pass', 'restart-manager'),
+            view: 'componentstatus',
+            healthy: false,
+            label: 'two years on',
+          }),
       },
       {
         id: 'no-renewal-while-running',
         title: "from the start to the restart, through both jumps, no member's certificate changes",
         basis: 'no timer renews them (see unhealthy-after-two-years)',
+        answer: { pass: 'no certificate changed while it ran', fail: 'a certificate changed while it ran, nothing restarted' },
         check: (q) =>
           parts(
             ...files.map((file) =>
@@ -140,6 +127,10 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         id: 'restart-renews-everything',
         title: `restarted two years on, etcd-manager ${version} writes new peers/me.crt, clients/server.crt and etcd-manager-server-<id>, each valid ${TWO_YEARS_DAYS} days from the members' clock`,
         basis: `etcd-manager ${version} reissues at start whatever has less than CertMinTimeLeft left (pkg/pki); measured with ETCD_MANAGER_CERT_DURATION=100s in ../shared/third-party/etcd-manager/SOURCES.md`,
+        answer: {
+          pass: `Restarting etcd-manager renews the member certificates and its own in --pki-dir, two years from the members' clock`,
+          fail: 'Restarting etcd-manager did not renew every certificate',
+        },
         check: (q) =>
           parts(
             ...files.map((file) =>
@@ -159,6 +150,7 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         id: 'healthy-and-led-after-restart',
         title: "after the restart every member is Healthy in /readyz/etcd and kubectl get cs, and the managers' mesh elects a leader",
         basis: "new certificates, valid by every member's clock, signed by the CAs every member trusts",
+        answer: { pass: "and etcd is Healthy with the managers' mesh led", fail: "but etcd or the managers' mesh did not come back" },
         check: (q) =>
           parts(
             healthyAfter(q, 'recovered', 'restart-manager', 'after the restart'),

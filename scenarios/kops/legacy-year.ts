@@ -172,8 +172,13 @@ export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, un
   const window = windowAfter(q, stepId, untilStepId);
   const jumpMs = Date.parse(window.after!);
   const ride = { after: window.after, before: new Date(jumpMs + RIDE_MS).toISOString() };
-  const readyz = everyHealthSample(q, MEMBERS, ride, 'apiserver', true, `in the ${RIDE_MS / 1000} s after the jump`);
-  const cs = everyHealthSample(q, MEMBERS, window, 'componentstatus', false, 'after the jump');
+  const readyz = everyHealthSample(q, MEMBERS, {
+    window: ride,
+    view: 'apiserver',
+    healthy: true,
+    label: `in the ${RIDE_MS / 1000} s after the jump`,
+  });
+  const cs = everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: false, label: 'after the jump' });
   const ended = MEMBERS.map((node) => q.health({ after: window.after, node, view: 'apiserver' }).find((s) => !s.healthy && !s.noAnswer)).filter(
     (s) => s !== undefined,
   );
@@ -209,8 +214,8 @@ export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, un
 /** Every member Healthy in both of a kops master's views, kube-apiserver's /readyz/etcd and kubectl get cs, in the window. */
 export function healthyInBothViews(q: TimelineQuery, window: Window, label: string): ExpectationResult {
   return parts(
-    everyHealthSample(q, MEMBERS, window, 'apiserver', true, label),
-    everyHealthSample(q, MEMBERS, window, 'componentstatus', true, label),
+    everyHealthSample(q, MEMBERS, { window, view: 'apiserver', healthy: true, label }),
+    everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: true, label }),
   );
 }
 

@@ -10,8 +10,8 @@ import {
   type TimelineRecord,
 } from '../observe/records.js';
 import { validityAt } from '../pki/inspect.js';
-import { composeAnswer } from '../scenario/answer.js';
-import type { AnswerClause, ExpectationResult, Verdict } from '../scenario/types.js';
+import { answerClauses, composeAnswer } from '../scenario/answer.js';
+import type { AnswerClause, Expectation, ExpectationResult, Verdict } from '../scenario/types.js';
 import { describeCounts } from '../scenario/verdict.js';
 import type { CertificateSummary } from '../workload/workload.js';
 import { timelineChart } from './timeline-chart.js';
@@ -25,7 +25,13 @@ export interface ExpectationOutcome {
 }
 
 export interface FindingsInput {
-  scenario: { name: string; description: string; question?: string; answer?: readonly AnswerClause[] };
+  scenario: {
+    name: string;
+    description: string;
+    question?: string;
+    answer?: readonly AnswerClause[];
+    expectations?: readonly Pick<Expectation, 'id' | 'answer'>[];
+  };
   runId: string;
   platform: string;
   startedAt: string;
@@ -58,10 +64,11 @@ export function renderFindings(input: FindingsInput): string {
   out.push(`# certdrill findings: ${input.scenario.name}`, '');
   out.push(`${input.scenario.description}`, '');
   if (input.scenario.question) out.push(`**Question:** ${input.scenario.question}`, '');
-  if (input.scenario.answer && input.outcome === 'completed' && input.expectations.length) {
+  const clauses = answerClauses(input.scenario);
+  if (clauses.length && input.outcome === 'completed' && input.expectations.length) {
     const results = Object.fromEntries(input.expectations.map((e) => [e.id, e.result]));
     const titles = Object.fromEntries(input.expectations.map((e) => [e.id, e.title]));
-    out.push(`**Answer:** ${composeAnswer(input.scenario.answer, results, titles)}`, '');
+    out.push(`**Answer:** ${composeAnswer(clauses, results, titles)}`, '');
   }
   out.push(
     `**Result: ${verdict}** — ${describeCounts(verdicts)}.`,

@@ -1,5 +1,5 @@
 import type { TimelineRecord } from '../observe/records.js';
-import { composeAnswer } from '../scenario/answer.js';
+import { answerClauses, composeAnswer } from '../scenario/answer.js';
 import type { AnyScenario, ExpectationResult } from '../scenario/types.js';
 import { describeCounts } from '../scenario/verdict.js';
 import type { IncidentQuestion } from '../workload/workload.js';
@@ -91,8 +91,9 @@ function answerOf(entry: SuiteEntry): string {
   const failed = entry.result.expectations.filter((e) => e.result.verdict === 'fail').map((e) => e.id);
   const unjudged = entry.result.expectations.filter((e) => e.result.verdict === 'unknown').map((e) => e.id);
   const titles = Object.fromEntries(entry.scenario.expectations.map((e) => [e.id, e.title]));
-  const answer = entry.scenario.answer
-    ? composeAnswer(entry.scenario.answer, results, titles)
+  const clauses = answerClauses(entry.scenario);
+  const answer = clauses.length
+    ? composeAnswer(clauses, results, titles)
     : `${describeCounts(entry.result.expectations.map((e) => e.result.verdict))}.`;
   const notes = [
     failed.length > 0 ? `Not as expected: ${failed.join(', ')}.` : '',

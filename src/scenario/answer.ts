@@ -1,4 +1,4 @@
-import type { AnswerClause, ExpectationResult } from './types.js';
+import type { AnswerClause, Expectation, ExpectationResult } from './types.js';
 
 /**
  * A scenario's answer from its expectations' results: each clause says what
@@ -23,4 +23,12 @@ export function composeAnswer(clauses: readonly AnswerClause[], results: Record<
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** A scenario's answer clauses: those its expectations hold, in their order (or its own list, where it has one). */
+export function answerClauses(scenario: {
+  answer?: readonly AnswerClause[];
+  expectations?: readonly Pick<Expectation, 'id' | 'answer'>[];
+}): readonly AnswerClause[] {
+  return scenario.answer ?? (scenario.expectations ?? []).flatMap((e) => (e.answer ? [{ expectation: e.id, ...e.answer }] : []));
 }

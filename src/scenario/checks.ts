@@ -141,6 +141,14 @@ function loggedInstead(q: TimelineQuery, nodes: string[], window: Window): (stri
     : [`no TLS failure logged at all by ${nodes.join(', ')} in this window`];
 }
 
+/** What a check of health samples reads: one view of the nodes, in a window (the whole run without one). */
+export interface HealthCheckOptions {
+  view: string;
+  window?: Window;
+  /** Where the window is, for the verdict's words: `after the jump`, `throughout`. */
+  label: string;
+}
+
 /**
  * Every health sample of these nodes in the window, in that view, is healthy
  * (or, with `healthy: false`, unhealthy). Only answered samples count, either
@@ -150,14 +158,8 @@ function loggedInstead(q: TimelineQuery, nodes: string[], window: Window): (stri
  * needs two answers; a Healthy expectation with unanswered samples cannot
  * be judged, an Unhealthy one says how many went unanswered.
  */
-export function everyHealthSample(
-  q: TimelineQuery,
-  nodes: string[],
-  window: Window,
-  view: string,
-  healthy: boolean,
-  label: string,
-): ExpectationResult {
+export function everyHealthSample(q: TimelineQuery, nodes: readonly string[], options: HealthCheckOptions & { healthy: boolean }): ExpectationResult {
+  const { window = {}, view, healthy, label } = options;
   const word = healthy ? 'Healthy' : 'Unhealthy';
   const viewName = q.viewLabel(view);
   const evidence: HealthRecord[] = [];
@@ -201,14 +203,8 @@ export function everyHealthSample(
  * another (a deadline with no cause, which a busy host also gives). For a
  * client whose check fails by its deadline; each node needs two samples.
  */
-export function everySampleFailsFor(
-  q: TimelineQuery,
-  nodes: string[],
-  window: Window,
-  view: string,
-  cause: string,
-  label: string,
-): ExpectationResult {
+export function everySampleFailsFor(q: TimelineQuery, nodes: readonly string[], options: HealthCheckOptions & { cause: string }): ExpectationResult {
+  const { window = {}, view, cause, label } = options;
   const viewName = q.viewLabel(view);
   const evidence: HealthRecord[] = [];
   for (const node of nodes) {
@@ -263,7 +259,8 @@ export function firstUnhealthy(
 }
 
 /** Every unhealthy sample of these nodes in that view names `text` in its error (e.g. why the TLS handshake failed). */
-export function healthErrorsMention(q: TimelineQuery, nodes: string[], window: Window, view: string, text: string, label: string): ExpectationResult {
+export function healthErrorsMention(q: TimelineQuery, nodes: readonly string[], options: HealthCheckOptions & { text: string }): ExpectationResult {
+  const { window = {}, view, text, label } = options;
   const all = q.health({ ...window, view, healthy: false }).filter((s) => nodes.includes(s.node));
   const unhealthy = all.filter((s) => !s.noAnswer);
   const other = unhealthy.find((s) => !(s.error ?? '').includes(text));

@@ -29,6 +29,13 @@ export interface Expectation<F = unknown> {
   title: string;
   /** Why: the incident report or the TLS rule that predicts it. */
   basis: string;
+  /**
+   * The sentence of the scenario's answer that rests on this expectation:
+   * `pass` when it passed, `fail` when it failed, and that it could not judge
+   * otherwise; each followed by what it observed. The answer is these, in
+   * the order of the expectations.
+   */
+  answer?: { pass: string; fail: string };
   check(timeline: TimelineQuery, fixtures: F): ExpectationResult;
 }
 
@@ -107,7 +114,11 @@ export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixture
   setup(reference: Date): F | Promise<F>;
   run(context: ScenarioContext<W>, fixtures: F): Promise<void>;
   expectations: Expectation<F>[];
-  /** The answer to `question` a run gives, one clause per expectation it rests on. */
+  /**
+   * The answer to `question` as clauses naming their expectations, where its
+   * sentences need an order of their own (a rehearsal's opens with the first
+   * break); otherwise each expectation holds its own `answer`.
+   */
   answer?: AnswerClause[];
   /**
    * The workload's matrix axes it follows (etcd: `etcd-manager`): it reads the

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TimelineQuery } from '../../src/observe/query.js';
 import type { TimelineRecord } from '../../src/observe/records.js';
 import { parseTimeline } from '../../src/observe/timeline.js';
-import { composeAnswer } from '../../src/scenario/answer.js';
+import { answerClauses, composeAnswer } from '../../src/scenario/answer.js';
 import { loadScenarios } from '../../src/scenario/registry.js';
 import type { AnyScenario, ExpectationResult } from '../../src/scenario/types.js';
 import { unknown } from '../../src/scenario/verdict.js';
@@ -23,8 +23,8 @@ describe("every scenario's answer", () => {
   it('exists for every scenario, each clause naming one of its expectations', () => {
     for (const scenario of scenarios) {
       const ids = scenario.expectations.map((e) => e.id);
-      expect(scenario.answer?.length, `${scenario.name} has no answer`).toBeGreaterThan(0);
-      for (const clause of scenario.answer ?? []) {
+      expect(answerClauses(scenario).length, `${scenario.name} has no answer`).toBeGreaterThan(0);
+      for (const clause of answerClauses(scenario)) {
         expect(ids, `${scenario.name}: clause for ${clause.expectation}`).toContain(clause.expectation);
         expect(
           clause.pass.includes(clause.fail) || clause.fail.includes(clause.pass),
@@ -43,8 +43,8 @@ describe("every scenario's answer", () => {
       for (const timeline of [recorded, opposite(recorded)]) {
         const results = judge(scenario, timeline, fixtures);
         const titles = Object.fromEntries(scenario.expectations.map((e) => [e.id, e.title]));
-        const answer = composeAnswer(scenario.answer ?? [], results, titles);
-        for (const clause of scenario.answer ?? []) {
+        const answer = composeAnswer(answerClauses(scenario), results, titles);
+        for (const clause of answerClauses(scenario)) {
           const { verdict, observed } = results[clause.expectation]!;
           verdictsSeen.add(verdict);
           expect(answer.includes(clause.pass), `${clause.expectation} ${verdict}: "${answer}"`).toBe(verdict === 'pass');

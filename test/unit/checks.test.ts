@@ -172,37 +172,39 @@ describe('health checks', () => {
     const b = new TimelineBuilder();
     for (const n of ['a', 'b']) health(health(health(b, n, true), n, true), n, true);
     health(b, 'b', 'no answer');
-    const result = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', true, 'once formed');
+    const result = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], { view: 'apiserver', healthy: true, label: 'once formed' });
     expect(result.verdict).toBe('unknown');
     expect(result.observed).toBe(
       '6 API server view samples once formed are Healthy, but 1 got no answer: cannot tell whether the member or the host was slow',
     );
     health(b, 'a', false, 'HTTP 503');
-    expect(everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', true, 'once formed').verdict).toBe('fail');
+    expect(everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], { view: 'apiserver', healthy: true, label: 'once formed' }).verdict).toBe(
+      'fail',
+    );
   });
 
   it('everyHealthSample (Unhealthy): no answer is not Unhealthy, so load alone cannot pass it; answered samples can, the unanswered said apart', () => {
     const b = new TimelineBuilder();
     for (const n of ['a', 'b']) health(health(b, n, 'no answer'), n, 'no answer');
-    const silent = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', false, 'during the run');
+    const silent = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], { view: 'apiserver', healthy: false, label: 'during the run' });
     expect(silent.verdict).toBe('unknown');
     expect(silent.observed).toContain('only 0 API server view answer(s) from a during the run');
     for (const n of ['a', 'b']) health(health(b, n, false, 'certificate has expired'), n, false, 'certificate has expired');
-    const answered = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', false, 'during the run');
+    const answered = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], { view: 'apiserver', healthy: false, label: 'during the run' });
     expect(answered.verdict).toBe('pass');
     expect(answered.observed).toBe('all 4 API server view answers from a, b during the run are Unhealthy (4 more got no answer and are not counted)');
   });
 
   it('everyHealthSample cannot judge one sample', () => {
     const b = health(health(new TimelineBuilder(), 'a', true), 'b', true);
-    expect(everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', true, 'here').verdict).toBe('unknown');
+    expect(everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], { view: 'apiserver', healthy: true, label: 'here' }).verdict).toBe('unknown');
   });
 
   it('everyHealthSample fails on one healthy sample among unhealthy ones, naming it', () => {
     const b = new TimelineBuilder();
     for (const n of ['a', 'b']) health(health(b, n, false, 'certificate has expired'), n, false, 'certificate has expired');
     health(b, 'b', true);
-    const result = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], {}, 'apiserver', false, 'during the run');
+    const result = everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], { view: 'apiserver', healthy: false, label: 'during the run' });
     expect(result.verdict).toBe('fail');
     expect(result.observed).toContain('b was Healthy');
   });
@@ -210,7 +212,11 @@ describe('health checks', () => {
   it('healthErrorsMention fails when a member was unhealthy for another reason', () => {
     const b = new TimelineBuilder();
     health(health(b, 'a', false, 'certificate has expired'), 'a', false, 'HTTP 503 {"health":"false"}');
-    const result = healthErrorsMention(new TimelineQuery(b.records), ['a'], {}, 'apiserver', 'certificate has expired', 'during the run');
+    const result = healthErrorsMention(new TimelineQuery(b.records), ['a'], {
+      view: 'apiserver',
+      text: 'certificate has expired',
+      label: 'during the run',
+    });
     expect(result.verdict).toBe('fail');
     expect(result.observed).toContain('HTTP 503');
   });

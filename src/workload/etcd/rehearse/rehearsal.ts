@@ -215,18 +215,18 @@ export function rehearsal(shape: RehearsalShape) {
           check: (q: TimelineQuery): ExpectationResult => {
             const window = beforeRestart(q);
             const results = [
-              ...(healthy.length ? [everyHealthSample(q, healthy, window, 'apiserver', true, `after the clocks reached ${day(instant.at)}`)] : []),
+              ...(healthy.length
+                ? [everyHealthSample(q, healthy, { window, view: 'apiserver', healthy: true, label: `after the clocks reached ${day(instant.at)}` })]
+                : []),
               // A member out of its cluster accepts the connection and never serves TLS: its check fails by the deadline.
               ...(unhealthy.length
                 ? [
-                    everySampleFailsFor(
-                      q,
-                      unhealthy,
+                    everySampleFailsFor(q, unhealthy, {
                       window,
-                      'apiserver',
-                      'connected, no TLS handshake',
-                      `after the clocks reached ${day(instant.at)}`,
-                    ),
+                      view: 'apiserver',
+                      cause: 'connected, no TLS handshake',
+                      label: `after the clocks reached ${day(instant.at)}`,
+                    }),
                   ]
                 : []),
             ];
@@ -246,14 +246,12 @@ export function rehearsal(shape: RehearsalShape) {
                   : `${day(instant.at)}: with ${connected(i).join(', ') || 'no member'} left in the cluster, raft has no quorum (etcdctl Unhealthy)`,
                 basis: "TLS checks dates only in a handshake; rafthttp's peer streams are long-lived connections (a majority is needed for a leader)",
                 check: (q: TimelineQuery): ExpectationResult =>
-                  everyHealthSample(
-                    q,
-                    quorate(i) ? connected(i) : MEMBERS,
-                    beforeRestart(q),
-                    'etcdctl',
-                    quorate(i),
-                    `after the clocks reached ${day(instant.at)}, before ${member} restarted`,
-                  ),
+                  everyHealthSample(q, quorate(i) ? connected(i) : MEMBERS, {
+                    window: beforeRestart(q),
+                    view: 'etcdctl',
+                    healthy: quorate(i),
+                    label: `after the clocks reached ${day(instant.at)}, before ${member} restarted`,
+                  }),
               },
               {
                 id: `restart-${id}`,
@@ -274,7 +272,7 @@ export function rehearsal(shape: RehearsalShape) {
                 check: (q: TimelineQuery): ExpectationResult =>
                   rejoins(i)
                     ? rejoined(q, member, afterRestart(q))
-                    : everyHealthSample(q, [member], afterRestart(q), 'etcdctl', false, 'after its restart'),
+                    : everyHealthSample(q, [member], { window: afterRestart(q), view: 'etcdctl', healthy: false, label: 'after its restart' }),
               },
             ]
           : []),

@@ -29,24 +29,6 @@ export default defineScenario({
     await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `does ${RESTARTED}, restarted with an expired certificate, rejoin?`);
   },
 
-  answer: [
-    {
-      expectation: 'restarted-alone',
-      pass: `Yes: ${RESTARTED}, restarted with its expired certificate, stayed alone`,
-      fail: `No: ${RESTARTED}, restarted with its expired certificate, did not stay alone`,
-    },
-    {
-      expectation: 'others-stay-together',
-      pass: `${OTHERS.join(' and ')} stayed connected to each other`,
-      fail: `${OTHERS.join(' and ')} did not stay connected to each other`,
-    },
-    {
-      expectation: 'others-reject-expired',
-      pass: `${OTHERS.join(' and ')} rejected its certificate as expired`,
-      fail: `${OTHERS.join(' and ')} did not both reject its certificate as expired`,
-    },
-  ],
-
   expectations: [
     {
       id: 'mesh-before-restart',
@@ -58,12 +40,20 @@ export default defineScenario({
       id: 'restarted-alone',
       title: `${RESTARTED}, restarted with an expired certificate, stays alone`,
       basis: `each peer verifies ${RESTARTED}'s certificate at every new handshake, as client (its server certificate) and as server (its client certificate), and the current time is past its notAfter (RFC 5280 6.1.3 (a)(2))`,
+      answer: {
+        pass: `Yes: ${RESTARTED}, restarted with its expired certificate, stayed alone`,
+        fail: `No: ${RESTARTED}, restarted with its expired certificate, did not stay alone`,
+      },
       check: (q) => staysAlone(q, RESTARTED, OTHERS, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
     },
     {
       id: 'others-stay-together',
       title: `${OTHERS.join(' and ')} stay connected to each other after the restart`,
       basis: 'their own certificates and the CA are valid: nothing in their handshakes with each other changed',
+      answer: {
+        pass: `${OTHERS.join(' and ')} stayed connected to each other`,
+        fail: `${OTHERS.join(' and ')} did not stay connected to each other`,
+      },
       check: (q) => stayFullyConnected(q, OTHERS, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
     },
     {
@@ -71,6 +61,10 @@ export default defineScenario({
       title: `${OTHERS.join(' and ')} each reject ${RESTARTED}'s certificate as expired (a TLS failure of class certificate-expired)`,
       basis:
         'certificate path validation fails on the validity period (RFC 5280 6.1.3 (a)(2)); the verifier says the certificate has expired and sends certificate_expired (RFC 8446 6.2)',
+      answer: {
+        pass: `${OTHERS.join(' and ')} rejected its certificate as expired`,
+        fail: `${OTHERS.join(' and ')} did not both reject its certificate as expired`,
+      },
       check: (q) => eachRejectsAsExpired(q, OTHERS, RESTARTED, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
     },
   ],
