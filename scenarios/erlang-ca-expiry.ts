@@ -47,7 +47,8 @@ export default defineScenario({
         pass: 'Not when the CA expired: the connected nodes stayed connected',
         fail: 'Already when the CA expired: connected nodes lost each other',
       },
-      check: (q) => stayFullyConnected(q, NODES, windowAfter(q, 'jump-clocks', `restart-${RESTARTED}`), 'after the jump, before the restart'),
+      check: (q) =>
+        stayFullyConnected(q, NODES, { window: windowAfter(q, 'jump-clocks', `restart-${RESTARTED}`), label: 'after the jump, before the restart' }),
     },
     {
       id: 'restarted-stays-alone',
@@ -57,7 +58,7 @@ export default defineScenario({
         pass: `At the next restart: ${RESTARTED}, restarted, stayed alone`,
         fail: `${RESTARTED}, restarted after the expiry, did not stay alone`,
       },
-      check: (q) => staysAlone(q, RESTARTED, DIALED, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
+      check: (q) => staysAlone(q, RESTARTED, { others: DIALED, window: windowAfter(q, `restart-${RESTARTED}`), label: 'after the restart' }),
     },
     {
       id: 'dialed-nodes-log-expired',
@@ -68,7 +69,11 @@ export default defineScenario({
         fail: "The nodes it dialled did not log the incident's alert",
       },
       check: (q) =>
-        nodesLogAlert(q, DIALED, windowAfter(q, `restart-${RESTARTED}`), 'received CLIENT ALERT: Fatal - Certificate Expired', 'after the restart'),
+        nodesLogAlert(q, DIALED, {
+          window: windowAfter(q, `restart-${RESTARTED}`),
+          text: 'received CLIENT ALERT: Fatal - Certificate Expired',
+          label: 'after the restart',
+        }),
     },
   ],
 });

@@ -34,7 +34,8 @@ export default defineScenario({
       id: 'skewed-connections-survive',
       title: `${AHEAD}'s connections survive its clock jumping past the CA's expiry`,
       basis: 'an established TLS connection is not re-verified',
-      check: (q) => stayFullyConnected(q, NODES, between(q, 'jump-ahead', `restart-${AHEAD}`), `after ${AHEAD}'s jump, before its restart`),
+      check: (q) =>
+        stayFullyConnected(q, NODES, { window: between(q, 'jump-ahead', `restart-${AHEAD}`), label: `after ${AHEAD}'s jump, before its restart` }),
     },
     {
       id: 'ahead-alone',
@@ -44,7 +45,7 @@ export default defineScenario({
         pass: `Restarted with its clock +31 days, ${AHEAD} stayed alone`,
         fail: `Restarted with its clock +31 days, ${AHEAD} did not stay alone`,
       },
-      check: (q) => staysAlone(q, AHEAD, others(AHEAD), between(q, `restart-${AHEAD}`, 'fix-clock'), 'after its restart'),
+      check: (q) => staysAlone(q, AHEAD, { others: others(AHEAD), window: between(q, `restart-${AHEAD}`, 'fix-clock'), label: 'after its restart' }),
     },
     {
       id: 'ahead-rejects-everyone',
@@ -54,7 +55,7 @@ export default defineScenario({
         pass: 'The node with the wrong clock rejects everyone, not the other way round',
         fail: 'Not only the node with the wrong clock rejected certificates',
       },
-      check: (q) => onlyTheseReject(q, [AHEAD], between(q, `restart-${AHEAD}`, 'fix-clock'), `while ${AHEAD} ran at +31d`),
+      check: (q) => onlyTheseReject(q, [AHEAD], { window: between(q, `restart-${AHEAD}`, 'fix-clock'), label: `while ${AHEAD} ran at +31d` }),
     },
     {
       id: 'ahead-recovers',
@@ -77,7 +78,7 @@ export default defineScenario({
         pass: `With its clock 2 h behind the certificates' notBefore, ${BEHIND} also stayed alone`,
         fail: `With its clock 2 h behind, ${BEHIND} did not stay alone`,
       },
-      check: (q) => staysAlone(q, BEHIND, others(BEHIND), windowAfter(q, 'restart-behind'), 'after its restart'),
+      check: (q) => staysAlone(q, BEHIND, { others: others(BEHIND), window: windowAfter(q, 'restart-behind'), label: 'after its restart' }),
     },
     {
       id: 'behind-says-expired',
@@ -88,7 +89,11 @@ export default defineScenario({
         fail: 'It did not log "Certificate Expired" for a certificate not yet valid',
       },
       check: (q) =>
-        nodesLogAlert(q, [BEHIND], windowAfter(q, 'restart-behind'), 'generated CLIENT ALERT: Fatal - Certificate Expired', 'after its restart'),
+        nodesLogAlert(q, [BEHIND], {
+          window: windowAfter(q, 'restart-behind'),
+          text: 'generated CLIENT ALERT: Fatal - Certificate Expired',
+          label: 'after its restart',
+        }),
     },
   ],
 });

@@ -43,7 +43,8 @@ export default defineScenario({
         pass: `Not when it expired: the connections to ${EXPIRING} survived its certificate's expiry`,
         fail: `Already when it expired: connections to ${EXPIRING} broke`,
       },
-      check: (q) => stayFullyConnected(q, NODES, windowAfter(q, 'jump-clocks', `restart-${EXPIRING}`), 'after the jump, before the restart'),
+      check: (q) =>
+        stayFullyConnected(q, NODES, { window: windowAfter(q, 'jump-clocks', `restart-${EXPIRING}`), label: 'after the jump, before the restart' }),
     },
     {
       id: 'restarted-alone',
@@ -53,14 +54,14 @@ export default defineScenario({
         pass: `At the next restart: ${EXPIRING} stayed alone`,
         fail: `${EXPIRING}, restarted with its expired certificate, did not stay alone`,
       },
-      check: (q) => staysAlone(q, EXPIRING, VALID, windowAfter(q, `restart-${EXPIRING}`), 'after the restart'),
+      check: (q) => staysAlone(q, EXPIRING, { others: VALID, window: windowAfter(q, `restart-${EXPIRING}`), label: 'after the restart' }),
     },
     {
       id: 'others-stay-together',
       title: `${VALID.join(' and ')} stay connected to each other throughout`,
       basis: 'their own certificates and the CA are valid',
       answer: { pass: 'The others stayed together', fail: 'The others did not stay together' },
-      check: (q) => stayFullyConnected(q, VALID, windowAfter(q, `restart-${EXPIRING}`), 'after the restart'),
+      check: (q) => stayFullyConnected(q, VALID, { window: windowAfter(q, `restart-${EXPIRING}`), label: 'after the restart' }),
     },
     {
       id: 'rejected-as-server',
@@ -71,13 +72,11 @@ export default defineScenario({
         fail: 'Dialled, it did not receive CLIENT ALERT Certificate Expired',
       },
       check: (q) =>
-        nodesLogAlert(
-          q,
-          [EXPIRING],
-          windowAfter(q, `restart-${EXPIRING}`),
-          'received CLIENT ALERT: Fatal - Certificate Expired',
-          'after the restart',
-        ),
+        nodesLogAlert(q, [EXPIRING], {
+          window: windowAfter(q, `restart-${EXPIRING}`),
+          text: 'received CLIENT ALERT: Fatal - Certificate Expired',
+          label: 'after the restart',
+        }),
     },
     {
       id: 'rejected-as-client',
@@ -88,13 +87,11 @@ export default defineScenario({
         fail: 'Dialling, it did not receive SERVER ALERT Certificate Expired',
       },
       check: (q) =>
-        nodesLogAlert(
-          q,
-          [EXPIRING],
-          windowAfter(q, `restart-${EXPIRING}`),
-          'received SERVER ALERT: Fatal - Certificate Expired',
-          'after the restart',
-        ),
+        nodesLogAlert(q, [EXPIRING], {
+          window: windowAfter(q, `restart-${EXPIRING}`),
+          text: 'received SERVER ALERT: Fatal - Certificate Expired',
+          label: 'after the restart',
+        }),
     },
   ],
 });

@@ -66,13 +66,11 @@ export default defineScenario({
       answer: { pass: 'Without it the node started and silently ran alone', fail: 'Without the check the node did not run silently alone' },
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'restart-silent', 'restart-loud');
-        const alone = staysAlone(
-          q,
-          SILENT,
-          NODES.filter((n) => n !== SILENT),
-          { after: q.step('restart-silent').t },
-          'after its restart',
-        );
+        const alone = staysAlone(q, SILENT, {
+          others: NODES.filter((n) => n !== SILENT),
+          window: { after: q.step('restart-silent').t },
+          label: 'after its restart',
+        });
         const preflight = q.logs({ node: SILENT, topic: 'preflight', ...window });
         return {
           verdict: allOf(alone.verdict, verdictOf(preflight.length === 0)),

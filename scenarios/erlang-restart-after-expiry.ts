@@ -38,7 +38,11 @@ export default defineScenario({
       title: 'the running cluster stays whole for as long as nothing restarts, though the CA expired six days ago',
       basis: 'incident: nothing broke until the pods restarted; an established TLS connection is not re-verified',
       answer: { pass: 'Not at the expiry: the running cluster stayed whole', fail: 'Already at the expiry: the running cluster broke' },
-      check: (q) => stayFullyConnected(q, NODES, { after: q.step('jump-clocks').t, before: firstRestart(q) }, 'after the jump, before the restarts'),
+      check: (q) =>
+        stayFullyConnected(q, NODES, {
+          window: { after: q.step('jump-clocks').t, before: firstRestart(q) },
+          label: 'after the jump, before the restarts',
+        }),
     },
     {
       id: 'break-came-at-restart',
@@ -57,13 +61,7 @@ export default defineScenario({
         fail: `${node}, restarted with a fresh certificate, did not stay alone`,
       },
       check: (q: TimelineQuery) =>
-        staysAlone(
-          q,
-          node,
-          NODES.filter((n) => n !== node),
-          windowAfter(q, `restart-${node}`),
-          'after the restarts',
-        ),
+        staysAlone(q, node, { others: NODES.filter((n) => n !== node), window: windowAfter(q, `restart-${node}`), label: 'after the restarts' }),
     })),
   ],
 });

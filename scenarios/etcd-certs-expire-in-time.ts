@@ -130,15 +130,16 @@ export default defineScenario({
       },
       check: (q): ExpectationResult => {
         const window = windowAfter(q, 'year-passes', 'restart-manager');
-        const judged = nodesLogAlert(
-          q,
-          MEMBERS,
+        const judged = nodesLogAlert(q, MEMBERS, {
           window,
-          'x509: certificate has expired or is not yet valid',
-          'on its peer connections after the jump',
-          { channels: ['peer'] },
-        );
-        const alerted = someNodeLogs(q, MEMBERS, window, 'remote error: tls: bad certificate', "from other masters' addresses after the jump", {
+          text: 'x509: certificate has expired or is not yet valid',
+          label: 'on its peer connections after the jump',
+          channels: ['peer'],
+        });
+        const alerted = someNodeLogs(q, MEMBERS, {
+          window,
+          text: 'remote error: tls: bad certificate',
+          label: "from other masters' addresses after the jump",
           channels: ['peer', 'remote'],
         });
         const client = q.alerts(window).filter((a) => MEMBERS.includes(a.node) && a.channel === 'client').length;
@@ -166,7 +167,7 @@ export default defineScenario({
         const sinceRestart = { after: q.step('restart-manager').startedAt, before: window.before };
         const parts = [
           ...FILES.map((file) => noNewCertificate(q, MEMBERS, file, sinceRestart, 'after the restart')),
-          someNodeLogs(q, MEMBERS, window, 'certificate has expired', 'after the restart'),
+          someNodeLogs(q, MEMBERS, { window, text: 'certificate has expired', label: 'after the restart' }),
         ];
         return {
           verdict: allOf(...parts.map((p) => p.verdict)),

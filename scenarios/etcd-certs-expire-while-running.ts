@@ -60,7 +60,7 @@ export default defineScenario({
       basis: 'each /health probe is a new TLS handshake, which checks the dates (RFC 5280 6.1.3)',
       answer: { pass: "The API server's view turns Unhealthy at the expiry", fail: "The API server's view did not turn Unhealthy for every member" },
       check: (q, { expiresAt }): ExpectationResult => {
-        const turned = firstUnhealthy(q, MEMBERS, windowAfter(q, 'expired', `restart-${RESTARTED}`), 'apiserver');
+        const turned = firstUnhealthy(q, MEMBERS, { window: windowAfter(q, 'expired', `restart-${RESTARTED}`), view: 'apiserver' });
         const missing = turned.filter((t) => !t.sample);
         const window = windowAfter(q, 'expired', `restart-${RESTARTED}`);
         const unheard = missing.filter((t) => !q.health({ ...window, node: t.node, view: 'apiserver' }).some((s) => !s.noAnswer));
@@ -95,7 +95,11 @@ export default defineScenario({
       check: (q): ExpectationResult => {
         const restart = windowAfter(q, `restart-${RESTARTED}`);
         const own = everyHealthSample(q, [RESTARTED], { window: restart, view: 'etcdctl', healthy: false, label: 'after its restart' });
-        const rejected = someNodeLogs(q, OTHERS, restart, 'certificate has expired or is not yet valid', 'after the restart');
+        const rejected = someNodeLogs(q, OTHERS, {
+          window: restart,
+          text: 'certificate has expired or is not yet valid',
+          label: 'after the restart',
+        });
         return {
           verdict: allOf(own.verdict, rejected.verdict),
           observed: `${own.observed}; ${rejected.observed}`,

@@ -62,7 +62,7 @@ export default defineScenario({
       basis:
         'incident: etcd logs every failed TLS handshake as `embed: rejected connection from ...` with the reason (etcd 3.5: `rejected connection on client endpoint`)',
       // The event, in each version's words: 3.4 "rejected connection from", 3.5 "rejected connection on client endpoint".
-      check: (q) => nodesLogAll(q, MEMBERS, {}, ['rejected connection'], 'during the run'),
+      check: (q) => nodesLogAll(q, MEMBERS, { texts: ['rejected connection'], label: 'during the run' }),
     },
   ],
 });

@@ -117,7 +117,7 @@ export default defineScenario({
         fail: 'the member under certdrill-clock did not judge by its clock',
       },
       check: (q): ExpectationResult => {
-        const rejects = someNodeLogs(q, [UNDER_SHIM], {}, 'certificate has expired or is not yet valid', 'during the run');
+        const rejects = someNodeLogs(q, [UNDER_SHIM], { text: 'certificate has expired or is not yet valid', label: 'during the run' });
         const alone = everyHealthSample(q, [UNDER_SHIM], {
           window: { after: q.step('healthy').t },
           view: 'etcdctl',

@@ -103,9 +103,9 @@ export default defineScenario({
 
 function whoRejects(q: TimelineQuery): ExpectationResult {
   const window = windowAfter(q, 'skew');
-  const judged = someNodeLogs(q, [SKEWED], window, EXPIRED, 'after the jump');
+  const judged = someNodeLogs(q, [SKEWED], { window, text: EXPIRED, label: 'after the jump' });
   const peerJudged = q.alerts(window).filter((a) => PEERS.includes(a.node) && a.text.includes(EXPIRED));
-  const told = someNodeLogs(q, PEERS, window, 'remote error: tls: bad certificate', 'after the jump');
+  const told = someNodeLogs(q, PEERS, { window, text: 'remote error: tls: bad certificate', label: 'after the jump' });
   if (peerJudged.length > 0)
     return fail(`${[...new Set(peerJudged.map((a) => a.node))].join(', ')} also judged a certificate expired`, peerJudged.slice(0, 2));
   const verdict = allOf(judged.verdict, told.verdict);

@@ -47,7 +47,10 @@ export default defineScenario({
         'incident: members logged `embed: rejected connection ... (error "remote error: tls: bad certificate" ...)` and `x509: certificate has expired or is not yet valid`; Go checks the peer chain\'s dates at each handshake',
       answer: { pass: "Every member rejects the others with the incident's lines", fail: "Not every member logged the incident's lines" },
       check: (q) =>
-        nodesLogAll(q, MEMBERS, {}, ['remote error: tls: bad certificate', 'certificate has expired or is not yet valid'], 'during the run'),
+        nodesLogAll(q, MEMBERS, {
+          texts: ['remote error: tls: bad certificate', 'certificate has expired or is not yet valid'],
+          label: 'during the run',
+        }),
     },
     {
       id: 'no-quorum',

@@ -48,7 +48,8 @@ export function fullMeshBefore(q: TimelineQuery, nodes: string[], stepId: string
 }
 
 /** Every sample of every node in the window shows all the others connected. */
-export function stayFullyConnected(q: TimelineQuery, nodes: string[], window: Window, label: string): ExpectationResult {
+export function stayFullyConnected(q: TimelineQuery, nodes: readonly string[], options: WindowOptions): ExpectationResult {
+  const { window = {}, label } = options;
   const evidence: (MembershipRecord | string)[] = [];
   // Any node seen broken fails, whatever the others' gaps; only then can gaps make it unknown.
   for (const node of nodes) {
@@ -78,7 +79,8 @@ export function stayFullyConnected(q: TimelineQuery, nodes: string[], window: Wi
 }
 
 /** The node answers its probe but is connected to nobody, and nobody lists it, for the whole window. */
-export function staysAlone(q: TimelineQuery, node: string, others: string[], window: Window, label: string): ExpectationResult {
+export function staysAlone(q: TimelineQuery, node: string, options: WindowOptions & { others: readonly string[] }): ExpectationResult {
+  const { window = {}, label, others } = options;
   const own = q.membership({ ...window, node, up: true });
   const joined = own.find((s) => s.sees.length > 0);
   if (joined) return fail(`${node} connected to ${joined.sees.join(', ')} ${label}`, [own[0]!, joined]);
@@ -99,8 +101,14 @@ export function staysAlone(q: TimelineQuery, node: string, others: string[], win
   ]);
 }
 
-/** Which alerts a log check reads: those about these connections only (`AlertRecord.channel`), or all. */
-export interface LogCheckOptions {
+/** The window a check reads (the whole run without one), and how its verdict names it: `after the jump`, `throughout`. */
+export interface WindowOptions {
+  window?: Window;
+  label: string;
+}
+
+/** A log check's window, and which alerts it reads: those about these connections only (`AlertRecord.channel`), or all. */
+export interface LogCheckOptions extends WindowOptions {
   channels?: readonly string[];
 }
 
@@ -108,14 +116,8 @@ const onChannels = (options: LogCheckOptions) => (a: AlertRecord) =>
   options.channels === undefined || (a.channel !== undefined && options.channels.includes(a.channel));
 
 /** Each node logged, in the window, a TLS alert containing `text`; says what they logged instead when not. */
-export function nodesLogAlert(
-  q: TimelineQuery,
-  nodes: string[],
-  window: Window,
-  text: string,
-  label: string,
-  options: LogCheckOptions = {},
-): ExpectationResult {
+export function nodesLogAlert(q: TimelineQuery, nodes: readonly string[], options: LogCheckOptions & { text: string }): ExpectationResult {
+  const { window = {}, text, label } = options;
   const evidence: (string | ReturnType<TimelineQuery['alerts']>[number])[] = [];
   const missing: string[] = [];
   for (const node of nodes) {
@@ -133,7 +135,7 @@ export function nodesLogAlert(
 }
 
 /** What the nodes logged instead of the expected line: the first alert of each class from each node, or that there was none. */
-function loggedInstead(q: TimelineQuery, nodes: string[], window: Window): (string | AlertRecord)[] {
+function loggedInstead(q: TimelineQuery, nodes: readonly string[], window: Window): (string | AlertRecord)[] {
   const seen = new Map<string, AlertRecord>();
   for (const a of q.alerts({ ...window })) if (nodes.includes(a.node) && !seen.has(`${a.node}\0${a.class}`)) seen.set(`${a.node}\0${a.class}`, a);
   return seen.size > 0
@@ -142,11 +144,8 @@ function loggedInstead(q: TimelineQuery, nodes: string[], window: Window): (stri
 }
 
 /** What a check of health samples reads: one view of the nodes, in a window (the whole run without one). */
-export interface HealthCheckOptions {
+export interface HealthCheckOptions extends WindowOptions {
   view: string;
-  window?: Window;
-  /** Where the window is, for the verdict's words: `after the jump`, `throughout`. */
-  label: string;
 }
 
 /**
@@ -229,7 +228,8 @@ export function everySampleFailsFor(q: TimelineQuery, nodes: readonly string[], 
 }
 
 /** Every named node logged, in the window, a line containing each of `texts`. */
-export function nodesLogAll(q: TimelineQuery, nodes: string[], window: Window, texts: string[], label: string): ExpectationResult {
+export function nodesLogAll(q: TimelineQuery, nodes: readonly string[], options: WindowOptions & { texts: readonly string[] }): ExpectationResult {
+  const { window = {}, texts, label } = options;
   const evidence: (string | AlertRecord)[] = [];
   const missing: string[] = [];
   for (const node of nodes) {
@@ -247,10 +247,10 @@ export function nodesLogAll(q: TimelineQuery, nodes: string[], window: Window, t
 /** The first answer of each node, in that view, in the window that is Unhealthy, and the last Healthy one before it; probes with no answer are skipped. */
 export function firstUnhealthy(
   q: TimelineQuery,
-  nodes: string[],
-  window: Window,
-  view: string,
+  nodes: readonly string[],
+  options: { window?: Window; view: string },
 ): { node: string; sample?: HealthRecord; lastHealthy?: HealthRecord }[] {
+  const { window = {}, view } = options;
   return nodes.map((node) => {
     const samples = q.health({ ...window, node, view }).filter((s) => !s.noAnswer);
     const index = samples.findIndex((s) => !s.healthy);
@@ -276,14 +276,8 @@ export function healthErrorsMention(q: TimelineQuery, nodes: readonly string[], 
 }
 
 /** At least one of the nodes logged, in the window, a line containing `text`. */
-export function someNodeLogs(
-  q: TimelineQuery,
-  nodes: string[],
-  window: Window,
-  text: string,
-  label: string,
-  options: LogCheckOptions = {},
-): ExpectationResult {
+export function someNodeLogs(q: TimelineQuery, nodes: readonly string[], options: LogCheckOptions & { text: string }): ExpectationResult {
+  const { window = {}, text, label } = options;
   const match = q
     .alerts({ ...window })
     .filter((a) => nodes.includes(a.node) && a.text.includes(text))
@@ -298,7 +292,8 @@ export function someNodeLogs(
  * so both as client and as server: they are the ones that judged a
  * certificate invalid, whichever end of the connection they were.
  */
-export function onlyTheseReject(q: TimelineQuery, judges: string[], window: Window, label: string): ExpectationResult {
+export function onlyTheseReject(q: TimelineQuery, judges: readonly string[], options: WindowOptions): ExpectationResult {
+  const { window = {}, label } = options;
   const generated = q.alerts({ ...window }).filter((a) => a.direction === 'generated');
   if (generated.length === 0) return fail(`no node generated a TLS alert ${label}`);
   const others = generated.filter((a) => !judges.includes(a.node));

@@ -51,7 +51,7 @@ describe('stayFullyConnected', () => {
     meshAt(b, 2, 31 * 86400);
     b.at(3).step('restart');
     const q = new TimelineQuery(b.records);
-    expect(stayFullyConnected(q, NODES, windowAfter(q, 'jump', 'restart'), 'after the jump').verdict).toBe('pass');
+    expect(stayFullyConnected(q, NODES, { window: windowAfter(q, 'jump', 'restart'), label: 'after the jump' }).verdict).toBe('pass');
   });
 
   it('fails and names the node when one sample lost a peer', () => {
@@ -60,7 +60,7 @@ describe('stayFullyConnected', () => {
     b.at(2).sees('node1', ['node2']).sees('node2', MESH.node2!).sees('node3', MESH.node3!);
     b.at(3).step('restart');
     const q = new TimelineQuery(b.records);
-    const result = stayFullyConnected(q, NODES, windowAfter(q, 'jump', 'restart'), 'after the jump');
+    const result = stayFullyConnected(q, NODES, { window: windowAfter(q, 'jump', 'restart'), label: 'after the jump' });
     expect(result.verdict).toBe('fail');
     expect(result.observed).toContain('node1 lost a peer');
   });
@@ -69,7 +69,7 @@ describe('stayFullyConnected', () => {
     const b = new TimelineBuilder().at(0).step('jump');
     meshAt(b, 1).at(2).step('restart');
     const q = new TimelineQuery(b.records);
-    const result = stayFullyConnected(q, NODES, windowAfter(q, 'jump', 'restart'), 'after the jump');
+    const result = stayFullyConnected(q, NODES, { window: windowAfter(q, 'jump', 'restart'), label: 'after the jump' });
     expect(result.verdict).toBe('unknown');
     expect(result.observed).toMatch(/too few/);
   });
@@ -80,12 +80,12 @@ describe('stayFullyConnected', () => {
     b.at(2).unanswered('node1').sees('node2', MESH.node2!).sees('node3', MESH.node3!);
     meshAt(b, 3).at(4).step('restart');
     const q = new TimelineQuery(b.records);
-    const result = stayFullyConnected(q, NODES, windowAfter(q, 'jump', 'restart'), 'after the jump');
+    const result = stayFullyConnected(q, NODES, { window: windowAfter(q, 'jump', 'restart'), label: 'after the jump' });
     expect(result.verdict).toBe('unknown');
     expect(result.observed).toContain('1 probe(s) of node1 after the jump got no answer');
     b.at(3.5).down('node2');
     const q2 = new TimelineQuery(b.records);
-    expect(stayFullyConnected(q2, NODES, windowAfter(q2, 'jump', 'restart'), 'after the jump').verdict).toBe('fail');
+    expect(stayFullyConnected(q2, NODES, { window: windowAfter(q2, 'jump', 'restart'), label: 'after the jump' }).verdict).toBe('fail');
   });
 });
 
@@ -94,21 +94,21 @@ describe('staysAlone', () => {
     const b = new TimelineBuilder().at(0).step('restart');
     for (const s of [1, 2, 3]) b.at(s).sees('node3', []).sees('node1', ['node2']).sees('node2', ['node1']);
     const q = new TimelineQuery(b.records);
-    expect(staysAlone(q, 'node3', ['node1', 'node2'], windowAfter(q, 'restart'), 'after').verdict).toBe('pass');
+    expect(staysAlone(q, 'node3', { others: ['node1', 'node2'], window: windowAfter(q, 'restart'), label: 'after' }).verdict).toBe('pass');
   });
 
   it('fails when it rejoins', () => {
     const b = new TimelineBuilder().at(0).step('restart');
     b.at(1).sees('node3', []).at(2).sees('node3', ['node1']);
     const q = new TimelineQuery(b.records);
-    expect(staysAlone(q, 'node3', ['node1', 'node2'], windowAfter(q, 'restart'), 'after').verdict).toBe('fail');
+    expect(staysAlone(q, 'node3', { others: ['node1', 'node2'], window: windowAfter(q, 'restart'), label: 'after' }).verdict).toBe('fail');
   });
 
   it('fails when it never came up: a down node is not "alone"', () => {
     const b = new TimelineBuilder().at(0).step('restart');
     for (const s of [1, 2, 3]) b.at(s).down('node3');
     const q = new TimelineQuery(b.records);
-    const result = staysAlone(q, 'node3', ['node1', 'node2'], windowAfter(q, 'restart'), 'after');
+    const result = staysAlone(q, 'node3', { others: ['node1', 'node2'], window: windowAfter(q, 'restart'), label: 'after' });
     expect(result.verdict).toBe('fail');
     expect(result.observed).toContain('node3 never answered after: down (fetch failed (ECONNREFUSED))');
   });
@@ -117,7 +117,7 @@ describe('staysAlone', () => {
     const b = new TimelineBuilder().at(0).step('restart');
     for (const s of [1, 2, 3]) b.at(s).unanswered('node3');
     const q = new TimelineQuery(b.records);
-    const result = staysAlone(q, 'node3', ['node1', 'node2'], windowAfter(q, 'restart'), 'after');
+    const result = staysAlone(q, 'node3', { others: ['node1', 'node2'], window: windowAfter(q, 'restart'), label: 'after' });
     expect(result.verdict).toBe('unknown');
     expect(result.observed).toContain('answered only 0 probe');
   });
@@ -128,7 +128,7 @@ describe('nodesLogAlert', () => {
     const b = new TimelineBuilder().at(0).step('restart');
     b.at(1).alert('node1', `TLS server: In state certify ${INCIDENT}`).alert('node2', `TLS server: In state certify ${INCIDENT}`);
     const q = new TimelineQuery(b.records);
-    expect(nodesLogAlert(q, ['node1', 'node2'], windowAfter(q, 'restart'), INCIDENT, 'after').verdict).toBe('pass');
+    expect(nodesLogAlert(q, ['node1', 'node2'], { window: windowAfter(q, 'restart'), text: INCIDENT, label: 'after' }).verdict).toBe('pass');
   });
 
   it('fails and reports what a node logged instead', () => {
@@ -137,7 +137,7 @@ describe('nodesLogAlert', () => {
       .alert('node1', `TLS server: In state certify ${INCIDENT}`)
       .alert('node2', 'TLS server: In state certify received CLIENT ALERT: Fatal - Unknown CA', 'unknown-ca');
     const q = new TimelineQuery(b.records);
-    const result = nodesLogAlert(q, ['node1', 'node2'], windowAfter(q, 'restart'), INCIDENT, 'after');
+    const result = nodesLogAlert(q, ['node1', 'node2'], { window: windowAfter(q, 'restart'), text: INCIDENT, label: 'after' });
     expect(result.verdict).toBe('fail');
     expect(result.observed).toContain('node2 did not log');
     expect(result.evidence).toContainEqual(expect.objectContaining({ node: 'node2', class: 'unknown-ca' }));
@@ -146,7 +146,7 @@ describe('nodesLogAlert', () => {
   it('ignores lines logged before the window', () => {
     const b = new TimelineBuilder().at(0).alert('node1', INCIDENT).at(1).step('restart');
     const q = new TimelineQuery(b.records);
-    expect(nodesLogAlert(q, ['node1'], windowAfter(q, 'restart'), INCIDENT, 'after').verdict).toBe('fail');
+    expect(nodesLogAlert(q, ['node1'], { window: windowAfter(q, 'restart'), text: INCIDENT, label: 'after' }).verdict).toBe('fail');
   });
 });
 
@@ -268,9 +268,9 @@ describe('onlyTheseReject', () => {
       },
     );
     const q = new TimelineQuery(b.records);
-    expect(onlyTheseReject(q, ['node3'], {}, 'here').verdict).toBe('fail');
+    expect(onlyTheseReject(q, ['node3'], { label: 'here' }).verdict).toBe('fail');
     // Each rejected only from one end of the connection: the "as client and as server" claim does not hold.
-    const oneSided = onlyTheseReject(q, ['node3', 'node1'], {}, 'here');
+    const oneSided = onlyTheseReject(q, ['node3', 'node1'], { label: 'here' });
     expect(oneSided.verdict).toBe('fail');
     expect(oneSided.observed).toContain('node3 never as server, node1 never as client');
     b.records.push(
@@ -293,7 +293,7 @@ describe('onlyTheseReject', () => {
         direction: 'generated',
       },
     );
-    expect(onlyTheseReject(new TimelineQuery(b.records), ['node3', 'node1'], {}, 'here').verdict).toBe('pass');
+    expect(onlyTheseReject(new TimelineQuery(b.records), ['node3', 'node1'], { label: 'here' }).verdict).toBe('pass');
   });
 });
 

@@ -92,12 +92,10 @@ export function rehearsal(shape: RehearsalShape) {
           title: `${day(instant.at)}, ${instant.expiring.join(' and ')} expired: the nodes still running (${running(i).join(', ')}) stay connected until the restart`,
           basis: 'incident: nothing broke while the pods ran; an established TLS connection is not verified again',
           check: (q: TimelineQuery) =>
-            stayFullyConnected(
-              q,
-              running(i),
-              { after: q.step(`reach-${id}`).t, before: q.step(`restart-${id}`).startedAt },
-              `after the clocks reached ${day(instant.at)}, before ${node} restarted`,
-            ),
+            stayFullyConnected(q, running(i), {
+              window: { after: q.step(`reach-${id}`).t, before: q.step(`restart-${id}`).startedAt },
+              label: `after the clocks reached ${day(instant.at)}, before ${node} restarted`,
+            }),
         },
         expired.length
           ? {
@@ -105,13 +103,11 @@ export function rehearsal(shape: RehearsalShape) {
               title: `${node}, restarted after ${expired.map((w) => w.name).join(' and ')} expired, stays alone`,
               basis: 'a chain with an expired certificate fails verification (RFC 5280 6.1.3), however new the handshake',
               check: (q: TimelineQuery) =>
-                staysAlone(
-                  q,
-                  node,
-                  NODES.filter((n) => n !== node),
-                  windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined),
-                  'after its restart',
-                ),
+                staysAlone(q, node, {
+                  others: NODES.filter((n) => n !== node),
+                  window: windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined),
+                  label: 'after its restart',
+                }),
             }
           : {
               id: `restart-${id}`,

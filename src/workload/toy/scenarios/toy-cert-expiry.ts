@@ -44,7 +44,7 @@ export default defineScenario({
         pass: `Yes: ${RESTARTED}, restarted with its expired certificate, stayed alone`,
         fail: `No: ${RESTARTED}, restarted with its expired certificate, did not stay alone`,
       },
-      check: (q) => staysAlone(q, RESTARTED, OTHERS, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
+      check: (q) => staysAlone(q, RESTARTED, { others: OTHERS, window: windowAfter(q, `restart-${RESTARTED}`), label: 'after the restart' }),
     },
     {
       id: 'others-stay-together',
@@ -54,7 +54,7 @@ export default defineScenario({
         pass: `${OTHERS.join(' and ')} stayed connected to each other`,
         fail: `${OTHERS.join(' and ')} did not stay connected to each other`,
       },
-      check: (q) => stayFullyConnected(q, OTHERS, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
+      check: (q) => stayFullyConnected(q, OTHERS, { window: windowAfter(q, `restart-${RESTARTED}`), label: 'after the restart' }),
     },
     {
       id: 'others-reject-expired',
