@@ -33,6 +33,36 @@ export default defineScenario({
 
   expectations: [
     {
+      id: 'loud-with-check',
+      title: `with the check, ${LOUD} refuses to start, saying the CA has expired`,
+      basis: "the check compares the CA's notAfter with the node's clock before the node starts",
+      answer: {
+        pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason',
+        fail: 'No: the pre-flight check did not refuse the node loudly',
+      },
+      check: (q) => refused(q, LOUD, 'restart-loud', undefined, 'CA CN=cluster-ca expired at'),
+    },
+    {
+      id: 'silent-without-check',
+      title: `without the check, ${SILENT} starts after the CA expired and runs alone: nothing at start says why`,
+      basis: 'incident: the restarted pods ran but no longer clustered',
+      answer: { pass: 'Without it the node started and silently ran alone', fail: 'Without the check the node did not run silently alone' },
+      check: (q): ExpectationResult => {
+        const window = windowAfter(q, 'restart-silent', 'restart-loud');
+        const alone = staysAlone(q, SILENT, {
+          others: NODES.filter((n) => n !== SILENT),
+          window: { after: q.step('restart-silent').t },
+          label: 'after its restart',
+        });
+        const preflight = q.logs({ node: SILENT, topic: 'preflight', ...window });
+        return {
+          verdict: allOf(alone.verdict, verdictOf(preflight.length === 0)),
+          observed: `${alone.observed}; ${preflight.length === 0 ? 'no pre-flight line' : 'a pre-flight line was logged'}`,
+          evidence: alone.evidence,
+        };
+      },
+    },
+    {
       id: 'refuses-within-margin',
       title: 'with a 40-day margin, node1 refuses to start: a one-line reason naming the CA, and no node answers',
       basis: 'the check refuses a CA that expires within the margin, before the node starts',
@@ -58,36 +88,6 @@ export default defineScenario({
           evidence: [...(ok ? [ok] : []), wait],
         };
       },
-    },
-    {
-      id: 'silent-without-check',
-      title: `without the check, ${SILENT} starts after the CA expired and runs alone: nothing at start says why`,
-      basis: 'incident: the restarted pods ran but no longer clustered',
-      answer: { pass: 'Without it the node started and silently ran alone', fail: 'Without the check the node did not run silently alone' },
-      check: (q): ExpectationResult => {
-        const window = windowAfter(q, 'restart-silent', 'restart-loud');
-        const alone = staysAlone(q, SILENT, {
-          others: NODES.filter((n) => n !== SILENT),
-          window: { after: q.step('restart-silent').t },
-          label: 'after its restart',
-        });
-        const preflight = q.logs({ node: SILENT, topic: 'preflight', ...window });
-        return {
-          verdict: allOf(alone.verdict, verdictOf(preflight.length === 0)),
-          observed: `${alone.observed}; ${preflight.length === 0 ? 'no pre-flight line' : 'a pre-flight line was logged'}`,
-          evidence: alone.evidence,
-        };
-      },
-    },
-    {
-      id: 'loud-with-check',
-      title: `with the check, ${LOUD} refuses to start, saying the CA has expired`,
-      basis: "the check compares the CA's notAfter with the node's clock before the node starts",
-      answer: {
-        pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason',
-        fail: 'No: the pre-flight check did not refuse the node loudly',
-      },
-      check: (q) => refused(q, LOUD, 'restart-loud', undefined, 'CA CN=cluster-ca expired at'),
     },
   ],
 });
