@@ -4,6 +4,7 @@ import { clocksMoved, everyHealthSample, windowAfter } from '../../src/scenario/
 import type { ExpectationResult } from '../../src/scenario/types.js';
 import { allOf, fail, pass, unknown, verdictOf } from '../../src/scenario/verdict.js';
 import { ETCD_MANAGER_ROLES, ETCD_MANAGER_VERSIONS, etcdManagerUnderTest } from '../../src/workload/etcd/manager/versions.js';
+import { RAFT_ELECTION } from '../../src/workload/etcd/view.js';
 
 /**
  * What the scenarios of a legacy etcd-manager's year share (not a scenario:
@@ -214,8 +215,8 @@ export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, un
 /** Every member Healthy in both of a kops master's views, kube-apiserver's /readyz/etcd and kubectl get cs, in the window. */
 export function healthyInBothViews(q: TimelineQuery, window: Window, label: string): ExpectationResult {
   return parts(
-    everyHealthSample(q, MEMBERS, { window, view: 'apiserver', healthy: true, label }),
-    everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: true, label }),
+    everyHealthSample(q, MEMBERS, { window, view: 'apiserver', healthy: true, label, aside: RAFT_ELECTION }),
+    everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: true, label, aside: RAFT_ELECTION }),
   );
 }
 

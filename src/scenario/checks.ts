@@ -146,6 +146,13 @@ function loggedInstead(q: TimelineQuery, nodes: readonly string[], window: Windo
 /** What a check of health samples reads: one view of the nodes, in a window (the whole run without one). */
 export interface HealthCheckOptions extends WindowOptions {
   view: string;
+  /**
+   * Unhealthy answers about something else than the check asks, by words in
+   * their error (etcd: `leader changed`, a raft election that ended while the
+   * request ran): counted neither way, and said in the verdict. Never a
+   * no-answer, and never words a failure the check is about could give.
+   */
+  aside?: { errors: readonly string[]; why: string };
 }
 
 /**
@@ -158,18 +165,21 @@ export interface HealthCheckOptions extends WindowOptions {
  * be judged, an Unhealthy one says how many went unanswered.
  */
 export function everyHealthSample(q: TimelineQuery, nodes: readonly string[], options: HealthCheckOptions & { healthy: boolean }): ExpectationResult {
-  const { window = {}, view, healthy, label } = options;
+  const { window = {}, view, healthy, label, aside } = options;
   const word = healthy ? 'Healthy' : 'Unhealthy';
   const viewName = q.viewLabel(view);
   const evidence: HealthRecord[] = [];
   const unanswered: HealthRecord[] = [];
+  const isAside = (s: HealthRecord) => aside !== undefined && !s.healthy && !s.noAnswer && aside.errors.some((e) => (s.error ?? '').includes(e));
+  const set = aside ? q.health({ ...window, view }).filter((s) => nodes.includes(s.node) && isAside(s)) : [];
+  const samplesOf = (node: string) => q.health({ ...window, node, view }).filter((s) => !isAside(s));
   for (const node of nodes) {
-    const samples = q.health({ ...window, node, view });
+    const samples = samplesOf(node);
     const odd = samples.find((s) => s.healthy !== healthy && !s.noAnswer);
     if (odd) return fail(`${node} was ${healthy ? 'Unhealthy' : 'Healthy'} in the ${viewName} at ${odd.t} ${label}`, [samples[0]!, odd]);
   }
   for (const node of nodes) {
-    const samples = q.health({ ...window, node, view });
+    const samples = samplesOf(node);
     const answered = samples.filter((s) => !s.noAnswer);
     unanswered.push(...samples.filter((s) => s.noAnswer));
     if (answered.length < MIN_SAMPLES) {
@@ -181,7 +191,10 @@ export function everyHealthSample(q: TimelineQuery, nodes: readonly string[], op
     }
     evidence.push(answered[0]!, answered[answered.length - 1]!);
   }
-  const count = q.health({ ...window, view }).filter((s) => nodes.includes(s.node)).length;
+  const count = q.health({ ...window, view }).filter((s) => nodes.includes(s.node) && !isAside(s)).length;
+  const setAside = set.length
+    ? ` (${set.length} Unhealthy answer(s) of ${[...new Set(set.map((s) => s.node))].join(', ')} during ${aside!.why}, "${set[0]!.error}", not counted)`
+    : '';
   if (healthy && unanswered.length > 0) {
     return unknown(
       `${count - unanswered.length} ${viewName} samples ${label} are Healthy, but ${unanswered.length} got no answer: cannot tell whether the member or the host was slow`,
@@ -189,9 +202,10 @@ export function everyHealthSample(q: TimelineQuery, nodes: readonly string[], op
     );
   }
   const skipped = unanswered.length > 0 ? ` (${unanswered.length} more got no answer and are not counted)` : '';
-  return pass(`all ${count - unanswered.length} ${viewName} answers from ${nodes.join(', ')} ${label} are ${word}${skipped}`, [
+  return pass(`all ${count - unanswered.length} ${viewName} answers from ${nodes.join(', ')} ${label} are ${word}${skipped}${setAside}`, [
     ...evidence,
     ...unanswered.slice(0, 1),
+    ...set.slice(0, 1),
   ]);
 }
 

@@ -195,6 +195,22 @@ describe('health checks', () => {
     expect(answered.observed).toBe('all 4 API server view answers from a, b during the run are Unhealthy (4 more got no answer and are not counted)');
   });
 
+  it('everyHealthSample (Healthy) sets aside, and says so, only the Unhealthy answers its aside names (a raft election), never others', () => {
+    const b = new TimelineBuilder();
+    for (const n of ['a', 'b']) health(health(b, n, true), n, true);
+    health(b, 'b', false, 'error getting data from etcd: etcdserver: leader changed');
+    const aside = { errors: ['etcdserver: leader changed'], why: 'a raft election' };
+    const q = () => new TimelineQuery(b.records);
+    expect(everyHealthSample(q(), ['a', 'b'], { view: 'apiserver', healthy: true, label: 'a year on' }).verdict).toBe('fail');
+    const result = everyHealthSample(q(), ['a', 'b'], { view: 'apiserver', healthy: true, label: 'a year on', aside });
+    expect(result.verdict).toBe('pass');
+    expect(result.observed).toBe(
+      'all 4 API server view answers from a, b a year on are Healthy (1 Unhealthy answer(s) of b during a raft election, "error getting data from etcd: etcdserver: leader changed", not counted)',
+    );
+    health(b, 'a', false, 'certificate has expired');
+    expect(everyHealthSample(q(), ['a', 'b'], { view: 'apiserver', healthy: true, label: 'a year on', aside }).verdict).toBe('fail');
+  });
+
   it('everyHealthSample cannot judge one sample', () => {
     const b = health(health(new TimelineBuilder(), 'a', true), 'b', true);
     expect(everyHealthSample(new TimelineQuery(b.records), ['a', 'b'], { view: 'apiserver', healthy: true, label: 'here' }).verdict).toBe('unknown');

@@ -19,3 +19,14 @@ export function etcdView(latest: LatestSamples, nodes: readonly string[]): EtcdC
     allHealthy: (some = nodes, view = 'apiserver') => some.every((n) => health(n, view)?.healthy === true),
   };
 }
+
+/**
+ * An Unhealthy answer that says a raft election ended while the request ran
+ * ("etcdserver: leader changed", as etcd returns it to kube-apiserver's get
+ * cs): the cluster had a leader before and after. Measured on 2 loaded cores,
+ * three masters hold an election now and then, at no step in particular; a
+ * check of certificates sets these answers aside (`aside` of the health
+ * checks). A cluster without a leader answers otherwise ("no leader", a
+ * deadline), which counts.
+ */
+export const RAFT_ELECTION = { errors: ['etcdserver: leader changed'], why: 'a raft election' } as const;
