@@ -1,7 +1,7 @@
 import { defineWorkload, listOf, readLibcClock, type IncidentQuestion, type OperationHost } from '../workload.js';
 import { deployEtcd, type EtcdDeployment } from './deployment.js';
 import { ETCD_MANAGER_AXIS, ETCD_MANAGER_VERSIONS, kopsMasterImage } from './manager/versions.js';
-import { FORGED_DIR, PKI_DIR } from './manager/master.js';
+import { apiserverStartedScript, FORGED_DIR, PKI_DIR } from './manager/master.js';
 import { classifyEtcdLogLine } from './logs.js';
 import { ETCD_IMAGE, etcdVersions } from './member.js';
 import { etcdView } from './view.js';
@@ -98,6 +98,12 @@ export interface EtcdOperations {
    * the client certificate it has.
    */
   restartApiserver(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  /**
+   * Waits until kube-apiserver on these masters has finished starting (its
+   * full /readyz ok, post-start hooks included), two minutes at most; the
+   * step fails otherwise. Move clocks only after it.
+   */
+  waitApiserverStarted(nodes: readonly string[], options?: { id?: string }): Promise<void>;
 }
 
 /** The program in a kops master's image that restarts its etcd-manager (image/bin/restart-etcd-manager). */
@@ -171,6 +177,11 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
         title: `write the forged peers/me and clients/server (certificates and keys) over those on the volumes of ${listOf(nodes)}`,
       });
     },
+    waitApiserverStarted: (nodes, options = {}) =>
+      inEachMaster('waitApiserverStarted', nodes, () => ['sh', '-c', apiserverStartedScript(120)], {
+        id: options.id ?? 'apiserver-started',
+        title: `wait until kube-apiserver on ${listOf(nodes)} has finished starting (/readyz ok, post-start hooks included)`,
+      }),
     restartApiserver: (nodes, options = {}) =>
       inEachMaster('restartApiserver', nodes, () => ['sh', '-c', RESTART_APISERVER], {
         id: options.id ?? 'restart-apiserver',

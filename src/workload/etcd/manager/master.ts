@@ -22,6 +22,22 @@ const APISERVER_PORT = 6443;
 /** kube-apiserver's static token, for kubectl in the node; the API server authorizes everything (AlwaysAllow). */
 const TOKEN = 'certdrill-admin-token';
 const KUBECTL = ['kubectl', `--server=https://127.0.0.1:${APISERVER_PORT}`, `--token=${TOKEN}`, '--insecure-skip-tls-verify'];
+
+/**
+ * A shell loop in a master that ends once kube-apiserver's full /readyz is
+ * ok, every post-start hook included, or fails after `timeoutS`. Serving
+ * /readyz/etcd is not done starting: a hook still retrying (its initial IP
+ * allocation check, after an election at formation) dies of a clock jump
+ * that makes its new dials fail, and takes kube-apiserver with it.
+ */
+export function apiserverStartedScript(timeoutS: number): string {
+  return `end=$(( $(date +%s) + ${timeoutS} ))
+until [ "$(${KUBECTL.join(' ')} --request-timeout=5s get --raw /readyz 2>&1)" = ok ]; do
+  [ "$(date +%s)" -lt "$end" ] || { echo "kube-apiserver's /readyz not ok within ${timeoutS} s: $(${KUBECTL.join(' ')} --request-timeout=5s get --raw '/readyz?verbose' 2>&1 | grep -v '\\] ok$' | tail -n 3 | tr '\\n' ' ')"; exit 1; }
+  sleep 1
+done`;
+}
+
 /** kube-apiserver's own etcd health check gives up after 2 s; kubectl waits a little longer for it. */
 const READYZ_TIMEOUT_S = 5;
 /** `kubectl get cs` waits for the API server's 20 s etcd dial. */
