@@ -1,18 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, expectOneLine } from '../support/cli.js';
 import { repoWithScenarios, scenarioSource } from '../support/repo-copy.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
-const made: string[] = [];
-const temp = async (prefix: string) => {
-  const dir = await mkdtemp(join(tmpdir(), `certdrill-${prefix}-`));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+const temp = tempDirs();
 
 /** Every bad input: exit 2 within seconds, the last stderr line `certdrill: <what is wrong>: <what to do>`, no stack trace. */
 describe('bad input: exit 2 with one line saying what to do', () => {

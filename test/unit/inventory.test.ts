@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { forgeCa, forgeLeaf } from '../../src/pki/index.js';
 import { renderInventory } from '../../src/report/inventory.js';
 import { UsageError } from '../../src/util/errors.js';
 import { incidentSecretsFolder, kopsPkiFolder } from '../support/pki-folders.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 /**
  * `npm run inspect`'s reading and judging, on folders forged here and on real
@@ -20,13 +20,7 @@ import { incidentSecretsFolder, kopsPkiFolder } from '../support/pki-folders.js'
  */
 
 const now = new Date();
-const made: string[] = [];
-const temp = async (prefix: string) => {
-  const dir = await mkdtemp(join(tmpdir(), `certdrill-${prefix}-`));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+const temp = tempDirs();
 
 describe('a kops etcd-manager pki folder', () => {
   let dir: string;
