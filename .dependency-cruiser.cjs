@@ -81,11 +81,13 @@ module.exports = {
       comment:
         'Everything outside src/workload reaches a workload through its interface and registry, so a new workload ' +
         'needs no change elsewhere and none can lean on another one\'s internals. (For src/observe this is stricter ' +
-        'still: layer-observe forbids any import from src/workload.) Scenario files are not bound by this: a ' +
-        'scenario rehearses one workload and may use its helpers.',
+        'still: layer-observe forbids any import from src/workload.) The membership view is the one shared part ' +
+        'they may read besides: a view several workloads report (whom a node is connected to), which the ' +
+        'membership checks read. Scenario files are not bound by this: a scenario rehearses one workload and may ' +
+        'use its helpers.',
       severity: 'error',
       from: { path: '^src/(scenario|observe|report|run|cli)/' },
-      to: { path: '^src/workload/', pathNot: '^src/workload/(workload|registry)\\.ts$' },
+      to: { path: '^src/workload/', pathNot: '^src/workload/(workload|registry|membership-view)\\.ts$' },
     },
     {
       name: 'workloads-independent',

@@ -4,6 +4,7 @@ import { largestGroupOverTime } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult, type ScenarioContext } from '../src/scenario/types.js';
 import { erlang, nodeCert, type ErlangRestart } from '../src/workload/erlang/index.js';
 import { unknown, verdictOf } from '../src/scenario/verdict.js';
+import { membershipAt } from '../src/workload/membership-view.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const ROLL_WAIT_MS = 4_000;
@@ -98,7 +99,7 @@ function minimumMembership(q: TimelineQuery, fromStep: string, toStep: string, h
   const below = series.filter((p) => p.size < NODES.length);
   const seconds = (Date.parse(window.before) - Date.parse(window.after)) / 1000;
   const degraded = (below.length / series.length) * seconds;
-  const snapshot = q.membershipAt(at.t, NODES);
+  const snapshot = membershipAt(q, at.t, NODES);
   return {
     verdict: verdictOf(holds(min)),
     observed: `smallest membership ${min} of ${NODES.length} (at ${at.t}); below ${NODES.length} in ${below.length} of ${series.length} samples, about ${degraded.toFixed(0)} s of the ${seconds.toFixed(0)} s procedure`,

@@ -1,5 +1,6 @@
 import type { TimelineQuery } from '../src/observe/query.js';
-import { erlang, erlangCluster } from '../src/workload/erlang/index.js';
+import { caNotAfterOf, erlang, erlangCluster } from '../src/workload/erlang/index.js';
+import { membershipSamples } from '../src/workload/membership-view.js';
 import { firstFiring, type MetricsRule } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
 import { verdictOf } from '../src/scenario/verdict.js';
@@ -51,7 +52,7 @@ export default defineScenario({
       answer: { pass: `${CA_EXPIRES_SOON.expr} warns before the CA expires`, fail: `${CA_EXPIRES_SOON.expr} did not warn before the CA expired` },
       check: (q): ExpectationResult => {
         const fired = firstFiring(q, CA_EXPIRES_SOON, NODES);
-        const caNotAfter = q.membership().find((r) => r.caNotAfter)?.caNotAfter;
+        const caNotAfter = membershipSamples(q).map(caNotAfterOf).find(Boolean);
         const early = [...fired.values()].every((r) => r?.nodeTime && caNotAfter && Date.parse(r.nodeTime) < Date.parse(caNotAfter));
         const notAtStart = [...fired.values()].every((r) => r && Date.parse(r.t) > Date.parse(q.step('ca-6-days-left').startedAt));
         const first = [...fired.values()][0];

@@ -1,5 +1,6 @@
 import type { TimelineQuery } from '../src/observe/query.js';
 import { erlang, erlangCluster } from '../src/workload/erlang/index.js';
+import { membershipSamples } from '../src/workload/membership-view.js';
 import { staysAlone, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
 import { allOf, verdictOf } from '../src/scenario/verdict.js';
@@ -97,8 +98,8 @@ function refused(q: TimelineQuery, node: string, stepId: string, untilStepId: st
   const line = q
     .logs({ node, topic: 'preflight', after: q.step(stepId).startedAt, before: window.before })
     .find((l) => l.text.includes('refusing to start'));
-  const answered = q.membership({ ...window, node, up: true });
-  const down = q.membership({ ...window, node, up: false }).filter((s) => !s.noAnswer);
+  const answered = membershipSamples(q, { ...window, node, ok: true });
+  const down = membershipSamples(q, { ...window, node, ok: false }).filter((s) => !s.noAnswer);
   const refusedLoudly = !!line && line.text.includes(reason) && answered.length === 0;
   // Probes that got no answer cannot show the node down: with too few that did, the run cannot tell.
   const verdict = !refusedLoudly ? 'fail' : down.length >= 2 ? 'pass' : 'unknown';

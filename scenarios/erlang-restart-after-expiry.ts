@@ -1,6 +1,6 @@
 import type { TimelineQuery } from '../src/observe/query.js';
-import type { MembershipRecord } from '../src/observe/records.js';
-import { erlang, erlangCluster, nodeCert } from '../src/workload/erlang/index.js';
+import { caNotAfterOf, erlang, erlangCluster, nodeCert } from '../src/workload/erlang/index.js';
+import { membershipSamples, type MembershipSample } from '../src/workload/membership-view.js';
 import { staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
 import { fail, unknown, verdictOf } from '../src/scenario/verdict.js';
@@ -72,10 +72,10 @@ function firstRestart(q: TimelineQuery): string {
 
 function breakAfterExpiry(q: TimelineQuery): ExpectationResult {
   const restart = firstRestart(q);
-  const lost = q
-    .membership({ after: q.step('jump-clocks').t })
-    .find((r: MembershipRecord) => !r.noAnswer && (!r.up || r.sees.length < NODES.length - 1));
-  const caNotAfter = q.membership().find((r) => r.caNotAfter)?.caNotAfter;
+  const lost = membershipSamples(q, { after: q.step('jump-clocks').t }).find(
+    (r: MembershipSample) => !r.noAnswer && (!r.ok || r.peers.length < NODES.length - 1),
+  );
+  const caNotAfter = membershipSamples(q).map(caNotAfterOf).find(Boolean);
   if (!lost) return fail('clustering never broke');
   if (!caNotAfter) return unknown("no sample reported the CA's notAfter", [lost]);
   const brokeAt = lost.nodeTime ?? new Date(Date.parse(lost.t) + 36 * DAY_MS).toISOString();
@@ -85,9 +85,8 @@ function breakAfterExpiry(q: TimelineQuery): ExpectationResult {
     verdict: verdictOf(afterRestart && gapDays > 5),
     observed: `the CA expired at ${caNotAfter} (nodes' clocks); clustering broke at ${brokeAt} (${lost.node}'s clock, real ${lost.t}), ${afterRestart ? 'after' : 'BEFORE'} the restarts began: ${gapDays.toFixed(2)} days later`,
     evidence: [
-      q
-        .membership({ before: restart })
-        .filter((r) => r.up)
+      membershipSamples(q, { before: restart })
+        .filter((r) => r.ok)
         .at(-1)!,
       lost,
       `CA notAfter ${caNotAfter}, as node1 reported it`,

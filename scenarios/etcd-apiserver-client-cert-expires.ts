@@ -108,8 +108,8 @@ export default defineScenario({
             r.text.includes('Serving securely on') &&
             sampleInWindow(r, window),
         );
-        const ok = q.health({ ...window, view: 'apiserver', healthy: true }).filter((s) => MEMBERS.includes(s.node));
-        const probes = q.health({ ...window, view: 'apiserver' }).filter((s) => MEMBERS.includes(s.node));
+        const ok = q.states({ ...window, view: 'apiserver', ok: true }).filter((s) => MEMBERS.includes(s.node));
+        const probes = q.states({ ...window, view: 'apiserver' }).filter((s) => MEMBERS.includes(s.node));
         const why = [...new Set(probes.map((s) => s.error ?? ''))].slice(0, 3).join('; ');
         const never: ExpectationResult = served.length
           ? fail(

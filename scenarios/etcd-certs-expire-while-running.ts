@@ -63,7 +63,7 @@ export default defineScenario({
         const turned = firstUnhealthy(q, MEMBERS, { window: windowAfter(q, 'expired', `restart-${RESTARTED}`), view: 'apiserver' });
         const missing = turned.filter((t) => !t.sample);
         const window = windowAfter(q, 'expired', `restart-${RESTARTED}`);
-        const unheard = missing.filter((t) => !q.health({ ...window, node: t.node, view: 'apiserver' }).some((s) => !s.noAnswer));
+        const unheard = missing.filter((t) => !q.states({ ...window, node: t.node, view: 'apiserver' }).some((s) => !s.noAnswer));
         const evidence = turned.flatMap((t) => [...(t.lastHealthy ? [t.lastHealthy] : []), t.sample ?? `${t.node}: never Unhealthy after notAfter`]);
         const delays = turned
           .filter((t) => t.sample)

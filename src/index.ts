@@ -42,11 +42,11 @@ export { certificateInForce, newCertificateFor, noNewCertificate } from './scena
 export type { TimelineQuery, Window } from './observe/query.js';
 export type {
   AlertRecord,
+  AttributeValue,
   CertificateRecord,
-  HealthRecord,
   LogRecord,
-  MembershipRecord,
   MetricsRecord,
+  StateRecord,
   StepRecord,
   TimelineRecord,
 } from './observe/records.js';

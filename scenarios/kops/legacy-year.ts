@@ -180,7 +180,7 @@ export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, un
     label: `in the ${RIDE_MS / 1000} s after the jump`,
   });
   const cs = everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: false, label: 'after the jump' });
-  const ended = MEMBERS.map((node) => q.health({ after: window.after, node, view: 'apiserver' }).find((s) => !s.healthy && !s.noAnswer)).filter(
+  const ended = MEMBERS.map((node) => q.states({ after: window.after, node, view: 'apiserver' }).find((s) => !s.ok && !s.noAnswer)).filter(
     (s) => s !== undefined,
   );
   // What kube-apiserver logged about its etcd connections just before the first failure: what ended the ride.

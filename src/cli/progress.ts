@@ -1,13 +1,15 @@
 import type { TimelineRecord } from '../observe/records.js';
-import { certificateText } from '../report/format.js';
+import { attributeText, certificateText } from '../report/format.js';
+import type { AttributeDescriptions } from '../workload/workload.js';
 
 /** How often a program that keeps exiting is said to again. */
 const EXIT_EVERY_MS = 30_000;
 
 /**
- * Live progress on stderr: the harness's own steps, every membership change,
- * the first TLS alert of each kind per node, and a program's exits (with
- * the line before each), each with the seconds since the start.
+ * Live progress on stderr: the harness's own steps, every change of a node's
+ * state in each view (with the attributes its workload counts as state), the
+ * first TLS alert of each kind per node, and a program's exits (with the line
+ * before each), each with the seconds since the start.
  */
 export function progressPrinter(write: (text: string) => void = (t) => process.stderr.write(t)) {
   const started = Date.now();
@@ -17,17 +19,18 @@ export function progressPrinter(write: (text: string) => void = (t) => process.s
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
   const line = (text: string) => write(`${stamp()} ${text}\n`);
 
-  const record = (r: TimelineRecord) => {
-    if (r.kind === 'membership') {
-      const state = r.up ? `sees ${r.sees.join(', ') || 'nobody'}` : r.noAnswer ? `no answer (${r.error})` : 'down';
+  const record = (r: TimelineRecord, attributes?: AttributeDescriptions) => {
+    if (r.kind === 'state' && r.peers !== undefined) {
+      const state = r.ok ? `sees ${r.peers.join(', ') || 'nobody'}` : r.noAnswer ? `no answer (${r.error})` : 'down';
       if (lastSeen.get(r.node) !== state) {
         lastSeen.set(r.node, state);
         line(`${r.node} ${state}`);
       }
-    } else if (r.kind === 'health') {
+    } else if (r.kind === 'state') {
       const view = r.viewLabel ?? r.view;
-      const state = r.healthy
-        ? `Healthy${r.leader ? ` (leader ${r.leader})` : ''}`
+      const detail = attributeText(r, attributes, true);
+      const state = r.ok
+        ? `Healthy${detail ? ` (${detail})` : ''}`
         : r.noAnswer
           ? `no answer: ${r.error}`
           : `Unhealthy: ${r.error ?? 'no reason given'}`;

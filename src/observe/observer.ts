@@ -1,7 +1,7 @@
 import type { Platform } from '../platform/types.js';
 import type { LatestSamples, Probe, SampledRecord } from './probe.js';
 import { RawLogs } from './raw-logs.js';
-import type { AlertRecord, LogFinding, LogRecord } from './records.js';
+import type { AlertRecord, LogFinding, LogRecord, MetricsRecord, StateRecord } from './records.js';
 import type { Timeline } from './timeline.js';
 
 /** What the observer samples and reads: the probes of the nodes' workload, and its reading of a log line. */
@@ -107,9 +107,14 @@ export class Observer implements LatestSamples {
     return Math.min(...pacing.map((probe) => this.samplesByLoop.get(`${node}\0${probe.name}`) ?? 0));
   }
 
-  /** The node's most recent sample of a kind (and, for health, of a view). */
-  latest<K extends Sampled['kind']>(node: string, kind: K, view?: string): Extract<Sampled, { kind: K }> | undefined {
-    return this.latestSample.get(key(node, kind, view)) as Extract<Sampled, { kind: K }> | undefined;
+  /** The node's most recent state in the view. */
+  state(node: string, view: string): StateRecord | undefined {
+    return this.latestSample.get(key(node, 'state', view)) as StateRecord | undefined;
+  }
+
+  /** The node's most recent metrics. */
+  metrics(node: string): MetricsRecord | undefined {
+    return this.latestSample.get(key(node, 'metrics')) as MetricsRecord | undefined;
   }
 
   latestOf(node: string): Sampled[] {
@@ -138,7 +143,7 @@ export class Observer implements LatestSamples {
       }
       const stamped = this.timeline.add<Sampled>({ ...record, sentAt });
       // Overlapping samples end out of order: the latest is the one that began last, not the last to end.
-      const k = key(node, stamped.kind, stamped.kind === 'health' ? stamped.view : undefined);
+      const k = key(node, stamped.kind, stamped.kind === 'state' ? stamped.view : undefined);
       if ((this.latestStart.get(k) ?? -1) > startedAt) continue;
       this.latestStart.set(k, startedAt);
       this.latestSample.set(k, stamped);

@@ -1,5 +1,5 @@
 import type { Endpoint, ExecResult } from '../platform/types.js';
-import type { HealthRecord, MembershipRecord, MetricsRecord, ProbeRecord } from './records.js';
+import type { MetricsRecord, ProbeRecord, StateRecord } from './records.js';
 
 /** What a probe may use of a node, through the platform. */
 export interface NodeAccess {
@@ -32,11 +32,13 @@ export interface Probe {
   afterStep?(): void;
 }
 
-export type SampledRecord = MembershipRecord | HealthRecord | MetricsRecord;
+export type SampledRecord = StateRecord | MetricsRecord;
 
-/** The most recent sample of each kind (and, for health, of each view) of each node, as the run goes. */
+/** The most recent sample of each node in each view (and of its metrics), as the run goes. */
 export interface LatestSamples {
-  latest<K extends SampledRecord['kind']>(node: string, kind: K, view?: string): Extract<SampledRecord, { kind: K }> | undefined;
-  /** Every latest sample of the node: one per kind, one per health view. */
+  /** The node's latest state in the view. */
+  state(node: string, view: string): StateRecord | undefined;
+  metrics(node: string): MetricsRecord | undefined;
+  /** Every latest sample of the node: one per view, and its metrics. */
   latestOf(node: string): SampledRecord[];
 }

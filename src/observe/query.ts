@@ -1,4 +1,4 @@
-import type { AlertClass, AlertRecord, ClockRecord, HealthRecord, LogRecord, MembershipRecord, StepRecord, TimelineRecord } from './records.js';
+import type { AlertClass, AlertRecord, ClockRecord, LogRecord, StateRecord, StepRecord, TimelineRecord } from './records.js';
 
 const ms = (t: string) => Date.parse(t);
 
@@ -32,24 +32,15 @@ export class TimelineQuery {
     return index >= 0 ? steps[index + 1] : undefined;
   }
 
-  membership(filter: Window & { node?: string; up?: boolean } = {}): MembershipRecord[] {
+  /** What probes showed of nodes, in a view (or all), in the window: by when each sample was sent (see sampleInWindow). */
+  states(filter: Window & { node?: string; view?: string; ok?: boolean } = {}): StateRecord[] {
     return this.records.filter(
-      (r): r is MembershipRecord =>
-        r.kind === 'membership' &&
-        sampleInWindow(r, filter) &&
-        (filter.node === undefined || r.node === filter.node) &&
-        (filter.up === undefined || r.up === filter.up),
-    );
-  }
-
-  health(filter: Window & { node?: string; view?: string; healthy?: boolean } = {}): HealthRecord[] {
-    return this.records.filter(
-      (r): r is HealthRecord =>
-        r.kind === 'health' &&
+      (r): r is StateRecord =>
+        r.kind === 'state' &&
         sampleInWindow(r, filter) &&
         (filter.node === undefined || r.node === filter.node) &&
         (filter.view === undefined || r.view === filter.view) &&
-        (filter.healthy === undefined || r.healthy === filter.healthy),
+        (filter.ok === undefined || r.ok === filter.ok),
     );
   }
 
@@ -68,19 +59,19 @@ export class TimelineQuery {
     return this.recordsIn('clock', filter).filter((r) => filter.node === undefined || r.node === filter.node);
   }
 
-  /** How the report names a health view: the label its samples carry, or its name. */
+  /** How the report names a view: the label its samples carry, or its name. */
   viewLabel(view: string): string {
-    return this.records.find((r): r is HealthRecord => r.kind === 'health' && r.view === view && r.viewLabel !== undefined)?.viewLabel ?? view;
+    return this.records.find((r): r is StateRecord => r.kind === 'state' && r.view === view && r.viewLabel !== undefined)?.viewLabel ?? view;
   }
 
-  /** The health views the timeline has, in the order they first appear. */
+  /** The views the timeline has, in the order they first appear. */
   views(): string[] {
-    return [...new Set(this.records.filter((r): r is HealthRecord => r.kind === 'health').map((r) => r.view))];
+    return [...new Set(this.states().map((r) => r.view))];
   }
 
   /** Records of a kind in the window, by real time (`t`); probes' samples by when they were sent (see sampleInWindow). */
   recordsIn<K extends TimelineRecord['kind']>(kind: K, window: Window): Extract<TimelineRecord, { kind: K }>[] {
-    const sampled = kind === 'membership' || kind === 'health' || kind === 'metrics';
+    const sampled = kind === 'state' || kind === 'metrics';
     return this.records.filter(
       (r): r is Extract<TimelineRecord, { kind: K }> => r.kind === kind && (sampled ? sampleInWindow(r, window) : inWindow(r.t, window)),
     );
@@ -106,14 +97,9 @@ export class TimelineQuery {
     );
   }
 
-  /** Each node's last membership sample at or before `t`. */
-  membershipAt(t: string, nodes: string[]): Map<string, MembershipRecord | undefined> {
-    const result = new Map<string, MembershipRecord | undefined>();
-    for (const node of nodes) {
-      const samples = this.membership({ node, before: t });
-      result.set(node, samples[samples.length - 1]);
-    }
-    return result;
+  /** Each node's last sample in the view at or before `t`. */
+  statesAt(t: string, nodes: readonly string[], view: string): Map<string, StateRecord | undefined> {
+    return new Map(nodes.map((node) => [node, this.states({ node, view, before: t }).at(-1)]));
   }
 }
 
@@ -140,12 +126,12 @@ function inWindow(t: string, window: Window): boolean {
   return true;
 }
 
-/** True when every node in `nodes` is up and sees all the others. */
-export function isFullMesh(samples: Map<string, MembershipRecord | undefined>): boolean {
+/** True when every node in `nodes` is ok and has all the others among its peers. */
+export function isFullMesh(samples: Map<string, StateRecord | undefined>): boolean {
   const nodes = [...samples.keys()];
   return nodes.every((node) => {
     const sample = samples.get(node);
-    return sample?.up === true && nodes.every((other) => other === node || sample.sees.includes(other));
+    return sample?.ok === true && nodes.every((other) => other === node || (sample.peers ?? []).includes(other));
   });
 }
 

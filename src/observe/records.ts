@@ -1,15 +1,6 @@
 /** One line of timeline.jsonl. `t` is the real time (ISO 8601) the record was made. */
 export type TimelineRecord =
-  | RunRecord
-  | StepRecord
-  | ClockRecord
-  | CertificateRecord
-  | MembershipRecord
-  | HealthRecord
-  | MetricsRecord
-  | AlertRecord
-  | LogRecord
-  | VersionsRecord;
+  RunRecord | StepRecord | ClockRecord | CertificateRecord | StateRecord | MetricsRecord | AlertRecord | LogRecord | VersionsRecord;
 
 export type AlertClass = 'certificate-expired' | 'not-yet-valid' | 'unknown-ca' | 'bad-certificate' | 'hostname-mismatch' | 'other';
 
@@ -82,53 +73,46 @@ export interface CertificateRecord {
   unchanged?: true;
 }
 
-export interface MembershipRecord {
+/**
+ * What one probe of one node showed, in one view: the same record for every
+ * workload. A view is whose eyes the node is seen through: the node's own
+ * (`membership`: whom it is connected to) or a client's (etcd's `etcdctl`,
+ * `apiserver`); the workload names its views. What else the workload knows
+ * of the node there (etcd's leader and raft term, an Erlang node's
+ * certificate dates) goes in `attributes`, which the workload describes
+ * (`Workload.attributes`).
+ */
+export interface StateRecord {
   t: string;
   /** When the probe was sent; `t` is when its answer (or its deadline) came. The sample shows some moment between the two. */
   sentAt?: string;
-  kind: 'membership';
+  kind: 'state';
   node: string;
-  /** False when the node did not answer its probe (down, restarting, or see `noAnswer`). */
-  up: boolean;
-  /**
-   * The probe's deadline passed with no answer: the node may be hung or the
-   * host too busy to answer in time; the harness cannot tell which. Checks
-   * never count such a sample as the node being down.
-   */
-  noAnswer?: true;
-  /** The other nodes it is connected to, by node name. */
-  sees: string[];
-  /** The node's own idea of the current time (faked by libfaketime). */
-  nodeTime?: string;
-  certNotAfter?: string;
-  caNotAfter?: string;
-  error?: string;
-}
-
-export interface HealthRecord {
-  t: string;
-  /** When the probe was sent; `t` is when its answer (or its deadline) came. The sample shows some moment between the two. */
-  sentAt?: string;
-  kind: 'health';
-  node: string;
-  /** Which client's view of the node this is; the workload names its views. */
   view: string;
   /** The view as a report names it, e.g. `API server view`. */
   viewLabel?: string;
-  /** Healthy as that client judges it; false also when the member refused the connection or failed TLS. */
-  healthy: boolean;
   /**
-   * The probe's deadline passed with no answer (then `healthy` is false). The
-   * client the view stands for calls that Unhealthy, but the cause may be the
-   * busy host rather than the node: it never counts against an expectation of Healthy.
+   * Up (a view of the node's own) or Healthy (a client's view), as the view
+   * judges it; false also when the node did not answer, refused the
+   * connection or failed TLS.
+   */
+  ok: boolean;
+  /**
+   * The probe's deadline passed with no answer (then `ok` is false): the node
+   * may be hung or the host too busy to answer in time; the harness cannot
+   * tell which. Checks never count such a sample against the node.
    */
   noAnswer?: true;
+  /** The other nodes it is connected to, by node name, for a view that tells. */
+  peers?: string[];
+  /** The node's own idea of the current time (faked by libfaketime), where the view reads it. */
+  nodeTime?: string;
   error?: string;
-  /** The leader this node reports, if its workload has one. */
-  leader?: string;
-  raftTerm?: number;
-  members?: string[];
+  /** What else the workload reads of the node in this view, by the workload's own names. */
+  attributes?: Readonly<Record<string, AttributeValue>>;
 }
+
+export type AttributeValue = string | number | boolean | readonly string[];
 
 /** A node's Prometheus metrics at one moment, by series (`name{label="v"}`). */
 export interface MetricsRecord {
@@ -202,7 +186,7 @@ export type ClassifiedAlert = Omit<AlertRecord, 't' | 'kind' | 'node'>;
 export type LogFinding = ({ kind: 'alert' } & ClassifiedAlert) | Omit<LogRecord, 't' | 'node'>;
 
 /** What one probe of one node yields, before it is stamped. */
-export type ProbeRecord = Omit<MembershipRecord, 't'> | Omit<HealthRecord, 't'> | Omit<MetricsRecord, 't'> | Omit<CertificateRecord, 't'>;
+export type ProbeRecord = Omit<StateRecord, 't'> | Omit<MetricsRecord, 't'> | Omit<CertificateRecord, 't'>;
 
-/** A probe's answer, before it is stamped and recorded. */
-export type MembershipSample = Omit<MembershipRecord, 't' | 'kind' | 'node'>;
+/** A probe's answer in one view, before it is stamped and recorded. */
+export type StateSample = Omit<StateRecord, 't' | 'kind' | 'node'>;

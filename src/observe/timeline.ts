@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AlertRecord, LogRecord, TimelineRecord } from './records.js';
+import type { AlertRecord, LogRecord, StateRecord, TimelineRecord } from './records.js';
 
 /** A record before the timeline stamps it with the real time. */
 export type Unstamped = TimelineRecord extends infer R ? (R extends TimelineRecord ? Omit<R, 't'> : never) : never;
@@ -94,5 +94,33 @@ export function parseTimeline(jsonl: string): TimelineRecord[] {
   return jsonl
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as TimelineRecord);
+    .map((line) => liftSample(JSON.parse(line) as Record<string, unknown>));
+}
+
+/**
+ * Timelines recorded before every workload shared one state record had two
+ * kinds of sample: `membership` (up, sees) and `health` (view, healthy), with
+ * the workload's own fields beside them. They read as state records, the
+ * workload's fields as its attributes.
+ */
+const OLD_SAMPLE_FIELDS = new Set(['t', 'sentAt', 'kind', 'node', 'view', 'viewLabel', 'up', 'healthy', 'sees', 'noAnswer', 'nodeTime', 'error']);
+
+function liftSample(old: Record<string, unknown>): TimelineRecord {
+  if (old.kind !== 'membership' && old.kind !== 'health') return old as unknown as TimelineRecord;
+  const attributes = Object.fromEntries(Object.entries(old).filter(([field]) => !OLD_SAMPLE_FIELDS.has(field))) as StateRecord['attributes'];
+  const lifted: StateRecord = {
+    t: old.t as string,
+    ...(old.sentAt === undefined ? {} : { sentAt: old.sentAt as string }),
+    kind: 'state',
+    node: old.node as string,
+    view: old.kind === 'membership' ? 'membership' : (old.view as string),
+    ...(old.viewLabel === undefined ? {} : { viewLabel: old.viewLabel as string }),
+    ok: Boolean(old.kind === 'membership' ? old.up : old.healthy),
+    ...(old.noAnswer ? { noAnswer: true as const } : {}),
+    ...(old.kind === 'membership' ? { peers: (old.sees as string[] | undefined) ?? [] } : {}),
+    ...(old.nodeTime === undefined ? {} : { nodeTime: old.nodeTime as string }),
+    ...(old.error === undefined ? {} : { error: old.error as string }),
+    ...(attributes && Object.keys(attributes).length ? { attributes } : {}),
+  };
+  return lifted;
 }

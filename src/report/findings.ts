@@ -1,21 +1,13 @@
 import { describeOffset } from '../clock/spec.js';
 import { TimelineQuery } from '../observe/query.js';
-import {
-  linesOf,
-  type AlertRecord,
-  type CertificateRecord,
-  type ClockRecord,
-  type LogRecord,
-  type MembershipRecord,
-  type TimelineRecord,
-} from '../observe/records.js';
+import { linesOf, type AlertRecord, type CertificateRecord, type ClockRecord, type LogRecord, type TimelineRecord } from '../observe/records.js';
 import { validityAt } from '../pki/inspect.js';
 import { answerClauses, composeAnswer } from '../scenario/answer.js';
 import type { AnswerClause, Expectation, ExpectationResult, Verdict } from '../scenario/types.js';
 import { describeCounts } from '../scenario/verdict.js';
-import type { CertificateSummary } from '../workload/workload.js';
+import type { AttributeDescriptions, CertificateSummary } from '../workload/workload.js';
 import { timelineChart } from './timeline-chart.js';
-import { cell, code, describeRecord, healthText, nodeTime, realTime, seconds, seesText, utc } from './format.js';
+import { cell, code, describeRecord, nodeTime, realTime, seconds, stateText, utc } from './format.js';
 
 export interface ExpectationOutcome {
   id: string;
@@ -46,6 +38,8 @@ export interface FindingsInput {
   expectations: ExpectationOutcome[];
   /** Relative paths of files beside findings.md worth opening. */
   files?: string[];
+  /** How the workload's state records' attributes read (its `attributes`). */
+  attributes?: AttributeDescriptions;
 }
 
 /** The findings report of one scenario run, as markdown. Pure: it runs nothing. */
@@ -104,7 +98,7 @@ export function renderFindings(input: FindingsInput): string {
     );
   for (const e of input.expectations) {
     out.push(`### ${e.id}`, '', `${resultCell(e.result.verdict)}: ${e.title}. Observed: ${e.result.observed}.`, '', 'Evidence:', '');
-    for (const item of e.result.evidence) out.push(`- ${typeof item === 'string' ? item : describeRecord(item)}`);
+    for (const item of e.result.evidence) out.push(`- ${typeof item === 'string' ? item : describeRecord(item, input.attributes)}`);
     out.push('');
   }
 
@@ -139,8 +133,8 @@ export function renderFindings(input: FindingsInput): string {
     if (step.detail) out.push(step.detail, '');
     out.push('| Node | Before | Its clock before | After | Its clock after |', '|---|---|---|---|---|');
     for (const node of input.nodes) {
-      const before = stateAt(q, step.startedAt, node);
-      const after = stateAt(q, end, node);
+      const before = stateAt(q, step.startedAt, node, input.attributes);
+      const after = stateAt(q, end, node, input.attributes);
       out.push(`| ${node} | ${cell(before.text)} | ${nodeTime(before.nodeTime)} | ${cell(after.text)} | ${nodeTime(after.nodeTime)} |`);
     }
     out.push('');
@@ -150,14 +144,14 @@ export function renderFindings(input: FindingsInput): string {
   out.push('| Real time | Node | Its clock | View | Now |', '|---|---|---|---|---|');
   const last = new Map<string, string>();
   for (const sample of input.timeline) {
-    if (sample.kind !== 'membership' && sample.kind !== 'health') continue;
-    const view = sample.kind === 'membership' ? 'membership' : q.viewLabel(sample.view);
-    const state =
-      sample.kind === 'membership' ? membershipCell(sample) + (sample.up ? '' : ` (${sample.error ?? 'not running'})`) : healthText(sample);
+    if (sample.kind !== 'state') continue;
+    const view = q.viewLabel(sample.view);
+    const own = sample.peers !== undefined;
+    const state = stateText(sample, input.attributes) + (own && !sample.ok ? ` (${sample.error ?? 'not running'})` : '');
     const key = `${sample.node}\0${view}`;
     if (last.get(key) === state) continue;
     last.set(key, state);
-    const clock = sample.kind === 'membership' ? sample.nodeTime : q.nodeClockAt(sample.t, sample.node);
+    const clock = own ? sample.nodeTime : q.nodeClockAt(sample.t, sample.node);
     out.push(`| ${realTime(sample.t)} | ${sample.node} | ${nodeTime(clock)} | ${view} | ${cell(state)} |`);
   }
   out.push('');
@@ -181,7 +175,7 @@ export function renderFindings(input: FindingsInput): string {
   const events = input.timeline.filter((r): r is LogRecord => r.kind === 'log');
   if (events.length > 0) {
     out.push('## Other log events', '', 'Lines about leaders, peers and readiness, verbatim (at most 40).', '');
-    for (const e of events.slice(0, 40)) out.push(`- ${describeRecord(e)}`);
+    for (const e of events.slice(0, 40)) out.push(`- ${describeRecord(e, input.attributes)}`);
     if (events.length > 40) out.push(`- … and ${events.length - 40} more in timeline.jsonl`);
     out.push('');
   }
@@ -209,13 +203,16 @@ export function renderFindings(input: FindingsInput): string {
   return out.join('\n');
 }
 
-/** What a node showed at `t`: its membership, or its health in each view, and its clock. */
-function stateAt(q: TimelineQuery, t: string, node: string): { text: string; nodeTime?: string } {
-  const membership = q.membership({ node, before: t }).at(-1);
-  if (membership) return { text: membershipCell(membership), nodeTime: membership.nodeTime };
-  const views = q.views().flatMap((view) => q.health({ node, view, before: t }).slice(-1));
-  if (views.length === 0) return { text: 'no sample' };
-  return { text: views.map((h) => `${q.viewLabel(h.view)}: ${healthText(h)}`).join('; '), nodeTime: q.nodeClockAt(t, node) };
+/**
+ * What a node showed at `t` and its clock: its own view (whom it sees) where
+ * its workload has one, or else its state in each client's view.
+ */
+function stateAt(q: TimelineQuery, t: string, node: string, attributes?: AttributeDescriptions): { text: string; nodeTime?: string } {
+  const latest = q.views().flatMap((view) => q.states({ node, view, before: t }).slice(-1));
+  const own = latest.find((s) => s.peers !== undefined);
+  if (own) return { text: stateText(own), nodeTime: own.nodeTime };
+  if (latest.length === 0) return { text: 'no sample' };
+  return { text: latest.map((s) => `${q.viewLabel(s.view)}: ${stateText(s, attributes)}`).join('; '), nodeTime: q.nodeClockAt(t, node) };
 }
 
 /** `+31d at 03:10:43.397 (read back: +31d, by ...)`: the offset asked for and the one the node then showed. */
@@ -225,11 +222,6 @@ function clockChange(record: ClockRecord): string {
       ? 'not read back'
       : `read back ${describeOffset(Math.round(record.shownOffsetSeconds))} (${record.shownOffsetSeconds.toFixed(1)} s) from ${record.shownBy ?? 'the node'}`;
   return `${describeOffset(record.offsetSeconds)} at ${realTime(record.t)}, ${shown}`;
-}
-
-function membershipCell(sample: MembershipRecord | undefined): string {
-  if (!sample) return 'no sample';
-  return sample.up ? `sees ${seesText(sample.sees)}` : sample.noAnswer ? 'no answer' : 'down';
 }
 
 function groupAlerts(alerts: AlertRecord[]): AlertRecord[][] {

@@ -1,4 +1,5 @@
-import type { CertificateRecord, HealthRecord, TimelineRecord } from '../observe/records.js';
+import type { AttributeValue, CertificateRecord, StateRecord, TimelineRecord } from '../observe/records.js';
+import type { AttributeDescriptions } from '../workload/workload.js';
 
 /** `03:10:43.397` — the time of day of a real-time stamp, UTC. */
 export function realTime(iso: string): string {
@@ -37,12 +38,13 @@ export function seesText(sees: string[]): string {
 }
 
 /** One line of evidence for a timeline record: when (real and node time), who, what. */
-export function describeRecord(record: TimelineRecord): string {
+export function describeRecord(record: TimelineRecord, attributes?: AttributeDescriptions): string {
   const when = `${code(realTime(record.t))}`;
   switch (record.kind) {
-    case 'membership':
-      return record.up
-        ? `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) sees ${seesText(record.sees)}`
+    case 'state':
+      if (record.peers === undefined) return `${when} ${record.node} ${record.viewLabel ?? record.view}: ${stateText(record, attributes)}`;
+      return record.ok
+        ? `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) sees ${seesText(record.peers)}`
         : record.noAnswer
           ? `${when} ${record.node}: the probe got no answer (${record.error ?? 'deadline passed'}); the harness cannot tell why`
           : `${when} ${record.node} is down: ${record.error ?? 'not running'}`;
@@ -54,8 +56,6 @@ export function describeRecord(record: TimelineRecord): string {
       return `${when} ${record.node}'s clock set to ${record.spec}${record.shownOffsetSeconds === undefined ? '' : `; it then showed ${record.shownOffsetSeconds.toFixed(1)} s from real time`}`;
     case 'run':
       return `${when} run ${record.event}`;
-    case 'health':
-      return `${when} ${record.node} ${record.viewLabel ?? record.view}: ${healthText(record)}`;
     case 'log':
       return `${when} ${record.node} (its clock ${nodeTime(record.nodeTime)}) logged: ${code(record.text)}`;
     case 'metrics':
@@ -83,12 +83,31 @@ export function certificateText(record: Omit<CertificateRecord, 't' | 'kind'>, d
   return `${record.node}: ${record.role} issued by ${record.madeBy}, ${valid}`;
 }
 
-/** `Healthy (leader a, term 2)`, `Unhealthy: certificate has expired`, or `No answer: ...`. */
-export function healthText(record: Pick<HealthRecord, 'healthy' | 'error' | 'leader' | 'raftTerm' | 'noAnswer'>): string {
-  const raft = [record.leader ? `leader ${record.leader}` : '', record.raftTerm !== undefined ? `term ${record.raftTerm}` : '']
-    .filter(Boolean)
-    .join(', ');
-  if (record.healthy) return `Healthy${raft ? ` (${raft})` : ''}`;
+/**
+ * A state sample in a few words. A view that lists peers (the node's own):
+ * `sees a, b`, `down`, `no answer`. A client's view: `Healthy (leader a,
+ * term 2)`, `Unhealthy: certificate has expired`, `No answer: ...`, with the
+ * attributes the workload describes in brackets.
+ */
+export function stateText(
+  record: Pick<StateRecord, 'ok' | 'error' | 'noAnswer' | 'peers' | 'attributes'>,
+  attributes?: AttributeDescriptions,
+): string {
+  if (record.peers !== undefined) return record.ok ? `sees ${seesText(record.peers)}` : record.noAnswer ? 'no answer' : 'down';
+  const detail = attributeText(record, attributes);
+  if (record.ok) return `Healthy${detail ? ` (${detail})` : ''}`;
   if (record.noAnswer) return `No answer: ${record.error ?? 'the deadline passed'}`;
-  return `Unhealthy: ${record.error ?? 'no answer'}${raft ? ` (${raft})` : ''}`;
+  return `Unhealthy: ${record.error ?? 'no answer'}${detail ? ` (${detail})` : ''}`;
+}
+
+/** The sample's attributes the workload describes, in its order: `leader a, term 2`; only those that make its state with `stateOnly`. */
+export function attributeText(record: Pick<StateRecord, 'attributes'>, attributes: AttributeDescriptions = {}, stateOnly = false): string {
+  return Object.entries(attributes)
+    .filter(([name, description]) => record.attributes?.[name] !== undefined && (!stateOnly || description.state))
+    .map(([name, description]) => `${description.label} ${valueText(record.attributes![name]!)}`)
+    .join(', ');
+}
+
+function valueText(value: AttributeValue): string {
+  return Array.isArray(value) ? value.join(', ') : String(value);
 }

@@ -1,4 +1,4 @@
-import type { HealthRecord, MembershipRecord, StepRecord, TimelineRecord } from '../observe/records.js';
+import type { StateRecord, StepRecord, TimelineRecord } from '../observe/records.js';
 import { mermaidName } from './mermaid.js';
 
 /**
@@ -9,12 +9,14 @@ import { mermaidName } from './mermaid.js';
  * its probe got no answer, done (greyed). Pure: records in, lines out.
  */
 export function timelineChart(records: readonly TimelineRecord[]): string[] {
-  const membership = records.filter((r): r is MembershipRecord => r.kind === 'membership');
-  const health = records.filter((r): r is HealthRecord => r.kind === 'health');
+  const states = records.filter((r): r is StateRecord => r.kind === 'state');
+  // A view whose samples list peers is the node's own (whom it sees); the others are clients' views (Healthy or not).
+  const membership = states.filter((r) => r.peers !== undefined);
+  const health = states.filter((r) => r.peers === undefined);
   const steps = records.filter((r): r is StepRecord => r.kind === 'step');
-  if (membership.length === 0 && health.length === 0) return [];
-  const nodes = [...new Set([...membership, ...health].map((r) => r.node))];
-  const end = [...membership, ...health, ...steps]
+  if (states.length === 0) return [];
+  const nodes = [...new Set(states.map((r) => r.node))];
+  const end = [...states, ...steps]
     .map((r) => r.t)
     .sort()
     .at(-1)!;
@@ -52,19 +54,19 @@ export function timelineChart(records: readonly TimelineRecord[]): string[] {
 type State = { key: string; label: string; tag?: 'crit' | 'done' };
 
 function membershipState(others: string[]) {
-  return (r: MembershipRecord): State => {
+  return (r: StateRecord): State => {
     if (r.noAnswer) return { key: 'no answer', label: 'no answer', tag: 'done' };
-    if (!r.up) return { key: 'down', label: 'down', tag: 'crit' };
-    const seen = others.filter((o) => r.sees.includes(o));
+    if (!r.ok) return { key: 'down', label: 'down', tag: 'crit' };
+    const seen = others.filter((o) => (r.peers ?? []).includes(o));
     const key = `sees ${seen.join(' ')}`;
     if (seen.length === others.length) return { key, label: others.length ? `sees all ${others.length}` : 'up' };
     return { key, label: seen.length ? `sees ${seen.join(', ')}` : 'alone', tag: 'crit' };
   };
 }
 
-function healthState(r: HealthRecord): State {
+function healthState(r: StateRecord): State {
   if (r.noAnswer) return { key: 'no answer', label: 'no answer', tag: 'done' };
-  return r.healthy ? { key: 'healthy', label: 'Healthy' } : { key: 'unhealthy', label: 'Unhealthy', tag: 'crit' };
+  return r.ok ? { key: 'healthy', label: 'Healthy' } : { key: 'unhealthy', label: 'Unhealthy', tag: 'crit' };
 }
 
 /** Consecutive samples in the same state, each from its first sample to the first sample of the next state. */

@@ -92,7 +92,8 @@ export class RunContext {
   private viewSince(since: number): unknown {
     const fresh = <S extends SampledRecord>(sample: S | undefined) => (sample && Date.parse(sample.sentAt ?? sample.t) >= since ? sample : undefined);
     const latest: LatestSamples = {
-      latest: (node, kind, view) => fresh(this.observer.latest(node, kind, view)),
+      state: (node, view) => fresh(this.observer.state(node, view)),
+      metrics: (node) => fresh(this.observer.metrics(node)),
       latestOf: (node) => this.observer.latestOf(node).filter((s) => fresh(s) !== undefined),
     };
     return this.workload.view(latest, this.nodes);
@@ -243,20 +244,23 @@ export class RunContext {
   }
 
   /**
-   * Each node's state as its latest samples show it: whom it sees, whether it
-   * is Healthy in each view and whom it names leader. Not Healthy is one state
-   * whatever the reason (an error, a refusal, no answer): a broken node
-   * alternating between them has not changed.
+   * Each node's state as its latest samples show it: in each view whether it
+   * is ok, whom it sees, and the attributes its workload counts as state
+   * (etcd: whom it names leader). Not ok is one state whatever the reason (an
+   * error, a refusal, no answer): a broken node alternating between them has
+   * not changed.
    */
   private stateOfEachNode(): Map<string, string> {
     const state = new Map<string, string>();
+    const counted = Object.entries(this.workload.attributes ?? {})
+      .filter(([, description]) => description.state)
+      .map(([name]) => name);
     for (const node of this.nodes) {
       const parts = this.observer
         .latestOf(node)
-        .map((r) =>
-          r.kind === 'membership' ? ['membership', r.up, [...r.sees].sort()] : r.kind === 'health' ? [r.view, r.healthy, r.leader ?? null] : null,
+        .flatMap((r) =>
+          r.kind === 'state' ? [[r.view, r.ok, r.peers ? [...r.peers].sort() : null, ...counted.map((name) => r.attributes?.[name] ?? null)]] : [],
         )
-        .filter((p) => p !== null)
         .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
       state.set(node, JSON.stringify(parts));
     }

@@ -18,7 +18,7 @@ import type { AnyScenario } from '../scenario/types.js';
 import { unknown } from '../scenario/verdict.js';
 import { endingChildrenOnAbort } from '../util/child-process.js';
 import { PlatformLostError } from '../util/errors.js';
-import type { AnyWorkload, Deployment } from '../workload/workload.js';
+import type { AnyWorkload, AttributeDescriptions, Deployment } from '../workload/workload.js';
 import { createContext, RequiredWaitUnmet } from './context.js';
 import { clockShimLogLine } from '../clock/shim.js';
 import { withTimeout } from '../util/deadline.js';
@@ -34,7 +34,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   progress?: (line: string) => void;
   /** Sees each timeline record as it is made (live progress). */
-  onRecord?: (record: TimelineRecord) => void;
+  /** Each record as the timeline takes it, with how the workload's attributes read (for progress). */
+  onRecord?: (record: TimelineRecord, attributes?: AttributeDescriptions) => void;
   /** kind: keep the cluster after the run. */
   keepCluster?: boolean;
   /** kind: leave the cluster for the next run of a suite, which releases it after the last. */
@@ -93,7 +94,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
   await mkdir(outDir, { recursive: true });
   const timeline = new Timeline(timelinePath);
-  if (options.onRecord) timeline.onRecord(options.onRecord);
+  const { onRecord } = options;
+  if (onRecord) timeline.onRecord((record) => onRecord(record, scenario.workload.attributes));
   // The run stops early on Ctrl-C (`signal`) or when the platform goes away; the reason says which.
   const stop = new AbortController();
   const interrupt = () => stop.abort(new RunInterrupted());
@@ -174,7 +176,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
   }
 
-  if (failure && !timeline.records.some((r) => r.kind === 'membership' || r.kind === 'health')) {
+  if (failure && !timeline.records.some((r) => r.kind === 'state')) {
     // Nothing ran: there is nothing to report, only the error to give.
     return { outcome, expectations: [], findingsPath, timelinePath, error: failure };
   }
@@ -200,6 +202,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     timeline: timeline.records,
     expectations,
     files: ['timeline.jsonl', ...deployment.nodes.map((n) => `logs/${n}.log`)],
+    attributes: scenario.workload.attributes,
   });
   await writeFile(findingsPath, markdown);
   const results = runResults(

@@ -1,5 +1,6 @@
 import { isFullMesh, sampleInWindow, type TimelineQuery, type Window } from '../observe/query.js';
-import { linesOf, type AlertRecord, type HealthRecord, type MembershipRecord, type MetricsRecord, type StepRecord } from '../observe/records.js';
+import { linesOf, type AlertRecord, type MetricsRecord, type StateRecord, type StepRecord } from '../observe/records.js';
+import { membershipAt, membershipSamples as membership, type MembershipSample } from '../workload/membership-view.js';
 import type { ExpectationResult } from './types.js';
 import { fail, pass, unknown } from './verdict.js';
 
@@ -29,8 +30,8 @@ export function between(q: TimelineQuery, fromStepId: string, toStepId: string):
 /** Every node sees every other at some moment before the step began. */
 export function fullMeshBefore(q: TimelineQuery, nodes: string[], stepId: string): ExpectationResult {
   const step = q.step(stepId);
-  const latest = new Map<string, MembershipRecord | undefined>(nodes.map((n) => [n, undefined]));
-  for (const sample of q.membership({ before: step.startedAt })) {
+  const latest = new Map<string, MembershipSample | undefined>(nodes.map((n) => [n, undefined]));
+  for (const sample of membership(q, { before: step.startedAt })) {
     if (!latest.has(sample.node)) continue;
     latest.set(sample.node, sample);
     if (isFullMesh(latest)) {
@@ -40,9 +41,9 @@ export function fullMeshBefore(q: TimelineQuery, nodes: string[], stepId: string
       );
     }
   }
-  const last = q.membershipAt(step.startedAt, nodes);
+  const last = membershipAt(q, step.startedAt, nodes);
   const evidence = nodes.map((n) => last.get(n) ?? `${n}: no sample before ${stepId}`);
-  const unheard = nodes.filter((n) => !q.membership({ before: step.startedAt, node: n }).some((s) => !s.noAnswer));
+  const unheard = nodes.filter((n) => !membership(q, { before: step.startedAt, node: n }).some((s) => !s.noAnswer));
   if (unheard.length > 0) return unknown(`${unheard.join(', ')} never answered a probe before step ${stepId}`, evidence);
   return fail(`no moment before step ${stepId} where every node saw all the others`, evidence);
 }
@@ -50,20 +51,20 @@ export function fullMeshBefore(q: TimelineQuery, nodes: string[], stepId: string
 /** Every sample of every node in the window shows all the others connected. */
 export function stayFullyConnected(q: TimelineQuery, nodes: readonly string[], options: WindowOptions): ExpectationResult {
   const { window = {}, label } = options;
-  const evidence: (MembershipRecord | string)[] = [];
+  const evidence: (MembershipSample | string)[] = [];
   // Any node seen broken fails, whatever the others' gaps; only then can gaps make it unknown.
   for (const node of nodes) {
-    const samples = q.membership({ ...window, node }).filter((s) => !s.noAnswer);
-    const broken = samples.find((s) => !s.up || nodes.some((other) => other !== node && !s.sees.includes(other)));
+    const samples = membership(q, { ...window, node }).filter((s) => !s.noAnswer);
+    const broken = samples.find((s) => !s.ok || nodes.some((other) => other !== node && !s.peers.includes(other)));
     if (broken) {
       return fail(
-        `${node} lost a peer ${label} (${broken.up ? `sees only ${broken.sees.join(', ') || 'nobody'}` : `down: ${broken.error ?? 'not answering'}`})`,
+        `${node} lost a peer ${label} (${broken.ok ? `sees only ${broken.peers.join(', ') || 'nobody'}` : `down: ${broken.error ?? 'not answering'}`})`,
         [samples[0]!, broken],
       );
     }
   }
   for (const node of nodes) {
-    const all = q.membership({ ...window, node });
+    const all = membership(q, { ...window, node });
     const samples = all.filter((s) => !s.noAnswer);
     const unanswered = all.filter((s) => s.noAnswer);
     if (unanswered.length > 0)
@@ -74,26 +75,26 @@ export function stayFullyConnected(q: TimelineQuery, nodes: readonly string[], o
     if (samples.length < MIN_SAMPLES) return unknown(`only ${samples.length} sample(s) of ${node} ${label}: too few to judge`, samples);
     evidence.push(samples[0]!, samples[samples.length - 1]!);
   }
-  const count = q.membership({ ...window }).filter((s) => nodes.includes(s.node)).length;
+  const count = membership(q, { ...window }).filter((s) => nodes.includes(s.node)).length;
   return pass(`all ${count} samples of ${nodes.join(', ')} ${label} show a full mesh`, evidence);
 }
 
 /** The node answers its probe but is connected to nobody, and nobody lists it, for the whole window. */
 export function staysAlone(q: TimelineQuery, node: string, options: WindowOptions & { others: readonly string[] }): ExpectationResult {
   const { window = {}, label, others } = options;
-  const own = q.membership({ ...window, node, up: true });
-  const joined = own.find((s) => s.sees.length > 0);
-  if (joined) return fail(`${node} connected to ${joined.sees.join(', ')} ${label}`, [own[0]!, joined]);
-  const seenBy = q.membership({ ...window }).find((s) => others.includes(s.node) && s.sees.includes(node));
+  const own = membership(q, { ...window, node, ok: true });
+  const joined = own.find((s) => s.peers.length > 0);
+  if (joined) return fail(`${node} connected to ${joined.peers.join(', ')} ${label}`, [own[0]!, joined]);
+  const seenBy = membership(q, { ...window }).find((s) => others.includes(s.node) && s.peers.includes(node));
   if (seenBy) return fail(`${seenBy.node} listed ${node} as connected ${label}`, [seenBy]);
   if (own.length < MIN_SAMPLES) {
-    const all = q.membership({ ...window, node });
+    const all = membership(q, { ...window, node });
     // Answered, and said it was down: the node is not alone, it is not running.
-    if (all.some((s) => !s.up && !s.noAnswer) && all.every((s) => !s.up))
+    if (all.some((s) => !s.ok && !s.noAnswer) && all.every((s) => !s.ok))
       return fail(`${node} never answered ${label}: down (${all.find((s) => !s.noAnswer)?.error ?? 'not running'})`, all.slice(-3));
     return unknown(`${node} answered only ${own.length} probe(s) ${label}: too few to judge`, all.slice(-3));
   }
-  const othersLast = others.map((o) => q.membership({ ...window, node: o, up: true }).at(-1) ?? `${o}: no sample ${label}`);
+  const othersLast = others.map((o) => membership(q, { ...window, node: o, ok: true }).at(-1) ?? `${o}: no sample ${label}`);
   return pass(`all ${own.length} samples of ${node} ${label} show it connected to nobody, and no other node listed it`, [
     own[0]!,
     own[own.length - 1]!,
@@ -168,14 +169,14 @@ export function everyHealthSample(q: TimelineQuery, nodes: readonly string[], op
   const { window = {}, view, healthy, label, aside } = options;
   const word = healthy ? 'Healthy' : 'Unhealthy';
   const viewName = q.viewLabel(view);
-  const evidence: HealthRecord[] = [];
-  const unanswered: HealthRecord[] = [];
-  const isAside = (s: HealthRecord) => aside !== undefined && !s.healthy && !s.noAnswer && aside.errors.some((e) => (s.error ?? '').includes(e));
-  const set = aside ? q.health({ ...window, view }).filter((s) => nodes.includes(s.node) && isAside(s)) : [];
-  const samplesOf = (node: string) => q.health({ ...window, node, view }).filter((s) => !isAside(s));
+  const evidence: StateRecord[] = [];
+  const unanswered: StateRecord[] = [];
+  const isAside = (s: StateRecord) => aside !== undefined && !s.ok && !s.noAnswer && aside.errors.some((e) => (s.error ?? '').includes(e));
+  const set = aside ? q.states({ ...window, view }).filter((s) => nodes.includes(s.node) && isAside(s)) : [];
+  const samplesOf = (node: string) => q.states({ ...window, node, view }).filter((s) => !isAside(s));
   for (const node of nodes) {
     const samples = samplesOf(node);
-    const odd = samples.find((s) => s.healthy !== healthy && !s.noAnswer);
+    const odd = samples.find((s) => s.ok !== healthy && !s.noAnswer);
     if (odd) return fail(`${node} was ${healthy ? 'Unhealthy' : 'Healthy'} in the ${viewName} at ${odd.t} ${label}`, [samples[0]!, odd]);
   }
   for (const node of nodes) {
@@ -191,7 +192,7 @@ export function everyHealthSample(q: TimelineQuery, nodes: readonly string[], op
     }
     evidence.push(answered[0]!, answered[answered.length - 1]!);
   }
-  const count = q.health({ ...window, view }).filter((s) => nodes.includes(s.node) && !isAside(s)).length;
+  const count = q.states({ ...window, view }).filter((s) => nodes.includes(s.node) && !isAside(s)).length;
   const setAside = set.length
     ? ` (${set.length} Unhealthy answer(s) of ${[...new Set(set.map((s) => s.node))].join(', ')} during ${aside!.why}, "${set[0]!.error}", not counted)`
     : '';
@@ -219,10 +220,10 @@ export function everyHealthSample(q: TimelineQuery, nodes: readonly string[], op
 export function everySampleFailsFor(q: TimelineQuery, nodes: readonly string[], options: HealthCheckOptions & { cause: string }): ExpectationResult {
   const { window = {}, view, cause, label } = options;
   const viewName = q.viewLabel(view);
-  const evidence: HealthRecord[] = [];
+  const evidence: StateRecord[] = [];
   for (const node of nodes) {
-    const samples = q.health({ ...window, node, view });
-    const healthy = samples.find((s) => s.healthy);
+    const samples = q.states({ ...window, node, view });
+    const healthy = samples.find((s) => s.ok);
     if (healthy) return fail(`${node} was Healthy in the ${viewName} at ${healthy.t} ${label}`, [healthy]);
     const other = samples.find((s) => s.noAnswer && !(s.error ?? '').includes(cause));
     if (other)
@@ -233,7 +234,7 @@ export function everySampleFailsFor(q: TimelineQuery, nodes: readonly string[], 
     if (samples.length < MIN_SAMPLES) return unknown(`only ${samples.length} ${viewName} sample(s) of ${node} ${label}: too few to judge`, samples);
     evidence.push(samples[0]!, samples[samples.length - 1]!);
   }
-  const all = q.health({ ...window, view }).filter((s) => nodes.includes(s.node));
+  const all = q.states({ ...window, view }).filter((s) => nodes.includes(s.node));
   const caused = all.filter((s) => s.noAnswer).length;
   return pass(
     `all ${all.length} ${viewName} samples of ${nodes.join(', ')} ${label} failed${caused ? ` (${caused === all.length ? 'every one' : `${caused} of them`}: ${cause})` : ''}`,
@@ -263,11 +264,11 @@ export function firstUnhealthy(
   q: TimelineQuery,
   nodes: readonly string[],
   options: { window?: Window; view: string },
-): { node: string; sample?: HealthRecord; lastHealthy?: HealthRecord }[] {
+): { node: string; sample?: StateRecord; lastHealthy?: StateRecord }[] {
   const { window = {}, view } = options;
   return nodes.map((node) => {
-    const samples = q.health({ ...window, node, view }).filter((s) => !s.noAnswer);
-    const index = samples.findIndex((s) => !s.healthy);
+    const samples = q.states({ ...window, node, view }).filter((s) => !s.noAnswer);
+    const index = samples.findIndex((s) => !s.ok);
     return { node, sample: index >= 0 ? samples[index] : undefined, lastHealthy: index > 0 ? samples[index - 1] : undefined };
   });
 }
@@ -275,7 +276,7 @@ export function firstUnhealthy(
 /** Every unhealthy sample of these nodes in that view names `text` in its error (e.g. why the TLS handshake failed). */
 export function healthErrorsMention(q: TimelineQuery, nodes: readonly string[], options: HealthCheckOptions & { text: string }): ExpectationResult {
   const { window = {}, view, text, label } = options;
-  const all = q.health({ ...window, view, healthy: false }).filter((s) => nodes.includes(s.node));
+  const all = q.states({ ...window, view, ok: false }).filter((s) => nodes.includes(s.node));
   const unhealthy = all.filter((s) => !s.noAnswer);
   const other = unhealthy.find((s) => !(s.error ?? '').includes(text));
   if (other) return fail(`${other.node} was unhealthy for another reason: ${other.error}`, [other]);
@@ -375,11 +376,11 @@ export function firstFiring(q: TimelineQuery, rule: MetricsRule, nodes: string[]
  * one node restarts, 1 when none can reach another.
  */
 export function largestGroupOverTime(q: TimelineQuery, nodes: string[], window: Window): { t: string; size: number }[] {
-  const latest = new Map<string, MembershipRecord>();
+  const latest = new Map<string, MembershipSample>();
   // A probe with no answer says nothing about membership: the node keeps its last known state.
-  for (const r of q.membership({ before: window.after })) if (nodes.includes(r.node) && !r.noAnswer) latest.set(r.node, r);
+  for (const r of membership(q, { before: window.after })) if (nodes.includes(r.node) && !r.noAnswer) latest.set(r.node, r);
   const series: { t: string; size: number }[] = [];
-  for (const r of q.membership(window)) {
+  for (const r of membership(q, window)) {
     if (!nodes.includes(r.node) || r.noAnswer) continue;
     latest.set(r.node, r);
     series.push({ t: r.t, size: largestGroup([...latest.values()]) });
@@ -387,8 +388,8 @@ export function largestGroupOverTime(q: TimelineQuery, nodes: string[], window: 
   return series;
 }
 
-function largestGroup(samples: MembershipRecord[]): number {
-  const up = new Map(samples.filter((s) => s.up).map((s) => [s.node, s]));
+function largestGroup(samples: MembershipSample[]): number {
+  const up = new Map(samples.filter((s) => s.ok).map((s) => [s.node, s]));
   const seen = new Set<string>();
   let best = 0;
   for (const start of up.keys()) {
@@ -400,8 +401,8 @@ function largestGroup(samples: MembershipRecord[]): number {
     while (stack.length > 0) {
       const node = stack.pop()!;
       size += 1;
-      for (const peer of up.get(node)!.sees) {
-        if (!seen.has(peer) && up.get(peer)?.sees.includes(node)) {
+      for (const peer of up.get(node)!.peers) {
+        if (!seen.has(peer) && up.get(peer)?.peers.includes(node)) {
           seen.add(peer);
           stack.push(peer);
         }

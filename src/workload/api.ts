@@ -10,6 +10,8 @@ export {
   parseVersionLines,
   readLibcClock,
   shortError,
+  type AttributeDescription,
+  type AttributeDescriptions,
   type CertificateSummary,
   type Deployment,
   type IncidentQuestion,
@@ -19,7 +21,16 @@ export {
   type RestartPlan,
   type Workload,
 } from './workload.js';
-export { membershipView, type MembershipView } from './membership-view.js';
+export {
+  MEMBERSHIP_VIEW,
+  membershipAt,
+  membershipDown,
+  membershipSamples,
+  membershipUp,
+  membershipView,
+  type MembershipSample,
+  type MembershipView,
+} from './membership-view.js';
 export { classifyTlsFailure } from './tls-alert-class.js';
 export { certificateSummary, issuedCertificate, uniqueByName } from './certificates.js';
 export { CERT_MODE, KEY_MODE } from '../pki/files.js';
@@ -28,5 +39,5 @@ export type { ValidityWindow } from '../pki/validity.js';
 export { CLOCK_SHIM_INCLUDE } from '../clock/shim.js';
 export type { ClockSpec } from '../clock/spec.js';
 export type { ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
-export type { LogFinding, ProbeRecord } from '../observe/records.js';
+export type { AttributeValue, LogFinding, ProbeRecord, StateRecord } from '../observe/records.js';
 export type { NodeAccess, Probe } from '../observe/probe.js';

@@ -42,6 +42,12 @@ export interface Workload<Setup, View, Operations extends object, D extends Depl
    * scenario, built on the workload, and loaded only when rehearsed.
    */
   readonly rehearsal?: string;
+  /**
+   * What its state records' attributes mean, in the order reports show them
+   * (etcd: `leader`, `raftTerm` as "term"). An attribute it does not
+   * describe stays in the timeline for checks, unshown.
+   */
+  readonly attributes?: AttributeDescriptions;
   /** A TLS failure or another notable event in one of its log lines, or null. */
   classifyLogLine(line: string): LogFinding | null;
   /** What a node runs, by component (OTP, etcd, libfaketime), as the node itself reports it. */
@@ -72,6 +78,20 @@ export function defineWorkload<Setup, View, Operations extends object, D extends
 ): Workload<Setup, View, Operations, D> {
   return workload;
 }
+
+/** How findings, charts and progress show one attribute of a workload's state records. */
+export interface AttributeDescription {
+  /** Its name in a report, e.g. `term` for etcd's `raftTerm`. */
+  readonly label: string;
+  /**
+   * A change of it is a change of the node's state (etcd: the leader a
+   * member names): progress says so, and a wait for a settled cluster counts
+   * its samples again from there.
+   */
+  readonly state?: boolean;
+}
+
+export type AttributeDescriptions = Readonly<Record<string, AttributeDescription>>;
 
 /**
  * One axis of the version matrix beyond the Debian suite: a scenario that

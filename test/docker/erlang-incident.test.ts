@@ -22,12 +22,12 @@ describe('erlang-node-cert-expiry', () => {
   it("keeps node3 connected past its certificate's expiry, then leaves it alone after a restart", () => {
     const between = run.membership().filter((r) => after(run, 'jump-clocks')(r) && before(run, 'restart-node3')(r));
     expect(between.length).toBeGreaterThan(6);
-    expect(between.every((r) => r.up && r.sees.length === 2)).toBe(true);
-    const node3 = run.membership().filter((r) => r.node === 'node3' && r.up && after(run, 'restart-node3')(r));
+    expect(between.every((r) => r.ok && r.peers.length === 2)).toBe(true);
+    const node3 = run.membership().filter((r) => r.node === 'node3' && r.ok && after(run, 'restart-node3')(r));
     expect(node3.length).toBeGreaterThan(4);
-    expect(node3.every((r) => r.sees.length === 0)).toBe(true);
+    expect(node3.every((r) => r.peers.length === 0)).toBe(true);
     const node1 = run.membership().filter((r) => r.node === 'node1' && after(run, 'restart-node3')(r));
-    expect(node1.at(-1)!.sees).toEqual(['node2']);
+    expect(node1.at(-1)!.peers).toEqual(['node2']);
   });
 
   it('shows node3 rejected in both directions, by the nodes whose certificates are valid', () => {
@@ -52,9 +52,9 @@ describe('erlang-clock-skew', () => {
 
   it('has only the node whose clock is +31 days reject certificates, and it stays alone', () => {
     const window = (r: { t: string }) => after(run, 'restart-node3')(r) && before(run, 'fix-clock')(r);
-    const node3 = run.membership().filter((r) => r.node === 'node3' && r.up && window(r));
+    const node3 = run.membership().filter((r) => r.node === 'node3' && r.ok && window(r));
     expect(node3.length).toBeGreaterThan(3);
-    expect(node3.every((r) => r.sees.length === 0 && Math.abs(offset(r) - 31 * DAY_MS) < 60_000)).toBe(true);
+    expect(node3.every((r) => r.peers.length === 0 && Math.abs(offset(r) - 31 * DAY_MS) < 60_000)).toBe(true);
     const generated = run.alerts().filter((a) => window(a) && a.direction === 'generated');
     expect(generated.length).toBeGreaterThan(0);
     expect(new Set(generated.map((a) => a.node))).toEqual(new Set(['node3']));
@@ -62,9 +62,9 @@ describe('erlang-clock-skew', () => {
 
   it('lets node3 rejoin with its clock right, and leaves node2 alone 2 h behind, rejecting with Certificate Expired', () => {
     expect(run.step('mesh-again').outcome).toBe('met');
-    const node2 = run.membership().filter((r) => r.node === 'node2' && r.up && after(run, 'restart-behind')(r));
+    const node2 = run.membership().filter((r) => r.node === 'node2' && r.ok && after(run, 'restart-behind')(r));
     expect(node2.length).toBeGreaterThan(3);
-    expect(node2.every((r) => r.sees.length === 0 && Math.abs(offset(r) + 2 * 3_600_000) < 60_000)).toBe(true);
+    expect(node2.every((r) => r.peers.length === 0 && Math.abs(offset(r) + 2 * 3_600_000) < 60_000)).toBe(true);
     const node2Alerts = run.alerts().filter((a) => a.node === 'node2' && after(run, 'restart-behind')(a));
     expect(node2Alerts.some((a) => a.direction === 'generated' && a.class === 'certificate-expired')).toBe(true);
   });
@@ -103,9 +103,9 @@ describe('erlang-ca-rotation', () => {
 
   it('naive: a node on the new CA cannot rejoin until all are on it', () => {
     expect(run.step('naive-node1-mesh').outcome).toBe('timeout');
-    const node1 = run.membership().filter((r) => r.node === 'node1' && r.up && after(run, 'naive-node1')(r) && before(run, 'naive-node2')(r));
+    const node1 = run.membership().filter((r) => r.node === 'node1' && r.ok && after(run, 'naive-node1')(r) && before(run, 'naive-node2')(r));
     expect(node1.length).toBeGreaterThan(3);
-    expect(node1.every((r) => r.sees.length === 0)).toBe(true);
+    expect(node1.every((r) => r.peers.length === 0)).toBe(true);
     expect(run.step('naive-done').outcome).toBe('met');
   });
 

@@ -29,15 +29,15 @@ describe('etcd-client-cert-expired', () => {
   it('keeps raft healthy with one leader, seen past the expired serving certificate', () => {
     const after = run.health('etcdctl').filter((s) => ms(s.t) > ms(run.step('quorum').t));
     expect(after.length).toBeGreaterThanOrEqual(6);
-    expect(after.every((s) => s.healthy)).toBe(true);
-    expect(new Set(after.map((s) => s.leader)).size).toBe(1);
-    expect(after[0]!.members).toEqual(MEMBERS);
+    expect(after.every((s) => s.ok)).toBe(true);
+    expect(new Set(after.map((s) => s.attributes?.leader)).size).toBe(1);
+    expect(after[0]!.attributes?.members).toEqual(MEMBERS);
   });
 
   it("shows the API server's view Unhealthy because the certificate has expired", () => {
     const apiserver = run.health('apiserver');
     expect(apiserver.length).toBeGreaterThanOrEqual(6);
-    expect(apiserver.every((s) => !s.healthy && s.error?.includes('certificate has expired'))).toBe(true);
+    expect(apiserver.every((s) => !s.ok && s.error?.includes('certificate has expired'))).toBe(true);
   });
 });
 
@@ -54,23 +54,23 @@ describe('etcd-certs-expire-while-running', () => {
     const before = apiserver.filter((s) => ms(s.t) > ms(run.step('healthy').t) && ms(s.t) < notAfter - 1000);
     const after = apiserver.filter((s) => ms(s.t) > notAfter + 1000);
     expect(before.length).toBeGreaterThan(6);
-    expect(before.every((s) => s.healthy)).toBe(true);
+    expect(before.every((s) => s.ok)).toBe(true);
     expect(after.length).toBeGreaterThan(6);
-    expect(after.every((s) => !s.healthy && s.error?.includes('certificate has expired'))).toBe(true);
+    expect(after.every((s) => !s.ok && s.error?.includes('certificate has expired'))).toBe(true);
   });
 
   it("keeps raft's leader and term across the expiry until a member restarts", () => {
     const window = run.health('etcdctl').filter((s) => ms(s.t) > ms(run.step('healthy').t) && ms(s.t) < ms(run.step('restart-etcd-b').startedAt));
     expect(window.some((s) => ms(s.t) > notAfter + 3000)).toBe(true);
-    expect(window.every((s) => s.healthy)).toBe(true);
-    expect(new Set(window.map((s) => `${s.leader}@${s.raftTerm}`)).size).toBe(1);
+    expect(window.every((s) => s.ok)).toBe(true);
+    expect(new Set(window.map((s) => `${String(s.attributes?.leader)}@${String(s.attributes?.raftTerm)}`)).size).toBe(1);
   });
 
   it('leaves the restarted member out, its peers rejecting its expired certificate', () => {
     const restart = run.step('restart-etcd-b');
     const restarted = run.health('etcdctl').filter((s) => s.node === 'etcd-b' && ms(s.t) > ms(restart.t));
     expect(restarted.length).toBeGreaterThanOrEqual(2);
-    expect(restarted.every((s) => !s.healthy)).toBe(true);
+    expect(restarted.every((s) => !s.ok)).toBe(true);
     const rejections = run.alerts().filter((a) => a.node !== 'etcd-b' && ms(a.t) > ms(restart.t) && a.class === 'certificate-expired');
     expect(rejections.length).toBeGreaterThan(0);
   });
@@ -107,8 +107,8 @@ describe('etcd-faketime-has-no-effect', () => {
     const after = run.health('etcdctl').filter((s) => ms(s.t) > ms(run.step('healthy').t));
     const quorum = after.filter((s) => ['etcd-a', 'etcd-b'].includes(s.node));
     expect(quorum.filter((s) => s.node === 'etcd-b').length).toBeGreaterThanOrEqual(2);
-    expect(quorum.every((s) => s.healthy)).toBe(true);
-    expect(after.filter((s) => s.node === 'etcd-c').every((s) => !s.healthy)).toBe(true);
+    expect(quorum.every((s) => s.ok)).toBe(true);
+    expect(after.filter((s) => s.node === 'etcd-c').every((s) => !s.ok)).toBe(true);
     expect(run.alerts().some((a) => a.node === 'etcd-c' && a.text.includes('certificate has expired or is not yet valid'))).toBe(true);
     expect(run.alerts().some((a) => a.node === 'etcd-b' && a.text.includes('certificate has expired or is not yet valid'))).toBe(false);
     expect(run.result.expectations.every((e) => e.result.verdict === 'pass')).toBe(true);
@@ -137,12 +137,12 @@ describe('etcd-member-clock-skew', () => {
     expect(
       after('etcdctl')
         .filter((s) => s.node !== 'etcd-c')
-        .every((s) => s.healthy),
+        .every((s) => s.ok),
     ).toBe(true);
     const apiserver = after('apiserver');
     expect(apiserver.filter((s) => s.node === 'etcd-c').length).toBeGreaterThanOrEqual(2);
-    expect(apiserver.filter((s) => s.node === 'etcd-c').every((s) => !s.healthy && s.error?.includes('certificate has expired'))).toBe(true);
-    expect(apiserver.filter((s) => s.node !== 'etcd-c').every((s) => s.healthy)).toBe(true);
+    expect(apiserver.filter((s) => s.node === 'etcd-c').every((s) => !s.ok && s.error?.includes('certificate has expired'))).toBe(true);
+    expect(apiserver.filter((s) => s.node !== 'etcd-c').every((s) => s.ok)).toBe(true);
   });
 });
 

@@ -23,7 +23,7 @@ describe('toy-cert-expiry', () => {
     for (const node of [...OTHERS, RESTARTED]) {
       const peers = [...OTHERS, RESTARTED].filter((n) => n !== node).sort();
       expect(
-        earlier.some((r) => r.node === node && r.up && [...r.sees].sort().join() === peers.join()),
+        earlier.some((r) => r.node === node && r.ok && [...r.peers].sort().join() === peers.join()),
         `${node} saw ${peers.join(', ')}`,
       ).toBe(true);
     }
@@ -31,13 +31,13 @@ describe('toy-cert-expiry', () => {
 
   it('leaves the node restarted with an expired certificate alone, the others still seeing each other', () => {
     const later = run.membership().filter(after(run, `restart-${RESTARTED}`));
-    const restarted = later.filter((r) => r.node === RESTARTED && r.up);
+    const restarted = later.filter((r) => r.node === RESTARTED && r.ok);
     expect(restarted.length).toBeGreaterThanOrEqual(2);
-    expect(restarted.every((r) => r.sees.length === 0)).toBe(true);
+    expect(restarted.every((r) => r.peers.length === 0)).toBe(true);
     for (const node of OTHERS) {
       const samples = later.filter((r) => r.node === node && !r.noAnswer);
       expect(samples.length).toBeGreaterThanOrEqual(2);
-      expect(samples.every((r) => r.up && !r.sees.includes(RESTARTED) && r.sees.includes(OTHERS.find((o) => o !== node)!))).toBe(true);
+      expect(samples.every((r) => r.ok && !r.peers.includes(RESTARTED) && r.peers.includes(OTHERS.find((o) => o !== node)!))).toBe(true);
     }
   });
 

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AlertRecord, ClockRecord, MembershipRecord, StepRecord } from '../../src/observe/records.js';
+import type { AlertRecord, ClockRecord, StepRecord } from '../../src/observe/records.js';
+import type { MembershipSample } from '../../src/workload/membership-view.js';
 import type { PlatformName } from '../../src/platform/index.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 import { recordRun, type RecordedRun } from '../support/run-scenario.js';
@@ -19,7 +20,7 @@ const INCIDENT_LINE = 'received CLIENT ALERT: Fatal - Certificate Expired';
 
 const ms = (t: string) => Date.parse(t);
 /** How far the node's own clock was from real time when it answered. */
-const clockOffsetMs = (r: MembershipRecord) => ms(r.nodeTime!) - ms(r.t);
+const clockOffsetMs = (r: MembershipSample) => ms(r.nodeTime!) - ms(r.t);
 
 export function describeErlangCaExpiry(platform: PlatformName): void {
   let run: RecordedRun;
@@ -38,7 +39,7 @@ export function describeErlangCaExpiry(platform: PlatformName): void {
       for (const node of NODES) {
         const last = before.filter((r) => r.node === node).at(-1);
         expect(last, `${node} has a sample before the jump`).toBeDefined();
-        expect(last!.sees.sort()).toEqual(NODES.filter((n) => n !== node));
+        expect(last!.peers.sort()).toEqual(NODES.filter((n) => n !== node));
         expect(Math.abs(clockOffsetMs(last!))).toBeLessThan(60_000);
       }
     });
@@ -49,7 +50,7 @@ export function describeErlangCaExpiry(platform: PlatformName): void {
       expect(clocks.map((c) => c.node).sort()).toEqual(NODES);
       const restart = step('restart-node3');
       for (const node of NODES) {
-        const after = membership().filter((r) => r.node === node && r.up && ms(r.t) > ms(jump.t) && ms(r.t) < ms(restart.startedAt));
+        const after = membership().filter((r) => r.node === node && r.ok && ms(r.t) > ms(jump.t) && ms(r.t) < ms(restart.startedAt));
         expect(after.length, `${node} answered after the jump`).toBeGreaterThan(2);
         for (const sample of after) expect(Math.abs(clockOffsetMs(sample) - 31 * DAY_MS)).toBeLessThan(60_000);
       }
@@ -59,20 +60,20 @@ export function describeErlangCaExpiry(platform: PlatformName): void {
       const jump = step('jump-clocks');
       const restart = step('restart-node3');
       const window = membership().filter((r) => ms(r.t) > ms(jump.t) && ms(r.t) < ms(restart.startedAt));
-      expect(window.every((r) => r.up && r.sees.length === NODES.length - 1)).toBe(true);
+      expect(window.every((r) => r.ok && r.peers.length === NODES.length - 1)).toBe(true);
     });
 
     it('leaves the restarted node alone, its clock still +31 days', () => {
       const restart = step('restart-node3');
       const after = membership().filter((r) => ms(r.t) > ms(restart.t));
-      const node3 = after.filter((r) => r.node === 'node3' && r.up);
+      const node3 = after.filter((r) => r.node === 'node3' && r.ok);
       // The window ends once every node has held its state for 4 samples.
       expect(node3.length).toBeGreaterThanOrEqual(4);
-      expect(node3.every((r) => r.sees.length === 0)).toBe(true);
+      expect(node3.every((r) => r.peers.length === 0)).toBe(true);
       expect(node3.every((r) => Math.abs(clockOffsetMs(r) - 31 * DAY_MS) < 60_000)).toBe(true);
-      const others = after.filter((r) => r.node !== 'node3' && r.up);
-      expect(others.every((r) => !r.sees.includes('node3'))).toBe(true);
-      expect(others.at(-1)!.sees).toHaveLength(1);
+      const others = after.filter((r) => r.node !== 'node3' && r.ok);
+      expect(others.every((r) => !r.peers.includes('node3'))).toBe(true);
+      expect(others.at(-1)!.peers).toHaveLength(1);
     });
 
     it('records the TLS alerts the dialled nodes logged, verbatim and classified', () => {

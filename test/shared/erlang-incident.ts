@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, LogRecord } from '../../src/observe/records.js';
 import type { PlatformName } from '../../src/platform/index.js';
+import { caNotAfterOf } from '../../src/workload/erlang/index.js';
 import { after, before, ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
 
 /**
@@ -21,17 +22,17 @@ export function describeErlangRestartAfterExpiry(platform: PlatformName): void {
       const firstRestart = Math.min(...['node1', 'node2', 'node3'].map((n) => ms(run.step(`restart-${n}`).startedAt)));
       const whole = run.membership().filter((r) => after(run, 'jump-clocks')(r) && ms(r.t) < firstRestart);
       expect(whole.length).toBeGreaterThan(6);
-      expect(whole.every((r) => r.up && r.sees.length === 2 && ms(r.nodeTime!) > ms(r.caNotAfter!) + 5 * DAY_MS)).toBe(true);
+      expect(whole.every((r) => r.ok && r.peers.length === 2 && ms(r.nodeTime!) > ms(caNotAfterOf(r)!) + 5 * DAY_MS)).toBe(true);
       const lastRestart = Math.max(...['node1', 'node2', 'node3'].map((n) => ms(run.step(`restart-${n}`).t)));
-      const later = run.membership().filter((r) => ms(r.t) > lastRestart && r.up);
+      const later = run.membership().filter((r) => ms(r.t) > lastRestart && r.ok);
       expect(later.length).toBeGreaterThan(9);
-      expect(later.every((r) => r.sees.length === 0)).toBe(true);
+      expect(later.every((r) => r.peers.length === 0)).toBe(true);
     });
 
     it("restarts every node with a certificate issued at its clock's present by the expired CA", () => {
       const issued = run.records.filter((r): r is CertificateRecord => r.kind === 'certificate');
       expect(issued.map((c) => c.node).sort()).toEqual(['node1', 'node2', 'node3']);
-      const caNotAfter = ms(run.membership().find((r) => r.caNotAfter)!.caNotAfter!);
+      const caNotAfter = ms(run.membership().map(caNotAfterOf).find(Boolean)!);
       for (const c of issued) expect(ms(c.notBefore)).toBeGreaterThan(caNotAfter + 5 * DAY_MS);
     });
   });
@@ -53,7 +54,7 @@ export function describeErlangPreflight(platform: PlatformName): void {
         .membership()
         .filter((r) => r.node === 'node1' && after(run, 'preflight-wide-margin')(r) && before(run, 'preflight-narrow-margin')(r));
       expect(between.length).toBeGreaterThan(1);
-      expect(between.every((r) => !r.up)).toBe(true);
+      expect(between.every((r) => !r.ok)).toBe(true);
     });
 
     it('after the CA expired: loud with the check (never starts), silent without it (starts, alone)', () => {
@@ -62,11 +63,11 @@ export function describeErlangPreflight(platform: PlatformName): void {
       ]);
       const node3 = run.membership().filter((r) => r.node === 'node3' && after(run, 'restart-loud')(r));
       expect(node3.length).toBeGreaterThan(3);
-      expect(node3.every((r) => !r.up)).toBe(true);
+      expect(node3.every((r) => !r.ok)).toBe(true);
       expect(preflight('node2')).toEqual([]);
-      const node2 = run.membership().filter((r) => r.node === 'node2' && r.up && after(run, 'restart-silent')(r));
+      const node2 = run.membership().filter((r) => r.node === 'node2' && r.ok && after(run, 'restart-silent')(r));
       expect(node2.length).toBeGreaterThan(3);
-      expect(node2.every((r) => r.sees.length === 0)).toBe(true);
+      expect(node2.every((r) => r.peers.length === 0)).toBe(true);
     });
   });
 }

@@ -41,10 +41,10 @@ export function describeEtcdPeerCertsExpired(platform: PlatformName): void {
       for (const view of ['apiserver', 'etcdctl'] as const) {
         for (const samples of perMember(run.health(view))) {
           expect(samples.length).toBeGreaterThanOrEqual(2);
-          expect(samples.every((s) => !s.healthy)).toBe(true);
+          expect(samples.every((s) => !s.ok)).toBe(true);
         }
       }
-      expect(run.health('etcdctl').every((s) => s.leader === undefined)).toBe(true);
+      expect(run.health('etcdctl').every((s) => s.attributes?.leader === undefined)).toBe(true);
     });
 
     it('reports the peer certificates as openssl made them under faketime, and every expectation as it found it', () => {
@@ -101,11 +101,11 @@ export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
       const removed = ms(run.step('remove-certificates').startedAt);
       const before = cs().filter((s) => ms(s.t) > ms(run.step('healthy').t) && ms(s.t) < ms(run.step('year-passes').startedAt));
       expect(before.length).toBeGreaterThanOrEqual(3);
-      expect(before.every((s) => s.healthy && s.error?.startsWith('etcd-0 Healthy'))).toBe(true);
+      expect(before.every((s) => s.ok && s.error?.startsWith('etcd-0 Healthy'))).toBe(true);
       // Sent after the jump: one sent before it may answer for the state before it.
       for (const samples of perMember(cs().filter((s) => ms(s.sentAt ?? s.t) > jumped && ms(s.t) < removed && !s.noAnswer))) {
         expect(samples.length).toBeGreaterThanOrEqual(2);
-        expect(samples.every((s) => !s.healthy)).toBe(true);
+        expect(samples.every((s) => !s.ok)).toBe(true);
         expect(samples.some((s) => s.error?.startsWith('etcd-0 Unhealthy'))).toBe(true);
       }
     });
@@ -125,7 +125,7 @@ export function describeEtcdCertsExpireInTime(platform: PlatformName): void {
         .health('apiserver')
         .filter((s) => ms(s.t) > ms(run.step('recovered').t) && ms(s.t) < ms(run.step('remove-manager-certificates').startedAt) && !s.noAnswer);
       expect(after.length).toBeGreaterThanOrEqual(3);
-      expect(after.every((s) => s.healthy)).toBe(true);
+      expect(after.every((s) => s.ok)).toBe(true);
     });
 
     it('says which certificate each member kept through the plain restart: the one in force then, not the one written after the removal', () => {
@@ -258,7 +258,7 @@ export function describeEtcdMastersReplaced(platform: PlatformName): void {
         run.health('componentstatus').filter((s) => ms(s.sentAt ?? s.t) > ms(window.after) && ms(s.t) < ms(window.before) && !s.noAnswer),
       )) {
         expect(samples.length).toBeGreaterThanOrEqual(2);
-        expect(samples.every((s) => !s.healthy)).toBe(true);
+        expect(samples.every((s) => !s.ok)).toBe(true);
       }
       expect(leaderLines(window.after, window.before).length).toBeGreaterThan(0);
     });
@@ -317,11 +317,11 @@ export function describeEtcdManagerLeftAlone(
           .filter((s) => ms(s.sentAt ?? s.t) > ms(run.step(from).t) && ms(s.t) < ms(run.step(to).startedAt) && !s.noAnswer && !election(s));
       for (const samples of perMember(answered('componentstatus', 'year-passes', 'two-years-pass'))) {
         expect(samples.length).toBeGreaterThanOrEqual(2);
-        expect(samples.every((s) => s.healthy)).toBe(true);
+        expect(samples.every((s) => s.ok)).toBe(true);
       }
       for (const samples of perMember(answered('componentstatus', 'two-years-pass', 'restart-manager'))) {
         expect(samples.length).toBeGreaterThanOrEqual(2);
-        expect(samples.every((s) => !s.healthy)).toBe(true);
+        expect(samples.every((s) => !s.ok)).toBe(true);
       }
     });
 
@@ -384,7 +384,7 @@ export function describeEtcdIncidentCertsKept(platform: PlatformName): void {
         run.health('componentstatus').filter((s) => ms(s.sentAt ?? s.t) > ms(window.after) && ms(s.t) < ms(window.before) && !s.noAnswer),
       )) {
         expect(samples.length).toBeGreaterThanOrEqual(2);
-        expect(samples.every((s) => !s.healthy)).toBe(true);
+        expect(samples.every((s) => !s.ok)).toBe(true);
       }
       const expired = run
         .alerts()
@@ -434,7 +434,7 @@ export function describeEtcdApiserverClientCertExpires(platform: PlatformName): 
           .filter((s) => !s.noAnswer),
       )) {
         expect(samples.length).toBeGreaterThanOrEqual(2);
-        expect(samples.every((s) => s.healthy)).toBe(true);
+        expect(samples.every((s) => s.ok)).toBe(true);
       }
     });
 
@@ -446,7 +446,7 @@ export function describeEtcdApiserverClientCertExpires(platform: PlatformName): 
           .filter((s) => !s.noAnswer),
       )) {
         expect(samples.length).toBeGreaterThanOrEqual(1);
-        expect(samples.every((s) => !s.healthy)).toBe(true);
+        expect(samples.every((s) => !s.ok)).toBe(true);
       }
       const jumped = ms(run.step('month-passes').t);
       for (const samples of perMember(
@@ -456,14 +456,14 @@ export function describeEtcdApiserverClientCertExpires(platform: PlatformName): 
           .filter((s) => ms(s.t) < jumped + 20_000),
       )) {
         expect(samples.length).toBeGreaterThanOrEqual(2);
-        expect(samples.every((s) => s.healthy)).toBe(true);
+        expect(samples.every((s) => s.ok)).toBe(true);
       }
     });
 
     it('restarted, kube-apiserver never serves and exits with "Error creating leases"; etcd logs the expired client certificate', () => {
       const samples = run.health('apiserver').filter(inWindow('restart-apiserver'));
       expect(samples.length).toBeGreaterThanOrEqual(6);
-      expect(samples.filter((s) => s.healthy)).toEqual([]);
+      expect(samples.filter((s) => s.ok)).toEqual([]);
       const lines = run.records.filter(
         (r): r is AlertRecord | LogRecord => (r.kind === 'log' || r.kind === 'alert') && inWindow('restart-apiserver')(r),
       );

@@ -2,7 +2,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleInWindow, TimelineQuery } from '../../src/observe/query.js';
-import type { AlertRecord, HealthRecord, MembershipRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
+import type { AlertRecord, StateRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
+import { membershipSamples, type MembershipSample } from '../../src/workload/membership-view.js';
 import { parseTimeline } from '../../src/observe/timeline.js';
 import type { PlatformName } from '../../src/platform/index.js';
 import { findScenario } from '../../src/scenario/registry.js';
@@ -15,8 +16,8 @@ export interface RecordedRun {
   records: TimelineRecord[];
   findings: string;
   step(id: string): StepRecord;
-  membership(): MembershipRecord[];
-  health(view: 'apiserver' | 'etcdctl' | 'componentstatus'): HealthRecord[];
+  membership(): MembershipSample[];
+  health(view: 'apiserver' | 'etcdctl' | 'componentstatus'): StateRecord[];
   alerts(): AlertRecord[];
 }
 
@@ -41,8 +42,8 @@ export async function recordRun(name: string, platform: PlatformName = 'docker')
     records,
     findings: await readFile(join(outDir, 'findings.md'), 'utf8'),
     step: (id) => q.step(id),
-    membership: () => q.membership(),
-    health: (view) => q.health({ view }),
+    membership: () => membershipSamples(q),
+    health: (view) => q.states({ view }),
     alerts: () => q.alerts(),
   };
 }

@@ -1,4 +1,5 @@
-import type { AlertRecord, CertificateRecord, MembershipRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
+import type { AlertRecord, CertificateRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
+import { membershipDown, membershipUp, type MembershipSample } from '../../src/workload/membership-view.js';
 
 /** Hand-made timelines for the pure code that reads them (checks, report). */
 export class TimelineBuilder {
@@ -21,26 +22,19 @@ export class TimelineBuilder {
   }
 
   sees(node: string, sees: string[], nodeOffsetSeconds = 0): this {
-    const record: MembershipRecord = {
-      t: this.t(),
-      kind: 'membership',
-      node,
-      up: true,
-      sees,
-      nodeTime: new Date(this.clock + nodeOffsetSeconds * 1000).toISOString(),
-    };
-    this.records.push(record);
+    const record = { t: this.t(), ...membershipUp(node, sees, { nodeTime: new Date(this.clock + nodeOffsetSeconds * 1000).toISOString() }) };
+    this.records.push(record as MembershipSample);
     return this;
   }
 
   down(node: string): this {
-    this.records.push({ t: this.t(), kind: 'membership', node, up: false, sees: [], error: 'fetch failed (ECONNREFUSED)' });
+    this.records.push({ t: this.t(), ...membershipDown(node, 'fetch failed (ECONNREFUSED)') } as MembershipSample);
     return this;
   }
 
   /** A probe whose deadline passed: the harness got no answer. */
   unanswered(node: string): this {
-    this.records.push({ t: this.t(), kind: 'membership', node, up: false, sees: [], error: 'no answer within 3 s', noAnswer: true });
+    this.records.push({ t: this.t(), ...membershipDown(node, 'no answer within 3 s', true) } as MembershipSample);
     return this;
   }
 

@@ -74,10 +74,11 @@ function judge(scenario: AnyScenario, records: readonly TimelineRecord[], fixtur
 
 /** The timeline with every probe's answer turned round: a node sees exactly those it did not, Healthy is Unhealthy, every metric negated, and no TLS alert was logged. */
 function opposite(records: readonly TimelineRecord[]): TimelineRecord[] {
-  const nodes = [...new Set(records.flatMap((r) => (r.kind === 'membership' ? [r.node] : [])))];
+  const nodes = [...new Set(records.flatMap((r) => (r.kind === 'state' && r.peers ? [r.node] : [])))];
   return records.flatMap((r): TimelineRecord[] => {
-    if (r.kind === 'membership') return [{ ...r, up: true, noAnswer: undefined, sees: nodes.filter((n) => n !== r.node && !r.sees.includes(n)) }];
-    if (r.kind === 'health') return [{ ...r, healthy: !r.healthy, noAnswer: undefined }];
+    if (r.kind === 'state' && r.peers)
+      return [{ ...r, ok: true, noAnswer: undefined, peers: nodes.filter((n) => n !== r.node && !r.peers!.includes(n)) }];
+    if (r.kind === 'state') return [{ ...r, ok: !r.ok, noAnswer: undefined }];
     if (r.kind === 'metrics') return [{ ...r, values: Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, -v])) }];
     if (r.kind === 'alert') return [];
     return [r];

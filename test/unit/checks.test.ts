@@ -156,15 +156,15 @@ describe('health checks', () => {
     if (healthy === 'no answer')
       b.records.push({
         t,
-        kind: 'health',
+        kind: 'state',
         node,
         view: 'apiserver',
         viewLabel: 'API server view',
-        healthy: false,
+        ok: false,
         noAnswer: true,
         error: 'no answer within 5 s (connected, no TLS handshake)',
       });
-    else b.records.push({ t, kind: 'health', node, view: 'apiserver', viewLabel: 'API server view', healthy, ...(error ? { error } : {}) });
+    else b.records.push({ t, kind: 'state', node, view: 'apiserver', viewLabel: 'API server view', ok: healthy, ...(error ? { error } : {}) });
     return b;
   };
 

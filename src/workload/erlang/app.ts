@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { ClockSpec } from '../../clock/spec.js';
 import type { NodeAccess, Probe } from '../../observe/probe.js';
-import type { ProbeRecord } from '../../observe/records.js';
+import type { ProbeRecord, StateRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
 import { suiteBuildArgs } from '../debian-suite.js';
+import { membershipDown, membershipUp } from '../membership-view.js';
 import { isTimeout, parseVersionLines, shortError } from '../workload.js';
 import { CLOCK_SHIM_INCLUDE, type ClockMover } from '../../clock/shim.js';
 
@@ -93,7 +94,7 @@ export function parsePrometheusText(text: string): Record<string, number> {
 }
 
 /** GET /status of an erlang-app node: the nodes it is connected to and its own clock. */
-export async function probeErlangNode(endpoint: Endpoint, timeoutMs: number): Promise<Omit<ProbeRecord & { kind: 'membership' }, 'node' | 'kind'>> {
+export async function probeErlangNode(endpoint: Endpoint, timeoutMs: number): Promise<ErlangStatus> {
   const response = await fetch(`http://${endpoint.host}:${endpoint.port}/status`, { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw new Error(`GET /status answered ${response.status}`);
   const status = (await response.json()) as {
@@ -104,12 +105,26 @@ export async function probeErlangNode(endpoint: Endpoint, timeoutMs: number): Pr
     ca?: { notAfter?: string };
   };
   return {
-    up: true,
-    sees: status.nodes.map(hostOf),
+    peers: status.nodes.map(hostOf),
     nodeTime: new Date(status.timeMs).toISOString(),
-    certNotAfter: status.cert?.notAfter,
-    caNotAfter: status.ca?.notAfter,
+    attributes: {
+      ...(status.cert?.notAfter ? { certNotAfter: status.cert.notAfter } : {}),
+      ...(status.ca?.notAfter ? { caNotAfter: status.ca.notAfter } : {}),
+    },
   };
+}
+
+/** What GET /status tells: whom the node is connected to, its clock, and its certificates' dates (attributes checks read; reports do not show them). */
+export interface ErlangStatus {
+  peers: string[];
+  nodeTime: string;
+  attributes: { certNotAfter?: string; caNotAfter?: string };
+}
+
+/** The CA's notAfter a membership sample reports (GET /status), if any. */
+export function caNotAfterOf(sample: Pick<StateRecord, 'attributes'>): string | undefined {
+  const value = sample.attributes?.caNotAfter;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** erlang-app's own report of what it runs. */
@@ -135,15 +150,18 @@ async function sampleErlangNode(node: string, access: NodeAccess): Promise<Probe
   try {
     endpoint = await access.endpoint(HTTP_PORT);
   } catch (error) {
-    return [{ kind: 'membership', node, up: false, sees: [], error: shortError(error) }];
+    return [membershipDown(node, shortError(error))];
   }
   const [status, metrics] = await Promise.allSettled([probeErlangNode(endpoint, PROBE_TIMEOUT_MS), scrapeErlangMetrics(endpoint, PROBE_TIMEOUT_MS)]);
   const records: ProbeRecord[] = [
     status.status === 'fulfilled'
-      ? { kind: 'membership', node, ...status.value }
+      ? membershipUp(node, status.value.peers, {
+          nodeTime: status.value.nodeTime,
+          ...(Object.keys(status.value.attributes).length ? { attributes: status.value.attributes } : {}),
+        })
       : isTimeout(status.reason)
-        ? { kind: 'membership', node, up: false, sees: [], error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s`, noAnswer: true }
-        : { kind: 'membership', node, up: false, sees: [], error: shortError(status.reason) },
+        ? membershipDown(node, `no answer within ${PROBE_TIMEOUT_MS / 1000} s`, true)
+        : membershipDown(node, shortError(status.reason)),
   ];
   if (metrics.status === 'fulfilled') {
     const nodeTime = status.status === 'fulfilled' ? status.value.nodeTime : undefined;

@@ -7,6 +7,7 @@ import { membershipView } from '../membership-view.js';
 export { erlangCluster, nodeCert, type ErlangNode, type ErlangSetup } from './setup.js';
 export type { ErlangRestart } from './deployment.js';
 export type { MembershipView as ErlangView } from '../membership-view.js';
+export { caNotAfterOf } from './app.js';
 
 const INCIDENT = 'Erlang cluster (cert-manager, 30-day CA)';
 

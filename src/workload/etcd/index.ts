@@ -4,7 +4,7 @@ import { ETCD_MANAGER_AXIS, ETCD_MANAGER_VERSIONS, kopsMasterImage } from './man
 import { apiserverStartedScript, FORGED_DIR, PKI_DIR } from './manager/master.js';
 import { classifyEtcdLogLine } from './logs.js';
 import { ETCD_IMAGE, etcdVersions } from './member.js';
-import { etcdView } from './view.js';
+import { ETCD_ATTRIBUTES, etcdView } from './view.js';
 
 export {
   INCIDENT_ISSUANCE,
@@ -226,6 +226,7 @@ export const etcd = defineWorkload({
   versionsBySuite: { bookworm: 'etcd 3.4', trixie: 'etcd 3.5' },
   axes: [ETCD_MANAGER_AXIS],
   rehearsal: new URL('./rehearse/rehearsal.js', import.meta.url).href,
+  attributes: ETCD_ATTRIBUTES,
   classifyLogLine: classifyEtcdLogLine,
   versions: etcdVersions,
   // Under certdrill-clock (members' default) `date` reads what etcd reads; under libfaketime only what libfaketime

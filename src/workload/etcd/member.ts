@@ -2,7 +2,7 @@ import { request } from 'node:https';
 import { checkServerIdentity } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { NodeAccess, Probe } from '../../observe/probe.js';
-import type { HealthRecord } from '../../observe/records.js';
+import type { StateRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
 import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
 import { suiteBuildArgs } from '../debian-suite.js';
@@ -118,8 +118,8 @@ export class EtcdProbes {
     { name: 'etcdctl', sample: async (node: string, access: NodeAccess) => [await etcdctlView(node, access)] },
   ];
 
-  private async apiserverView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
-    const base = { kind: 'health', node, view: 'apiserver', viewLabel: VIEW_LABELS.apiserver } as const;
+  private async apiserverView(node: string, access: NodeAccess): Promise<Omit<StateRecord, 't'>> {
+    const base = { kind: 'state', node, view: 'apiserver', viewLabel: VIEW_LABELS.apiserver } as const;
     const cluster = this.clusterOf.get(node)!;
     if (cluster.apiserverOn === 'member')
       return { ...base, viewLabel: `${VIEW_LABELS.apiserver} (beside the member, on its clock)`, ...(await apiserverViewInMember(node, access)) };
@@ -128,10 +128,10 @@ export class EtcdProbes {
       const { status, body } = await getHealth(endpoint, node, cluster);
       const health = parseJson<{ health?: string; reason?: string }>(body);
       const healthy = status === 200 && health?.health === 'true';
-      return { ...base, healthy, ...(healthy ? {} : { error: `HTTP ${status} ${body.trim()}` }) };
+      return { ...base, ok: healthy, ...(healthy ? {} : { error: `HTTP ${status} ${body.trim()}` }) };
     } catch (error) {
-      if (error instanceof NoAnswer) return { ...base, healthy: false, noAnswer: true, error: error.message };
-      return { ...base, healthy: false, error: shortError(error) };
+      if (error instanceof NoAnswer) return { ...base, ok: false, noAnswer: true, error: error.message };
+      return { ...base, ok: false, error: shortError(error) };
     }
   }
 }
@@ -142,8 +142,8 @@ export class EtcdProbes {
  * verification of the member's serving certificate, so that it reads raft's
  * state even when that certificate has expired.
  */
-export async function etcdctlView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
-  const base = { kind: 'health', node, view: 'etcdctl', viewLabel: VIEW_LABELS.etcdctl } as const;
+export async function etcdctlView(node: string, access: NodeAccess): Promise<Omit<StateRecord, 't'>> {
+  const base = { kind: 'state', node, view: 'etcdctl', viewLabel: VIEW_LABELS.etcdctl } as const;
   // `timeout`: etcdctl retries past its own timeouts when there is no quorum.
   const etcdctl = [
     'timeout',
@@ -180,17 +180,21 @@ export async function etcdctlView(node: string, access: NodeAccess): Promise<Omi
     // No verdict printed at all: etcdctl was still retrying when `timeout` stopped it.
     const noAnswer = healthJson === undefined;
     const error = healthy ? undefined : (healthJson?.error ?? lastLine(result.stderr) ?? `no answer within ${ETCDCTL_TIMEOUT_S} s`);
-    return {
-      ...base,
-      healthy,
-      ...(noAnswer ? { noAnswer: true as const } : {}),
-      ...(error ? { error } : {}),
+    // ETCD_ATTRIBUTES says how they read.
+    const attributes = {
       ...(leader ? { leader } : {}),
       ...(statusJson?.raftTerm !== undefined ? { raftTerm: Number(statusJson.raftTerm) } : {}),
       ...(memberJson.length ? { members: memberJson.map((m) => m.name).sort() } : {}),
     };
+    return {
+      ...base,
+      ok: healthy,
+      ...(noAnswer ? { noAnswer: true as const } : {}),
+      ...(error ? { error } : {}),
+      ...(Object.keys(attributes).length ? { attributes } : {}),
+    };
   } catch (error) {
-    return { ...base, healthy: false, error: shortError(error) };
+    return { ...base, ok: false, error: shortError(error) };
   }
 }
 
@@ -200,7 +204,7 @@ export async function etcdctlView(node: string, access: NodeAccess): Promise<Omi
  * kube-apiserver's client certificate, verifying the member's certificate for
  * its name as the API server does.
  */
-async function apiserverViewInMember(node: string, access: NodeAccess): Promise<Pick<HealthRecord, 'healthy' | 'error' | 'noAnswer'>> {
+async function apiserverViewInMember(node: string, access: NodeAccess): Promise<Pick<StateRecord, 'ok' | 'error' | 'noAnswer'>> {
   const curl = [
     'curl',
     '--silent',
@@ -230,17 +234,17 @@ async function apiserverViewInMember(node: string, access: NodeAccess): Promise<
       /^\* Connected to /m.test(result.stderr) && !/^\* SSL connection using /m.test(result.stderr) ? 'connected, no TLS handshake' : undefined;
     if (result.exitCode === 28)
       return {
-        healthy: false,
+        ok: false,
         noAnswer: true,
         error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s (${reached ?? curlError(result.stderr) ?? 'curl timed out'})`,
       };
-    if (result.exitCode !== 0) return { healthy: false, error: curlError(result.stderr) ?? `curl exited ${result.exitCode}` };
+    if (result.exitCode !== 0) return { ok: false, error: curlError(result.stderr) ?? `curl exited ${result.exitCode}` };
     const status = code;
     const body = lines.join('\n');
     const healthy = status === 200 && parseJson<{ health?: string }>(body)?.health === 'true';
-    return { healthy, ...(healthy ? {} : { error: `HTTP ${status} ${body.trim()}` }) };
+    return { ok: healthy, ...(healthy ? {} : { error: `HTTP ${status} ${body.trim()}` }) };
   } catch (error) {
-    return { healthy: false, error: shortError(error) };
+    return { ok: false, error: shortError(error) };
   }
 }
 

@@ -3,6 +3,8 @@ import {
   CERT_MODE,
   CLOCK_SHIM_INCLUDE,
   KEY_MODE,
+  membershipDown,
+  membershipUp,
   parseVersionLines,
   shortError,
   type ClockSpec,
@@ -76,29 +78,24 @@ async function sampleToyNode(node: string, access: NodeAccess): Promise<ProbeRec
   const timedOut = new Promise<'timeout'>((resolve) => (deadline = setTimeout(() => resolve('timeout'), PROBE_TIMEOUT_MS)));
   try {
     const result = await Promise.race([access.exec(['sh', '-c', STATUS_SCRIPT]), timedOut]);
-    if (result === 'timeout')
-      return { kind: 'membership', node, up: false, sees: [], error: `no answer within ${PROBE_TIMEOUT_MS / 1000} s`, noAnswer: true };
-    if (result.exitCode !== 0)
-      return { kind: 'membership', node, up: false, sees: [], error: `status unreadable: ${(result.stderr || result.stdout).trim().split('\n')[0]}` };
+    if (result === 'timeout') return membershipDown(node, `no answer within ${PROBE_TIMEOUT_MS / 1000} s`, true);
+    if (result.exitCode !== 0) return membershipDown(node, `status unreadable: ${(result.stderr || result.stdout).trim().split('\n')[0]}`);
     const [sees = '', rest = ''] = result.stdout.split('@@');
     const [seconds, notAfter] = rest.trim().split('\n');
     const nodeTime = Number(seconds);
     const certNotAfter = notAfter ? new Date(notAfter) : undefined;
-    return {
-      kind: 'membership',
-      node,
-      up: true,
-      sees: sees
-        .split('\n')
-        .map((s) => s.trim())
-        .filter(Boolean)
-        .sort(),
+    const peers = sees
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .sort();
+    return membershipUp(node, peers, {
       ...(Number.isFinite(nodeTime) && nodeTime > 0 ? { nodeTime: new Date(nodeTime * 1000).toISOString() } : {}),
-      ...(certNotAfter && !Number.isNaN(certNotAfter.getTime()) ? { certNotAfter: certNotAfter.toISOString() } : {}),
-    };
+      ...(certNotAfter && !Number.isNaN(certNotAfter.getTime()) ? { attributes: { certNotAfter: certNotAfter.toISOString() } } : {}),
+    });
   } catch (error) {
     // Not running (restarting, stopped): the container cannot run the command.
-    return { kind: 'membership', node, up: false, sees: [], error: shortError(error) };
+    return membershipDown(node, shortError(error));
   } finally {
     clearTimeout(deadline);
   }

@@ -5,6 +5,7 @@ import { staysAlone, stayFullyConnected, windowAfter } from '../../../scenario/c
 import { defineScenario, type ExpectationResult } from '../../../scenario/types.js';
 import { fail, pass, unknown } from '../../../scenario/verdict.js';
 import { erlang, type ErlangSetup } from '../index.js';
+import { membershipSamples } from '../../membership-view.js';
 
 /**
  * A rehearsal of a real cluster's chain on the Erlang workload (npm run
@@ -123,11 +124,11 @@ export function rehearsal(shape: RehearsalShape) {
 
 /** The node, after its restart, is seen connected to every one of `others` by the end of the window. */
 function rejoins(q: TimelineQuery, node: string, others: string[], window: { after?: string; before?: string }): ExpectationResult {
-  const samples = q.membership({ ...window, node }).filter((s) => !s.noAnswer);
+  const samples = membershipSamples(q, { ...window, node }).filter((s) => !s.noAnswer);
   if (samples.length === 0) return unknown(`no answered sample of ${node} after its restart`, []);
-  const joined = samples.find((s) => s.up && others.every((o) => s.sees.includes(o)));
+  const joined = samples.find((s) => s.ok && others.every((o) => s.peers.includes(o)));
   const last = samples.at(-1)!;
-  if (joined && last.up && others.every((o) => last.sees.includes(o)))
+  if (joined && last.ok && others.every((o) => last.peers.includes(o)))
     return pass(`${node} rejoined ${others.join(', ') || 'nobody (none running)'} after its restart`, [joined, last]);
-  return fail(`${node} did not rejoin: its last sample sees ${last.up ? last.sees.join(', ') || 'nobody' : 'nothing (down)'}`, [last]);
+  return fail(`${node} did not rejoin: its last sample sees ${last.ok ? last.peers.join(', ') || 'nobody' : 'nothing (down)'}`, [last]);
 }

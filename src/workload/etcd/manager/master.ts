@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import type { NodeAccess, Probe } from '../../../observe/probe.js';
-import type { CertificateRecord, HealthRecord } from '../../../observe/records.js';
+import type { CertificateRecord, StateRecord } from '../../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../../pki/files.js';
 import type { NodeFile, NodeSpec } from '../../../platform/types.js';
 import { shortError } from '../../workload.js';
@@ -115,8 +115,8 @@ export const MASTER_VIEW_LABELS = {
 } as const;
 
 /** `kubectl get --raw /readyz/etcd` in the node: kube-apiserver's own judgement of its etcd, by the member's clock. */
-async function readyzView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
-  const base = { kind: 'health', node, view: 'apiserver', viewLabel: MASTER_VIEW_LABELS.apiserver } as const;
+async function readyzView(node: string, access: NodeAccess): Promise<Omit<StateRecord, 't'>> {
+  const base = { kind: 'state', node, view: 'apiserver', viewLabel: MASTER_VIEW_LABELS.apiserver } as const;
   try {
     const result = await access.exec([
       'timeout',
@@ -128,18 +128,17 @@ async function readyzView(node: string, access: NodeAccess): Promise<Omit<Health
       '/readyz/etcd',
     ]);
     const out = `${result.stdout}\n${result.stderr}`.trim();
-    if (result.exitCode === 0 && result.stdout.trim() === 'ok') return { ...base, healthy: true };
-    if (result.exitCode === 124)
-      return { ...base, healthy: false, noAnswer: true, error: `kube-apiserver gave no answer within ${READYZ_TIMEOUT_S} s` };
-    return { ...base, healthy: false, ...kubectlFailure(out) };
+    if (result.exitCode === 0 && result.stdout.trim() === 'ok') return { ...base, ok: true };
+    if (result.exitCode === 124) return { ...base, ok: false, noAnswer: true, error: `kube-apiserver gave no answer within ${READYZ_TIMEOUT_S} s` };
+    return { ...base, ok: false, ...kubectlFailure(out) };
   } catch (error) {
-    return { ...base, healthy: false, error: shortError(error) };
+    return { ...base, ok: false, error: shortError(error) };
   }
 }
 
 /** `kubectl get cs`: the incident's view, its etcd line as kubectl prints it. */
-async function componentstatusView(node: string, access: NodeAccess): Promise<Omit<HealthRecord, 't'>> {
-  const base = { kind: 'health', node, view: 'componentstatus', viewLabel: MASTER_VIEW_LABELS.componentstatus } as const;
+async function componentstatusView(node: string, access: NodeAccess): Promise<Omit<StateRecord, 't'>> {
+  const base = { kind: 'state', node, view: 'componentstatus', viewLabel: MASTER_VIEW_LABELS.componentstatus } as const;
   try {
     const result = await access.exec([
       'timeout',
@@ -154,12 +153,12 @@ async function componentstatusView(node: string, access: NodeAccess): Promise<Om
       .find((l) => /^etcd-\d+\s/.test(l))
       ?.replace(/\s+/g, ' ')
       .trim();
-    if (line) return { ...base, healthy: / Healthy /.test(` ${line} `) && !/Unhealthy/.test(line), error: line };
+    if (line) return { ...base, ok: / Healthy /.test(` ${line} `) && !/Unhealthy/.test(line), error: line };
     if (result.exitCode === 124)
-      return { ...base, healthy: false, noAnswer: true, error: `kubectl get cs gave no answer within ${COMPONENTSTATUS_TIMEOUT_S} s` };
-    return { ...base, healthy: false, ...kubectlFailure(`${result.stdout}\n${result.stderr}`.trim()) };
+      return { ...base, ok: false, noAnswer: true, error: `kubectl get cs gave no answer within ${COMPONENTSTATUS_TIMEOUT_S} s` };
+    return { ...base, ok: false, ...kubectlFailure(`${result.stdout}\n${result.stderr}`.trim()) };
   } catch (error) {
-    return { ...base, healthy: false, error: shortError(error) };
+    return { ...base, ok: false, error: shortError(error) };
   }
 }
 

@@ -293,11 +293,11 @@ function describe(w: Window): string {
 
 /** The member, after its restart, is Healthy in etcdctl's view by the end of the window (it found a leader). */
 function rejoined(q: TimelineQuery, member: string, window: { after?: string; before?: string }): ExpectationResult {
-  const samples = q.health({ ...window, node: member, view: 'etcdctl' }).filter((s) => !s.noAnswer);
+  const samples = q.states({ ...window, node: member, view: 'etcdctl' }).filter((s) => !s.noAnswer);
   if (samples.length === 0) return unknown(`no etcdctl answer from ${member} after its restart`, []);
   const last = samples.at(-1)!;
-  const first = samples.find((s) => s.healthy);
-  if (first && last.healthy)
+  const first = samples.find((s) => s.ok);
+  if (first && last.ok)
     return pass(
       `${member} is Healthy in etcdctl's view ${((Date.parse(first.t) - Date.parse(window.after!)) / 1000).toFixed(1)} s after its restart, and at the end`,
       [first, last],
