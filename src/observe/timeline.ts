@@ -1,5 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { AlertRecord, LogRecord, StateRecord, TimelineRecord } from './records.js';
 
 /** A record before the timeline stamps it with the real time. */
@@ -88,6 +90,12 @@ function foldKey(line: Omit<AlertRecord, 't'> | Omit<LogRecord, 't'>): string {
   const words = line.text.replace(/[0-9a-f]{8,}/g, 'H').replace(/\d+/g, 'N');
   const what = line.kind === 'alert' ? [line.class, line.channel ?? '', line.side ?? '', line.direction ?? ''] : [line.topic];
   return [line.node, line.kind, ...what, words].join('\0');
+}
+
+/** A timeline.jsonl file, or one gzipped (`.gz`, as recorded runs are kept). */
+export async function readTimeline(path: string): Promise<TimelineRecord[]> {
+  const bytes = await readFile(path);
+  return parseTimeline((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'));
 }
 
 export function parseTimeline(jsonl: string): TimelineRecord[] {

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
-import { extname, join, relative, resolve } from 'node:path';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { WORKLOADS } from '../workload/registry.js';
 import type { AnyScenario } from './types.js';
 import { commandLine } from '../util/command-words.js';
@@ -38,10 +38,22 @@ export interface ScenarioFiles {
 }
 
 const files = new WeakMap<AnyScenario, string>();
+const absolutePaths = new WeakMap<AnyScenario, string>();
 
 /** The file a scenario was loaded from, as `scenarios/<file>.ts`. */
 export function scenarioFile(scenario: AnyScenario): string | undefined {
   return files.get(scenario);
+}
+
+/**
+ * Where a run of the scenario is kept for the tests, beside its file:
+ * `recorded/<name>.timeline.jsonl.gz` (`npm run record-runs` writes it from a
+ * suite run). The tests judge the scenario's checks and answer on it.
+ */
+export function recordedRunOf(scenario: AnyScenario): string {
+  const path = absolutePaths.get(scenario);
+  if (!path) throw new Error(`scenario ${scenario.name} was not loaded from a file`);
+  return join(dirname(path), 'recorded', `${scenario.name}.timeline.jsonl.gz`);
 }
 
 /** The project's scenarios/, then each registered workload's own. */
@@ -75,6 +87,7 @@ export async function loadScenarioFiles(dirs: string[] = scenarioDirs()): Promis
       const earlier = scenarios.get(scenario.name);
       if (earlier) throw new Error(`its name "${scenario.name}" is already taken by ${files.get(earlier)}`);
       files.set(scenario, shown);
+      absolutePaths.set(scenario, path);
       scenarios.set(scenario.name, scenario);
     } catch (error) {
       broken.push(new ScenarioFileError(shown, loadFailure(error)));
@@ -99,6 +112,7 @@ export async function loadScenarioPath(argument: string): Promise<AnyScenario> {
   try {
     const scenario = await loadFile(path);
     files.set(scenario, argument);
+    absolutePaths.set(scenario, path);
     return scenario;
   } catch (error) {
     throw new ScenarioFileError(argument, loadFailure(error), '');

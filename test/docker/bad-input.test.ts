@@ -114,12 +114,12 @@ describe('scenario files that are wrong', () => {
   beforeAll(async () => {
     const good = await readFile(new URL('../../scenarios/erlang-ca-expiry.ts', import.meta.url), 'utf8');
     [broken, faulty] = await Promise.all([
-      repoWithScenarios({
+      repoWithScenarios(temp, {
         'erlang-ca-expiry.ts': good,
         'broken.ts': 'export default { name: "broken"\n  const = 3;\n',
         'no-export.ts': 'export const scenario = { name: "no-export" };\n',
       }),
-      repoWithScenarios({
+      repoWithScenarios(temp, {
         'throws-in-setup.ts': scenarioSource('throws-in-setup', "throw new Error('no CA given for node2');"),
         'bad-clock.ts': scenarioSource(
           'bad-clock',

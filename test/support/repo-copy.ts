@@ -1,5 +1,4 @@
-import { cp, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,10 +7,11 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /**
  * A copy of certdrill (its sources, and node_modules and the image folders
  * linked) whose scenarios/ holds only the files given, by name: a test of
- * broken scenario files never touches the repository's own scenarios/.
+ * broken scenario files never touches the repository's own scenarios/. Made
+ * with the test file's `tempDirs()`, it is removed when the file ends.
  */
-export async function repoWithScenarios(scenarios: Record<string, string>): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'certdrill-repo-'));
+export async function repoWithScenarios(temp: (prefix: string) => Promise<string>, scenarios: Record<string, string>): Promise<string> {
+  const root = await temp('repo');
   for (const file of ['src', 'package.json', 'tsconfig.json']) await cp(join(REPO, file), join(root, file), { recursive: true });
   for (const folder of ['node_modules', 'erlang-app']) await symlink(join(REPO, folder), join(root, folder));
   await cp(join(REPO, 'scenarios'), join(root, 'scenarios'), { recursive: true, filter: (source) => !source.endsWith('.ts') });

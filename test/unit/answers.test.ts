@@ -1,17 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { TimelineQuery } from '../../src/observe/query.js';
 import type { TimelineRecord } from '../../src/observe/records.js';
-import { parseTimeline } from '../../src/observe/timeline.js';
+import { readTimeline } from '../../src/observe/timeline.js';
 import { answerClauses, composeAnswer } from '../../src/scenario/answer.js';
-import { loadScenarios } from '../../src/scenario/registry.js';
+import { loadScenarios, recordedRunOf } from '../../src/scenario/registry.js';
 import type { AnyScenario, ExpectationResult } from '../../src/scenario/types.js';
 import { unknown } from '../../src/scenario/verdict.js';
 
 /**
  * A scenario's answer may say only what an expectation checked. Each
  * scenario's checks are run over a timeline it really recorded
- * (reports/suite/, a suite run on docker) and over the same timeline with
+ * (its recorded run, kept beside its file: recordedRunOf) and over the same timeline with
  * every answer turned round (whom a node sees, whether it is Healthy, its
  * metrics; no TLS alerts), and the answer must follow each expectation's verdict, clause by
  * clause, either way.
@@ -36,7 +35,7 @@ describe("every scenario's answer", () => {
 
   for (const scenario of scenarios) {
     it(`${scenario.name}: follows its expectations' verdicts on a recorded timeline and on its opposite`, async () => {
-      const recorded = parseTimeline(await readFile(new URL(`../../reports/suite/${scenario.name}/timeline.jsonl`, import.meta.url), 'utf8'));
+      const recorded = await readTimeline(recordedRunOf(scenario));
       const start = recorded.find((r) => r.kind === 'run' && r.event === 'start')!.t;
       const fixtures = await scenario.setup(new Date(start));
       const verdictsSeen = new Set<string>();
