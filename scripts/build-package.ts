@@ -17,8 +17,10 @@ rmSync(dist, { recursive: true, force: true });
 execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 const isSource = (path: string) => path.endsWith('.ts') && !path.endsWith('.d.ts');
+// A workload's recorded runs are for the project's tests, not for its users.
+const isRecordedRun = (path: string) => path.includes('/recorded/');
 for (const file of walk(join(root, 'src'))) {
-  if (!isSource(file)) cpSync(file, join(dist, relative(root, file)), { preserveTimestamps: true });
+  if (!isSource(file) && !isRecordedRun(file)) cpSync(file, join(dist, relative(root, file)), { preserveTimestamps: true });
 }
 for (const folder of ['erlang-app', 'kind-node']) cpSync(join(root, folder), join(dist, folder), { recursive: true, preserveTimestamps: true });
 cpSync(join(root, 'scripts/base-image.sh'), join(dist, 'scripts/base-image.sh'));

@@ -1,17 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesObjectApi,
-  loadAllYaml,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import { execa, type ResultPromise } from 'execa';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KindPlatform } from '../../src/platform/kind/kind-platform.js';
 import { forgeCa } from '../../src/pki/index.js';
@@ -19,44 +11,35 @@ import { kindUnavailable } from '../support/kind-available.js';
 
 /**
  * The real cert-manager controller (the incident-era v1.10.2, built from the
- * Go module proxy by src/platform/kind/cert-manager/build.sh) against the kind
- * cluster, issuing as erlclu's init container asked it to: a CA Issuer on the
- * Secret erlclu-ca-key-pair, a P-256 CSR (openssl) in a CertificateRequest with
- * no duration. The CA expired six days ago. What cert-manager's code says it
- * does, observed: the Issuer is Ready, the request is signed, the leaf is new
- * and 90 days long, and a real TLS stack (openssl verify) refuses its chain.
+ * Go module proxy by src/platform/kind/cert-manager/build.sh) installed into
+ * the kind cluster by certdrill (CRDs, then the controller's Deployment in the
+ * run's namespace: KindPlatform.startCertManager), issuing as erlclu's init
+ * container asked it to: a CA Issuer on the Secret erlclu-ca-key-pair, a
+ * P-256 CSR (openssl) in a CertificateRequest with no duration. The CA expired
+ * six days ago. What cert-manager's code says it does, observed: the Issuer
+ * is Ready, the request is signed, the leaf is new and 90 days long, and a
+ * real TLS stack (openssl verify) refuses its chain.
  */
 const unavailable = kindUnavailable();
-const BUILD = 'src/platform/kind/cert-manager/build.sh';
 const DAY_MS = 86_400_000;
 
 describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
-  const namespace = `certdrill-cert-manager-${process.pid}-${Date.now().toString(36)}`;
   let platform: KindPlatform;
   let kc: KubeConfig;
   let workDir: string;
-  let controller: ResultPromise | undefined;
-  const controllerLog: string[] = [];
-  const crds: KubernetesObject[] = [];
+  let namespace: string;
   const now = new Date();
   // erlclu's CA: `openssl req -new -x509` (30 days), made 36 days ago.
   const ca = forgeCa('erlclu-ca', { from: '-36d', validFor: '30d', commonName: 'erlclu-ca' }, now);
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'certdrill-cert-manager-'));
-    const binary = (await execa('bash', [BUILD], { timeout: 900_000 })).stdout.trim().split('\n').at(-1)!;
-    const crdDir = (await execa('bash', [BUILD, '--crds'], { timeout: 300_000 })).stdout.trim().split('\n').at(-1)!;
     platform = new KindPlatform({ runId: `cert-manager-${process.pid}`, workDir, shareCluster: true, progress: () => {} });
-    await platform.readyFor([]);
-    const kubeconfig = join(workDir, 'kubeconfig');
+    await platform.startCertManager();
+    namespace = platform.runNamespace;
     kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    const objects = KubernetesObjectApi.makeApiClient(kc);
-    for (const file of (await readdir(crdDir)).sort()) crds.push(...(loadAllYaml(await readFile(join(crdDir, file), 'utf8')) as KubernetesObject[]));
-    for (const crd of crds) await objects.create(crd).catch((error: { code?: number }) => (error.code === 409 ? undefined : Promise.reject(error)));
-    const core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'certdrill.pid': String(process.pid) } } } });
-    await core.createNamespacedSecret({
+    kc.loadFromFile(join(workDir, 'kubeconfig'));
+    await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
       namespace,
       body: {
         metadata: { name: 'erlclu-ca-key-pair', namespace },
@@ -64,50 +47,21 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
         data: { 'tls.crt': Buffer.from(ca.certPem).toString('base64'), 'tls.key': Buffer.from(ca.keyPem).toString('base64') },
       },
     });
-    // Every CRD Established before the controller lists them: an informer started on a resource the API server
-    // is still setting up saw none of the objects made then (an Issuer never reconciled, 1 run in 4 here).
-    const extensions = kc.makeApiClient(ApiextensionsV1Api);
-    for (const crd of crds)
-      await until(
-        async () => {
-          const got = await extensions.readCustomResourceDefinition({ name: crd.metadata!.name! });
-          return got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-        },
-        60_000,
-        `the CRD ${crd.metadata!.name} to be Established`,
-      );
-    // The controllers erlclu's requests need: the CA signer waits for the approver's approval.
-    controller = execa(
-      binary,
-      [
-        `--kubeconfig=${kubeconfig}`,
-        '--leader-elect=false',
-        `--namespace=${namespace}`,
-        `--cluster-resource-namespace=${namespace}`,
-        '--controllers=issuers,certificaterequests-approver,certificaterequests-issuer-ca',
-        '--metrics-listen-address=127.0.0.1:0',
-        '--v=6',
-      ],
-      { reject: false, all: true, cleanup: true },
-    );
-    // What it logs, kept as it comes: a wait that gives up shows it.
-    controller.all?.on('data', (chunk: Buffer) => controllerLog.push(...String(chunk).split('\n').filter(Boolean)));
-    // As an operator does it: cert-manager installed first, then the Issuer.
     const custom = kc.makeApiClient(CustomObjectsApi);
     await until(async () => (await createIssuer(custom)) !== undefined, 60_000, 'the Issuer to be created');
   }, 1_800_000);
 
   afterAll(async () => {
-    controller?.kill('SIGTERM');
-    await controller;
-    await kc
-      ?.makeApiClient(CoreV1Api)
-      .deleteNamespace({ name: namespace })
-      .catch(() => undefined);
-    const objects = kc ? KubernetesObjectApi.makeApiClient(kc) : undefined;
-    for (const crd of crds) await objects?.delete(crd).catch(() => undefined);
     await platform?.cleanup();
+    await rm(workDir, { recursive: true, force: true });
   }, 300_000);
+
+  it("runs in the run's namespace from the image certdrill built, and goes with it", async () => {
+    const pods = (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: 'app=cert-manager' })).items;
+    expect(pods).toHaveLength(1);
+    expect(pods[0]!.spec!.containers[0]!.image).toMatch(/^certdrill\/cert-manager-controller:/);
+    expect(pods[0]!.status!.containerStatuses![0]!.ready).toBe(true);
+  });
 
   it('signs a CertificateRequest from a CA that expired six days ago: a fresh 90-day leaf, an Issuer still Ready, a chain openssl refuses', async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
@@ -121,7 +75,7 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
         return readyOf(got)?.status === 'True' ? got : undefined;
       },
       120_000,
-      () => `the Issuer to be Ready (it was: ${seen}); the controller said:\n${lastLines()}`,
+      async () => `the Issuer to be Ready (it was: ${seen}); the controller said:\n${await lastLines()}`,
     );
     expect(readyOf(issuer)!.message).toBe('Signing CA verified');
 
@@ -170,7 +124,7 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
         return readyOf(got)?.status === 'True' || readyOf(got)?.reason === 'Failed' ? got : undefined;
       },
       120_000,
-      () => `the CertificateRequest to be signed; the controller said:\n${lastLines()}`,
+      async () => `the CertificateRequest to be signed; the controller said:\n${await lastLines()}`,
     );
     expect(readyOf(request), JSON.stringify(request.status)).toMatchObject({ status: 'True', reason: 'Issued' });
     expect(request.status!.conditions!.some((c) => c.type === 'Approved' && c.status === 'True')).toBe(true);
@@ -196,8 +150,11 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
   }, 300_000);
 
   /** The controller's last lines, for a wait's error. */
-  function lastLines(): string {
-    return controllerLog.length ? controllerLog.slice(-60).join('\n') : 'nothing';
+  async function lastLines(): Promise<string> {
+    const core = kc.makeApiClient(CoreV1Api);
+    const pod = (await core.listNamespacedPod({ namespace, labelSelector: 'app=cert-manager' })).items[0];
+    if (!pod) return 'no controller pod';
+    return core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace, tailLines: 40 }).catch((error: Error) => `no log: ${error.message}`);
   }
 
   async function createIssuer(custom: CustomObjectsApi): Promise<unknown> {
@@ -231,12 +188,12 @@ interface Resource {
 const readyOf = (resource: Resource) => resource.status?.conditions?.find((c) => c.type === 'Ready');
 
 /** Polls `probe` every second until it gives a value; throws after `timeoutMs`, naming what it waited for. */
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => string)): Promise<T> {
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => Promise<string>)): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${typeof what === 'string' ? what : await what()}`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }

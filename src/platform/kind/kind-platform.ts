@@ -20,6 +20,7 @@ import {
   type NodeSpec,
   type Platform,
 } from '../types.js';
+import { CERT_MANAGER_IMAGE, installCertManager } from './cert-manager/install.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
 import { runChild } from '../../util/child-process.js';
@@ -150,6 +151,22 @@ export class KindPlatform implements Platform {
       this.loaded.add(tag);
     }
     return tag;
+  }
+
+  /**
+   * cert-manager (the incident-era controller, built offline) serving the
+   * run's namespace: its CRDs installed, its controller running there. The
+   * namespace goes with the run; the CRDs stay with the cluster.
+   */
+  async startCertManager(): Promise<void> {
+    await this.ensureNamespace();
+    const image = await this.prepareImage(CERT_MANAGER_IMAGE);
+    await installCertManager(this.api().kc, this.namespace, image, (line) => this.progress(line));
+  }
+
+  /** The run's namespace, where its nodes and what serves them run. */
+  get runNamespace(): string {
+    return this.namespace;
   }
 
   async readyFor(images: ImageSource[]): Promise<void> {

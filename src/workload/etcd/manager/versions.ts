@@ -1,12 +1,10 @@
-import { createInterface } from 'node:readline';
 import { link, mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLOCK_SHIM_INCLUDE } from '../../../clock/shim.js';
 import type { ImageSource } from '../../../platform/types.js';
-import { runChild } from '../../../util/child-process.js';
-import { EnvironmentError } from '../../../util/errors.js';
+import { runBuildScript } from '../../../util/build-script.js';
 import { packageRoot } from '../../../util/package-root.js';
 import { suiteBuildArgs } from '../../debian-suite.js';
 import { axisValue, type MatrixAxis } from '../../workload.js';
@@ -44,8 +42,6 @@ export const SOURCE_ENV = 'CERTDRILL_ETCD_MANAGER_SOURCE';
 
 const BUILD_SCRIPT = fileURLToPath(new URL('./build.sh', import.meta.url));
 const IMAGE_CONTEXT = fileURLToPath(new URL('./image', import.meta.url));
-/** Go builds take minutes cold (8 for the current version on 2 busy cores); seconds when cached. */
-const BUILD_TIMEOUT_MS = 30 * 60_000;
 
 function cacheDir(): string {
   return process.env.CERTDRILL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'certdrill');
@@ -68,8 +64,8 @@ export function kopsMasterImage(version: EtcdManagerVersion): ImageSource {
  * proxy), for the image's build context. Builds what is missing.
  */
 export async function kopsMasterBinaries(version: EtcdManagerVersion, progress: (line: string) => void = () => {}): Promise<string> {
-  const manager = (await script('bash', [BUILD_SCRIPT, version], '[etcd-manager]', progress)).split(' ').pop()!;
-  const kubeBin = await script('bash', [join(packageRoot(), 'kind-node', 'build.sh'), '--apiserver'], '[kind-image]', progress);
+  const manager = (await runBuildScript(BUILD_SCRIPT, [version], '[etcd-manager]', progress)).split(' ').pop()!;
+  const kubeBin = await runBuildScript(join(packageRoot(), 'kind-node', 'build.sh'), ['--apiserver'], '[kind-image]', progress);
   const dir = join(cacheDir(), 'kops-master', version);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -77,19 +73,4 @@ export async function kopsMasterBinaries(version: EtcdManagerVersion, progress: 
   await link(manager, join(dir, 'etcd-manager'));
   for (const program of ['kube-apiserver', 'kubectl']) await link(join(kubeBin, program), join(dir, program));
   return dir;
-}
-
-/** Runs a build script; its progress lines (those starting with `prefix`) passed on; exit 2 is a one-line EnvironmentError. */
-async function script(file: string, args: string[], prefix: string, progress: (line: string) => void): Promise<string> {
-  const child = runChild(file, args, { timeout: BUILD_TIMEOUT_MS, reject: false });
-  const tail: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-    if (line.startsWith(prefix)) progress(line);
-  });
-  const result = await child;
-  if (result.exitCode === 2) throw new EnvironmentError(tail.at(-1) ?? `${args[0]} cannot build here`);
-  if (result.failed) throw new Error(`${args[0]} failed (${result.shortMessage}):\n${tail.join('\n')}`);
-  return String(result.stdout).trim().split('\n').pop()!;
 }
