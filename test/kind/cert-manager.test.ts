@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KindPlatform } from '../../src/platform/kind/kind-platform.js';
 import { forgeCa } from '../../src/pki/index.js';
+import { pollUntil } from '../../src/util/deadline.js';
 import { kindUnavailable } from '../support/kind-available.js';
 
 /**
@@ -48,7 +49,10 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
       },
     });
     const custom = kc.makeApiClient(CustomObjectsApi);
-    await until(async () => (await createIssuer(custom)) !== undefined, 60_000, 'the Issuer to be created');
+    await pollUntil(async () => ((await createIssuer(custom)) !== undefined ? true : undefined), {
+      timeoutMs: 60_000,
+      what: 'the Issuer to be created',
+    });
   }, 1_800_000);
 
   afterAll(async () => {
@@ -66,7 +70,7 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
   it('signs a CertificateRequest from a CA that expired six days ago: a fresh 90-day leaf, an Issuer still Ready, a chain openssl refuses', async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
     let seen = 'nothing yet';
-    const issuer = await until(
+    const issuer = await pollUntil(
       async () => {
         const got = (await custom
           .getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace, plural: 'issuers', name: 'erlclu-issuer' })
@@ -74,8 +78,7 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
         seen = JSON.stringify(got.error ?? got.status ?? 'no status');
         return readyOf(got)?.status === 'True' ? got : undefined;
       },
-      120_000,
-      async () => `the Issuer to be Ready (it was: ${seen}); the controller said:\n${await lastLines()}`,
+      { timeoutMs: 120_000, what: async () => `the Issuer to be Ready (it was: ${seen}); the controller said:\n${await lastLines()}` },
     );
     expect(readyOf(issuer)!.message).toBe('Signing CA verified');
 
@@ -112,7 +115,7 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
         spec: { request: Buffer.from(csr).toString('base64'), issuerRef: { group: 'cert-manager.io', kind: 'Issuer', name: 'erlclu-issuer' } },
       },
     });
-    const request = await until(
+    const request = await pollUntil(
       async () => {
         const got = (await custom.getNamespacedCustomObject({
           group: 'cert-manager.io',
@@ -123,8 +126,7 @@ describe.skipIf(unavailable)(`the real cert-manager on kind${unavailable ? ` (sk
         })) as Resource;
         return readyOf(got)?.status === 'True' || readyOf(got)?.reason === 'Failed' ? got : undefined;
       },
-      120_000,
-      async () => `the CertificateRequest to be signed; the controller said:\n${await lastLines()}`,
+      { timeoutMs: 120_000, what: async () => `the CertificateRequest to be signed; the controller said:\n${await lastLines()}` },
     );
     expect(readyOf(request), JSON.stringify(request.status)).toMatchObject({ status: 'True', reason: 'Issued' });
     expect(request.status!.conditions!.some((c) => c.type === 'Approved' && c.status === 'True')).toBe(true);
@@ -186,14 +188,3 @@ interface Resource {
 }
 
 const readyOf = (resource: Resource) => resource.status?.conditions?.find((c) => c.type === 'Ready');
-
-/** Polls `probe` every second until it gives a value; throws after `timeoutMs`, naming what it waited for. */
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => Promise<string>)): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${typeof what === 'string' ? what : await what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-}

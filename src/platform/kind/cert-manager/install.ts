@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   ApiextensionsV1Api,
@@ -14,6 +13,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { runBuildScript } from '../../../util/build-script.js';
+import { pollUntil } from '../../../util/deadline.js';
 import type { ImageSource } from '../../types.js';
 
 const BUILD = fileURLToPath(new URL('./build.sh', import.meta.url));
@@ -60,13 +60,16 @@ export async function installCertManager(kc: KubeConfig, namespace: string, imag
   const crds = await certManagerCrds(progress);
   for (const crd of crds) await objects.create(crd).catch((error: { code?: number }) => (error.code === 409 ? undefined : Promise.reject(error)));
   const extensions = kc.makeApiClient(ApiextensionsV1Api);
-  await waitFor(`cert-manager's ${crds.length} CRDs to be Established`, async () => {
-    for (const crd of crds) {
-      const got = await extensions.readCustomResourceDefinition({ name: crd.metadata!.name! });
-      if (!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
-    }
-    return true;
-  });
+  await pollUntil(
+    async () => {
+      for (const crd of crds) {
+        const got = await extensions.readCustomResourceDefinition({ name: crd.metadata!.name! });
+        if (!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return undefined;
+      }
+      return true;
+    },
+    { timeoutMs: WAIT_MS, what: `cert-manager's ${crds.length} CRDs to be Established` },
+  );
 
   const core = kc.makeApiClient(CoreV1Api);
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
@@ -97,10 +100,9 @@ export async function installCertManager(kc: KubeConfig, namespace: string, imag
   const apps = kc.makeApiClient(AppsV1Api);
   await apps.createNamespacedDeployment({ namespace, body: controllerDeployment(namespace, image) });
   progress(`cert-manager: controller starting in namespace ${namespace} (${image})`);
-  await waitFor(
-    'the cert-manager controller to be available',
-    async () => ((await apps.readNamespacedDeployment({ name: NAME, namespace })).status?.availableReplicas ?? 0) > 0,
-    async () => podState(core, namespace),
+  await pollUntil(
+    async () => (((await apps.readNamespacedDeployment({ name: NAME, namespace })).status?.availableReplicas ?? 0) > 0 ? true : undefined),
+    { timeoutMs: WAIT_MS, what: async () => `the cert-manager controller to be available: ${await podState(core, namespace)}` },
   );
 }
 
@@ -149,12 +151,4 @@ async function podState(core: CoreV1Api, namespace: string): Promise<string> {
       ? `exited ${status.terminated.exitCode}`
       : '';
   return `pod ${pod.metadata?.name} ${pod.status?.phase}${why ? ` (${why.trim()})` : ''}`;
-}
-
-async function waitFor(what: string, done: () => Promise<boolean>, state?: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await done().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`waited ${WAIT_MS / 1000} s for ${what}${state ? `: ${await state()}` : ''}`);
-    await sleep(1000);
-  }
 }
