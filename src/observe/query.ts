@@ -96,11 +96,6 @@ export class TimelineQuery {
         (filter.class === undefined || r.class === filter.class),
     );
   }
-
-  /** Each node's last sample in the view at or before `t`. */
-  statesAt(t: string, nodes: readonly string[], view: string): Map<string, StateRecord | undefined> {
-    return new Map(nodes.map((node) => [node, this.states({ node, view, before: t }).at(-1)]));
-  }
 }
 
 export interface Window {
