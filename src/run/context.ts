@@ -153,6 +153,8 @@ export class RunContext {
   async restart(node: string, options: { clock?: ClockSpec; id?: string } = {}): Promise<void> {
     const startedAt = now();
     const { clock, id, ...changes } = options;
+    // Said as it begins: a restart can take a while (a manager re-issuing, a slow start), and its step line only comes at the end.
+    this.progress(`restarting ${node}`);
     // A manager that re-issues at restart forges then (peer and server certificate): their keys are made off the loop first.
     await ensureSpareKeys(2);
     const plan = this.deployment.onRestart(node, new Date(), changes);
