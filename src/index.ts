@@ -57,7 +57,17 @@ export { forgeWithOpenssl } from './pki/openssl-faketime.js';
 export type { ClockSpec } from './clock/spec.js';
 
 // Workloads and their set-ups.
-export { erlang, erlangCluster, nodeCert, type ErlangNode, type ErlangRestart, type ErlangSetup, type ErlangView } from './workload/erlang/index.js';
+export {
+  erlang,
+  erlangCluster,
+  erlangClusterOnCertManager,
+  nodeCert,
+  type ErlangIssuer,
+  type ErlangNode,
+  type ErlangRestart,
+  type ErlangSetup,
+  type ErlangView,
+} from './workload/erlang/index.js';
 export {
   etcd,
   INCIDENT_ISSUANCE,

@@ -73,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`${name} (${more.name}): ${tag}`);
       }
     }
+    // What the scenarios issued by cert-manager run beside their nodes (on kind): its controller, and erlclu-init's image.
+    const { CERT_MANAGER_IMAGE } = await import('../platform/kind/cert-manager/install.js');
+    const { CERT_REQUEST_IMAGE } = await import('../platform/kind/cert-manager/issuing.js');
+    for (const image of [CERT_MANAGER_IMAGE, CERT_REQUEST_IMAGE]) console.log(`cert-manager: ${await platform.prepareImage(image)}`);
     return 0;
   }
   if (values.cleanup) {

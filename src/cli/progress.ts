@@ -1,5 +1,5 @@
 import type { TimelineRecord } from '../observe/records.js';
-import { attributeText, certificateText } from '../report/format.js';
+import { attributeText, certificateRequestText, certificateText } from '../report/format.js';
 import type { AttributeDescriptions } from '../workload/workload.js';
 
 /** How often a program that keeps exiting is said to again. */
@@ -40,6 +40,8 @@ export function progressPrinter(write: (text: string) => void = (t) => process.s
       }
     } else if (r.kind === 'certificate') {
       if (!r.unchanged) line(certificateText(r));
+    } else if (r.kind === 'certificateRequest') {
+      line(certificateRequestText(r));
     } else if (r.kind === 'log' && r.topic === 'exit') {
       // A program that crash-loops: say so, with what it said last, at once and then twice a minute.
       const key = `${r.node} ${r.text}`;

@@ -127,7 +127,7 @@ export async function plan(platforms: readonly PlatformName[]): Promise<MatrixPl
   return platforms.flatMap((platform) =>
     WORKLOADS.flatMap((workload) =>
       Object.entries(workload.versionsBySuite ?? {}).flatMap(([suite, versions]) => {
-        const own = scenarios.filter((s) => s.workload.name === workload.name);
+        const own = scenarios.filter((s) => s.workload.name === workload.name && (!s.platforms || s.platforms.includes(platform)));
         const base: MatrixPlan = {
           name: `${platform}-${versions.replace(/\s+/g, '')}`,
           platform,

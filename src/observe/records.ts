@@ -1,6 +1,16 @@
+import type { CertificateRequestSeen } from '../platform/types.js';
 /** One line of timeline.jsonl. `t` is the real time (ISO 8601) the record was made. */
 export type TimelineRecord =
-  RunRecord | StepRecord | ClockRecord | CertificateRecord | StateRecord | MetricsRecord | AlertRecord | LogRecord | VersionsRecord;
+  | RunRecord
+  | StepRecord
+  | ClockRecord
+  | CertificateRecord
+  | CertificateRequestRecord
+  | StateRecord
+  | MetricsRecord
+  | AlertRecord
+  | LogRecord
+  | VersionsRecord;
 
 export type AlertClass = 'certificate-expired' | 'not-yet-valid' | 'unknown-ca' | 'bad-certificate' | 'hostname-mismatch' | 'other';
 
@@ -71,6 +81,12 @@ export interface CertificateRecord {
    * after every step, so that a window can tell "unchanged" from "never read".
    */
   unchanged?: true;
+}
+
+/** A CertificateRequest a node's pod made (see CertificateRequestSeen), in the timeline. */
+export interface CertificateRequestRecord extends CertificateRequestSeen {
+  t: string;
+  kind: 'certificateRequest';
 }
 
 /**

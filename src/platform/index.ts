@@ -29,9 +29,11 @@ export interface PlatformExtras {
   /**
    * Makes ready, now, what starting nodes of these images needs (the images
    * built; kind: the cluster, the run's namespace, the images loaded), so a
-   * run can start its clock after the slow part.
+   * run can start its clock after the slow part. `issuing`: the nodes will
+   * request their certificates from an issuer in the cluster (cert-manager
+   * installed, the requesting image loaded).
    */
-  readyFor?(images: ImageSource[]): Promise<void>;
+  readyFor?(images: ImageSource[], options?: { issuing?: boolean }): Promise<void>;
   /** Deletes a shared cluster this process created (kind), after the last run that used it. */
   releaseCluster?(): Promise<void>;
 }

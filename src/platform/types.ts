@@ -59,6 +59,56 @@ export interface NodeSpec {
    * container runs); when it fails, the node does not start.
    */
   preflight?: string[];
+  /**
+   * Certificates the node asks an issuer in the cluster for each time it
+   * starts (what erlclu's init container did), instead of files it is given.
+   */
+  requests?: RequestedCertificate;
+}
+
+/**
+ * A CA issuer in the cluster: cert-manager's CA Issuer on a Secret holding
+ * the CA's certificate and key, as an operator makes it by hand.
+ */
+export interface IssuerSpec {
+  /** The Issuer's name, e.g. `erlclu-issuer`. */
+  name: string;
+  /** The Secret with the CA key pair, e.g. `erlclu-ca-key-pair`. */
+  secretName: string;
+  caCertPem: string;
+  caKeyPem: string;
+}
+
+/**
+ * A node's key and certificate requested at each start: a new key and CSR
+ * (P-256; CN and DNS names as given; server and client auth), a
+ * CertificateRequest to `issuer` with no duration, its answer written to
+ * `dir` (the issuer's CA, the certificate, the key that never left the node).
+ */
+export interface RequestedCertificate {
+  issuer: string;
+  dir: string;
+  files: { ca: string; cert: string; key: string };
+  commonName: string;
+  dnsNames: string[];
+}
+
+/** The Issuer's Ready condition, as its controller set it. */
+export interface IssuerCondition {
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * A platform with an API server and cert-manager in it (Kubernetes): it makes
+ * Issuers and tells of each CertificateRequest its nodes made, once the pod
+ * that made it has started (or failed to).
+ */
+export interface CertificateIssuing {
+  /** Makes or updates the Issuer and its CA's Secret (cert-manager installed first) and waits for its Ready condition. */
+  applyIssuer(issuer: IssuerSpec): Promise<IssuerCondition>;
+  onRequest(listener: (request: CertificateRequestSeen) => void): void;
 }
 
 /**
@@ -93,6 +143,38 @@ export function applyChanges(spec: NodeSpec, changes: NodeChanges): NodeSpec {
   if (changes.preflight === false) delete next.preflight;
   else if (changes.preflight) next.preflight = changes.preflight;
   return next;
+}
+
+/**
+ * A certificate a node asked an issuer in the cluster for when its pod
+ * started (a cert-manager CertificateRequest its init container made), as
+ * the API server held it once the pod ran or gave up.
+ */
+export interface CertificateRequestSeen {
+  node: string;
+  /** The request's name, and the pod that made it. */
+  name: string;
+  pod: string;
+  issuer: string;
+  created: string;
+  /** When the approver approved it, or denied it (see `state`). */
+  approved?: string;
+  /** When it was issued, or failed. */
+  ready?: string;
+  /** Its Ready condition's reason: Issued, Pending, Failed, Denied; or what else the request showed. */
+  state: string;
+  message?: string;
+  /** The certificate issued: its window, serial, subject, and who signed it. */
+  notBefore?: string;
+  notAfter?: string;
+  serial?: string;
+  subject?: string;
+  signedBy?: string;
+  /** The CA the answer came with (`status.ca`): its subject and NotAfter. */
+  signingCa?: string;
+  signingCaNotAfter?: string;
+  /** The Issuer's Ready condition when the request was read, e.g. `True (KeyPairVerified: Signing CA verified)`. */
+  issuerReady?: string;
 }
 
 export interface ExecResult {
@@ -134,6 +216,8 @@ export interface Platform {
   endpoint(name: string, port: number): Promise<Endpoint>;
   /** Every log line of every node, across restarts. */
   onLog(listener: LogListener): void;
+  /** Issuers in the cluster for nodes that request their certificates at start; absent where there is no API server. */
+  readonly issuing?: CertificateIssuing;
   /** Removes everything this platform made in this run. Safe to call more than once. */
   cleanup(): Promise<void>;
 }

@@ -1,6 +1,14 @@
 import { describeOffset } from '../clock/spec.js';
 import { TimelineQuery } from '../observe/query.js';
-import { linesOf, type AlertRecord, type CertificateRecord, type ClockRecord, type LogRecord, type TimelineRecord } from '../observe/records.js';
+import {
+  linesOf,
+  type AlertRecord,
+  type CertificateRecord,
+  type CertificateRequestRecord,
+  type ClockRecord,
+  type LogRecord,
+  type TimelineRecord,
+} from '../observe/records.js';
 import { validityAt } from '../pki/inspect.js';
 import { answerClauses, composeAnswer } from '../scenario/answer.js';
 import type { AnswerClause, Expectation, ExpectationResult, Verdict } from '../scenario/types.js';
@@ -168,6 +176,23 @@ export function renderFindings(input: FindingsInput): string {
     for (const c of issued)
       out.push(
         `| ${realTime(c.t)} | ${c.node} | ${c.role} | ${cell(c.madeBy)} | ${code(shortSerial(c.serial))} | ${utc(c.notBefore)} | ${utc(c.notAfter)} |`,
+      );
+    out.push('');
+  }
+
+  const requests = input.timeline.filter((r): r is CertificateRequestRecord => r.kind === 'certificateRequest');
+  if (requests.length > 0) {
+    out.push(
+      '## Certificate requests',
+      '',
+      "Each node's request to the cluster's issuer (cert-manager), as the API server held it once its pod started.",
+      '',
+      '| Created | Node | Request | Issuer (its Ready condition) | State | Certificate notBefore | notAfter | Signed by CA (its notAfter) |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const r of requests)
+      out.push(
+        `| ${realTime(r.created)} | ${r.node} | ${code(r.name)} | ${r.issuer}${r.issuerReady ? ` (${cell(r.issuerReady)})` : ''} | ${cell(r.state + (r.message && !r.notAfter ? `: ${r.message}` : ''))} | ${r.notBefore ? utc(r.notBefore) : '—'} | ${r.notAfter ? utc(r.notAfter) : '—'} | ${r.signingCa ? `${cell(r.signingCa)} (${r.signingCaNotAfter ? utc(r.signingCaNotAfter) : '?'})` : '—'} |`,
       );
     out.push('');
   }

@@ -1,4 +1,4 @@
-import type { AttributeValue, CertificateRecord, StateRecord, TimelineRecord } from '../observe/records.js';
+import type { AttributeValue, CertificateRecord, CertificateRequestRecord, StateRecord, TimelineRecord } from '../observe/records.js';
 import type { AttributeDescriptions } from '../workload/workload.js';
 
 /** `03:10:43.397` — the time of day of a real-time stamp, UTC. */
@@ -68,7 +68,21 @@ export function describeRecord(record: TimelineRecord, attributes?: AttributeDes
         .join(', ')}`;
     case 'certificate':
       return `${when} ${certificateText(record, utc)}`;
+    case 'certificateRequest':
+      return `${when} ${certificateRequestText(record, utc)}`;
   }
+}
+
+/** A CertificateRequest in one line: who asked whom, what came of it, from which CA, and whether the Issuer said Ready. */
+export function certificateRequestText(record: Omit<CertificateRequestRecord, 't' | 'kind'>, date: (iso: string) => string = (iso) => iso): string {
+  const answer =
+    record.notBefore && record.notAfter
+      ? `: certificate valid ${date(record.notBefore)} to ${date(record.notAfter)}${record.signingCa ? `, signed by CA ${record.signingCa}${record.signingCaNotAfter ? ` (valid to ${date(record.signingCaNotAfter)})` : ''}` : ''}`
+      : record.message
+        ? `: ${record.message}`
+        : '';
+  const issuer = record.issuerReady ? `; Issuer ${record.issuer} Ready ${record.issuerReady}` : '';
+  return `${record.node} requested a certificate of Issuer ${record.issuer} (${record.name}): ${record.state}${answer}${issuer}`;
 }
 
 /**

@@ -22,11 +22,16 @@ export function scenarioSummary(scenario: AnyScenario): string {
   return scenario.summary ?? /^.*?\.(?=\s|$)/s.exec(scenario.description)?.[0] ?? scenario.description;
 }
 
+/** Where a scenario runs on some platforms only, which. */
+const onlyOn = (s: AnyScenario) => (s.platforms ? ` (${s.platforms.join(', ')} only)` : '');
+
 const cell = (text: string) => text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
 
 /** The README's table: one line per scenario. */
 export function renderScenarioTable(scenarios: readonly AnyScenario[]): string {
-  return ['| name | what it rehearses |', '|---|---|', ...scenarios.map((s) => `| \`${s.name}\` | ${cell(scenarioSummary(s))} |`)].join('\n');
+  return ['| name | what it rehearses |', '|---|---|', ...scenarios.map((s) => `| \`${s.name}\`${onlyOn(s)} | ${cell(scenarioSummary(s))} |`)].join(
+    '\n',
+  );
 }
 
 /** docs/scenarios.md's catalogue: each scenario's description, question and expectations, as it declares them. */
@@ -34,7 +39,7 @@ export function renderScenarioCatalogue(scenarios: readonly AnyScenario[]): stri
   return scenarios
     .map((s) =>
       [
-        `## \`${s.name}\` (${s.workload.name})`,
+        `## \`${s.name}\` (${s.workload.name}${s.platforms ? `; ${s.platforms.join(', ')} only` : ''})`,
         '',
         s.description.replace(/\s+/g, ' ').trim(),
         ...(s.question ? ['', `**Question:** ${s.question.replace(/\s+/g, ' ').trim()}`] : []),

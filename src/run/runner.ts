@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ClockSpecError, parseClockSpec } from '../clock/spec.js';
 import { Observer } from '../observe/observer.js';
 import { MissingStepError, TimelineQuery } from '../observe/query.js';
-import type { RunRecord, TimelineRecord } from '../observe/records.js';
+import type { CertificateRequestRecord, RunRecord, TimelineRecord } from '../observe/records.js';
 import { Timeline } from '../observe/timeline.js';
 import { prepareKeys } from '../pki/certificate.js';
 import { ScenarioSetupError } from './setup-error.js';
@@ -17,7 +17,7 @@ import { scenarioFile } from '../scenario/registry.js';
 import type { AnyScenario } from '../scenario/types.js';
 import { unknown } from '../scenario/verdict.js';
 import { endingChildrenOnAbort } from '../util/child-process.js';
-import { PlatformLostError } from '../util/errors.js';
+import { EnvironmentError, PlatformLostError } from '../util/errors.js';
 import type { AnyWorkload, AttributeDescriptions, Deployment } from '../workload/workload.js';
 import { createContext, RequiredWaitUnmet } from './context.js';
 import { clockShimLogLine } from '../clock/shim.js';
@@ -78,6 +78,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const timelinePath = join(outDir, 'timeline.jsonl');
   const findingsPath = join(outDir, 'findings.md');
 
+  if (scenario.platforms && !scenario.platforms.includes(options.platform))
+    throw new EnvironmentError(
+      `scenario ${scenario.name} runs on ${scenario.platforms.join(' or ')} only, not on ${options.platform}: run it with --platform ${scenario.platforms[0]}`,
+    );
   // The scenario's own set-up first: a mistake in it is the user's to fix, said before any Docker work.
   let prepared: Awaited<ReturnType<typeof setUp>>;
   try {
@@ -113,6 +117,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       stop.abort(error);
     },
   });
+  // Nodes that request their certificates from an issuer in the cluster need a platform with one: said before anything is made.
+  if (deployment.issuers?.().length && !platform.issuing)
+    throw new EnvironmentError(
+      `scenario ${scenario.name} has its certificates issued by cert-manager, which needs a Kubernetes API server: run it with --platform kind`,
+    );
+  platform.issuing?.onRequest((request) => timeline.add<CertificateRequestRecord>({ kind: 'certificateRequest', ...request }));
   let observer: Observer | undefined;
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;
 
@@ -125,7 +135,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       if (swept) progress(`removed what ${swept} earlier interrupted run(s) left behind`);
       // Images built, a kind cluster created: the slow part, before the certificates' clock starts.
       const preparing = Date.now();
-      await platform.readyFor?.([workload.image]);
+      await platform.readyFor?.([workload.image], { issuing: Boolean(deployment.issuers?.().length) });
       if (Date.now() - preparing > REFORGE_AFTER_MS) {
         // Windows set relative to the start (certificates living 30 s, say) would have passed: forge again from now.
         progress(`preparing took ${((Date.now() - preparing) / 1000).toFixed(0)} s: forging the certificates again from now`);
@@ -141,6 +151,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       const context = createContext({ workload, deployment, platform, observer, timeline, signal: stop.signal, progress });
       await writePki(join(outDir, 'pki'), deployment);
       timeline.add<RunRecord>({ ...runRecord, event: 'start' });
+      for (const issuer of deployment.issuers?.() ?? []) await platform.issuing!.applyIssuer(issuer);
       const { specs, issued } = deployment.start(new Date());
       context.run.recordIssued(issued);
       progress(`starting ${specs.length} ${workload.name} nodes on ${platform.name}: ${deployment.nodes.join(', ')}`);

@@ -25,13 +25,17 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const entries: SuiteEntry[] = [];
   const startedAt = new Date().toISOString();
   let outcome: SuiteResult['outcome'] = 'completed';
+  const elsewhere = options.scenarios.filter((s) => s.platforms && !s.platforms.includes(options.platform));
+  if (elsewhere.length > 0)
+    options.progress?.(`left out, as they run on other platforms: ${elsewhere.map((s) => `${s.name} (${s.platforms!.join(', ')})`).join(', ')}`);
+  const scenarios = options.scenarios.filter((s) => !elsewhere.includes(s));
   try {
-    for (const [i, scenario] of options.scenarios.entries()) {
+    for (const [i, scenario] of scenarios.entries()) {
       if (options.signal?.aborted) {
         outcome = 'interrupted';
         break;
       }
-      options.progress?.(`── ${i + 1}/${options.scenarios.length} ${scenario.name}`);
+      options.progress?.(`── ${i + 1}/${scenarios.length} ${scenario.name}`);
       const dir = join(options.outDir, scenario.name);
       const { scenarios: _all, summary: _page, ...common } = options;
       // One cluster for the whole suite (a namespace per scenario): kept between scenarios, released after the last.

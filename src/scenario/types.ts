@@ -3,6 +3,7 @@ import type { ClockSpec } from '../clock/spec.js';
 import type { TimelineQuery } from '../observe/query.js';
 import type { TimelineRecord } from '../observe/records.js';
 import type { AnyWorkload, OperationsOf, RestartOf, SetupOf, ViewOf } from '../workload/workload.js';
+import type { PlatformName } from '../platform/index.js';
 
 /**
  * `unknown`: the timeline cannot tell (too few samples, probes that got no
@@ -125,6 +126,12 @@ export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixture
    * axis's value as it loads, and `npm run matrix` runs it once per value.
    */
   axes?: readonly string[];
+  /**
+   * The platforms it can run on, where not every one (cert-manager needs a
+   * Kubernetes API server: `['kind']`). Elsewhere a run of it exits 2 in one
+   * line, and a suite leaves it out and says so.
+   */
+  platforms?: readonly PlatformName[];
 }
 
 /** A scenario of any workload, as the registry and the runner hold it. */

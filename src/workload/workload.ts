@@ -4,7 +4,7 @@ import type { LatestSamples, NodeAccess, Probe } from '../observe/probe.js';
 import type { CertificateRecord, LogFinding, StepRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
 import type { CertificateInfo } from '../pki/inspect.js';
-import type { ExecResult, ImageSource, NodeFile, NodeSpec } from '../platform/types.js';
+import type { ExecResult, ImageSource, IssuerSpec, NodeFile, NodeSpec } from '../platform/types.js';
 import { CLOCK_BY_ENV } from '../clock/shim.js';
 
 /**
@@ -161,6 +161,12 @@ export interface Deployment<Restart extends object> {
   forged(): Forged[];
   /** What changes when a node restarts (a pod recreated), given what the scenario changes. */
   onRestart(node: string, now: Date, changes: Restart): RestartPlan;
+  /**
+   * Issuers the nodes request their certificates from at each start (a
+   * cluster issued by cert-manager): made before the nodes start, on a
+   * platform that has them (`Platform.issuing`).
+   */
+  issuers?(): IssuerSpec[];
 }
 
 /** What a workload's own operations may do through the run: restart nodes with a plan, and record the step. */

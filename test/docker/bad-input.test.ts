@@ -58,6 +58,11 @@ describe('bad input: exit 2 with one line saying what to do', () => {
       /^one scenario at a time, not erlang-ca-expiry erlang-clock-skew$/,
     ],
     [
+      'a kind-only scenario on docker (cert-manager needs an API server)',
+      async () => ['erlang-cert-manager-incident', '--out', await temp('kind-only')],
+      /^scenario erlang-cert-manager-incident runs on kind only, not on docker: run it with --platform kind$/,
+    ],
+    [
       '--cleanup with no Docker engine',
       async () => ['--cleanup'],
       /^no Docker engine is reachable: start one at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock/,

@@ -7,10 +7,14 @@ describe('npm run matrix: its cells', () => {
   it('runs every scenario of each versioned workload once per Debian suite, per platform, in folders of their own', async () => {
     const cells = (await plan(['docker'])).filter((c) => Object.keys(c.env).length === 0);
     const scenarios = [...(await loadScenarios()).values()];
-    const versioned = scenarios.filter((s) => s.workload.versionsBySuite);
+    const versioned = scenarios.filter((s) => s.workload.versionsBySuite && (!s.platforms || s.platforms.includes('docker')));
+    const elsewhere = scenarios.filter((s) => s.platforms && !s.platforms.includes('docker'));
     expect(cells.map((c) => `${c.suite} ${c.versions}`).sort()).toEqual(['bookworm OTP 25', 'bookworm etcd 3.4', 'trixie OTP 27', 'trixie etcd 3.5']);
     expect(new Set(cells.map((c) => c.name)).size).toBe(cells.length);
     for (const s of versioned) expect(cells.filter((c) => c.scenarios.includes(s.name))).toHaveLength(2);
+    // A scenario for other platforms (cert-manager's, kind only) is in none of docker's cells.
+    expect(elsewhere.length).toBeGreaterThan(0);
+    for (const s of elsewhere) expect(cells.flatMap((c) => c.scenarios)).not.toContain(s.name);
     // A workload that names no versions (the example) is not a cell.
     expect(cells.flatMap((c) => c.scenarios)).not.toContain('toy-cert-expiry');
   });

@@ -17,10 +17,14 @@ import {
   type ImageSource,
   type LogListener,
   type NodeChanges,
+  type CertificateIssuing,
+  type CertificateRequestSeen,
+  type IssuerSpec,
   type NodeSpec,
   type Platform,
 } from '../types.js';
 import { CERT_MANAGER_IMAGE, installCertManager } from './cert-manager/install.js';
+import { applyIssuer, CERT_REQUEST_IMAGE, ensureRequester, REQUEST_CONTAINER, requestsOfPod } from './cert-manager/issuing.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
 import { runChild } from '../../util/child-process.js';
@@ -28,6 +32,7 @@ import {
   APP_LABEL,
   clusterService,
   kindClusterConfig,
+  labels,
   labelValue,
   namespaceObject,
   nodeObjects,
@@ -101,6 +106,20 @@ export class KindPlatform implements Platform {
   private namespaceMade = false;
   /** The kind node's address when this host reaches it (Linux, local engine); null: go through port-forwards. */
   private nodeAddress?: string | null;
+  private certManager?: Promise<void>;
+  private requestImage?: string;
+  private readonly requestListeners: ((request: CertificateRequestSeen) => void)[] = [];
+
+  /** cert-manager in the run's namespace: Issuers made here sign what the nodes' init containers request. */
+  readonly issuing: CertificateIssuing = {
+    applyIssuer: async (issuer: IssuerSpec) => {
+      await this.startCertManager();
+      const ready = await applyIssuer(this.api().kc, this.namespace, issuer, labels(this.options.runId));
+      this.progress(`Issuer ${issuer.name} on Secret ${issuer.secretName}: Ready ${ready.status}${ready.message ? ` (${ready.message})` : ''}`);
+      return ready;
+    },
+    onRequest: (listener) => void this.requestListeners.push(listener),
+  };
 
   constructor(private readonly options: KindPlatformOptions) {
     this.docker = new DockerPlatform({ runId: options.runId, progress: options.progress });
@@ -159,9 +178,12 @@ export class KindPlatform implements Platform {
    * namespace goes with the run; the CRDs stay with the cluster.
    */
   async startCertManager(): Promise<void> {
-    await this.ensureNamespace();
-    const image = await this.prepareImage(CERT_MANAGER_IMAGE);
-    await installCertManager(this.api().kc, this.namespace, image, (line) => this.progress(line));
+    this.certManager ??= (async () => {
+      await this.ensureNamespace();
+      const image = await this.prepareImage(CERT_MANAGER_IMAGE);
+      await installCertManager(this.api().kc, this.namespace, image, (line) => this.progress(line));
+    })();
+    await this.certManager;
   }
 
   /** The run's namespace, where its nodes and what serves them run. */
@@ -169,13 +191,22 @@ export class KindPlatform implements Platform {
     return this.namespace;
   }
 
-  async readyFor(images: ImageSource[]): Promise<void> {
+  /** The namespace and the nodes' images; with `issuing`, also cert-manager and the image that requests certificates. */
+  async readyFor(images: ImageSource[], options: { issuing?: boolean } = {}): Promise<void> {
     await this.ensureNamespace();
     for (const image of images) await this.prepareImage(image);
+    if (options.issuing) await this.readyToRequest();
+  }
+
+  private async readyToRequest(): Promise<void> {
+    await this.startCertManager();
+    this.requestImage ??= await this.prepareImage(CERT_REQUEST_IMAGE);
+    await ensureRequester(this.api().kc, this.namespace, labels(this.options.runId));
   }
 
   async startNodes(specs: NodeSpec[]): Promise<void> {
     await this.ensureNamespace();
+    if (specs.some((spec) => spec.requests)) await this.readyToRequest();
     for (const spec of specs) {
       const image = await this.prepareImage(spec.image);
       // certdrill-clock goes in front of what the image runs, which a pod's `command` must then name.
@@ -381,6 +412,7 @@ export class KindPlatform implements Platform {
       image: node.image,
       imageCommand: node.imageCommand,
       offsetSeconds: node.offsetSeconds,
+      requestImage: this.requestImage,
     });
   }
 
@@ -422,12 +454,16 @@ export class KindPlatform implements Platform {
     while (Date.now() < deadline) {
       const pods = (await this.api().core.listNamespacedPod({ namespace: this.namespace, labelSelector: selector })).items;
       const pod = pods.find((p) => p.metadata?.name !== old && !p.metadata?.deletionTimestamp);
-      if (pod && (started(pod) || preflightFailed(pod))) {
+      if (pod && (started(pod) || initFailed(pod))) {
         node.pod = pod.metadata!.name!;
-        node.running = !preflightFailed(pod);
-        // The init container's verdict is a log event either way: its refusal, or its "ok" before the node starts.
-        if (node.spec.preflight) await this.followLogs(node, 'preflight', false);
-        if (preflightFailed(pod)) return;
+        node.running = !initFailed(pod);
+        // The init containers' verdicts are log events either way: a refusal, or the "ok" before the node starts.
+        if (node.spec.requests) {
+          await this.followLogs(node, REQUEST_CONTAINER, false);
+          await this.recordRequests(node);
+        }
+        if (node.spec.preflight && !failedInit(pod, REQUEST_CONTAINER)) await this.followLogs(node, 'preflight', false);
+        if (initFailed(pod)) return;
         await this.followLogs(node, 'node', true);
         await this.awaitReachable(node);
         return;
@@ -435,6 +471,15 @@ export class KindPlatform implements Platform {
       await sleep(500);
     }
     throw new Error(`node ${node.spec.name} did not start within ${READY_TIMEOUT_MS / 1000} s`);
+  }
+
+  /** The CertificateRequests the node's pod made, as the API server holds them now. */
+  private async recordRequests(node: KindNode): Promise<void> {
+    const requests = await requestsOfPod(this.api().kc, this.namespace, node.spec.name, node.pod!).catch((error) => {
+      this.progress(`node ${node.spec.name}: could not read its CertificateRequests: ${firstLine(error)}`);
+      return [];
+    });
+    for (const request of requests) for (const listener of this.requestListeners) listener(request);
   }
 
   private async followLogs(node: KindNode, container: string, follow: boolean): Promise<void> {
@@ -596,8 +641,18 @@ function started(pod: V1Pod): boolean {
   return pod.status?.containerStatuses?.some((c) => c.name === 'node' && (c.state?.running || c.state?.terminated)) === true;
 }
 
-function preflightFailed(pod: V1Pod): boolean {
-  return pod.status?.initContainerStatuses?.some((c) => c.name === 'preflight' && (c.state?.terminated?.exitCode ?? 0) !== 0) === true;
+/** An init container that decides whether the node starts (its certificate request, the pre-flight check) refused. */
+function initFailed(pod: V1Pod): boolean {
+  return failedInit(pod, REQUEST_CONTAINER) || failedInit(pod, 'preflight');
+}
+
+/** The init container exited non-zero: it has now, or did before the kubelet's back-off to run it again. */
+function failedInit(pod: V1Pod, container: string): boolean {
+  return (
+    pod.status?.initContainerStatuses?.some(
+      (c) => c.name === container && ((c.state?.terminated ?? (c.state?.waiting ? c.lastState?.terminated : undefined))?.exitCode ?? 0) !== 0,
+    ) === true
+  );
 }
 
 function collector(): { stream: Writable; text: () => string } {

@@ -12,6 +12,7 @@ import type {
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
 import { clockEnv } from '../../clock/shim.js';
 import { onNodeClock, type NodeFile, type NodeSpec } from '../types.js';
+import { REQUESTER, requestContainer } from './cert-manager/issuing.js';
 
 /**
  * The Kubernetes objects one certdrill node is made of, as typed
@@ -31,6 +32,8 @@ export const NODE_LABEL = 'certdrill.node';
 export const RUN_LABEL = 'certdrill.run';
 export const CLUSTER_SERVICE = 'certdrill';
 const CLOCK_INITIAL_DIR = '/certdrill/clock-initial';
+/** The volume a requested certificate is written to: the pod's own, gone with it, as erlclu's /certs was. */
+const REQUESTED = 'requested-certs';
 /** Where, inside the kind node, the run's persistent folders live. */
 export const VOLUME_ROOT = '/var/local/certdrill';
 
@@ -109,7 +112,15 @@ export function secretName(node: string, dir: string): string {
 
 export function nodeObjects(
   spec: NodeSpec,
-  options: { namespace: string; runId: string; image: string; offsetSeconds: number; imageCommand?: string[] | undefined },
+  options: {
+    namespace: string;
+    runId: string;
+    image: string;
+    offsetSeconds: number;
+    imageCommand?: string[] | undefined;
+    /** The image of the init container that requests the node's certificate (spec.requests). */
+    requestImage?: string | undefined;
+  },
 ): NodeObjects {
   const { namespace, runId, image } = options;
   const meta = (name: string) => ({ name, namespace, labels: labels(runId, spec.name) });
@@ -164,6 +175,7 @@ export function nodeObjects(
         items: files.map((f) => ({ key: basename(f.path), path: basename(f.path), mode: f.mode })),
       },
     })),
+    ...(spec.requests ? [{ name: REQUESTED, emptyDir: {} }] : []),
     ...(spec.volumes ?? []).map((v, i) => ({
       name: `data-${i}`,
       hostPath: { path: volumePath(namespace, v.shared ? 'shared' : spec.name, v.name), type: 'DirectoryOrCreate' },
@@ -173,6 +185,7 @@ export function nodeObjects(
     // Persistent folders first: the Secrets' folders may sit inside them (etcd's pki on its volume).
     ...(spec.volumes ?? []).map((v, i) => ({ name: `data-${i}`, mountPath: v.path })),
     { name: 'clock', mountPath: CLOCK_DIR },
+    ...(spec.requests ? [{ name: REQUESTED, mountPath: spec.requests.dir }] : []),
     ...[...byDir.keys()].map((dir, i) => ({ name: `files-${i}`, mountPath: dir, readOnly: true })),
   ];
   const env: V1EnvVar[] = Object.entries({ ...spec.env, ...clockEnv(spec.clockBy ?? 'libfaketime') }).map(([name, value]) => ({ name, value }));
@@ -193,6 +206,8 @@ export function nodeObjects(
         { name: 'clock-initial', mountPath: CLOCK_INITIAL_DIR, readOnly: true },
       ],
     },
+    // The certificate is requested anew at each start, as erlclu-init did; the pre-flight check, if any, then reads it.
+    ...(spec.requests ? [requestContainer(spec.requests, requestImage(spec, options.requestImage), labels(runId, spec.name), REQUESTED)] : []),
     ...(spec.preflight
       ? [{ name: 'preflight', image, imagePullPolicy: 'Never', command: onNodeClock(spec, spec.preflight), env, volumeMounts: mounts }]
       : []),
@@ -213,6 +228,7 @@ export function nodeObjects(
           hostname: spec.name,
           subdomain: CLUSTER_SERVICE,
           terminationGracePeriodSeconds: 1,
+          ...(spec.requests ? { serviceAccountName: REQUESTER } : {}),
           initContainers,
           containers: [
             {
@@ -248,6 +264,11 @@ export function kindClusterConfig(flavour: 'certdrill' | 'kindest' | 'custom', v
     if (versions.etcd) lines.push('    etcd:', '      local:', `        imageTag: ${versions.etcd.replace(/^v/, '')}-0`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function requestImage(spec: NodeSpec, image: string | undefined): string {
+  if (!image) throw new Error(`node ${spec.name}: requesting its certificate needs the request image`);
+  return image;
 }
 
 function groupByDir(files: NodeFile[]): Map<string, NodeFile[]> {

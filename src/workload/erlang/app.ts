@@ -3,7 +3,7 @@ import type { ClockSpec } from '../../clock/spec.js';
 import type { NodeAccess, Probe } from '../../observe/probe.js';
 import type { ProbeRecord, StateRecord } from '../../observe/records.js';
 import { CERT_MODE, KEY_MODE } from '../../pki/files.js';
-import type { Endpoint, ImageSource, NodeFile, NodeSpec } from '../../platform/types.js';
+import type { Endpoint, ImageSource, NodeFile, NodeSpec, RequestedCertificate } from '../../platform/types.js';
 import { suiteBuildArgs } from '../debian-suite.js';
 import { membershipDown, membershipUp } from '../membership-view.js';
 import { isTimeout, parseVersionLines, shortError } from '../workload.js';
@@ -23,13 +23,18 @@ export const ERLANG_IMAGE: ImageSource = {
   buildArgs: process.env.CERTDRILL_ERLANG_BASE_IMAGE ? { BASE_IMAGE: process.env.CERTDRILL_ERLANG_BASE_IMAGE } : suiteBuildArgs(),
 };
 
-export interface ErlangNodeFiles {
-  /** Host name of the node; its Erlang node name is certdrill@<name>. */
-  name: string;
+export interface ErlangCertificateFiles {
   certPem: string;
   keyPem: string;
   /** PEM of the CA certificate(s) it trusts: one CA, or a bundle during a rotation. */
   caPem: string;
+}
+
+export interface ErlangNodeOptions {
+  /** Host name of the node; its Erlang node name is certdrill@<name>. */
+  name: string;
+  /** Its certificate, key and CA as files, or the request it makes for them at each start. */
+  certificate: ErlangCertificateFiles | RequestedCertificate;
   clock: ClockSpec;
   clockBy?: ClockMover | undefined;
   /** Run the pre-flight check before the node starts, refusing within this many seconds of expiry. */
@@ -37,7 +42,8 @@ export interface ErlangNodeFiles {
 }
 
 /** The NodeSpec of one erlang-app node (erlang-app/) that dials `peers`. */
-export function erlangNodeSpec(node: ErlangNodeFiles, peers: string[]): NodeSpec {
+export function erlangNodeSpec(node: ErlangNodeOptions, peers: string[]): NodeSpec {
+  const requested = 'issuer' in node.certificate ? node.certificate : undefined;
   return {
     name: node.name,
     image: ERLANG_IMAGE,
@@ -48,7 +54,8 @@ export function erlangNodeSpec(node: ErlangNodeFiles, peers: string[]): NodeSpec
       ...preflightEnv(node.preflightMarginSeconds),
     },
     ...(node.preflightMarginSeconds === undefined ? {} : { preflight: PREFLIGHT_COMMAND }),
-    files: erlangCertFiles(node),
+    files: requested ? [] : erlangCertFiles(node.certificate as ErlangCertificateFiles),
+    ...(requested ? { requests: requested } : {}),
     clock: node.clock,
     // certdrill-clock unless asked otherwise: libfaketime 0.9.10 re-reading its file on every call from the BEAM's many
     // threads (FAKETIME_NO_CACHE) now and then hands one of them the real time; the shim's offset page has no such state.
@@ -59,8 +66,13 @@ export function erlangNodeSpec(node: ErlangNodeFiles, peers: string[]): NodeSpec
   };
 }
 
+/** The request a node makes for its certificate at each start, written where it would otherwise be given its files. */
+export function erlangRequest(node: string, issuer: string): RequestedCertificate {
+  return { issuer, dir: CERT_DIR, files: { ca: 'ca.crt', cert: 'node.crt', key: 'node.key' }, commonName: node, dnsNames: [node] };
+}
+
 /** The files of a node's certificates, for a node that restarts with new ones. */
-export function erlangCertFiles(node: Pick<ErlangNodeFiles, 'certPem' | 'keyPem' | 'caPem'>): NodeFile[] {
+export function erlangCertFiles(node: ErlangCertificateFiles): NodeFile[] {
   return [
     { path: `${CERT_DIR}/ca.crt`, content: node.caPem, mode: CERT_MODE },
     { path: `${CERT_DIR}/node.crt`, content: node.certPem, mode: CERT_MODE },

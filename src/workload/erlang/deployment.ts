@@ -2,7 +2,8 @@ import { formatDuration } from '../../util/duration.js';
 import type { Forged } from '../../pki/certificate.js';
 import { certificateSummary, issuedCertificate } from '../certificates.js';
 import type { Deployment, RestartPlan } from '../workload.js';
-import { erlangCertFiles, erlangNodeSpec, erlangProbes, PREFLIGHT_COMMAND, preflightEnv } from './app.js';
+import type { IssuerSpec } from '../../platform/types.js';
+import { erlangCertFiles, erlangNodeSpec, erlangProbes, erlangRequest, PREFLIGHT_COMMAND, preflightEnv } from './app.js';
 import type { ErlangNode, ErlangSetup } from './setup.js';
 
 /** What a restarted Erlang node may get that differs from before (a pod recreated with new Secrets or a new spec). */
@@ -21,28 +22,38 @@ const caPem = (n: Pick<ErlangNode, 'trusts'>) =>
     .map((ca) => ca.certPem)
     .join('');
 
-export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> {
+export function deployErlang({ nodes, issuer }: ErlangSetup): Deployment<ErlangRestart> {
   const names = nodes.map((n) => n.name);
+  const issuerSpec: IssuerSpec | undefined = issuer && {
+    name: issuer.name ?? 'erlclu-issuer',
+    secretName: issuer.secretName ?? 'erlclu-ca-key-pair',
+    caCertPem: issuer.ca.certPem,
+    caKeyPem: issuer.ca.keyPem,
+  };
+  const certOf = (n: Pick<ErlangNode, 'name' | 'cert'>) => {
+    if (n.cert) return n.cert;
+    if (!issuerSpec) throw new Error(`node ${n.name} has no certificate and the cluster no issuer to request one from`);
+    return undefined;
+  };
   // What each node has now; restarts with new certificates change it.
   const current = new Map(nodes.map((n) => [n.name, { ...n }]));
   return {
     nodes: names,
     probes: erlangProbes,
     start: () => ({
-      specs: nodes.map((n) =>
-        erlangNodeSpec(
+      specs: nodes.map((n) => {
+        const cert = certOf(n);
+        return erlangNodeSpec(
           {
             name: n.name,
-            certPem: n.cert.certPem,
-            keyPem: n.cert.keyPem,
-            caPem: caPem(n),
+            certificate: cert ? { certPem: cert.certPem, keyPem: cert.keyPem, caPem: caPem(n) } : erlangRequest(n.name, issuerSpec!.name),
             clock: n.clock,
             clockBy: n.clockBy,
             preflightMarginSeconds: n.preflightMarginSeconds,
           },
           names,
-        ),
-      ),
+        );
+      }),
       issued: [],
     }),
     certificates: () => {
@@ -53,13 +64,13 @@ export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> 
       };
       for (const n of nodes) {
         for (const ca of trusted(n)) entry(ca).trustedBy.push(n.name);
-        entry(n.cert).holders.push(n.name);
+        if (n.cert) entry(n.cert).holders.push(n.name);
       }
       return [...all.values()].map(({ forged, holders, trustedBy }) =>
         certificateSummary(
           forged,
           [
-            forged.info.isCa ? 'CA' : 'node certificate',
+            forged.info.isCa ? (issuer?.ca === forged ? `CA of Issuer ${issuerSpec!.name}` : 'CA') : 'node certificate',
             holders.length ? `of ${holders.join(', ')}` : '',
             trustedBy.length ? `trusted by ${trustedBy.join(', ')}` : '',
           ]
@@ -69,15 +80,18 @@ export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> 
       );
     },
     clocks: () => nodes.map((n) => ({ node: n.name, spec: n.clock })),
-    forged: () => nodes.flatMap((n) => [n.cert, ...trusted(n)]),
+    forged: () => [...new Set([...(issuer ? [issuer.ca] : []), ...nodes.flatMap((n) => [...(n.cert ? [n.cert] : []), ...trusted(n)])])],
+    ...(issuerSpec ? { issuers: () => [issuerSpec] } : {}),
     onRestart: (node, _now, changes) => {
       const now = current.get(node)!;
       const plan: RestartPlan = { issued: [] };
       const said: string[] = [];
+      if ((changes.cert || changes.trusts) && !changes.cert && !now.cert)
+        throw new Error(`node ${node} requests its certificate from Issuer ${issuerSpec?.name}: a restart cannot hand it files`);
       if (changes.cert || changes.trusts) {
         if (changes.cert) now.cert = changes.cert;
         if (changes.trusts) now.trusts = changes.trusts;
-        plan.files = erlangCertFiles({ certPem: now.cert.certPem, keyPem: now.cert.keyPem, caPem: caPem(now) });
+        plan.files = erlangCertFiles({ certPem: now.cert!.certPem, keyPem: now.cert!.keyPem, caPem: caPem(now) });
         if (changes.cert) {
           plan.issued.push(issuedCertificate(node, 'node.crt', changes.cert));
           said.push(`new certificate ${changes.cert.name} (issued by ${changes.cert.info.issuer})`);
@@ -96,6 +110,7 @@ export function deployErlang({ nodes }: ErlangSetup): Deployment<ErlangRestart> 
           changes.preflight === false ? 'no pre-flight check' : `pre-flight check on (margin ${formatDuration(changes.preflight).replace('+', '')})`,
         );
       }
+      if (!now.cert) said.unshift(`a new certificate requested from Issuer ${issuerSpec!.name}`);
       if (said.length > 0) plan.summary = said.join(', ');
       return plan;
     },

@@ -4,7 +4,7 @@ import { deployErlang } from './deployment.js';
 import { classifyErlangLogLine } from './logs.js';
 import { membershipView } from '../membership-view.js';
 
-export { erlangCluster, nodeCert, type ErlangNode, type ErlangSetup } from './setup.js';
+export { erlangCluster, erlangClusterOnCertManager, nodeCert, type ErlangIssuer, type ErlangNode, type ErlangSetup } from './setup.js';
 export type { ErlangRestart } from './deployment.js';
 export type { MembershipView as ErlangView } from '../membership-view.js';
 export { caNotAfterOf } from './app.js';

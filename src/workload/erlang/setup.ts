@@ -5,7 +5,8 @@ import { forgeCa, forgeLeaf, type Forged } from '../../pki/certificate.js';
 /** One node of an Erlang cluster as a scenario sets it up. */
 export interface ErlangNode {
   name: string;
-  cert: Forged;
+  /** Its certificate, given as a file; absent when the node requests one from the setup's issuer at each start. */
+  cert?: Forged;
   /** The CA it trusts; several during a CA rotation. */
   trusts: Forged | Forged[];
   clock: ClockSpec;
@@ -17,6 +18,38 @@ export interface ErlangNode {
 
 export interface ErlangSetup {
   nodes: ErlangNode[];
+  /**
+   * cert-manager's CA Issuer on the CA, as the incident's cluster had it:
+   * every node without a certificate of its own requests one at each start
+   * (erlclu's init container) and trusts what the issuer answers with.
+   */
+  issuer?: ErlangIssuer;
+}
+
+export interface ErlangIssuer {
+  ca: Forged;
+  /** The Issuer, and the Secret holding the CA: erlclu's names unless given. */
+  name?: string;
+  secretName?: string;
+}
+
+/**
+ * The incident's cluster as it was really issued: a CA Issuer (cert-manager)
+ * on the CA, each node requesting its certificate at start (P-256, its host
+ * name as CN and DNS name, no duration: cert-manager's 90 days). The CA is
+ * made as erlclu's was, by hand: `openssl req -new -x509`'s 30 days unless told.
+ */
+export function erlangClusterOnCertManager(options: Omit<ErlangClusterOptions, 'certValidFor'> & { caFrom?: string }): ErlangSetup & { ca: Forged } {
+  const ca = forgeCa(
+    'erlclu-ca',
+    { from: options.caFrom ?? '+0', validFor: options.caValidFor ?? '30d', commonName: 'erlclu-ca' },
+    options.reference,
+  );
+  return {
+    ca,
+    issuer: { ca },
+    nodes: (options.nodes ?? ['node1', 'node2', 'node3']).map((name) => ({ name, trusts: ca, clock: '+0' })),
+  };
 }
 
 export interface ErlangClusterOptions {
