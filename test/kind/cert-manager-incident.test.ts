@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CertificateRequestRecord } from '../../src/observe/records.js';
+import type { CertificateRequestRecord, LogRecord } from '../../src/observe/records.js';
 import { kindUnavailable } from '../support/kind-available.js';
 import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
 
@@ -68,5 +68,40 @@ describe.skipIf(unavailable)(`erlang-cert-manager-incident on kind${unavailable 
     const keys = (await readdir(join(run.outDir, 'pki'))).filter((f) => f.endsWith('.key'));
     expect(keys).toEqual(['erlclu-ca.key']);
     expect((await stat(join(run.outDir, 'pki', keys[0]!))).mode & 0o777).toBe(0o600);
+  });
+});
+
+/**
+ * erlang-preflight's check as a second init container behind erlclu-init:
+ * the certificate cert-manager has just issued is new, its CA is not, and the
+ * check refuses the pod before the node starts; the pods without it run alone.
+ */
+describe.skipIf(unavailable)(`erlang-cert-manager-preflight on kind${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  let run: RecordedRun;
+  beforeAll(async () => {
+    run = await recordRun('erlang-cert-manager-preflight', 'kind');
+  }, 600_000);
+
+  it('issues node3 a fresh certificate, then its check refuses it in one line naming the expired CA, and node3 never runs', () => {
+    const [request] = run.records.filter((r): r is CertificateRequestRecord => r.kind === 'certificateRequest' && r.node === 'node3');
+    expect(request!.state).toBe('Issued');
+    expect(ms(request!.notAfter!)).toBeGreaterThan(Date.now() + 80 * DAY_MS);
+    const lines = run.records.filter((r): r is LogRecord => r.kind === 'log' && r.topic === 'preflight' && r.node === 'node3');
+    expect(lines[0]!.text).toMatch(/^certdrill preflight: refusing to start: CA CN=erlclu-ca expired at \S+, now \S+$/);
+    // After the request was issued: the check read what erlclu-init wrote.
+    expect(ms(lines[0]!.t)).toBeGreaterThan(ms(request!.created));
+    const node3 = run.membership().filter((r) => r.node === 'node3');
+    expect(node3.length).toBeGreaterThan(3);
+    expect(node3.some((r) => r.ok)).toBe(false);
+  });
+
+  it('runs node1 and node2 without the check: both start, stay alone, and only their logs say "Certificate Expired"', () => {
+    for (const node of ['node1', 'node2']) {
+      const samples = run.membership().filter((r) => r.node === node && r.ok);
+      expect(samples.length).toBeGreaterThan(3);
+      expect(samples.every((r) => r.peers.length === 0)).toBe(true);
+      expect(run.alerts().some((a) => a.node === node && a.class === 'certificate-expired')).toBe(true);
+      expect(run.records.some((r) => r.kind === 'log' && r.topic === 'preflight' && r.node === node)).toBe(false);
+    }
   });
 });
