@@ -1,10 +1,8 @@
-import type { TimelineQuery } from '../src/observe/query.js';
 import { forgeCa, type Forged } from '../src/pki/certificate.js';
-import { largestGroupOverTime } from '../src/scenario/checks.js';
+import { smallestMembership } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult, type ScenarioContext } from '../src/scenario/types.js';
 import { erlang, nodeCert, type ErlangRestart } from '../src/workload/erlang/index.js';
-import { unknown, verdictOf } from '../src/scenario/verdict.js';
-import { membershipAt } from '../src/workload/membership-view.js';
+import { verdictOf } from '../src/scenario/verdict.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const ROLL_WAIT_MS = 4_000;
@@ -61,7 +59,7 @@ export default defineScenario({
         pass: 'Replacing CA and certificates in one rolling restart split the cluster',
         fail: 'Replacing CA and certificates in one rolling restart did not split the cluster',
       },
-      check: (q) => minimumMembership(q, 'naive-node1', 'naive-done', (min) => min < NODES.length - 1),
+      check: (q) => smallestMembership(q, NODES, { from: 'naive-node1', to: 'naive-done' }, (min) => min < NODES.length - 1),
     },
     {
       id: 'overlap-never-below-one-restart',
@@ -71,7 +69,7 @@ export default defineScenario({
         pass: 'Trust both CAs first, then re-issue the node certificates, then drop the old CA, each in a rolling restart: membership never dropped below what one restart costs',
         fail: 'The overlap procedure lost more than one node at once',
       },
-      check: (q) => minimumMembership(q, 'overlap-trust-both-node1', 'overlap-done', (min) => min >= NODES.length - 1),
+      check: (q) => smallestMembership(q, NODES, { from: 'overlap-trust-both-node1', to: 'overlap-done' }, (min) => min >= NODES.length - 1),
     },
     {
       id: 'both-end-whole',
@@ -89,20 +87,3 @@ export default defineScenario({
     },
   ],
 });
-
-function minimumMembership(q: TimelineQuery, fromStep: string, toStep: string, holds: (min: number) => boolean): ExpectationResult {
-  const window = { after: q.step(fromStep).startedAt, before: q.step(toStep).t };
-  const series = largestGroupOverTime(q, NODES, window);
-  if (series.length === 0) return unknown('no membership samples in the procedure');
-  const min = Math.min(...series.map((p) => p.size));
-  const at = series.find((p) => p.size === min)!;
-  const below = series.filter((p) => p.size < NODES.length);
-  const seconds = (Date.parse(window.before) - Date.parse(window.after)) / 1000;
-  const degraded = (below.length / series.length) * seconds;
-  const snapshot = membershipAt(q, at.t, NODES);
-  return {
-    verdict: verdictOf(holds(min)),
-    observed: `smallest membership ${min} of ${NODES.length} (at ${at.t}); below ${NODES.length} in ${below.length} of ${series.length} samples, about ${degraded.toFixed(0)} s of the ${seconds.toFixed(0)} s procedure`,
-    evidence: NODES.map((n) => snapshot.get(n) ?? `${n}: no sample`),
-  };
-}

@@ -66,7 +66,10 @@ export async function main(argv: string[]): Promise<number> {
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   const inventory = await readSource(positionals[0]!);
-  const shape = rehearsalShape(inventory, new Date());
+  const read = rehearsalShape(inventory, new Date());
+  // An Issuer's issuance is replayed where cert-manager runs; elsewhere the leaves are forged, and the user is told.
+  const { issuer, ...forged } = read;
+  const shape = platform === 'kind' ? read : forged;
   const outDir = resolve(values.out ?? join(reportsDir('runs'), runFolderName('rehearsal')));
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
   // The certificates read, with the instants the clocks will be walked to, beside the findings.
@@ -76,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
   const printer = progressPrinter();
   printOn(printer.line);
   printer.line(`certificates read, and the instants replayed: ${certificates}`);
+  if (issuer && platform !== 'kind')
+    printer.line(
+      `cert-manager's Issuer ${issuer.name} signs with ${read.ca.name}: ${commandLine('rehearse', `${positionals[0]} --platform kind`)} replays its issuance through the real cert-manager; here the leaves are forged`,
+    );
   printer.line(
     `rehearsing ${shape.ca.name} and ${shape.leaves.length} leaf certificate(s); the clocks go to ${shape.instants.map((i) => i.at.toISOString().slice(0, 16)).join(', ')}`,
   );

@@ -3,12 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { inspectCertificate } from '../pki/inspect.js';
+import { certificateFromBase64, inspectCertificate } from '../pki/inspect.js';
 import { UsageError } from '../util/errors.js';
 import { readCertificateFile } from './pem.js';
 import { addTlsSecret } from './secret.js';
 import { readTlsEndpoint } from './tls-endpoint.js';
-import type { CertManagerCertificate, Inventory } from './types.js';
+import type { CertManagerCertificate, CertManagerIssuer, Inventory } from './types.js';
+import type { V1Secret } from '@kubernetes/client-node';
 import { withTimeout } from '../util/deadline.js';
 
 const API_TIMEOUT_MS = 10_000;
@@ -45,6 +46,7 @@ export async function readKubernetes(source: string): Promise<Inventory> {
   const inventory: Inventory = { source, certificates: [], unreadable: [], keysSkipped: 0, certManager: [] };
   for (const secret of secrets.items) addTlsSecret(inventory, { ...secret, kind: 'Secret' });
   inventory.certManager = await readCertManager(kc, where);
+  inventory.issuers = await readIssuers(kc, where, secrets.items);
   // The CA the kubeconfig trusts for this cluster: the API server's chain ends in it.
   const caPem = cluster.caData
     ? Buffer.from(cluster.caData, 'base64')
@@ -125,6 +127,66 @@ async function readCertManager(kc: KubeConfig, where: string): Promise<CertManag
     isCA: item.spec?.isCA === true,
     ...(item.spec?.issuerRef?.name ? { issuer: `${item.spec.issuerRef.kind ?? 'Issuer'}/${item.spec.issuerRef.name}` } : {}),
   }));
+}
+
+/** Where cert-manager keeps a ClusterIssuer's Secret unless told otherwise (--cluster-resource-namespace). */
+const CLUSTER_RESOURCE_NAMESPACE = 'cert-manager';
+
+/**
+ * cert-manager's Issuers and ClusterIssuers, none where the CRDs are not
+ * installed; for a CA issuer, the CA in its Secret's tls.crt (from the TLS
+ * Secrets already listed, else that one Secret read: its key is dropped).
+ */
+async function readIssuers(kc: KubeConfig, where: string, tlsSecrets: V1Secret[]): Promise<CertManagerIssuer[]> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const issuers: CertManagerIssuer[] = [];
+  for (const [plural, kind] of [
+    ['issuers', 'Issuer'],
+    ['clusterissuers', 'ClusterIssuer'],
+  ] as const) {
+    let list: { items?: IssuerObject[] };
+    try {
+      list = (await withTimeout(
+        custom.listClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural }),
+        API_TIMEOUT_MS,
+        noAnswer(where),
+      )) as { items?: IssuerObject[] };
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) continue;
+      throw new UsageError(`cannot list cert-manager ${kind}s of ${where}: ${describe(error)}`);
+    }
+    for (const item of list.items ?? []) {
+      const namespace = kind === 'Issuer' ? item.metadata?.namespace : undefined;
+      const ready = item.status?.conditions?.find((c) => c.type === 'Ready');
+      const issuer: CertManagerIssuer = { kind, name: item.metadata?.name ?? '?', ...(namespace ? { namespace } : {}) };
+      if (ready) {
+        issuer.readyStatus = ready.status;
+        issuer.ready = `${ready.status}${ready.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''}`;
+      }
+      const secretName = item.spec?.ca?.secretName;
+      if (secretName) {
+        const secretNamespace = namespace ?? CLUSTER_RESOURCE_NAMESPACE;
+        issuer.caSecret = `${secretNamespace}/${secretName}`;
+        const listed = tlsSecrets.find((s) => s.metadata?.namespace === secretNamespace && s.metadata?.name === secretName);
+        const secret =
+          listed ??
+          (await withTimeout(core.readNamespacedSecret({ name: secretName, namespace: secretNamespace }), API_TIMEOUT_MS, noAnswer(where)).catch(
+            () => undefined,
+          ));
+        const ca = certificateFromBase64(secret?.data?.['tls.crt']);
+        if (ca) issuer.ca = { subject: ca.subject.split('\n').join(', '), notAfter: new Date(ca.validTo) };
+      }
+      issuers.push(issuer);
+    }
+  }
+  return issuers;
+}
+
+interface IssuerObject {
+  metadata?: { namespace?: string; name?: string };
+  spec?: { ca?: { secretName?: string } };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
 interface CertManagerObject {

@@ -24,6 +24,12 @@ export interface RehearsalShape {
   leaves: Window[];
   /** Each upcoming expiry, in order, and which of the certificates expire then. */
   instants: { at: Date; expiring: string[] }[];
+  /**
+   * The cert-manager CA Issuer that signs with this CA, where the source has
+   * one: a rehearsal on Kubernetes replays its issuance (each pod requesting
+   * its certificate at start) instead of forging the leaves.
+   */
+  issuer?: { name: string; ready?: string };
 }
 
 /**
@@ -57,8 +63,12 @@ export function rehearsalShape(inventory: Inventory, now: Date): RehearsalShape 
     );
   const instants = new Map<number, string[]>();
   for (const w of all) instants.set(w.notAfter.getTime(), [...(instants.get(w.notAfter.getTime()) ?? []), w.name]);
+  const issuer = inventory.issuers?.find(
+    (i) => i.ca && i.ca.notAfter.getTime() === ca.info.notAfter.getTime() && commonName(i.ca.subject) === commonName(ca.info.subject),
+  );
   return {
     source: inventory.source,
+    ...(issuer ? { issuer: { name: issuer.name, ...(issuer.ready ? { ready: issuer.ready } : {}) } } : {}),
     ca: window(ca),
     leaves: leaves.map(window).sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime()),
     instants: mergeNear([...instants.entries()].sort(([a], [b]) => a - b).map(([at, expiring]) => ({ at: new Date(at), expiring }))),

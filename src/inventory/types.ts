@@ -28,6 +28,21 @@ export interface CertManagerCertificate {
   issuer?: string;
 }
 
+/** A cert-manager Issuer or ClusterIssuer, with the CA it signs with (CA issuers) and its Ready condition. */
+export interface CertManagerIssuer {
+  kind: 'Issuer' | 'ClusterIssuer';
+  /** The Issuer's namespace; a ClusterIssuer's CA Secret lives in cert-manager's cluster resource namespace. */
+  namespace?: string;
+  name: string;
+  /** A CA issuer's Secret, as `namespace/name`. */
+  caSecret?: string;
+  /** The CA certificate in that Secret's tls.crt, where it could be read. */
+  ca?: { subject: string; notAfter: Date };
+  /** Its Ready condition: `True (KeyPairVerified: Signing CA verified)`. */
+  ready?: string;
+  readyStatus?: string;
+}
+
 /** What one source gave. */
 export interface Inventory {
   /** The source as the user named it. */
@@ -37,4 +52,6 @@ export interface Inventory {
   /** Private keys seen and left unread (never shown): how many. */
   keysSkipped: number;
   certManager: CertManagerCertificate[];
+  /** cert-manager's Issuers and ClusterIssuers, where the cluster has them. */
+  issuers?: CertManagerIssuer[];
 }

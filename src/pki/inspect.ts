@@ -54,3 +54,13 @@ function altNames(text: string | undefined): string[] {
     return `IP:${ip.includes(':') ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip}`;
   });
 }
+
+/** The first certificate of a base64-encoded PEM (a Kubernetes Secret's or a cert-manager object's field); undefined if none. */
+export function certificateFromBase64(base64: string | undefined): X509Certificate | undefined {
+  if (!base64) return undefined;
+  try {
+    return new X509Certificate(Buffer.from(base64, 'base64'));
+  } catch {
+    return undefined;
+  }
+}

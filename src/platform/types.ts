@@ -91,6 +91,12 @@ export interface RequestedCertificate {
   files: { ca: string; cert: string; key: string };
   commonName: string;
   dnsNames: string[];
+  /**
+   * PEM of the CAs the node trusts, from a bundle its pod mounts (what
+   * trust-manager would keep, or a ConfigMap by hand): written as the CA
+   * file instead of the CA the issuer answers with. How a CA is rolled.
+   */
+  trust?: string;
 }
 
 /** The Issuer's Ready condition, as its controller set it. */
@@ -127,9 +133,10 @@ export function onNodeClock(spec: NodeSpec, command: string[]): string[] {
   return spec.clockBy === 'certdrill-clock' ? underClockShim(command) : command;
 }
 
-/** What a restarted node gets that differs from its spec: files replaced, env added, a clock, the pre-flight check on or off. */
+/** What a restarted node gets that differs from its spec: files replaced, env added, a clock, the pre-flight check on or off, its request. */
 export interface NodeChanges {
   files?: NodeFile[];
+  requests?: RequestedCertificate;
   env?: Record<string, string>;
   clock?: ClockSpec;
   preflight?: string[] | false;
@@ -140,6 +147,7 @@ export function applyChanges(spec: NodeSpec, changes: NodeChanges): NodeSpec {
   const byPath = new Map(spec.files.map((f) => [f.path, f]));
   for (const f of changes.files ?? []) byPath.set(f.path, f);
   const next: NodeSpec = { ...spec, files: [...byPath.values()], env: { ...spec.env, ...changes.env } };
+  if (changes.requests) next.requests = changes.requests;
   if (changes.preflight === false) delete next.preflight;
   else if (changes.preflight) next.preflight = changes.preflight;
   return next;

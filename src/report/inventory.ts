@@ -1,5 +1,5 @@
 import { describeWarning, placeCertificates, type Placed } from '../pki/chains.js';
-import type { FoundCertificate, Inventory } from '../inventory/types.js';
+import type { CertManagerIssuer, FoundCertificate, Inventory } from '../inventory/types.js';
 import { commonName } from '../pki/inspect.js';
 import { cell, code, utc } from './format.js';
 import { mermaidName } from './mermaid.js';
@@ -12,6 +12,7 @@ import { mermaidName } from './mermaid.js';
  */
 export function renderInventory(inventory: Inventory, now: Date, marks: { label: string; at: Date }[] = []): string {
   const { placed, warnings } = placeCertificates(inventory.certificates, now);
+  const issuerNotes = issuerWarnings(inventory.issuers ?? [], now);
   const lines: string[] = [`# Certificates of ${code(inventory.source)}`, ''];
   lines.push(
     `Read ${utc(now)}: ${count(placed.length, 'certificate')}${inventory.keysSkipped ? `; ${count(inventory.keysSkipped, 'private key')} seen and left unread` : ''}.`,
@@ -39,9 +40,10 @@ export function renderInventory(inventory: Inventory, now: Date, marks: { label:
     );
   }
   lines.push('');
-  if (warnings.length || inventory.unreadable.length) {
+  if (warnings.length || inventory.unreadable.length || issuerNotes.length) {
     lines.push('## Warnings', '');
     for (const w of warnings) lines.push(`- ${describeWarning(w)}`);
+    for (const note of issuerNotes) lines.push(`- ${note}`);
     for (const u of inventory.unreadable) lines.push(`- not read: ${code(u.from)} ${u.reason}`);
     lines.push('');
   }
@@ -54,8 +56,46 @@ export function renderInventory(inventory: Inventory, now: Date, marks: { label:
     }
     lines.push('');
   }
+  if (inventory.issuers?.length) {
+    lines.push('## cert-manager Issuers', '', '| Issuer | CA Secret | its CA | CA not after | Ready |', '|---|---|---|---|---|');
+    for (const i of inventory.issuers)
+      lines.push(
+        `| ${cell(issuerName(i))} | ${cell(i.caSecret ?? '— (not a CA issuer)')} | ${cell(i.ca?.subject ?? (i.caSecret ? 'not read' : '—'))} | ${i.ca ? `${day(i.ca.notAfter)} (${timeLeft(i.ca.notAfter, now)})` : '—'} | ${cell(i.ready ?? 'no condition')} |`,
+      );
+    lines.push('');
+  }
   lines.push('## Validity windows', '', ...validityChart(placed, now, marks), '');
   return lines.join('\n');
+}
+
+/** cert-manager's default duration: what a request without one gets. */
+const DEFAULT_DURATION_MS = 90 * 86_400_000;
+
+/**
+ * What cert-manager will not say about a CA Issuer: Ready on a CA that has
+ * expired (it signs with it anyway, and what it signs fails verification),
+ * or that would sign leaves outliving its CA (its NotAfter is not clamped).
+ */
+export function issuerWarnings(issuers: readonly CertManagerIssuer[], now: Date): string[] {
+  const notes: string[] = [];
+  for (const i of issuers) {
+    if (!i.ca) continue;
+    const left = i.ca.notAfter.getTime() - now.getTime();
+    if (left < 0 && i.readyStatus === 'True')
+      notes.push(
+        `${issuerName(i)} is Ready, but its CA ${i.ca.subject} expired ${utc(i.ca.notAfter)}: cert-manager signs with it anyway, and what it signs fails verification`,
+      );
+    else if (left < 0) notes.push(`${issuerName(i)}: its CA ${i.ca.subject} expired ${utc(i.ca.notAfter)}; what it signs fails verification`);
+    else if (left < DEFAULT_DURATION_MS)
+      notes.push(
+        `${issuerName(i)} would sign leaves outliving its CA ${i.ca.subject} (${utc(i.ca.notAfter)}, ${timeLeft(i.ca.notAfter, now)} left): a certificate of cert-manager's default 90 days is not cut to the CA's end, and fails verification when the CA expires`,
+      );
+  }
+  return notes;
+}
+
+function issuerName(i: CertManagerIssuer): string {
+  return i.kind === 'Issuer' ? `Issuer ${i.namespace}/${i.name}` : `ClusterIssuer ${i.name}`;
 }
 
 /** The certificate whose own expiry comes first among those not yet expired (else the latest to have expired). */

@@ -78,6 +78,10 @@ export class RunContext {
     clockOf: (node) => new Date(Date.now() + this.platform.clockOffset(node) * 1000),
     exec: (node, command) => this.platform.exec(node, command),
     step: (step) => this.step(step),
+    applyIssuer: (issuer) => {
+      if (!this.platform.issuing) throw new Error(`no issuer on ${this.platform.name}: cert-manager needs a Kubernetes API server`);
+      return this.platform.issuing.applyIssuer(issuer);
+    },
   };
 
   recordIssued(issued: IssuedCertificate[]): void {
@@ -239,6 +243,7 @@ export class RunContext {
     this.recordIssued(plan.issued);
     await this.platform.restartNode(node, {
       ...(plan.files ? { files: plan.files } : {}),
+      ...(plan.requests ? { requests: plan.requests } : {}),
       ...(plan.env ? { env: plan.env } : {}),
       ...(plan.preflight === undefined ? {} : { preflight: plan.preflight }),
       ...(clock === undefined ? {} : { clock }),

@@ -18,6 +18,7 @@ export async function dryRunSteps(scenario: AnyScenario, fixtures: unknown, depl
     clockOf: () => new Date(),
     exec: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
     step: (step) => void steps.push(step.id),
+    applyIssuer: async () => ({ status: 'True' }),
   };
   const anything: unknown = new Proxy(() => true, { get: () => anything, apply: () => true });
   const base: BaseContext<object, unknown> = {

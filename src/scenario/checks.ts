@@ -412,3 +412,30 @@ function largestGroup(samples: MembershipSample[]): number {
   }
   return best;
 }
+
+/**
+ * The smallest membership (largest connected group) from step `from`'s
+ * start to step `to`'s end, judged by `holds`: how much of the cluster a
+ * procedure (a CA roll) cost at worst, and for how long it was short.
+ */
+export function smallestMembership(
+  q: TimelineQuery,
+  nodes: string[],
+  steps: { from: string; to: string },
+  holds: (min: number) => boolean,
+): ExpectationResult {
+  const window = { after: q.step(steps.from).startedAt, before: q.step(steps.to).t };
+  const series = largestGroupOverTime(q, nodes, window);
+  if (series.length === 0) return unknown('no membership samples in the procedure');
+  const min = Math.min(...series.map((p) => p.size));
+  const at = series.find((p) => p.size === min)!;
+  const below = series.filter((p) => p.size < nodes.length);
+  const seconds = (Date.parse(window.before) - Date.parse(window.after)) / 1000;
+  const degraded = (below.length / series.length) * seconds;
+  const snapshot = membershipAt(q, at.t, nodes);
+  return {
+    verdict: holds(min) ? 'pass' : 'fail',
+    observed: `smallest membership ${min} of ${nodes.length} (at ${at.t}); below ${nodes.length} in ${below.length} of ${series.length} samples, about ${degraded.toFixed(0)} s of the ${seconds.toFixed(0)} s procedure`,
+    evidence: nodes.map((n) => snapshot.get(n) ?? `${n}: no sample`),
+  };
+}

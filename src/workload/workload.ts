@@ -4,7 +4,7 @@ import type { LatestSamples, NodeAccess, Probe } from '../observe/probe.js';
 import type { CertificateRecord, LogFinding, StepRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
 import type { CertificateInfo } from '../pki/inspect.js';
-import type { ExecResult, ImageSource, IssuerSpec, NodeFile, NodeSpec } from '../platform/types.js';
+import type { ExecResult, ImageSource, IssuerCondition, IssuerSpec, NodeFile, NodeSpec, RequestedCertificate } from '../platform/types.js';
 import { CLOCK_BY_ENV } from '../clock/shim.js';
 
 /**
@@ -142,6 +142,8 @@ export type IssuedCertificate = Omit<CertificateRecord, 't' | 'kind'>;
 /** A node restart's changes: files to replace and the certificates issued for it. */
 export interface RestartPlan {
   files?: NodeFile[];
+  /** A new request for the node's certificate (another trust bundle). */
+  requests?: RequestedCertificate;
   env?: Record<string, string>;
   preflight?: string[] | false;
   issued: IssuedCertificate[];
@@ -177,6 +179,8 @@ export interface OperationHost {
   /** Runs a command in the node, under its clock. */
   exec(node: string, command: string[]): Promise<ExecResult>;
   step(step: Omit<StepRecord, 't' | 'kind'>): void;
+  /** Makes or updates an Issuer in the cluster (the platform's `issuing`); its Ready condition then. */
+  applyIssuer(issuer: IssuerSpec): Promise<IssuerCondition>;
 }
 
 /** Versions from `dpkg-query` lines ("package version") and any `name: version` lines. */

@@ -45,6 +45,14 @@ describe.skipIf(unavailable)(`inspect a cluster on kind${unavailable ? ` (skippe
     });
     await core.createNamespacedSecret({ namespace, body: secret('erlclu-ca-key-pair', ca) });
     await core.createNamespacedSecret({ namespace, body: secret('erlclu-0-tls', node) });
+    // The real cert-manager, with the incident's Issuer: Ready on a CA that expired six days ago.
+    const expired = forgeCa('erlclu-expired-ca', { from: '-36d', validFor: '30d', commonName: 'erlclu-expired-ca' }, now);
+    await platform.issuing.applyIssuer({
+      name: 'erlclu-issuer',
+      secretName: 'erlclu-ca-key-pair',
+      caCertPem: expired.certPem,
+      caKeyPem: expired.keyPem,
+    });
   }, 3_600_000);
 
   afterAll(async () => {
@@ -63,7 +71,7 @@ describe.skipIf(unavailable)(`inspect a cluster on kind${unavailable ? ` (skippe
       ),
     );
     expect(run.stdout).toContain(`secret ${namespace}/erlclu-0-tls tls.crt`);
-    expect(run.stdout).toMatch(/^Read .*: \d+ certificates; 2 private keys seen and left unread\.$/m);
+    expect(run.stdout).toMatch(/^Read .*: \d+ certificates; \d+ private keys seen and left unread\.$/m);
     // The API server's chain ends in the CA the kubeconfig trusts.
     expect(run.stdout).toMatch(/\| cluster CA: kubernetes \(kubeconfig [^)]+ certificate-authority\) \| CN=kubernetes \(CA\) \| self-signed/);
     expect(run.stdout).not.toMatch(/CN=kube-apiserver: its issuer CN=kubernetes is not among/);
@@ -71,6 +79,23 @@ describe.skipIf(unavailable)(`inspect a cluster on kind${unavailable ? ` (skippe
     expect(run.stdout).toMatch(/^- CN=erlclu-0, O=certdrill \(until .*\) outlives its CA CN=erlclu-ca, O=certdrill/m);
     expect(run.stdout).toMatch(
       new RegExp(`^From then on this certificate fails verification through it: erlclu-0 \\(secret ${namespace}/erlclu-0-tls tls\\.crt\\)`, 'm'),
+    );
+    expect(run.stdout).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it("lists cert-manager's Issuers with their CA and Ready condition, and warns of one Ready on an expired CA", async () => {
+    const run = await npmRun('inspect', ['kubernetes'], { env: { KUBECONFIG: kubeconfig } });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const issuer = `Issuer ${platform.runNamespace}/erlclu-issuer`;
+    expect(run.stdout).toContain('## cert-manager Issuers');
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^\\| ${issuer} \\| ${platform.runNamespace}/erlclu-ca-key-pair \\| CN=erlclu-expired-ca, O=certdrill \\| \\S+ \\S+ \\(expired \\d+d ago\\) \\| True \\(KeyPairVerified: Signing CA verified\\) \\|$`,
+        'm',
+      ),
+    );
+    expect(run.stdout).toMatch(
+      new RegExp(`^- ${issuer} is Ready, but its CA CN=erlclu-expired-ca, O=certdrill expired .*: cert-manager signs with it anyway`, 'm'),
     );
     expect(run.stdout).not.toMatch(/PRIVATE KEY/);
   });

@@ -9,7 +9,7 @@ import { rehearsalShape } from '../../src/inventory/rehearsal-shape.js';
 import { etcdChains } from '../../src/workload/etcd/rehearse/rehearsal.js';
 import { placeCertificates } from '../../src/pki/chains.js';
 import { forgeCa, forgeLeaf } from '../../src/pki/index.js';
-import { renderInventory } from '../../src/report/inventory.js';
+import { issuerWarnings, renderInventory } from '../../src/report/inventory.js';
 import { UsageError } from '../../src/util/errors.js';
 import { incidentSecretsFolder, kopsPkiFolder } from '../support/pki-folders.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -274,5 +274,47 @@ describe('what a rehearsal replays', () => {
     await expect(readSource(old).then((inv) => rehearsalShape(inv, now))).rejects.toThrow(
       /^old-ca \(ca\.crt\) expired on .*: its chain is broken already/,
     );
+  });
+});
+
+describe("cert-manager's Issuers, as inspect lists them", () => {
+  const now = new Date('2026-12-07T00:00:00Z');
+  const issuer = (name: string, notAfter: string, ready = 'True') => ({
+    kind: 'Issuer' as const,
+    namespace: 'erlclu',
+    name,
+    caSecret: `erlclu/${name}-key-pair`,
+    ca: { subject: `CN=${name}-ca`, notAfter: new Date(notAfter) },
+    readyStatus: ready,
+    ready: `${ready} (KeyPairVerified: Signing CA verified)`,
+  });
+
+  it('warns of a Ready Issuer on an expired CA and of one that would sign leaves outliving its CA, and of neither for a CA with years left', () => {
+    const notes = issuerWarnings(
+      [issuer('expired', '2026-12-01T00:00:00Z'), issuer('soon', '2027-01-06T00:00:00Z'), issuer('fine', '2029-01-01T00:00:00Z')],
+      now,
+    );
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(
+      /^Issuer erlclu\/expired is Ready, but its CA CN=expired-ca expired 2026-12-01 00:00:00 UTC: cert-manager signs with it anyway/,
+    );
+    expect(notes[1]).toMatch(/^Issuer erlclu\/soon would sign leaves outliving its CA CN=soon-ca \(2027-01-06 00:00:00 UTC, 30d left\)/);
+  });
+
+  it('lists each Issuer with its CA Secret, its CA and its Ready condition, and puts the warnings with the others', () => {
+    const inventory = {
+      source: 'kubernetes',
+      certificates: [],
+      unreadable: [],
+      keysSkipped: 0,
+      certManager: [],
+      issuers: [issuer('expired', '2026-12-01T00:00:00Z')],
+    };
+    const page = renderInventory(inventory, now);
+    expect(page).toContain('## cert-manager Issuers');
+    expect(page).toMatch(
+      /^\| Issuer erlclu\/expired \| erlclu\/expired-key-pair \| CN=expired-ca \| 2026-12-01 00:00 \(expired 6d ago\) \| True \(KeyPairVerified: Signing CA verified\) \|$/m,
+    );
+    expect(page).toMatch(/^## Warnings\n\n- Issuer erlclu\/expired is Ready, but its CA/m);
   });
 });

@@ -434,6 +434,12 @@ export class KindPlatform implements Platform {
         () => core.replaceNamespacedSecret({ name: body.metadata!.name!, namespace, body }),
       );
     }
+    const trust = o.trust;
+    if (trust)
+      await upsert(
+        () => core.createNamespacedConfigMap({ namespace, body: trust }),
+        () => core.replaceNamespacedConfigMap({ name: trust.metadata!.name!, namespace, body: trust }),
+      );
     await upsert(
       () => core.createNamespacedConfigMap({ namespace, body: o.clock }),
       () => core.replaceNamespacedConfigMap({ name: o.clock.metadata!.name!, namespace, body: o.clock }),

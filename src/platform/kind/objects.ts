@@ -34,6 +34,7 @@ export const CLUSTER_SERVICE = 'certdrill';
 const CLOCK_INITIAL_DIR = '/certdrill/clock-initial';
 /** The volume a requested certificate is written to: the pod's own, gone with it, as erlclu's /certs was. */
 const REQUESTED = 'requested-certs';
+const TRUST_BUNDLE = 'trust-bundle';
 /** Where, inside the kind node, the run's persistent folders live. */
 export const VOLUME_ROOT = '/var/local/certdrill';
 
@@ -54,6 +55,8 @@ export interface NodeObjects {
   /** The node's ports on the kind node's address, for certdrill's probes (see `reachServiceName`). */
   reach: V1Service;
   deployment: V1Deployment;
+  /** The node's trust bundle, when its certificate is requested with one. */
+  trust?: V1ConfigMap;
 }
 
 /**
@@ -133,6 +136,9 @@ export function nodeObjects(
     type: 'Opaque',
     data: Object.fromEntries(files.map((f) => [basename(f.path), Buffer.from(f.content).toString('base64')])),
   }));
+  const trust: V1ConfigMap | undefined = spec.requests?.trust
+    ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${spec.name}-trust-bundle`), data: { 'ca.crt': spec.requests.trust } }
+    : undefined;
   const clock: V1ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -176,6 +182,7 @@ export function nodeObjects(
       },
     })),
     ...(spec.requests ? [{ name: REQUESTED, emptyDir: {} }] : []),
+    ...(trust ? [{ name: TRUST_BUNDLE, configMap: { name: trust.metadata!.name! } }] : []),
     ...(spec.volumes ?? []).map((v, i) => ({
       name: `data-${i}`,
       hostPath: { path: volumePath(namespace, v.shared ? 'shared' : spec.name, v.name), type: 'DirectoryOrCreate' },
@@ -207,7 +214,17 @@ export function nodeObjects(
       ],
     },
     // The certificate is requested anew at each start, as erlclu-init did; the pre-flight check, if any, then reads it.
-    ...(spec.requests ? [requestContainer(spec.requests, requestImage(spec, options.requestImage), labels(runId, spec.name), REQUESTED)] : []),
+    ...(spec.requests
+      ? [
+          requestContainer(
+            spec.requests,
+            requestImage(spec, options.requestImage),
+            labels(runId, spec.name),
+            REQUESTED,
+            trust ? TRUST_BUNDLE : undefined,
+          ),
+        ]
+      : []),
     ...(spec.preflight
       ? [{ name: 'preflight', image, imagePullPolicy: 'Never', command: onNodeClock(spec, spec.preflight), env, volumeMounts: mounts }]
       : []),
@@ -247,7 +264,7 @@ export function nodeObjects(
       },
     },
   };
-  return { secrets, clock, service, reach, deployment };
+  return { secrets, clock, service, reach, deployment, ...(trust ? { trust } : {}) };
 }
 
 /**

@@ -67,8 +67,15 @@ export function erlangNodeSpec(node: ErlangNodeOptions, peers: string[]): NodeSp
 }
 
 /** The request a node makes for its certificate at each start, written where it would otherwise be given its files. */
-export function erlangRequest(node: string, issuer: string): RequestedCertificate {
-  return { issuer, dir: CERT_DIR, files: { ca: 'ca.crt', cert: 'node.crt', key: 'node.key' }, commonName: node, dnsNames: [node] };
+export function erlangRequest(node: string, issuer: string, trust?: string): RequestedCertificate {
+  return {
+    issuer,
+    dir: CERT_DIR,
+    files: { ca: 'ca.crt', cert: 'node.crt', key: 'node.key' },
+    commonName: node,
+    dnsNames: [node],
+    ...(trust ? { trust } : {}),
+  };
 }
 
 /** The files of a node's certificates, for a node that restarts with new ones. */

@@ -46,7 +46,9 @@ export function deployErlang({ nodes, issuer }: ErlangSetup): Deployment<ErlangR
         return erlangNodeSpec(
           {
             name: n.name,
-            certificate: cert ? { certPem: cert.certPem, keyPem: cert.keyPem, caPem: caPem(n) } : erlangRequest(n.name, issuerSpec!.name),
+            certificate: cert
+              ? { certPem: cert.certPem, keyPem: cert.keyPem, caPem: caPem(n) }
+              : erlangRequest(n.name, issuerSpec!.name, issuer?.trustBundle ? caPem(n) : undefined),
             clock: n.clock,
             clockBy: n.clockBy,
             preflightMarginSeconds: n.preflightMarginSeconds,
@@ -86,9 +88,18 @@ export function deployErlang({ nodes, issuer }: ErlangSetup): Deployment<ErlangR
       const now = current.get(node)!;
       const plan: RestartPlan = { issued: [] };
       const said: string[] = [];
-      if ((changes.cert || changes.trusts) && !changes.cert && !now.cert)
-        throw new Error(`node ${node} requests its certificate from Issuer ${issuerSpec?.name}: a restart cannot hand it files`);
-      if (changes.cert || changes.trusts) {
+      if (changes.cert && !now.cert)
+        throw new Error(`node ${node} requests its certificate from Issuer ${issuerSpec?.name}: a restart cannot hand it one`);
+      if (changes.trusts && !now.cert) {
+        // A node whose certificate is requested trusts what its pod's trust bundle holds: the restart brings the new bundle.
+        now.trusts = changes.trusts;
+        plan.requests = erlangRequest(node, issuerSpec!.name, caPem(now));
+        said.push(
+          `its trust bundle ${trusted(now)
+            .map((ca) => ca.name)
+            .join(' + ')}`,
+        );
+      } else if (changes.cert || changes.trusts) {
         if (changes.cert) now.cert = changes.cert;
         if (changes.trusts) now.trusts = changes.trusts;
         plan.files = erlangCertFiles({ certPem: now.cert!.certPem, keyPem: now.cert!.keyPem, caPem: caPem(now) });

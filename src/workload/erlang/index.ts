@@ -1,11 +1,13 @@
 import { defineWorkload, type IncidentQuestion } from '../workload.js';
 import { ERLANG_IMAGE, erlangVersions, readErlangClock } from './app.js';
 import { deployErlang } from './deployment.js';
+import { erlangOperations } from './operations.js';
 import { classifyErlangLogLine } from './logs.js';
 import { membershipView } from '../membership-view.js';
 
 export { erlangCluster, erlangClusterOnCertManager, nodeCert, type ErlangIssuer, type ErlangNode, type ErlangSetup } from './setup.js';
 export type { ErlangRestart } from './deployment.js';
+export type { ErlangOperations } from './operations.js';
 export type { MembershipView as ErlangView } from '../membership-view.js';
 export { caNotAfterOf } from './app.js';
 
@@ -45,5 +47,5 @@ export const erlang = defineWorkload({
   readClock: readErlangClock,
   deploy: deployErlang,
   view: membershipView,
-  operations: () => ({}),
+  operations: erlangOperations,
 });

@@ -31,6 +31,11 @@ export interface ErlangIssuer {
   /** The Issuer, and the Secret holding the CA: erlclu's names unless given. */
   name?: string;
   secretName?: string;
+  /**
+   * The nodes read the CAs they trust (their `trusts`) from a trust bundle
+   * their pods mount, not from the issuer's answer: what rolling the CA needs.
+   */
+  trustBundle?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { X509Certificate } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig, type V1Container, type V1Secret } from '@kubernetes/client-node';
+import { certificateFromBase64 } from '../../../pki/inspect.js';
 import { pollUntil } from '../../../util/deadline.js';
 import type { CertificateRequestSeen, ImageSource, IssuerCondition, IssuerSpec, RequestedCertificate } from '../../types.js';
 
@@ -105,8 +105,17 @@ export async function applyIssuer(kc: KubeConfig, namespace: string, issuer: Iss
   );
 }
 
+/** Where the init container finds the node's trust bundle, when it has one. */
+const TRUST_DIR = '/certdrill/trust-bundle';
+
 /** The init container that does what erlclu-init did, writing into the folder the node reads its certificates from. */
-export function requestContainer(request: RequestedCertificate, image: string, labels: Record<string, string>, mountName: string): V1Container {
+export function requestContainer(
+  request: RequestedCertificate,
+  image: string,
+  labels: Record<string, string>,
+  mountName: string,
+  trustMount?: string,
+): V1Container {
   const env: Record<string, string> = {
     CERT_DIR: request.dir,
     CA_FILE: request.files.ca,
@@ -118,6 +127,7 @@ export function requestContainer(request: RequestedCertificate, image: string, l
     REQUEST_LABELS: JSON.stringify(labels),
     POD_LABEL: REQUEST_POD_LABEL,
     TIMEOUT_S: String(REQUEST_TIMEOUT_S),
+    ...(request.trust && trustMount ? { TRUST_FILE: `${TRUST_DIR}/ca.crt` } : {}),
   };
   return {
     name: REQUEST_CONTAINER,
@@ -128,7 +138,10 @@ export function requestContainer(request: RequestedCertificate, image: string, l
       { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ],
-    volumeMounts: [{ name: mountName, mountPath: request.dir }],
+    volumeMounts: [
+      { name: mountName, mountPath: request.dir },
+      ...(request.trust && trustMount ? [{ name: trustMount, mountPath: TRUST_DIR, readOnly: true }] : []),
+    ],
   };
 }
 
@@ -178,7 +191,7 @@ export function requestState(item: CertManagerObject): Omit<CertificateRequestSe
     record.ready = ready.lastTransitionTime;
   const message = denied ? approved?.message : ready?.message;
   if (message) record.message = message;
-  const certificate = pemOf(item.status?.certificate);
+  const certificate = certificateFromBase64(item.status?.certificate);
   if (certificate) {
     record.notBefore = new Date(certificate.validFrom).toISOString();
     record.notAfter = new Date(certificate.validTo).toISOString();
@@ -186,21 +199,12 @@ export function requestState(item: CertManagerObject): Omit<CertificateRequestSe
     record.subject = oneLine(certificate.subject);
     record.signedBy = oneLine(certificate.issuer);
   }
-  const ca = pemOf(item.status?.ca);
+  const ca = certificateFromBase64(item.status?.ca);
   if (ca) {
     record.signingCa = oneLine(ca.subject);
     record.signingCaNotAfter = new Date(ca.validTo).toISOString();
   }
   return record;
-}
-
-function pemOf(base64: string | undefined): X509Certificate | undefined {
-  if (!base64) return undefined;
-  try {
-    return new X509Certificate(Buffer.from(base64, 'base64'));
-  } catch {
-    return undefined;
-  }
 }
 
 /** A distinguished name as node:crypto prints it (one attribute per line), on one line. */

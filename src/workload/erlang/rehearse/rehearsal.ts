@@ -22,11 +22,19 @@ import { membershipSamples } from '../../membership-view.js';
  */
 const NODES = ['node1', 'node2', 'node3'];
 
-export function rehearsal(shape: RehearsalShape) {
+/** cert-manager's default duration: a leaf it issues at a pod's start lives this long. */
+const CERT_MANAGER_DURATION_MS = 90 * 86_400_000;
+
+export function rehearsal(input: RehearsalShape) {
+  // Through the cluster's Issuer (the real cert-manager, on kind) while its leaves, issued at real time, outlive the CA: then
+  // only the CA's expiry lies ahead of them. Later CAs would see those leaves expire first, which the real pods would not.
+  const viaIssuer = input.issuer !== undefined && input.ca.notAfter.getTime() - Date.now() < CERT_MANAGER_DURATION_MS;
+  const shape: RehearsalShape = viaIssuer ? { ...input, instants: [{ at: input.ca.notAfter, expiring: [input.ca.name] }] } : input;
   const leafOf = (i: number) => shape.leaves[i % shape.leaves.length]!;
   // Which node restarts at which instant: each node once, in turn, so that every restart meets a node that has run since the start.
   const restarted = shape.instants.map((_, i) => NODES[i % NODES.length]!);
-  const expiredBy = (at: Date, node: string) => [shape.ca, leafOf(NODES.indexOf(node))].filter((w) => w.notAfter.getTime() < at.getTime());
+  const expiredBy = (at: Date, node: string) =>
+    [shape.ca, ...(viaIssuer ? [] : [leafOf(NODES.indexOf(node))])].filter((w) => w.notAfter.getTime() < at.getTime());
   const day = utcMinute;
   const running = (i: number) =>
     NODES.filter((node) => restarted.slice(0, i).every((r, k) => r !== node || expiredBy(pastInstant(shape.instants[k]!.at), node).length === 0));
@@ -37,11 +45,18 @@ export function rehearsal(shape: RehearsalShape) {
   return defineScenario({
     name: 'rehearsal',
     workload: erlang,
-    description: `A rehearsal of ${shape.source}: the CA ${shape.ca.name} (${shape.ca.from}, until ${day(shape.ca.notAfter)}) and the ${shape.leaves.length} leaf certificate(s) it signed (${shape.leaves.map((l) => l.name).join(', ')}) forged anew with new keys and the same windows, on three Erlang nodes (node1, node2, node3 take the leaves' windows in turn); the clocks walked to a minute past each of ${shape.instants.length} upcoming expir${shape.instants.length === 1 ? 'y' : 'ies'}, one node restarted at each.`,
+    ...(viaIssuer ? { platforms: ['kind'] as const } : {}),
+    description: `A rehearsal of ${shape.source}: ${
+      viaIssuer
+        ? `the CA ${shape.ca.name} (${shape.ca.from}, until ${day(shape.ca.notAfter)}) forged anew with a new key and the same window, behind cert-manager's Issuer ${input.issuer!.name} (the real one, v1.10.2), which signs each of three Erlang nodes' requests at its pod's start, as in the source`
+        : `the CA ${shape.ca.name} (${shape.ca.from}, until ${day(shape.ca.notAfter)}) and the ${shape.leaves.length} leaf certificate(s) it signed (${shape.leaves.map((l) => l.name).join(', ')}) forged anew with new keys and the same windows, on three Erlang nodes (node1, node2, node3 take the leaves' windows in turn)`
+    }; the clocks walked to a minute past each of ${shape.instants.length} upcoming expir${shape.instants.length === 1 ? 'y' : 'ies'}, one node restarted at each.`,
     question: `When does the cluster of ${shape.source} break, and through which certificate?`,
 
     setup: (): { cluster: ErlangSetup } => {
       const ca = forgeCa('rehearsed-ca', { from: shape.ca.notBefore, until: shape.ca.notAfter, commonName: shape.ca.name });
+      if (viaIssuer)
+        return { cluster: { issuer: { ca, name: input.issuer!.name }, nodes: NODES.map((name) => ({ name, trusts: ca, clock: '+0' })) } };
       return {
         cluster: {
           nodes: NODES.map((name, i) => {

@@ -9,7 +9,8 @@
 # Environment: CERT_DIR, CA_FILE, CERT_FILE, KEY_FILE, COMMON_NAME,
 # DNS_NAMES (comma-separated), ISSUER, NAMESPACE, POD_NAME, REQUEST_LABELS
 # (a JSON object), POD_LABEL (the label naming the pod that made the request),
-# TIMEOUT_S (default 60).
+# TIMEOUT_S (default 60); TRUST_FILE, a trust bundle the pod mounts, written as
+# the CA file instead of the CA the issuer answers with.
 set -eu
 say() { echo "certdrill cert-request: $*"; }
 fail() { say "$*"; exit 1; }
@@ -56,7 +57,11 @@ while :; do
 done
 
 umask 022
-jq -r '.status.ca // empty' "$work/request.json" | base64 -d >"$CERT_DIR/$CA_FILE"
+if [ -n "${TRUST_FILE:-}" ]; then
+  cp "$TRUST_FILE" "$CERT_DIR/$CA_FILE"
+else
+  jq -r '.status.ca // empty' "$work/request.json" | base64 -d >"$CERT_DIR/$CA_FILE"
+fi
 jq -r '.status.certificate' "$work/request.json" | base64 -d >"$CERT_DIR/$CERT_FILE"
 [ -s "$CERT_DIR/$CERT_FILE" ] || fail "CertificateRequest $name is Ready but holds no certificate"
 say "CertificateRequest $name issued: $(openssl x509 -in "$CERT_DIR/$CERT_FILE" -noout -enddate); written to $CERT_DIR"
