@@ -23,7 +23,8 @@ import {
   type NodeSpec,
   type Platform,
 } from '../types.js';
-import { CERT_MANAGER_IMAGE, installCertManager } from './cert-manager/install.js';
+import { CERT_MANAGER_IMAGE, CERT_MANAGER_IMAGE_ENV, installCertManager } from './cert-manager/install.js';
+import { EnvironmentError } from '../../util/errors.js';
 import { applyIssuer, CERT_REQUEST_IMAGE, ensureRequester, REQUEST_CONTAINER, requestsOfPod } from './cert-manager/issuing.js';
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
@@ -180,10 +181,35 @@ export class KindPlatform implements Platform {
   async startCertManager(): Promise<void> {
     this.certManager ??= (async () => {
       await this.ensureNamespace();
-      const image = await this.prepareImage(CERT_MANAGER_IMAGE);
+      const published = process.env[CERT_MANAGER_IMAGE_ENV];
+      const image = published ? await this.preparePublishedImage(published, CERT_MANAGER_IMAGE_ENV) : await this.prepareImage(CERT_MANAGER_IMAGE);
       await installCertManager(this.api().kc, this.namespace, image, (line) => this.progress(line));
     })();
     await this.certManager;
+  }
+
+  /**
+   * An image named by the user (cert-manager's published controller, from a
+   * registry this host reaches or already pulled), loaded into the node.
+   */
+  private async preparePublishedImage(image: string, variable: string): Promise<string> {
+    const present = async () => (await runChild('docker', ['image', 'inspect', image], { reject: false, timeout: 30_000 })).exitCode === 0;
+    if (!(await present())) {
+      this.progress(`image ${image}: pulling it (${variable})`);
+      const pulled = await runChild('docker', ['pull', image], { reject: false, timeout: 300_000 });
+      if (pulled.exitCode !== 0)
+        throw new EnvironmentError(
+          `${variable}=${image}: not on this host and cannot be pulled (${firstLine(pulled.stderr || pulled.stdout)}): pull or load it, or unset ${variable} to build it from the Go module proxy`,
+        );
+    }
+    if (!this.loaded.has(image)) {
+      if (!(await this.nodeHasImage(image))) {
+        this.progress(`image ${image}: loading into kind cluster ${CLUSTER}`);
+        await this.kind.loadImage(CLUSTER, image);
+      }
+      this.loaded.add(image);
+    }
+    return image;
   }
 
   /** The run's namespace, where its nodes and what serves them run. */

@@ -26,6 +26,13 @@ const WAIT_MS = 120_000;
  */
 const CONTROLLERS = ['issuers', 'certificaterequests-approver', 'certificaterequests-issuer-ca'];
 
+/**
+ * The controller image to run instead of building one: cert-manager's
+ * published controller at the pinned version (a registry's or a mirror's
+ * reference), pulled where this host reaches it.
+ */
+export const CERT_MANAGER_IMAGE_ENV = 'CERTDRILL_CERT_MANAGER_IMAGE';
+
 /** cert-manager's controller (../build.sh builds it from the Go module proxy) in certdrill's Debian base image. */
 export const CERT_MANAGER_IMAGE: ImageSource = {
   repository: 'certdrill/cert-manager-controller',
