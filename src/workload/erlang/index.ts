@@ -18,20 +18,25 @@ const QUESTIONS: IncidentQuestion[] = [
   {
     incident: INCIDENT,
     question: 'Did clustering break when the CA expired, or only at the next restart?',
-    scenarios: ['erlang-ca-expiry', 'erlang-restart-after-expiry'],
+    // The last two on kind only: issued by the real cert-manager.
+    scenarios: ['erlang-ca-expiry', 'erlang-restart-after-expiry', 'erlang-cert-manager-ca-expires', 'erlang-cert-manager-incident'],
   },
   { incident: INCIDENT, question: 'The same for a node certificate expiring.', scenarios: ['erlang-node-cert-expiry'] },
   {
     incident: INCIDENT,
     question: 'Can a pod refuse to start (init/pre-flight check) when its cert or the CA has expired, so the failure is loud instead of silent?',
-    scenarios: ['erlang-preflight'],
+    scenarios: ['erlang-preflight', 'erlang-cert-manager-preflight'],
   },
   {
     incident: INCIDENT,
     question: 'Which metrics show cluster membership, so an alert fires before or when clustering breaks?',
     scenarios: ['erlang-membership-metrics'],
   },
-  { incident: INCIDENT, question: 'How can the CA be rolled without downtime?', scenarios: ['erlang-ca-rotation'] },
+  {
+    incident: INCIDENT,
+    question: 'How can the CA be rolled without downtime?',
+    scenarios: ['erlang-ca-rotation', 'erlang-cert-manager-ca-rotation'],
+  },
   { incident: INCIDENT, question: 'What does one node with a wrong clock do to the cluster?', scenarios: ['erlang-clock-skew'] },
 ];
 
