@@ -33,8 +33,8 @@ describe('Kubernetes objects of an Erlang node', () => {
     expect(node1.service.metadata!.name).toBe('node1');
     expect(node1.service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ port: 8080, targetPort: 8080 }] });
     // Probes reach each node at the kind node's address, ready or not.
-    expect(node1.reach.metadata!.name).toBe('node1-reach');
-    expect(node1.reach.spec).toMatchObject({
+    expect(node1.reach!.metadata!.name).toBe('node1-reach');
+    expect(node1.reach!.spec).toMatchObject({
       type: 'NodePort',
       publishNotReadyAddresses: true,
       selector: node1.service.spec!.selector,
@@ -148,5 +148,43 @@ describe('Kubernetes objects of a node under certdrill-clock (etcd members, by d
       .spec!.containers[0]!;
     expect(libfaketime.command).toBeUndefined();
     expect(libfaketime.env?.find((e) => e.name === 'LD_PRELOAD')?.value).toBe('/usr/local/lib/certdrill/libfaketime.so.1');
+  });
+});
+
+describe('Kubernetes objects of a node with no ports (the toy, probed through exec)', () => {
+  it('has its headless Service and no NodePort Service, which the API server would refuse without a port', () => {
+    const spec: NodeSpec = { name: 'node1', image: { repository: 'certdrill/toy-node', context: '/x' }, env: {}, files: [], clock: '+0', ports: [] };
+    const objects = nodeObjects(spec, options);
+    expect(objects.service.metadata!.name).toBe('node1');
+    expect(objects.reach).toBeUndefined();
+  });
+});
+
+describe('Kubernetes objects of an Erlang node issued by cert-manager', () => {
+  const { ca } = erlangCluster({ reference });
+  const setup = erlang.deploy({ issuer: { ca, trustBundle: true }, nodes: [{ name: 'node1', trusts: ca, clock: '+0', clockBy: 'libfaketime' }] });
+  const [spec] = setup.start(reference).specs;
+  const objects = nodeObjects(spec!, { ...options, requestImage: 'certdrill/cert-request:abc' });
+  const pod = objects.deployment.spec!.template.spec!;
+
+  it('requests its certificate in erlclu-init, as a service account that may, into a volume of the pod, before the node starts', () => {
+    expect(pod.serviceAccountName).toBe('certdrill-cert-requester');
+    const init = pod.initContainers!.find((c) => c.name === 'erlclu-init')!;
+    expect(init.image).toBe('certdrill/cert-request:abc');
+    const env = Object.fromEntries(init.env!.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
+    expect(env).toMatchObject({
+      ISSUER: 'erlclu-issuer',
+      COMMON_NAME: 'node1',
+      DNS_NAMES: 'node1',
+      POD_NAME: 'metadata.name',
+      CERT_DIR: '/certdrill/certs',
+    });
+    // Its trust comes from the bundle the pod mounts, not from the issuer's answer.
+    expect(env.TRUST_FILE).toBe('/certdrill/trust-bundle/ca.crt');
+    expect(objects.trust!.data!['ca.crt']).toContain('BEGIN CERTIFICATE');
+    // No Secret carries the node's key: it is made in the pod.
+    expect(objects.secrets.flatMap((s) => Object.keys(s.data ?? {}))).not.toContain('node.key');
+    const node = pod.containers[0]!;
+    expect(node.volumeMounts!.some((m) => m.mountPath === '/certdrill/certs' && m.name === 'requested-certs')).toBe(true);
   });
 });

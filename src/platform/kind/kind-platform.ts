@@ -472,7 +472,7 @@ export class KindPlatform implements Platform {
     );
     if (how === 'create') {
       await core.createNamespacedService({ namespace, body: o.service });
-      await core.createNamespacedService({ namespace, body: o.reach });
+      if (o.reach) await core.createNamespacedService({ namespace, body: o.reach });
       await apps.createNamespacedDeployment({ namespace, body: o.deployment });
     } else {
       await apps.replaceNamespacedDeployment({ name: node.spec.name, namespace, body: o.deployment });

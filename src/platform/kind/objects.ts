@@ -52,8 +52,8 @@ export interface NodeObjects {
   secrets: V1Secret[];
   clock: V1ConfigMap;
   service: V1Service;
-  /** The node's ports on the kind node's address, for certdrill's probes (see `reachServiceName`). */
-  reach: V1Service;
+  /** The node's ports on the kind node's address, for certdrill's probes (see `reachServiceName`); none for a node with no ports. */
+  reach?: V1Service;
   deployment: V1Deployment;
   /** The node's trust bundle, when its certificate is requested with one. */
   trust?: V1ConfigMap;
@@ -157,18 +157,22 @@ export function nodeObjects(
       ports: spec.ports.map((port) => ({ name: `p${port}`, port, targetPort: port })),
     },
   };
-  const reach: V1Service = {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: meta(reachServiceName(spec.name)),
-    spec: {
-      type: 'NodePort',
-      // A probe must reach a node that is not ready yet: whether it answers is what the probe is for.
-      publishNotReadyAddresses: true,
-      selector: { [NODE_LABEL]: spec.name, [RUN_LABEL]: runId },
-      ports: spec.ports.map((port) => ({ name: `p${port}`, port, targetPort: port })),
-    },
-  };
+  // A NodePort Service needs a port: a node probed only through exec (the toy) has none, and gets none.
+  const reach: V1Service | undefined =
+    spec.ports.length === 0
+      ? undefined
+      : {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: meta(reachServiceName(spec.name)),
+          spec: {
+            type: 'NodePort',
+            // A probe must reach a node that is not ready yet: whether it answers is what the probe is for.
+            publishNotReadyAddresses: true,
+            selector: { [NODE_LABEL]: spec.name, [RUN_LABEL]: runId },
+            ports: spec.ports.map((port) => ({ name: `p${port}`, port, targetPort: port })),
+          },
+        };
 
   const volumes: V1Volume[] = [
     { name: 'clock', emptyDir: {} },
@@ -264,7 +268,7 @@ export function nodeObjects(
       },
     },
   };
-  return { secrets, clock, service, reach, deployment, ...(trust ? { trust } : {}) };
+  return { secrets, clock, service, deployment, ...(reach ? { reach } : {}), ...(trust ? { trust } : {}) };
 }
 
 /**
