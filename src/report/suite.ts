@@ -26,6 +26,8 @@ export interface SuiteInput {
   outcome: 'completed' | 'interrupted';
   /** Where the scenario folders are, relative to the page (default: beside it). */
   base?: string;
+  /** Scenarios left out because they run on other platforms only, with those platforms. */
+  elsewhere?: readonly { name: string; platforms: readonly string[] }[];
 }
 
 /** One page over a whole suite run: the incidents' questions answered, every expectation, each scenario's findings. Pure. */
@@ -53,7 +55,10 @@ export function renderSuite(input: SuiteInput): string {
     out.push(`**${q.question}**`, '');
     for (const name of q.scenarios) {
       const entry = byName.get(name);
-      out.push(`- ${entry ? `${answerOf(entry)} — [${name}](#${name})` : `not run in this suite (${name})`}`);
+      const onlyOn = input.elsewhere?.find((e) => e.name === name)?.platforms;
+      out.push(
+        `- ${entry ? `${answerOf(entry)} — [${name}](#${name})` : onlyOn ? `runs on ${onlyOn.join(', ')} only: not run on ${input.platform} (${name})` : `not run in this suite (${name})`}`,
+      );
     }
     out.push('');
   }

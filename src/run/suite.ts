@@ -61,6 +61,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     startedAt,
     endedAt: new Date().toISOString(),
     outcome,
+    elsewhere: elsewhere.map((s) => ({ name: s.name, platforms: s.platforms! })),
   };
   await writeFile(findingsPath, renderSuite(page));
   if (options.summary)

@@ -38,6 +38,7 @@ describe('renderSuite', () => {
   const markdown = renderSuite({
     questions: erlang.questions,
     platform: 'docker',
+    elsewhere: [{ name: 'erlang-cert-manager-incident', platforms: ['kind'] }],
     startedAt: '2026-11-23T03:00:00.000Z',
     endedAt: '2026-11-23T03:05:00.000Z',
     outcome: 'completed',
@@ -56,6 +57,7 @@ describe('renderSuite', () => {
     expect(markdown).toContain('- a held (held). — [erlang-ca-expiry](#erlang-ca-expiry)');
     expect(markdown).toContain('- b did not hold (did not). (Not as expected: b.) — [erlang-preflight](#erlang-preflight)');
     expect(markdown).toContain('- not run in this suite (erlang-restart-after-expiry)');
+    expect(markdown).toContain('- runs on kind only: not run on docker (erlang-cert-manager-incident)');
   });
 
   it('tables every expectation and gives the versions', () => {
