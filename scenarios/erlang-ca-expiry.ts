@@ -22,13 +22,14 @@ export default defineScenario({
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
-    await s.jumpClocks(s.nodes, '+31d');
+    const jump = await s.jumpClocks(s.nodes, '+31d');
     await s.observe(
       { minMs: 2_000, maxMs: 6_000, stableSamples: 4 },
       'the CA has now expired on every clock: do the connected nodes stay connected?',
     );
-    await s.restart(RESTARTED);
+    const restart = await s.restart(RESTARTED);
     await s.observe({ minMs: 2_000, maxMs: 10_000, stableSamples: 4 }, `can ${RESTARTED}, restarted after the CA expired, rejoin?`);
+    return { jump, restart };
   },
 
   expectations: [
@@ -36,7 +37,7 @@ export default defineScenario({
       id: 'mesh-before-jump',
       title: 'the full mesh forms before the clocks jump',
       basis: 'all certificates are valid at real time; TLS distribution with verify_peer accepts them',
-      check: (q) => fullMeshBefore(q, NODES, 'jump-clocks'),
+      check: (q, _, { jump }) => fullMeshBefore(q, NODES, jump),
     },
     {
       id: 'connected-stay-connected',
@@ -47,8 +48,8 @@ export default defineScenario({
         pass: 'Not when the CA expired: the connected nodes stayed connected',
         fail: 'Already when the CA expired: connected nodes lost each other',
       },
-      check: (q) =>
-        stayFullyConnected(q, NODES, { window: windowAfter(q, 'jump-clocks', `restart-${RESTARTED}`), label: 'after the jump, before the restart' }),
+      check: (q, _, { jump, restart }) =>
+        stayFullyConnected(q, NODES, { window: windowAfter(q, jump, restart), label: 'after the jump, before the restart' }),
     },
     {
       id: 'restarted-stays-alone',
@@ -58,7 +59,7 @@ export default defineScenario({
         pass: `At the next restart: ${RESTARTED}, restarted, stayed alone`,
         fail: `${RESTARTED}, restarted after the expiry, did not stay alone`,
       },
-      check: (q) => staysAlone(q, RESTARTED, { others: DIALED, window: windowAfter(q, `restart-${RESTARTED}`), label: 'after the restart' }),
+      check: (q, _, { restart }) => staysAlone(q, RESTARTED, { others: DIALED, window: windowAfter(q, restart), label: 'after the restart' }),
     },
     {
       id: 'dialed-nodes-log-expired',
@@ -68,9 +69,9 @@ export default defineScenario({
         pass: 'The nodes it dialled logged the incident\'s "Certificate Expired" alert',
         fail: "The nodes it dialled did not log the incident's alert",
       },
-      check: (q) =>
+      check: (q, _, { restart }) =>
         nodesLogAlert(q, DIALED, {
-          window: windowAfter(q, `restart-${RESTARTED}`),
+          window: windowAfter(q, restart),
           text: 'received CLIENT ALERT: Fatal - Certificate Expired',
           label: 'after the restart',
         }),

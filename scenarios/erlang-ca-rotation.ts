@@ -1,3 +1,4 @@
+import type { StepHandle } from '../src/observe/query.js';
 import { forgeCa, type Forged } from '../src/pki/certificate.js';
 import { smallestMembership } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult, type ScenarioContext } from '../src/scenario/types.js';
@@ -17,12 +18,14 @@ function issue(name: 'ca1' | 'ca2' | 'ca3', reference: Date): Pki {
   return { ca, certs: Object.fromEntries(NODES.map((n) => [n, { ...nodeCert(n, ca, reference), name: `${n} (${name})` }])) };
 }
 
-/** Restarts the nodes one at a time, each with its changes, waiting for the full mesh after each. */
-async function rollingRestart(s: ScenarioContext<typeof erlang>, phase: string, changes: (node: string) => ErlangRestart): Promise<void> {
+/** Restarts the nodes one at a time, each with its changes, waiting for the full mesh after each; the handle of its first restart. */
+async function rollingRestart(s: ScenarioContext<typeof erlang>, phase: string, changes: (node: string) => ErlangRestart): Promise<StepHandle> {
+  const restarts: StepHandle[] = [];
   for (const node of NODES) {
-    await s.restart(node, { id: `${phase}-${node}`, ...changes(node) });
+    restarts.push(await s.restart(node, { id: `${phase}-${node}`, ...changes(node) }));
     await s.waitFor(`${phase}-${node}-mesh`, `wait for the full mesh after ${node}`, (view) => view.fullMesh(), { timeoutMs: ROLL_WAIT_MS });
   }
+  return restarts[0]!;
 }
 
 export default defineScenario({
@@ -41,13 +44,18 @@ export default defineScenario({
   async run(s, { pki }) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     // Naive: CA1 → CA2 in one go.
-    await rollingRestart(s, 'naive', (node) => ({ cert: pki.ca2.certs[node]!, trusts: pki.ca2.ca }));
-    await s.waitFor('naive-done', 'wait for the full mesh after the naive rotation', (view) => view.fullMesh(), { timeoutMs: 15_000 });
+    const naive = await rollingRestart(s, 'naive', (node) => ({ cert: pki.ca2.certs[node]!, trusts: pki.ca2.ca }));
+    const naiveDone = await s.waitFor('naive-done', 'wait for the full mesh after the naive rotation', (view) => view.fullMesh(), {
+      timeoutMs: 15_000,
+    });
     // Overlap: CA2 → CA3 in three rolling restarts.
-    await rollingRestart(s, 'overlap-trust-both', () => ({ trusts: [pki.ca2.ca, pki.ca3.ca] }));
+    const overlap = await rollingRestart(s, 'overlap-trust-both', () => ({ trusts: [pki.ca2.ca, pki.ca3.ca] }));
     await rollingRestart(s, 'overlap-new-certs', (node) => ({ cert: pki.ca3.certs[node]! }));
     await rollingRestart(s, 'overlap-drop-old', () => ({ trusts: pki.ca3.ca }));
-    await s.waitFor('overlap-done', 'wait for the full mesh after the overlap rotation', (view) => view.fullMesh(), { timeoutMs: 15_000 });
+    const overlapDone = await s.waitFor('overlap-done', 'wait for the full mesh after the overlap rotation', (view) => view.fullMesh(), {
+      timeoutMs: 15_000,
+    });
+    return { naive, naiveDone, overlap, overlapDone };
   },
 
   expectations: [
@@ -59,7 +67,7 @@ export default defineScenario({
         pass: 'Replacing CA and certificates in one rolling restart split the cluster',
         fail: 'Replacing CA and certificates in one rolling restart did not split the cluster',
       },
-      check: (q) => smallestMembership(q, NODES, { from: 'naive-node1', to: 'naive-done' }, (min) => min < NODES.length - 1),
+      check: (q, _, { naive, naiveDone }) => smallestMembership(q, NODES, { from: naive, to: naiveDone }, (min) => min < NODES.length - 1),
     },
     {
       id: 'overlap-never-below-one-restart',
@@ -69,15 +77,15 @@ export default defineScenario({
         pass: 'Trust both CAs first, then re-issue the node certificates, then drop the old CA, each in a rolling restart: membership never dropped below what one restart costs',
         fail: 'The overlap procedure lost more than one node at once',
       },
-      check: (q) => smallestMembership(q, NODES, { from: 'overlap-trust-both-node1', to: 'overlap-done' }, (min) => min >= NODES.length - 1),
+      check: (q, _, { overlap, overlapDone }) => smallestMembership(q, NODES, { from: overlap, to: overlapDone }, (min) => min >= NODES.length - 1),
     },
     {
       id: 'both-end-whole',
       title: 'both procedures end with the full mesh',
       basis: 'after either, every node holds a certificate from, and trusts, the same CA',
       answer: { pass: 'Both ended with the full mesh', fail: 'Not both ended with the full mesh' },
-      check: (q): ExpectationResult => {
-        const steps = [q.step('naive-done'), q.step('overlap-done')];
+      check: (q, _, { naiveDone, overlapDone }): ExpectationResult => {
+        const steps = [q.step(naiveDone), q.step(overlapDone)];
         return {
           verdict: verdictOf(steps.every((st) => st.outcome === 'met')),
           observed: steps.map((st) => `${st.id}: ${st.outcome}`).join(', '),

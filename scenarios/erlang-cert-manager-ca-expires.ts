@@ -1,4 +1,4 @@
-import type { TimelineQuery } from '../src/observe/query.js';
+import type { StepHandle, TimelineQuery } from '../src/observe/query.js';
 import type { CertificateRequestRecord } from '../src/observe/records.js';
 import { fullMeshBefore, nodesLogAlert, staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
@@ -28,17 +28,18 @@ export default defineScenario({
   async run(s, { ca }) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     // A little past the CA's notAfter: whole seconds in the certificate, and a handshake's own check at its instant.
-    await s.observeUntil(
+    const expired = await s.observeUntil(
       new Date(ca.info.notAfter.getTime() + 2_000),
       'ca-expired',
       `the CA's notAfter (${ca.info.notAfter.toISOString()}) has passed`,
     );
     await s.observe({ minMs: 2_000, maxMs: 6_000, stableSamples: 4 }, 'the CA has expired, by real time: do the connected nodes stay connected?');
-    await s.restart(RESTARTED);
+    const restart = await s.restart(RESTARTED);
     await s.observe(
       { minMs: 2_000, maxMs: 10_000, stableSamples: 4 },
       `can ${RESTARTED}, its certificate freshly issued from the expired CA, rejoin?`,
     );
+    return { expired, restart };
   },
 
   expectations: [
@@ -46,7 +47,7 @@ export default defineScenario({
       id: 'mesh-before-expiry',
       title: 'the full mesh forms on the certificates cert-manager issued while the CA was valid',
       basis: 'every certificate and the CA are valid at real time; TLS distribution with verify_peer accepts them',
-      check: (q) => fullMeshBefore(q, NODES, 'ca-expired'),
+      check: (q, _, { expired }) => fullMeshBefore(q, NODES, expired),
     },
     {
       id: 'connected-stay-connected',
@@ -56,8 +57,8 @@ export default defineScenario({
         pass: 'Not when the CA expired: the connected nodes stayed connected',
         fail: 'Already when the CA expired: connected nodes lost each other',
       },
-      check: (q) =>
-        stayFullyConnected(q, NODES, { window: windowAfter(q, 'ca-expired', `restart-${RESTARTED}`), label: 'after the expiry, before the restart' }),
+      check: (q, _, { expired, restart }) =>
+        stayFullyConnected(q, NODES, { window: windowAfter(q, expired, restart), label: 'after the expiry, before the restart' }),
     },
     {
       id: 'fresh-certificate-from-expired-ca',
@@ -67,7 +68,7 @@ export default defineScenario({
         pass: 'cert-manager issued it a fresh certificate from the expired CA',
         fail: 'cert-manager did not issue it a certificate from the expired CA',
       },
-      check: (q) => freshFromExpired(q),
+      check: (q, _, { restart }) => freshFromExpired(q, restart),
     },
     {
       id: 'restarted-stays-alone',
@@ -77,7 +78,7 @@ export default defineScenario({
         pass: `At the next restart: ${RESTARTED}, restarted, stayed alone`,
         fail: `${RESTARTED}, restarted after the expiry, did not stay alone`,
       },
-      check: (q) => staysAlone(q, RESTARTED, { others: DIALED, window: windowAfter(q, `restart-${RESTARTED}`), label: 'after the restart' }),
+      check: (q, _, { restart }) => staysAlone(q, RESTARTED, { others: DIALED, window: windowAfter(q, restart), label: 'after the restart' }),
     },
     {
       id: 'dialed-nodes-log-expired',
@@ -87,9 +88,9 @@ export default defineScenario({
         pass: 'the nodes it dialled logged the incident\'s "Certificate Expired" alert',
         fail: "the nodes it dialled did not log the incident's alert",
       },
-      check: (q) =>
+      check: (q, _, { restart }) =>
         nodesLogAlert(q, DIALED, {
-          window: windowAfter(q, `restart-${RESTARTED}`),
+          window: windowAfter(q, restart),
           text: 'received CLIENT ALERT: Fatal - Certificate Expired',
           label: 'after the restart',
         }),
@@ -97,8 +98,8 @@ export default defineScenario({
   ],
 });
 
-function freshFromExpired(q: TimelineQuery): ExpectationResult {
-  const restart = q.step(`restart-${RESTARTED}`);
+function freshFromExpired(q: TimelineQuery, restarted: StepHandle): ExpectationResult {
+  const restart = q.step(restarted);
   const requests = q.recordsIn('certificateRequest', {}).filter((r: CertificateRequestRecord) => r.node === RESTARTED);
   const fresh = requests.find((r) => Date.parse(r.created) >= Date.parse(restart.startedAt) - 1000);
   if (!fresh) return unknown(`no CertificateRequest of ${RESTARTED}'s was recorded after its restart`, requests);

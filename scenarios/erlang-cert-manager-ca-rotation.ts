@@ -1,4 +1,4 @@
-import type { TimelineQuery } from '../src/observe/query.js';
+import type { StepHandle, TimelineQuery } from '../src/observe/query.js';
 import type { CertificateRequestRecord } from '../src/observe/records.js';
 import { forgeCa, type Forged } from '../src/pki/certificate.js';
 import { smallestMembership } from '../src/scenario/checks.js';
@@ -9,12 +9,14 @@ import { erlang, type ErlangRestart } from '../src/workload/erlang/index.js';
 const NODES = ['node1', 'node2', 'node3'];
 const ROLL_WAIT_MS = 10_000;
 
-/** Restarts the pods one at a time, each with its changes, waiting for the full mesh after each: a rolling restart. */
-async function rollingRestart(s: ScenarioContext<typeof erlang>, phase: string, changes: ErlangRestart = {}): Promise<void> {
+/** Restarts the pods one at a time, each with its changes, waiting for the full mesh after each: a rolling restart. Its first restart's handle. */
+async function rollingRestart(s: ScenarioContext<typeof erlang>, phase: string, changes: ErlangRestart = {}): Promise<StepHandle> {
+  const restarts: StepHandle[] = [];
   for (const node of NODES) {
-    await s.restart(node, { id: `${phase}-${node}`, ...changes });
+    restarts.push(await s.restart(node, { id: `${phase}-${node}`, ...changes }));
     await s.waitFor(`${phase}-${node}-mesh`, `wait for the full mesh after ${node}`, (view) => view.fullMesh(), { timeoutMs: ROLL_WAIT_MS });
   }
+  return restarts[0]!;
 }
 
 export default defineScenario({
@@ -40,15 +42,18 @@ export default defineScenario({
   async run(s, { ca2, ca3 }) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     // Naive: CA1 → CA2 in one go.
-    await s.switchIssuer(ca2, { id: 'naive-switch' });
+    const naiveSwitch = await s.switchIssuer(ca2, { id: 'naive-switch' });
     await rollingRestart(s, 'naive', { trusts: ca2 });
-    await s.waitFor('naive-done', 'wait for the full mesh after the naive roll', (view) => view.fullMesh(), { timeoutMs: 20_000 });
+    const naiveDone = await s.waitFor('naive-done', 'wait for the full mesh after the naive roll', (view) => view.fullMesh(), { timeoutMs: 20_000 });
     // Overlap: CA2 → CA3, trust first, then issue, then drop.
-    await rollingRestart(s, 'overlap-trust-both', { trusts: [ca2, ca3] });
-    await s.switchIssuer(ca3, { id: 'overlap-switch' });
+    const overlap = await rollingRestart(s, 'overlap-trust-both', { trusts: [ca2, ca3] });
+    const overlapSwitch = await s.switchIssuer(ca3, { id: 'overlap-switch' });
     await rollingRestart(s, 'overlap-new-certs');
     await rollingRestart(s, 'overlap-drop-old', { trusts: ca3 });
-    await s.waitFor('overlap-done', 'wait for the full mesh after the overlap roll', (view) => view.fullMesh(), { timeoutMs: 20_000 });
+    const overlapDone = await s.waitFor('overlap-done', 'wait for the full mesh after the overlap roll', (view) => view.fullMesh(), {
+      timeoutMs: 20_000,
+    });
+    return { naiveSwitch, naiveDone, overlap, overlapSwitch, overlapDone };
   },
 
   expectations: [
@@ -60,7 +65,8 @@ export default defineScenario({
         pass: 'Switching the Issuer and the trust bundle together in one rolling restart split the cluster',
         fail: 'Switching the Issuer and the trust bundle together did not split the cluster',
       },
-      check: (q) => smallestMembership(q, NODES, { from: 'naive-switch', to: 'naive-done' }, (min) => min < NODES.length - 1),
+      check: (q, _, { naiveSwitch, naiveDone }) =>
+        smallestMembership(q, NODES, { from: naiveSwitch, to: naiveDone }, (min) => min < NODES.length - 1),
     },
     {
       id: 'overlap-never-below-one-restart',
@@ -70,7 +76,7 @@ export default defineScenario({
         pass: 'New CA into the trust bundle first, then the Issuer switched and every pod re-requested, then the old CA dropped, each a rolling restart: membership never dropped below what one restart costs',
         fail: 'The overlap procedure lost more than one pod at once',
       },
-      check: (q) => smallestMembership(q, NODES, { from: 'overlap-trust-both-node1', to: 'overlap-done' }, (min) => min >= NODES.length - 1),
+      check: (q, _, { overlap, overlapDone }) => smallestMembership(q, NODES, { from: overlap, to: overlapDone }, (min) => min >= NODES.length - 1),
     },
     {
       id: 'issued-by-the-switched-ca',
@@ -80,15 +86,15 @@ export default defineScenario({
         pass: 'cert-manager signed each request with the CA it had just been switched to',
         fail: 'not every request was signed by the switched-to CA',
       },
-      check: (q) => signedByCurrentCa(q),
+      check: (q, _, steps) => signedByCurrentCa(q, steps),
     },
     {
       id: 'both-end-whole',
       title: 'both procedures end with the full mesh',
       basis: 'after either, every pod holds a certificate from, and trusts, the same CA',
       answer: { pass: 'Both ended with the full mesh', fail: 'Not both ended with the full mesh' },
-      check: (q): ExpectationResult => {
-        const steps = [q.step('naive-done'), q.step('overlap-done')];
+      check: (q, _, { naiveDone, overlapDone }): ExpectationResult => {
+        const steps = [q.step(naiveDone), q.step(overlapDone)];
         return {
           verdict: verdictOf(steps.every((st) => st.outcome === 'met')),
           observed: steps.map((st) => `${st.id}: ${st.outcome}`).join(', '),
@@ -100,10 +106,13 @@ export default defineScenario({
 });
 
 /** Requests made in each phase after a switch name the switched-to CA as their signer. */
-function signedByCurrentCa(q: TimelineQuery): ExpectationResult {
+function signedByCurrentCa(
+  q: TimelineQuery,
+  steps: { naiveSwitch: StepHandle; overlapSwitch: StepHandle; overlapDone: StepHandle },
+): ExpectationResult {
   const phases = [
-    { from: 'naive-switch', to: 'overlap-switch', ca: 'erlclu-ca2' },
-    { from: 'overlap-switch', to: 'overlap-done', ca: 'erlclu-ca3' },
+    { from: steps.naiveSwitch, to: steps.overlapSwitch, ca: 'erlclu-ca2' },
+    { from: steps.overlapSwitch, to: steps.overlapDone, ca: 'erlclu-ca3' },
   ];
   const wrong: CertificateRequestRecord[] = [];
   let counted = 0;
@@ -118,6 +127,6 @@ function signedByCurrentCa(q: TimelineQuery): ExpectationResult {
       wrong.length > 0
         ? `${wrong.map((r) => `${r.node}'s ${r.name} signed by ${r.signedBy ?? 'nobody'}`).join('; ')}`
         : `${counted} requests after the switches, each signed by the CA switched to (erlclu-ca2, then erlclu-ca3)`,
-    evidence: wrong.length ? wrong : q.recordsIn('certificateRequest', { after: q.step('overlap-switch').t }).slice(0, 3),
+    evidence: wrong.length ? wrong : q.recordsIn('certificateRequest', { after: q.step(steps.overlapSwitch).t }).slice(0, 3),
   };
 }

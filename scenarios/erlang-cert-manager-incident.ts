@@ -1,4 +1,4 @@
-import type { TimelineQuery, Window } from '../src/observe/query.js';
+import type { StepHandle, TimelineQuery, Window } from '../src/observe/query.js';
 import type { CertificateRequestRecord } from '../src/observe/records.js';
 import { nodesLogAlert, staysAlone, windowAfter } from '../src/scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../src/scenario/types.js';
@@ -33,11 +33,12 @@ export default defineScenario({
       'every pod started with a certificate cert-manager has just issued: does the cluster form?',
     );
     // This morning: every pod at once.
-    await Promise.all(s.nodes.map((node) => s.restart(node)));
+    const restarts = await Promise.all(s.nodes.map((node) => s.restart(node)));
     await s.observe(
       { minMs: 3_000, maxMs: 10_000, stableSamples: 4 },
       'every pod restarted and requested again: does a second fresh certificate help?',
     );
+    return { restarts: new Map(s.nodes.map((node, i) => [node, restarts[i]!])) };
   },
 
   expectations: [
@@ -72,19 +73,24 @@ export default defineScenario({
       basis:
         'incident: the restarted pods no longer clustered; a chain through an expired CA fails verification (RFC 5280 6.1.3) however new the leaf',
       answer: { pass: `${node} stayed alone`, fail: `${node} did not stay alone` },
-      check: (q: TimelineQuery) =>
-        staysAlone(q, node, { others: NODES.filter((n) => n !== node), window: windowAfter(q, `restart-${node}`), label: 'after its restart' }),
+      check: (q: TimelineQuery, _: unknown, { restarts }: Steps) =>
+        staysAlone(q, node, { others: NODES.filter((n) => n !== node), window: windowAfter(q, restarts.get(node)!), label: 'after its restart' }),
     })),
     {
       id: 'certificate-expired-alert',
       title: 'the nodes log "Fatal - Certificate Expired", the incident\'s line',
       basis: 'incident: the logs said "TLS client: In state certify at ssl_handshake.erl:2111 generated CLIENT ALERT: Fatal - Certificate Expired"',
       answer: { pass: 'the nodes logged the incident\'s "Fatal - Certificate Expired"', fail: 'the nodes did not log "Fatal - Certificate Expired"' },
-      check: (q) =>
-        nodesLogAlert(q, NODES, { text: 'Fatal - Certificate Expired', window: windowAfter(q, 'restart-node1'), label: 'after the restarts' }),
+      check: (q, _, { restarts }) =>
+        nodesLogAlert(q, NODES, { text: 'Fatal - Certificate Expired', window: windowAfter(q, restarts.get('node1')!), label: 'after the restarts' }),
     },
   ],
 });
+
+/** The steps its checks read, as its run returns them. */
+interface Steps {
+  restarts: Map<string, StepHandle>;
+}
 
 function requests(q: TimelineQuery, window: Window = {}): CertificateRequestRecord[] {
   return q.recordsIn('certificateRequest', window);

@@ -19,14 +19,17 @@ export default defineScenario({
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
-    await s.jumpClocks([AHEAD], '+31d', { id: 'jump-ahead' });
+    const jumpAhead = await s.jumpClocks([AHEAD], '+31d', { id: 'jump-ahead' });
     await s.observe({ minMs: 2_000, maxMs: 4_000, stableSamples: 4 }, `${AHEAD} alone sees the CA expired: do its connections survive?`);
-    await s.restart(AHEAD);
+    const restartAhead = await s.restart(AHEAD);
     await s.observe({ minMs: 3_000, maxMs: 7_000, stableSamples: 4 }, `who rejects whom once ${AHEAD} has to handshake again?`);
-    await s.restart(AHEAD, { id: 'fix-clock', clock: '+0' });
-    await s.waitFor('mesh-again', `wait for the full mesh with ${AHEAD}'s clock right`, (view) => view.fullMesh(), { timeoutMs: 20_000 });
-    await s.restart(BEHIND, { id: 'restart-behind', clock: '-2h' });
+    const fixClock = await s.restart(AHEAD, { id: 'fix-clock', clock: '+0' });
+    const meshAgain = await s.waitFor('mesh-again', `wait for the full mesh with ${AHEAD}'s clock right`, (view) => view.fullMesh(), {
+      timeoutMs: 20_000,
+    });
+    const restartBehind = await s.restart(BEHIND, { id: 'restart-behind', clock: '-2h' });
     await s.observe({ minMs: 3_000, maxMs: 7_000, stableSamples: 4 }, `${BEHIND}'s clock is before every certificate's notBefore: can it join?`);
+    return { jumpAhead, restartAhead, fixClock, meshAgain, restartBehind };
   },
 
   expectations: [
@@ -34,8 +37,8 @@ export default defineScenario({
       id: 'skewed-connections-survive',
       title: `${AHEAD}'s connections survive its clock jumping past the CA's expiry`,
       basis: 'an established TLS connection is not re-verified',
-      check: (q) =>
-        stayFullyConnected(q, NODES, { window: between(q, 'jump-ahead', `restart-${AHEAD}`), label: `after ${AHEAD}'s jump, before its restart` }),
+      check: (q, _, { jumpAhead, restartAhead }) =>
+        stayFullyConnected(q, NODES, { window: between(q, jumpAhead, restartAhead), label: `after ${AHEAD}'s jump, before its restart` }),
     },
     {
       id: 'ahead-alone',
@@ -45,7 +48,8 @@ export default defineScenario({
         pass: `Restarted with its clock +31 days, ${AHEAD} stayed alone`,
         fail: `Restarted with its clock +31 days, ${AHEAD} did not stay alone`,
       },
-      check: (q) => staysAlone(q, AHEAD, { others: others(AHEAD), window: between(q, `restart-${AHEAD}`, 'fix-clock'), label: 'after its restart' }),
+      check: (q, _, { restartAhead, fixClock }) =>
+        staysAlone(q, AHEAD, { others: others(AHEAD), window: between(q, restartAhead, fixClock), label: 'after its restart' }),
     },
     {
       id: 'ahead-rejects-everyone',
@@ -55,14 +59,15 @@ export default defineScenario({
         pass: 'The node with the wrong clock rejects everyone, not the other way round',
         fail: 'Not only the node with the wrong clock rejected certificates',
       },
-      check: (q) => onlyTheseReject(q, [AHEAD], { window: between(q, `restart-${AHEAD}`, 'fix-clock'), label: `while ${AHEAD} ran at +31d` }),
+      check: (q, _, { restartAhead, fixClock }) =>
+        onlyTheseReject(q, [AHEAD], { window: between(q, restartAhead, fixClock), label: `while ${AHEAD} ran at +31d` }),
     },
     {
       id: 'ahead-recovers',
       title: `${AHEAD} rejoins once its clock is right`,
       basis: 'nothing but its clock was wrong',
-      check: (q) => {
-        const wait = q.step('mesh-again');
+      check: (q, _, { meshAgain }) => {
+        const wait = q.step(meshAgain);
         return {
           verdict: verdictOf(wait.outcome === 'met'),
           observed: wait.outcome === 'met' ? `full mesh again at ${wait.t}` : `no full mesh within the wait (${wait.detail})`,
@@ -78,7 +83,8 @@ export default defineScenario({
         pass: `With its clock 2 h behind the certificates' notBefore, ${BEHIND} also stayed alone`,
         fail: `With its clock 2 h behind, ${BEHIND} did not stay alone`,
       },
-      check: (q) => staysAlone(q, BEHIND, { others: others(BEHIND), window: windowAfter(q, 'restart-behind'), label: 'after its restart' }),
+      check: (q, _, { restartBehind }) =>
+        staysAlone(q, BEHIND, { others: others(BEHIND), window: windowAfter(q, restartBehind), label: 'after its restart' }),
     },
     {
       id: 'behind-says-expired',
@@ -88,9 +94,9 @@ export default defineScenario({
         pass: 'It logged "Certificate Expired": TLS has one alert for expired and not yet valid',
         fail: 'It did not log "Certificate Expired" for a certificate not yet valid',
       },
-      check: (q) =>
+      check: (q, _, { restartBehind }) =>
         nodesLogAlert(q, [BEHIND], {
-          window: windowAfter(q, 'restart-behind'),
+          window: windowAfter(q, restartBehind),
           text: 'generated CLIENT ALERT: Fatal - Certificate Expired',
           label: 'after its restart',
         }),

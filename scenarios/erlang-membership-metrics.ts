@@ -1,4 +1,4 @@
-import type { TimelineQuery } from '../src/observe/query.js';
+import type { StepHandle, TimelineQuery } from '../src/observe/query.js';
 import { caNotAfterOf, erlang, erlangCluster } from '../src/workload/erlang/index.js';
 import { membershipSamples } from '../src/workload/membership-view.js';
 import { firstFiring, type MetricsRule } from '../src/scenario/checks.js';
@@ -33,15 +33,16 @@ export default defineScenario({
   setup: (reference) => ({ cluster: erlangCluster({ reference, nodes: NODES }) }),
 
   async run(s) {
-    await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
+    const fullMesh = await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
     await s.jumpClocks(s.nodes, '+20d', { id: 'ca-10-days-left' });
     await s.observe(2_500, 'the CA has 10 days left');
-    await s.jumpClocks(s.nodes, '+24d', { id: 'ca-6-days-left' });
+    const sixDaysLeft = await s.jumpClocks(s.nodes, '+24d', { id: 'ca-6-days-left' });
     await s.observe(2_500, 'the CA has 6 days left');
     await s.jumpClocks(s.nodes, '+31d', { id: 'ca-expired' });
     await s.observe(2_500, 'the CA expired a day ago');
-    await s.restart(RESTARTED);
+    const restart = await s.restart(RESTARTED);
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, 'clustering breaks: which rule fires?');
+    return { fullMesh, sixDaysLeft, restart };
   },
 
   expectations: [
@@ -50,11 +51,11 @@ export default defineScenario({
       title: `${CA_EXPIRES_SOON.name} (${CA_EXPIRES_SOON.expr}) fires on every node before the CA expires`,
       basis: "the metric counts down to the CA's notAfter by the node's clock",
       answer: { pass: `${CA_EXPIRES_SOON.expr} warns before the CA expires`, fail: `${CA_EXPIRES_SOON.expr} did not warn before the CA expired` },
-      check: (q): ExpectationResult => {
+      check: (q, _, { sixDaysLeft }): ExpectationResult => {
         const fired = firstFiring(q, CA_EXPIRES_SOON, NODES);
         const caNotAfter = membershipSamples(q).map(caNotAfterOf).find(Boolean);
         const early = [...fired.values()].every((r) => r?.nodeTime && caNotAfter && Date.parse(r.nodeTime) < Date.parse(caNotAfter));
-        const notAtStart = [...fired.values()].every((r) => r && Date.parse(r.t) > Date.parse(q.step('ca-6-days-left').startedAt));
+        const notAtStart = [...fired.values()].every((r) => r && Date.parse(r.t) > Date.parse(q.step(sixDaysLeft).startedAt));
         const first = [...fired.values()][0];
         return {
           verdict: verdictOf(early && notAtStart),
@@ -71,8 +72,8 @@ export default defineScenario({
       title: `${CLUSTER_INCOMPLETE.name} (${CLUSTER_INCOMPLETE.expr}) does not fire while the nodes stay connected, even after the CA expired`,
       basis: "established connections survive the CA's expiry, so the membership metric stays whole",
       answer: { pass: 'It stays quiet while connections survive an expired CA', fail: 'It fired while the nodes were still connected' },
-      check: (q): ExpectationResult => {
-        const window = { after: q.step('full-mesh').t, before: q.step(`restart-${RESTARTED}`).startedAt };
+      check: (q, _, { fullMesh, restart }): ExpectationResult => {
+        const window = { after: q.step(fullMesh).t, before: q.step(restart).startedAt };
         const fired = [...firstFiring(q, CLUSTER_INCOMPLETE, NODES, window).values()].filter(Boolean);
         const samples = q.recordsIn('metrics', window);
         return {
@@ -90,14 +91,13 @@ export default defineScenario({
         pass: `${CLUSTER_INCOMPLETE.expr} fires when clustering breaks`,
         fail: `${CLUSTER_INCOMPLETE.expr} did not fire on every node when clustering broke`,
       },
-      check: (q) => membershipFires(q),
+      check: (q, _, { restart }) => membershipFires(q, restart),
     },
   ],
 });
 
-function membershipFires(q: TimelineQuery): ExpectationResult {
-  const restart = q.step(`restart-${RESTARTED}`);
-  const fired = firstFiring(q, CLUSTER_INCOMPLETE, NODES, { after: restart.startedAt });
+function membershipFires(q: TimelineQuery, restart: StepHandle): ExpectationResult {
+  const fired = firstFiring(q, CLUSTER_INCOMPLETE, NODES, { after: q.step(restart).startedAt });
   const caFired = [...firstFiring(q, CA_EXPIRES_SOON, NODES).values()].find(Boolean);
   const all = [...fired.values()].every(Boolean);
   const first = [...fired.values()].filter(Boolean).sort((a, b) => a!.t.localeCompare(b!.t))[0];

@@ -19,13 +19,14 @@ export default defineScenario({
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
-    await s.jumpClocks(s.nodes, '+11d');
+    const jump = await s.jumpClocks(s.nodes, '+11d');
     await s.observe(
       { minMs: 2_000, maxMs: 5_000, stableSamples: 4 },
       `${EXPIRING}'s certificate has expired on every clock: do its connections survive?`,
     );
-    await s.restart(EXPIRING);
+    const restart = await s.restart(EXPIRING);
     await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `can ${EXPIRING} reconnect, and in which direction do the dials fail?`);
+    return { jump, restart };
   },
 
   expectations: [
@@ -33,7 +34,7 @@ export default defineScenario({
       id: 'mesh-before-jump',
       title: 'the full mesh forms before the clocks jump',
       basis: 'every certificate is valid at real time',
-      check: (q) => fullMeshBefore(q, NODES, 'jump-clocks'),
+      check: (q, _, { jump }) => fullMeshBefore(q, NODES, jump),
     },
     {
       id: 'connections-survive',
@@ -43,8 +44,8 @@ export default defineScenario({
         pass: `Not when it expired: the connections to ${EXPIRING} survived its certificate's expiry`,
         fail: `Already when it expired: connections to ${EXPIRING} broke`,
       },
-      check: (q) =>
-        stayFullyConnected(q, NODES, { window: windowAfter(q, 'jump-clocks', `restart-${EXPIRING}`), label: 'after the jump, before the restart' }),
+      check: (q, _, { jump, restart }) =>
+        stayFullyConnected(q, NODES, { window: windowAfter(q, jump, restart), label: 'after the jump, before the restart' }),
     },
     {
       id: 'restarted-alone',
@@ -54,14 +55,14 @@ export default defineScenario({
         pass: `At the next restart: ${EXPIRING} stayed alone`,
         fail: `${EXPIRING}, restarted with its expired certificate, did not stay alone`,
       },
-      check: (q) => staysAlone(q, EXPIRING, { others: VALID, window: windowAfter(q, `restart-${EXPIRING}`), label: 'after the restart' }),
+      check: (q, _, { restart }) => staysAlone(q, EXPIRING, { others: VALID, window: windowAfter(q, restart), label: 'after the restart' }),
     },
     {
       id: 'others-stay-together',
       title: `${VALID.join(' and ')} stay connected to each other throughout`,
       basis: 'their own certificates and the CA are valid',
       answer: { pass: 'The others stayed together', fail: 'The others did not stay together' },
-      check: (q) => stayFullyConnected(q, VALID, { window: windowAfter(q, `restart-${EXPIRING}`), label: 'after the restart' }),
+      check: (q, _, { restart }) => stayFullyConnected(q, VALID, { window: windowAfter(q, restart), label: 'after the restart' }),
     },
     {
       id: 'rejected-as-server',
@@ -71,9 +72,9 @@ export default defineScenario({
         pass: 'Dialled, its server certificate was rejected: it received CLIENT ALERT Certificate Expired',
         fail: 'Dialled, it did not receive CLIENT ALERT Certificate Expired',
       },
-      check: (q) =>
+      check: (q, _, { restart }) =>
         nodesLogAlert(q, [EXPIRING], {
-          window: windowAfter(q, `restart-${EXPIRING}`),
+          window: windowAfter(q, restart),
           text: 'received CLIENT ALERT: Fatal - Certificate Expired',
           label: 'after the restart',
         }),
@@ -86,9 +87,9 @@ export default defineScenario({
         pass: 'Dialling, its client certificate was rejected: it received SERVER ALERT Certificate Expired',
         fail: 'Dialling, it did not receive SERVER ALERT Certificate Expired',
       },
-      check: (q) =>
+      check: (q, _, { restart }) =>
         nodesLogAlert(q, [EXPIRING], {
-          window: windowAfter(q, `restart-${EXPIRING}`),
+          window: windowAfter(q, restart),
           text: 'received SERVER ALERT: Fatal - Certificate Expired',
           label: 'after the restart',
         }),

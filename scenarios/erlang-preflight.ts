@@ -1,4 +1,4 @@
-import type { TimelineQuery } from '../src/observe/query.js';
+import type { StepHandle, TimelineQuery } from '../src/observe/query.js';
 import { erlang, erlangCluster } from '../src/workload/erlang/index.js';
 import { membershipSamples } from '../src/workload/membership-view.js';
 import { staysAlone, windowAfter } from '../src/scenario/checks.js';
@@ -22,14 +22,15 @@ export default defineScenario({
 
   async run(s) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
-    await s.restart('node1', { id: 'preflight-wide-margin', preflight: 40 * DAY });
+    const wideMargin = await s.restart('node1', { id: 'preflight-wide-margin', preflight: 40 * DAY });
     await s.observe(3_000, 'the CA has 30 days left, the margin is 40: does node1 refuse to start?');
-    await s.restart('node1', { id: 'preflight-narrow-margin', preflight: 7 * DAY });
-    await s.waitFor('mesh-again', 'wait for the full mesh with a 7-day margin', (view) => view.fullMesh(), { timeoutMs: 20_000 });
+    const narrowMargin = await s.restart('node1', { id: 'preflight-narrow-margin', preflight: 7 * DAY });
+    const meshAgain = await s.waitFor('mesh-again', 'wait for the full mesh with a 7-day margin', (view) => view.fullMesh(), { timeoutMs: 20_000 });
     await s.jumpClocks(s.nodes, '+31d');
-    await s.restart(SILENT, { id: 'restart-silent', preflight: false });
-    await s.restart(LOUD, { id: 'restart-loud', preflight: 0 });
+    const restartSilent = await s.restart(SILENT, { id: 'restart-silent', preflight: false });
+    const restartLoud = await s.restart(LOUD, { id: 'restart-loud', preflight: 0 });
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, `the CA has expired: ${SILENT} restarts without the check, ${LOUD} with it`);
+    return { wideMargin, narrowMargin, meshAgain, restartSilent, restartLoud };
   },
 
   expectations: [
@@ -41,18 +42,18 @@ export default defineScenario({
         pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason',
         fail: 'No: the pre-flight check did not refuse the node loudly',
       },
-      check: (q) => refused(q, LOUD, 'restart-loud', undefined, 'CA CN=cluster-ca expired at'),
+      check: (q, _, { restartLoud }) => refused(q, LOUD, restartLoud, undefined, 'CA CN=cluster-ca expired at'),
     },
     {
       id: 'silent-without-check',
       title: `without the check, ${SILENT} starts after the CA expired and runs alone: nothing at start says why`,
       basis: 'incident: the restarted pods ran but no longer clustered',
       answer: { pass: 'Without it the node started and silently ran alone', fail: 'Without the check the node did not run silently alone' },
-      check: (q): ExpectationResult => {
-        const window = windowAfter(q, 'restart-silent', 'restart-loud');
+      check: (q, _, { restartSilent, restartLoud }): ExpectationResult => {
+        const window = windowAfter(q, restartSilent, restartLoud);
         const alone = staysAlone(q, SILENT, {
           others: NODES.filter((n) => n !== SILENT),
-          window: { after: q.step('restart-silent').t },
+          window: { after: q.step(restartSilent).t },
           label: 'after its restart',
         });
         const preflight = q.logs({ node: SILENT, topic: 'preflight', ...window });
@@ -71,18 +72,16 @@ export default defineScenario({
         pass: 'A margin makes it refuse before the expiry: 40 days refused while the CA had 30 left',
         fail: 'A 40-day margin did not make it refuse while the CA had 30 days left',
       },
-      check: (q) => refused(q, 'node1', 'preflight-wide-margin', 'preflight-narrow-margin', 'within the'),
+      check: (q, _, { wideMargin, narrowMargin }) => refused(q, 'node1', wideMargin, narrowMargin, 'within the'),
     },
     {
       id: 'passes-and-rejoins',
       title: 'with a 7-day margin, the check passes and node1 rejoins the cluster',
       basis: 'the CA has 30 days left, more than the margin',
       answer: { pass: 'With a 7-day margin the check passed and the node rejoined', fail: 'A 7-day margin did not let the node rejoin' },
-      check: (q): ExpectationResult => {
-        const ok = q
-          .logs({ node: 'node1', topic: 'preflight', after: q.step('preflight-narrow-margin').startedAt })
-          .find((l) => l.text.includes('preflight: ok'));
-        const wait = q.step('mesh-again');
+      check: (q, _, { narrowMargin, meshAgain }): ExpectationResult => {
+        const ok = q.logs({ node: 'node1', topic: 'preflight', after: q.step(narrowMargin).startedAt }).find((l) => l.text.includes('preflight: ok'));
+        const wait = q.step(meshAgain);
         return {
           verdict: verdictOf(!!ok && wait.outcome === 'met'),
           observed: `${ok ? 'the check passed' : 'no "ok" from the check'}; ${wait.outcome === 'met' ? 'full mesh again' : 'no full mesh'}`,
@@ -93,10 +92,10 @@ export default defineScenario({
   ],
 });
 
-function refused(q: TimelineQuery, node: string, stepId: string, untilStepId: string | undefined, reason: string): ExpectationResult {
-  const window = windowAfter(q, stepId, untilStepId);
+function refused(q: TimelineQuery, node: string, restart: StepHandle, until: StepHandle | undefined, reason: string): ExpectationResult {
+  const window = windowAfter(q, restart, until);
   const line = q
-    .logs({ node, topic: 'preflight', after: q.step(stepId).startedAt, before: window.before })
+    .logs({ node, topic: 'preflight', after: window.from.startedAt, before: window.before })
     .find((l) => l.text.includes('refusing to start'));
   const answered = membershipSamples(q, { ...window, node, ok: true });
   const down = membershipSamples(q, { ...window, node, ok: false }).filter((s) => !s.noAnswer);

@@ -1,4 +1,4 @@
-import type { TimelineQuery } from '../src/observe/query.js';
+import type { StepHandle, TimelineQuery } from '../src/observe/query.js';
 import { caNotAfterOf, erlang, erlangCluster, nodeCert } from '../src/workload/erlang/index.js';
 import { membershipSamples, type MembershipSample } from '../src/workload/membership-view.js';
 import { staysAlone, stayFullyConnected, windowAfter } from '../src/scenario/checks.js';
@@ -24,12 +24,15 @@ export default defineScenario({
 
   async run(s, { ca }) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
-    await s.jumpClocks(s.nodes, SKEW);
+    const jump = await s.jumpClocks(s.nodes, SKEW);
     await s.observe({ minMs: 2_000, maxMs: 5_000, stableSamples: 4 }, 'the CA expired six days ago by every clock: is the cluster still whole?');
     // cert-manager issues the new certificates at the nodes' present, from the same CA.
     const issuedAt = new Date(Date.now() + 36 * DAY_MS);
-    await Promise.all(s.nodes.map((name) => s.restart(name, { cert: { ...nodeCert(name, ca, issuedAt), name: `${name} (re-issued)` } })));
+    const restarts = await Promise.all(
+      s.nodes.map((name) => s.restart(name, { cert: { ...nodeCert(name, ca, issuedAt), name: `${name} (re-issued)` } })),
+    );
     await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, 'every pod restarted with a fresh certificate: does the cluster form again?');
+    return { jump, restarts: new Map(s.nodes.map((node, i) => [node, restarts[i]!])) };
   },
 
   expectations: [
@@ -38,9 +41,9 @@ export default defineScenario({
       title: 'the running cluster stays whole for as long as nothing restarts, though the CA expired six days ago',
       basis: 'incident: nothing broke until the pods restarted; an established TLS connection is not re-verified',
       answer: { pass: 'Not at the expiry: the running cluster stayed whole', fail: 'Already at the expiry: the running cluster broke' },
-      check: (q) =>
+      check: (q, _, steps) =>
         stayFullyConnected(q, NODES, {
-          window: { after: q.step('jump-clocks').t, before: firstRestart(q) },
+          window: { after: q.step(steps.jump).t, before: firstRestart(q, steps.restarts) },
           label: 'after the jump, before the restarts',
         }),
     },
@@ -49,7 +52,7 @@ export default defineScenario({
       title: 'clustering broke at the restart, days after the CA expired: the report gives both times and the gap',
       basis: 'incident: the CA expired, the pods restarted later, and only then did clustering break',
       answer: { pass: 'At the restart', fail: 'Not at the restart' },
-      check: (q) => breakAfterExpiry(q),
+      check: (q, _, steps) => breakAfterExpiry(q, steps),
     },
     ...NODES.map((node) => ({
       id: `${node}-alone`,
@@ -60,19 +63,29 @@ export default defineScenario({
         pass: `${node}'s fresh certificate from the expired CA did not help: it stayed alone`,
         fail: `${node}, restarted with a fresh certificate, did not stay alone`,
       },
-      check: (q: TimelineQuery) =>
-        staysAlone(q, node, { others: NODES.filter((n) => n !== node), window: windowAfter(q, `restart-${node}`), label: 'after the restarts' }),
+      check: (q: TimelineQuery, _: unknown, steps: Steps) =>
+        staysAlone(q, node, {
+          others: NODES.filter((n) => n !== node),
+          window: windowAfter(q, steps.restarts.get(node)!),
+          label: 'after the restarts',
+        }),
     })),
   ],
 });
 
-function firstRestart(q: TimelineQuery): string {
-  return NODES.map((n) => q.step(`restart-${n}`).startedAt).sort()[0]!;
+/** The steps its checks read, as its run returns them. */
+interface Steps {
+  jump: StepHandle;
+  restarts: Map<string, StepHandle>;
 }
 
-function breakAfterExpiry(q: TimelineQuery): ExpectationResult {
-  const restart = firstRestart(q);
-  const lost = membershipSamples(q, { after: q.step('jump-clocks').t }).find(
+function firstRestart(q: TimelineQuery, restarts: Steps['restarts']): string {
+  return [...restarts.values()].map((r) => q.step(r).startedAt).sort()[0]!;
+}
+
+function breakAfterExpiry(q: TimelineQuery, steps: Steps): ExpectationResult {
+  const restart = firstRestart(q, steps.restarts);
+  const lost = membershipSamples(q, { after: q.step(steps.jump).t }).find(
     (r: MembershipSample) => !r.noAnswer && (!r.ok || r.peers.length < NODES.length - 1),
   );
   const caNotAfter = membershipSamples(q).map(caNotAfterOf).find(Boolean);

@@ -40,21 +40,22 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
       timeoutMs: FORMED_WITHIN_MS,
       required: true,
     });
     // kube-apiserver's post-start hooks run for seconds after it serves: let them finish before the clocks move.
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');
-    await s.jumpClocks(MEMBERS, JUMP, { id: 'month-passes' });
+    const monthPasses = await s.jumpClocks(MEMBERS, JUMP, { id: 'month-passes' });
     // Longer than kube-apiserver's 20 s etcd dial, which each get cs waits out: several answers per member.
     await s.observe(
       { minMs: 45_000, maxMs: 50_000, stableSamples: 4 },
       "a month on: kube-apiserver's client certificate has expired, the members' have not",
     );
-    await s.restartApiserver(MEMBERS, { id: 'restart-apiserver' });
+    const apiserverRestart = await s.restartApiserver(MEMBERS, { id: 'restart-apiserver' });
     // The step ends when the old kube-apiserver has shut down; the new one gives its storage ~20 s: long enough to see it try twice.
     await s.observe({ minMs: 50_000, maxMs: 55_000, stableSamples: 6 }, 'restarted: does kube-apiserver serve again?');
+    return { healthy, monthPasses, apiserverRestart };
   },
 
   expectations: [
@@ -62,21 +63,22 @@ export default defineScenario({
       id: 'healthy-before',
       title: 'every member is Healthy in /readyz/etcd and in kubectl get cs before the month passes',
       basis: `kube-apiserver's client certificate is ${CLIENT_VALID_FOR} long and seconds old`,
-      check: (q) => healthyInBothViews(q, { after: q.step('healthy').t, before: q.step('month-passes').startedAt }, 'before the jump'),
+      check: (q, _, { healthy, monthPasses }) =>
+        healthyInBothViews(q, { after: q.step(healthy).t, before: q.step(monthPasses).startedAt }, 'before the jump'),
     },
     {
       id: 'clocks-moved',
       title: `after the jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
       basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
-      check: (q) => etcdLogsAhead(q, 'month-passes', JUMP, JUMP_SECONDS),
+      check: (q, _, { monthPasses }) => etcdLogsAhead(q, monthPasses, JUMP, JUMP_SECONDS),
     },
     {
       id: 'etcd-healthy-throughout',
       title: 'etcdctl endpoint health is Healthy on every member after the jump, before and after kube-apiserver restarts',
       basis: `the members' certificates are etcd-manager ${VERSION}'s, for 365 days, and certdrill's etcdctl has its own long-lived client certificate: nothing raft or etcdctl uses has expired`,
       answer: { pass: 'etcd itself stays Healthy throughout (etcdctl, with its own certificate)', fail: 'etcd itself did not stay Healthy' },
-      check: (q) =>
-        everyHealthSample(q, MEMBERS, { window: windowAfter(q, 'month-passes'), view: 'etcdctl', healthy: true, label: 'after the jump' }),
+      check: (q, _, { monthPasses }) =>
+        everyHealthSample(q, MEMBERS, { window: windowAfter(q, monthPasses), view: 'etcdctl', healthy: true, label: 'after the jump' }),
     },
     {
       id: 'views-split-after-expiry',
@@ -87,7 +89,7 @@ export default defineScenario({
         pass: "Once kube-apiserver's client certificate has expired, kubectl get cs says Unhealthy while /readyz/etcd goes on saying ok: readiness rides the connection made before the expiry",
         fail: "The running kube-apiserver's views did not split as predicted once its client certificate expired",
       },
-      check: (q) => readinessRidesOldConnection(q, 'month-passes', 'restart-apiserver'),
+      check: (q, _, { monthPasses, apiserverRestart }) => readinessRidesOldConnection(q, monthPasses, apiserverRestart),
     },
     {
       id: 'restarted-apiserver-never-serves',
@@ -99,8 +101,8 @@ export default defineScenario({
         pass: 'Restarted, kube-apiserver never serves again: it exits with "Error creating leases" and starts again, over and over',
         fail: 'Restarted, kube-apiserver served again, or did not exit as predicted',
       },
-      check: (q) => {
-        const window = windowAfter(q, 'restart-apiserver');
+      check: (q, _, { apiserverRestart }) => {
+        const window = windowAfter(q, apiserverRestart);
         const served = q.records.filter(
           (r) =>
             (r.kind === 'log' || r.kind === 'alert') &&
@@ -139,8 +141,8 @@ export default defineScenario({
         pass: "etcd's own log says why: it rejects kube-apiserver's dials from 127.0.0.1 because the client certificate has expired",
         fail: "etcd's log did not name the expired client certificate",
       },
-      check: (q) => {
-        const window = windowAfter(q, 'month-passes');
+      check: (q, _, { monthPasses }) => {
+        const window = windowAfter(q, monthPasses);
         const said = eachMasterLogs(q, window, 'certificate has expired', 'on its client port after the jump', fromEtcd);
         const apiserverWords = [
           ...new Set(

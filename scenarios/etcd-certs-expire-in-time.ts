@@ -44,30 +44,51 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
       timeoutMs: FORMED_WITHIN_MS,
       required: true,
     });
     await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 3 }, 'Healthy before the year passes');
-    await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
+    const yearPasses = await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
     // kubectl get cs answers only when kube-apiserver's 20 s etcd dial gives up: a window long enough for samples sent after the step to end in it.
     await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, 'a year later: what kubectl get cs and /readyz/etcd say');
-    await s.restartManager(MEMBERS, { id: 'restart-manager' });
+    const managerRestart = await s.restartManager(MEMBERS, { id: 'restart-manager' });
     await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 6 }, `the seed's quick fix: does ${VERSION}, restarted, issue new certificates?`);
-    await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
-    await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    await s.waitFor('recovered', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: 90_000,
-    });
+    const removal = await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
+    const restartAfterRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
+    const recovered = await s.waitFor(
+      'recovered',
+      "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
+      (view) => view.allHealthy(),
+      {
+        timeoutMs: 90_000,
+      },
+    );
     // Longer than etcd-manager's leader loop (~25 s between its "I am leader" lines), so that a mesh without a leader shows as one.
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'does it stay Healthy, and do the managers elect a leader?');
-    await s.removeManagerCertificates(MEMBERS, { id: 'remove-manager-certificates' });
-    await s.restartManager(MEMBERS, { id: 'restart-after-manager-removal' });
-    await s.waitFor('recovered-again', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: 90_000,
-    });
+    const managerRemoval = await s.removeManagerCertificates(MEMBERS, { id: 'remove-manager-certificates' });
+    const restartAfterManagerRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-manager-removal' });
+    const recoveredAgain = await s.waitFor(
+      'recovered-again',
+      "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
+      (view) => view.allHealthy(),
+      {
+        timeoutMs: 90_000,
+      },
+    );
     // Restarted together, the managers first find each other's ports closed and retry every 5 s: a leader may take tens of seconds.
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'do the managers elect a leader with new certificates of their own?');
+    return {
+      healthy,
+      yearPasses,
+      managerRestart,
+      removal,
+      restartAfterRemoval,
+      recovered,
+      managerRemoval,
+      restartAfterManagerRemoval,
+      recoveredAgain,
+    };
   },
 
   expectations: [
@@ -75,20 +96,21 @@ export default defineScenario({
       id: 'healthy-before',
       title: "every member is Healthy in kube-apiserver's /readyz/etcd and in kubectl get cs before the year passes",
       basis: "the member certificates are seconds old by the members' clock",
-      check: (q) => healthyInBothViews(q, { after: q.step('healthy').t, before: q.step('year-passes').startedAt }, 'before the jump'),
+      check: (q, _, { healthy, yearPasses }) =>
+        healthyInBothViews(q, { after: q.step(healthy).t, before: q.step(yearPasses).startedAt }, 'before the jump'),
     },
     {
       id: 'one-year-certificates',
       title: `etcd-manager ${VERSION} issues each member's peers/me.crt and clients/server.crt for 365 days at start`,
       basis: `etcd-manager ${LEGACY} pkg/pki/certutils.go:91, NotAfter: time.Now().Add(duration365d)`,
-      check: (q) =>
-        parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, 365, 0, 'from the start'))),
+      check: (q, _, { yearPasses }) =>
+        parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { before: q.step(yearPasses).startedAt }, 365, 0, 'from the start'))),
     },
     {
       id: 'etcd-runs-on-jumped-clock',
       title: `after the jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
       basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
-      check: (q) => etcdLogsAhead(q, 'year-passes', JUMP, JUMP_SECONDS),
+      check: (q, _, { yearPasses }) => etcdLogsAhead(q, yearPasses, JUMP, JUMP_SECONDS),
     },
     {
       id: 'componentstatus-unhealthy-after-year',
@@ -99,9 +121,9 @@ export default defineScenario({
         pass: 'A year on, kubectl get cs shows every member Unhealthy, as in the incident',
         fail: 'A year on, kubectl get cs did not show every member Unhealthy, unlike the incident',
       },
-      check: (q) =>
+      check: (q, _, { yearPasses, managerRestart }) =>
         everyHealthSample(q, MEMBERS, {
-          window: windowAfter(q, 'year-passes', 'restart-manager'),
+          window: windowAfter(q, yearPasses, managerRestart),
           view: 'componentstatus',
           healthy: false,
           label: 'after the jump',
@@ -116,7 +138,7 @@ export default defineScenario({
         pass: "Meanwhile kube-apiserver's /readyz/etcd went on saying ok on every member: its readiness check rides a connection made before the expiry, so a readiness probe says ok while every new client fails",
         fail: "kube-apiserver's /readyz/etcd did not stay ok while get cs was Unhealthy",
       },
-      check: (q) => readinessRidesOldConnection(q, 'year-passes', 'restart-manager'),
+      check: (q, _, { yearPasses, managerRestart }) => readinessRidesOldConnection(q, yearPasses, managerRestart),
     },
     {
       id: 'peers-reject-after-year',
@@ -128,8 +150,8 @@ export default defineScenario({
         pass: "the members reject each other's peer certificates with the incident's log lines",
         fail: "the members' peer connections did not log the incident's lines",
       },
-      check: (q): ExpectationResult => {
-        const window = windowAfter(q, 'year-passes', 'restart-manager');
+      check: (q, _, { yearPasses, managerRestart }): ExpectationResult => {
+        const window = windowAfter(q, yearPasses, managerRestart);
         const judged = nodesLogAlert(q, MEMBERS, {
           window,
           text: 'x509: certificate has expired or is not yet valid',
@@ -161,10 +183,10 @@ export default defineScenario({
         pass: `Restarting etcd-manager ${VERSION} does not fix it, contradicting the seed write-up's "the certificates should be regenerated": it keeps every expired member certificate`,
         fail: `Restarting etcd-manager ${VERSION} changed the member certificates, as the seed write-up says and unlike what the legacy code predicts`,
       },
-      check: (q): ExpectationResult => {
-        const window = windowAfter(q, 'restart-manager', 'remove-certificates');
+      check: (q, _, { managerRestart, removal }): ExpectationResult => {
+        const window = windowAfter(q, managerRestart, removal);
         // etcd-manager writes its certificates while the restart step is still under way: compare with what each member held as it began.
-        const sinceRestart = { after: q.step('restart-manager').startedAt, before: window.before };
+        const sinceRestart = { after: q.step(managerRestart).startedAt, before: window.before };
         const parts = [
           ...FILES.map((file) => noNewCertificate(q, MEMBERS, file, sinceRestart, 'after the restart')),
           someNodeLogs(q, MEMBERS, { window, text: 'certificate has expired', label: 'after the restart' }),
@@ -181,9 +203,9 @@ export default defineScenario({
       title: 'after the restart, kubectl get cs still shows every member Unhealthy',
       basis: `the certificates ${LEGACY} keeps are still expired by every member's clock`,
       answer: { pass: 'kubectl get cs stays Unhealthy after the restart', fail: 'kubectl get cs did not stay Unhealthy after the restart' },
-      check: (q) =>
+      check: (q, _, { managerRestart, removal }) =>
         everyHealthSample(q, MEMBERS, {
-          window: windowAfter(q, 'restart-manager', 'remove-certificates'),
+          window: windowAfter(q, managerRestart, removal),
           view: 'componentstatus',
           healthy: false,
           label: 'after the restart',
@@ -197,14 +219,14 @@ export default defineScenario({
         pass: "What does: deleting the member certificates on each volume first; restarted, etcd-manager then writes new one-year ones by the members' clock",
         fail: 'Deleting the member certificates before the restart did not make etcd-manager write new one-year ones',
       },
-      check: (q) =>
+      check: (q, _, { removal, managerRemoval }) =>
         parts(
           ...FILES.map((file) =>
             newCertificateFor(
               q,
               MEMBERS,
               file,
-              { after: q.step('remove-certificates').startedAt, before: q.step('remove-manager-certificates').startedAt },
+              { after: q.step(removal).startedAt, before: q.step(managerRemoval).startedAt },
               365,
               JUMP_SECONDS * 1000,
               'after the removal',
@@ -217,7 +239,7 @@ export default defineScenario({
       title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs after the removal and restart',
       basis: "new certificates, valid by every member's clock, signed by the CAs every member trusts",
       answer: { pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
-      check: (q) => healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),
+      check: (q, _, { restartAfterRemoval, recovered }) => healthyAfter(q, recovered, restartAfterRemoval, 'after they came back'),
     },
     {
       id: 'managers-mesh-broken-after-removal',
@@ -227,13 +249,8 @@ export default defineScenario({
         pass: "But that is not the whole mitigation where the masters were never replaced: etcd-manager's own mesh still elects no leader, its certificates in --pki-dir having expired with the rest, so the managers cannot add a member, back up or reconfigure",
         fail: "With the volume's certificates renewed, etcd-manager's own mesh worked as well",
       },
-      check: (q) =>
-        managersMesh(
-          q,
-          windowAfter(q, 'restart-after-removal', 'remove-manager-certificates'),
-          false,
-          "after the volume's certificates were renewed",
-        ),
+      check: (q, _, { restartAfterRemoval, managerRemoval }) =>
+        managersMesh(q, windowAfter(q, restartAfterRemoval, managerRemoval), false, "after the volume's certificates were renewed"),
     },
     {
       id: 'manager-removal-renews-mesh',
@@ -243,13 +260,13 @@ export default defineScenario({
         pass: "Deleting etcd-manager's etcd-manager-server-* and -client-* in --pki-dir as well, then restarting, completes it: new one-year certificates, a leader elected, etcd Healthy",
         fail: "Deleting etcd-manager's own certificates in --pki-dir and restarting did not bring its mesh back",
       },
-      check: (q) => {
+      check: (q, _, { managerRemoval, restartAfterManagerRemoval, recoveredAgain }) => {
         // From the removal: a certificate written at once may be read by a sample sent before the restart step ended.
-        const fromRemoval = { after: q.step('remove-manager-certificates').startedAt };
+        const fromRemoval = { after: q.step(managerRemoval).startedAt };
         return parts(
           newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, fromRemoval, 365, JUMP_SECONDS * 1000, 'after the removal in --pki-dir'),
           managersMesh(q, fromRemoval, true, 'after the restart'),
-          healthyAfter(q, 'recovered-again', 'restart-after-manager-removal', "with the new managers' certificates"),
+          healthyAfter(q, recoveredAgain, restartAfterManagerRemoval, "with the new managers' certificates"),
         );
       },
     },

@@ -41,32 +41,38 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
       timeoutMs: FORMED_WITHIN_MS,
       required: true,
     });
     // kube-apiserver's post-start hooks run for seconds after it serves; one that meets etcd restarting
     // ('start-service-ip-repair-controllers') makes it exit, and it cannot start again once the year has passed (seen here).
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');
-    await s.jumpClocks(MEMBERS, HALF, { id: 'half-year' });
+    const halfYear = await s.jumpClocks(MEMBERS, HALF, { id: 'half-year' });
     // A replaced root disk: --pki-dir holds the CAs kops provisions, and no etcd-manager key pair yet.
-    await s.removeManagerCertificates(MEMBERS, { id: 'replace-root-disks' });
-    await s.restartManager(MEMBERS, { id: 'boot-replaced-masters' });
+    const replaceRootDisks = await s.removeManagerCertificates(MEMBERS, { id: 'replace-root-disks' });
+    const bootReplaced = await s.restartManager(MEMBERS, { id: 'boot-replaced-masters' });
     await s.waitFor('healthy-replaced', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
       timeoutMs: 90_000,
     });
     // Long enough for the certificates probe (up to 3 s per port still starting) to read every master again.
     await s.observe({ minMs: 15_000, maxMs: 20_000, stableSamples: 3 }, 'the replaced masters, half a year in');
-    await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
+    const yearPasses = await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
     // Longer than kube-apiserver's 20 s etcd dial (get cs) and etcd-manager's ~25 s leader loop.
     await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, "a year after the start: etcd, and the managers' mesh");
-    await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
-    await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    await s.waitFor('recovered', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: 90_000,
-    });
+    const removal = await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
+    const restartAfterRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
+    const recovered = await s.waitFor(
+      'recovered',
+      "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
+      (view) => view.allHealthy(),
+      {
+        timeoutMs: 90_000,
+      },
+    );
     // With the restart and the wait, the window after the removal outlasts a slow election (LEADER_WINDOW_MS, legacy-year.ts).
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, "does it stay Healthy, with the managers' mesh led?");
+    return { healthy, halfYear, replaceRootDisks, bootReplaced, yearPasses, removal, restartAfterRemoval, recovered };
   },
 
   expectations: [
@@ -74,8 +80,8 @@ export default defineScenario({
       id: 'healthy-before',
       title: 'every member is Healthy in /readyz/etcd and in kubectl get cs before the masters are replaced',
       basis: "the member certificates are seconds old by the members' clock",
-      check: (q) => {
-        const window = { after: q.step('healthy').t, before: q.step('half-year').startedAt };
+      check: (q, _, { healthy, halfYear }) => {
+        const window = { after: q.step(healthy).t, before: q.step(halfYear).startedAt };
         return healthyInBothViews(q, window, 'at the start');
       },
     },
@@ -87,13 +93,11 @@ export default defineScenario({
         pass: 'Replacing the masters half a year in gives etcd-manager new certificates of its own in --pki-dir, and leaves the member certificates on the volumes as they were',
         fail: "Replacing the masters did not renew etcd-manager's own certificates alone",
       },
-      check: (q) => {
-        const window = { after: q.step('replace-root-disks').startedAt, before: q.step('year-passes').startedAt };
+      check: (q, _, { replaceRootDisks, bootReplaced, yearPasses }) => {
+        const window = { after: q.step(replaceRootDisks).startedAt, before: q.step(yearPasses).startedAt };
         return parts(
           newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, window, 365, HALF_SECONDS * 1000, 'after the masters were replaced'),
-          ...FILES.map((file) =>
-            noNewCertificate(q, MEMBERS, file, windowAfter(q, 'boot-replaced-masters', 'year-passes'), 'after the masters were replaced'),
-          ),
+          ...FILES.map((file) => noNewCertificate(q, MEMBERS, file, windowAfter(q, bootReplaced, yearPasses), 'after the masters were replaced')),
         );
       },
     },
@@ -101,7 +105,7 @@ export default defineScenario({
       id: 'etcd-runs-on-jumped-clock',
       title: `after the second jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
       basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
-      check: (q) => etcdLogsAhead(q, 'year-passes', JUMP, JUMP_SECONDS),
+      check: (q, _, { yearPasses }) => etcdLogsAhead(q, yearPasses, JUMP, JUMP_SECONDS),
     },
     {
       id: 'componentstatus-unhealthy-after-year',
@@ -112,9 +116,9 @@ export default defineScenario({
         pass: 'A year after the start kubectl get cs shows every member Unhealthy, as in the seed',
         fail: 'A year after the start kubectl get cs did not show every member Unhealthy',
       },
-      check: (q) =>
+      check: (q, _, { yearPasses, removal }) =>
         everyHealthSample(q, MEMBERS, {
-          window: windowAfter(q, 'year-passes', 'remove-certificates'),
+          window: windowAfter(q, yearPasses, removal),
           view: 'componentstatus',
           healthy: false,
           label: 'after the jump',
@@ -126,7 +130,7 @@ export default defineScenario({
       basis:
         "the seed: its operator found the certificates in /etc/kubernetes/pki/etcd-manager-* valid for another year, the masters' root disks having been replaced; the managers' gRPC mesh checks only those",
       answer: { pass: "while etcd-manager's own mesh keeps a leader", fail: "and etcd-manager's own mesh lost its leader as well" },
-      check: (q) => managersMesh(q, windowAfter(q, 'year-passes', 'remove-certificates'), true, 'after the jump'),
+      check: (q, _, { yearPasses, removal }) => managersMesh(q, windowAfter(q, yearPasses, removal), true, 'after the jump'),
     },
     {
       id: 'removal-renews',
@@ -136,10 +140,10 @@ export default defineScenario({
         pass: "Here kops' mitigation is the whole of it: with the member certificates deleted, the restarted etcd-manager writes new one-year ones",
         fail: 'Deleting the member certificates and restarting did not make etcd-manager write new one-year ones',
       },
-      check: (q) =>
+      check: (q, _, { removal }) =>
         parts(
           ...FILES.map((file) =>
-            newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'),
+            newCertificateFor(q, MEMBERS, file, { after: q.step(removal).startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'),
           ),
         ),
     },
@@ -149,10 +153,10 @@ export default defineScenario({
         "every member is Healthy again in /readyz/etcd and in kubectl get cs, and the managers' mesh elects a leader, with nothing done to --pki-dir",
       basis: "new member certificates, valid by every member's clock; the managers' own are still valid",
       answer: { pass: "and etcd is Healthy with the managers' mesh led", fail: "but etcd or the managers' mesh did not come back" },
-      check: (q) =>
+      check: (q, _, { removal, restartAfterRemoval, recovered }) =>
         parts(
-          healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),
-          managersMesh(q, { after: q.step('remove-certificates').startedAt }, true, 'after the restart'),
+          healthyAfter(q, recovered, restartAfterRemoval, 'after they came back'),
+          managersMesh(q, { after: q.step(removal).startedAt }, true, 'after the restart'),
         ),
     },
   ],

@@ -28,17 +28,18 @@ export default defineScenario({
   },
 
   async run(s, { expiresAt }) {
-    await s.waitFor('healthy', "wait until every member is Healthy in the API server's view", (view) => view.allHealthy(), {
+    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in the API server's view", (view) => view.allHealthy(), {
       timeoutMs: 25_000,
       required: true,
     });
-    await s.observeUntil(expiresAt, 'expired', `the certificates' notAfter (${expiresAt.toISOString()}) is reached`);
+    const expired = await s.observeUntil(expiresAt, 'expired', `the certificates' notAfter (${expiresAt.toISOString()}) is reached`);
     await s.observe(
       { minMs: 5_000, maxMs: 8_000, stableSamples: 4 },
       'which view turns Unhealthy, and does raft keep its leader over the established peer connections?',
     );
-    await s.restart(RESTARTED);
+    const restart = await s.restart(RESTARTED);
     await s.observe({ minMs: 4_000, maxMs: 10_000, stableSamples: 4 }, `can ${RESTARTED}, restarted with its expired certificates, rejoin?`);
+    return { healthy, expired, restart };
   },
 
   expectations: [
@@ -46,9 +47,9 @@ export default defineScenario({
       id: 'healthy-before-expiry',
       title: "every member is Healthy in the API server's view until the certificates expire",
       basis: 'all certificates are within their validity window',
-      check: (q, { expiresAt }) =>
+      check: (q, { expiresAt }, { healthy }) =>
         everyHealthSample(q, MEMBERS, {
-          window: { after: q.step('healthy').t, before: expiresAt.toISOString() },
+          window: { after: q.step(healthy).t, before: expiresAt.toISOString() },
           view: 'apiserver',
           healthy: true,
           label: 'between the first Healthy sample and notAfter',
@@ -59,10 +60,10 @@ export default defineScenario({
       title: "each member turns Unhealthy in the API server's view once its certificate has expired",
       basis: 'each /health probe is a new TLS handshake, which checks the dates (RFC 5280 6.1.3)',
       answer: { pass: "The API server's view turns Unhealthy at the expiry", fail: "The API server's view did not turn Unhealthy for every member" },
-      check: (q, { expiresAt }): ExpectationResult => {
-        const turned = firstUnhealthy(q, MEMBERS, { window: windowAfter(q, 'expired', `restart-${RESTARTED}`), view: 'apiserver' });
+      check: (q, { expiresAt }, { expired, restart }): ExpectationResult => {
+        const turned = firstUnhealthy(q, MEMBERS, { window: windowAfter(q, expired, restart), view: 'apiserver' });
         const missing = turned.filter((t) => !t.sample);
-        const window = windowAfter(q, 'expired', `restart-${RESTARTED}`);
+        const window = windowAfter(q, expired, restart);
         const unheard = missing.filter((t) => !q.states({ ...window, node: t.node, view: 'apiserver' }).some((s) => !s.noAnswer));
         const evidence = turned.flatMap((t) => [...(t.lastHealthy ? [t.lastHealthy] : []), t.sample ?? `${t.node}: never Unhealthy after notAfter`]);
         const delays = turned
@@ -79,9 +80,9 @@ export default defineScenario({
       title: 'raft keeps its leader after the expiry: etcdctl endpoint health stays Healthy until a member restarts',
       basis: "TLS checks certificate dates only during a handshake; rafthttp's peer streams are long-lived connections made before the expiry",
       answer: { pass: 'Raft keeps its leader over the peer connections made before the expiry', fail: 'Raft did not survive the expiry' },
-      check: (q) =>
+      check: (q, _, { expired, restart }) =>
         everyHealthSample(q, MEMBERS, {
-          window: windowAfter(q, 'expired', `restart-${RESTARTED}`),
+          window: windowAfter(q, expired, restart),
           view: 'etcdctl',
           healthy: true,
           label: 'after notAfter, before the restart',
@@ -92,11 +93,11 @@ export default defineScenario({
       title: `${RESTARTED}, restarted with its expired certificates, cannot rejoin: its etcdctl view stays Unhealthy and its peers reject it`,
       basis: 'a restarted member must make new peer handshakes, in which the expired certificates are rejected',
       answer: { pass: 'A restarted member cannot rejoin', fail: 'A restarted member was not shut out as expected' },
-      check: (q): ExpectationResult => {
-        const restart = windowAfter(q, `restart-${RESTARTED}`);
-        const own = everyHealthSample(q, [RESTARTED], { window: restart, view: 'etcdctl', healthy: false, label: 'after its restart' });
+      check: (q, _, { restart }): ExpectationResult => {
+        const afterRestart = windowAfter(q, restart);
+        const own = everyHealthSample(q, [RESTARTED], { window: afterRestart, view: 'etcdctl', healthy: false, label: 'after its restart' });
         const rejected = someNodeLogs(q, OTHERS, {
-          window: restart,
+          window: afterRestart,
           text: 'certificate has expired or is not yet valid',
           label: 'after the restart',
         });

@@ -27,11 +27,12 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('quorum', 'wait for a leader (etcdctl endpoint health)', (view) => view.allHealthy(s.nodes, 'etcdctl'), {
+    const quorum = await s.waitFor('quorum', 'wait for a leader (etcdctl endpoint health)', (view) => view.allHealthy(s.nodes, 'etcdctl'), {
       timeoutMs: 20_000,
       required: true,
     });
     await s.observe({ minMs: 3_000, maxMs: 6_000, stableSamples: 4 }, 'raft has quorum; what does the API server see?');
+    return { quorum };
   },
 
   expectations: [
@@ -40,7 +41,8 @@ export default defineScenario({
       title: 'raft is unaffected: after the first leader, etcdctl endpoint health is Healthy on every member',
       basis: 'peers use peers/me.crt, which is valid; clients/server.crt only serves port 4001',
       answer: { pass: 'An expired clients/server.crt alone leaves raft healthy', fail: 'Raft did not stay healthy' },
-      check: (q) => everyHealthSample(q, MEMBERS, { window: { after: q.step('quorum').t }, view: 'etcdctl', healthy: true, label: 'after quorum' }),
+      check: (q, _, { quorum }) =>
+        everyHealthSample(q, MEMBERS, { window: { after: q.step(quorum).t }, view: 'etcdctl', healthy: true, label: 'after quorum' }),
     },
     {
       id: 'apiserver-unhealthy',

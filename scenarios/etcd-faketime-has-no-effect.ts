@@ -30,7 +30,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor(
+    const formed = await s.waitFor(
       'healthy',
       `wait until ${QUORUM.join(' and ')} are Healthy in both views`,
       (view) => view.allHealthy(QUORUM) && view.allHealthy(QUORUM, 'etcdctl'),
@@ -39,6 +39,7 @@ export default defineScenario({
     await s.readLibcClock(UNDER_FAKETIME);
     await s.readLibcClock(UNDER_SHIM);
     await s.observe({ minMs: 5_000, maxMs: 8_000, stableSamples: 4 }, `does ${UNDER_FAKETIME} stay in the cluster, and can ${UNDER_SHIM} join it?`);
+    return { formed };
   },
 
   expectations: [
@@ -73,9 +74,9 @@ export default defineScenario({
         pass: 'the member under libfaketime validated its peers by real time and stayed in the quorum',
         fail: 'the member under libfaketime did not stay in the quorum',
       },
-      check: (q): ExpectationResult => {
+      check: (q, _, { formed }): ExpectationResult => {
         const healthy = everyHealthSample(q, QUORUM, {
-          window: { after: q.step('healthy').t },
+          window: { after: q.step(formed).t },
           view: 'etcdctl',
           healthy: true,
           label: 'after the cluster formed',
@@ -116,10 +117,10 @@ export default defineScenario({
         pass: "and by that clock etcd judged its peers' certificates expired and could not join",
         fail: 'the member under certdrill-clock did not judge by its clock',
       },
-      check: (q): ExpectationResult => {
+      check: (q, _, { formed }): ExpectationResult => {
         const rejects = someNodeLogs(q, [UNDER_SHIM], { text: 'certificate has expired or is not yet valid', label: 'during the run' });
         const alone = everyHealthSample(q, [UNDER_SHIM], {
-          window: { after: q.step('healthy').t },
+          window: { after: q.step(formed).t },
           view: 'etcdctl',
           healthy: false,
           label: 'once its peers had formed',

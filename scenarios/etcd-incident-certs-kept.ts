@@ -77,28 +77,34 @@ export default defineScenario({
   },
 
   async run(s) {
-    await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
       timeoutMs: FORMED_WITHIN_MS,
       required: true,
     });
     // kube-apiserver's post-start hooks run for seconds after it serves; one that meets etcd restarting makes it exit.
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');
     // The folder they go in is named by the cluster's token, made when the cluster formed: they are written now.
-    await s.installForgedCertificates(MEMBERS, { id: 'install-incident-certificates' });
-    await s.restartManager(MEMBERS, { id: 'start-on-incident-certificates' });
+    const install = await s.installForgedCertificates(MEMBERS, { id: 'install-incident-certificates' });
+    const startOnIncident = await s.restartManager(MEMBERS, { id: 'start-on-incident-certificates' });
     // Each get cs waits out kube-apiserver's 20 s etcd dial: long enough for two or more answers per member.
     await s.observe(
       { minMs: 50_000, maxMs: 55_000, stableSamples: 4 },
       `${VERSION} restarted onto the incident's certificates: keeps them, or issues new ones?`,
     );
-    await s.restartManager(MEMBERS, { id: 'restart-manager' });
+    const managerRestart = await s.restartManager(MEMBERS, { id: 'restart-manager' });
     await s.observe({ minMs: 50_000, maxMs: 55_000, stableSamples: 4 }, "the seed's quick fix, a restart: does anything change?");
-    await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
-    await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    await s.waitFor('recovered', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: 90_000,
-    });
+    const removal = await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
+    const restartAfterRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
+    const recovered = await s.waitFor(
+      'recovered',
+      "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
+      (view) => view.allHealthy(),
+      {
+        timeoutMs: 90_000,
+      },
+    );
     await s.observe({ minMs: 10_000, maxMs: 15_000, stableSamples: 4 }, 'does it stay Healthy?');
+    return { healthy, install, startOnIncident, managerRestart, removal, restartAfterRemoval, recovered };
   },
 
   expectations: [
@@ -106,7 +112,7 @@ export default defineScenario({
       id: 'healthy-before',
       title: 'every member is Healthy in /readyz/etcd and in kubectl get cs on the certificates etcd-manager issued at the start',
       basis: 'the member certificates are seconds old',
-      check: (q) => healthyInBothViews(q, { after: q.step('healthy').t, before: q.step('install-incident-certificates').startedAt }, 'at the start'),
+      check: (q, _, { healthy, install }) => healthyInBothViews(q, { after: q.step(healthy).t, before: q.step(install).startedAt }, 'at the start'),
     },
     {
       id: 'manager-keeps-incident-certificates',
@@ -116,8 +122,8 @@ export default defineScenario({
         pass: `etcd-manager ${VERSION} keeps the incident's expired certificates as its own, and etcd serves them`,
         fail: `etcd-manager ${VERSION} did not keep the incident's certificates`,
       },
-      check: (q) => {
-        const window = windowAfter(q, 'start-on-incident-certificates', 'restart-manager');
+      check: (q, _, { startOnIncident, managerRestart }) => {
+        const window = windowAfter(q, startOnIncident, managerRestart);
         return holdsIncidentCertificates(q, window, 'after the restart');
       },
     },
@@ -131,8 +137,8 @@ export default defineScenario({
         pass: "kubectl get cs shows every member Unhealthy, and the members reject each other's certificates as expired",
         fail: "the cluster on the incident's certificates was not Unhealthy as in the incident",
       },
-      check: (q) => {
-        const window = windowAfter(q, 'start-on-incident-certificates', 'restart-manager');
+      check: (q, _, { startOnIncident, managerRestart }) => {
+        const window = windowAfter(q, startOnIncident, managerRestart);
         return parts(
           everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: false, label: 'after the restart' }),
           eachMasterLogs(q, window, 'certificate has expired', 'after the restart', (line) => !line.startsWith('kube-apiserver:')),
@@ -147,8 +153,8 @@ export default defineScenario({
         pass: "The seed's quick fix, restarting etcd-manager, changes nothing: the same certificates, still Unhealthy",
         fail: 'Restarting etcd-manager changed the certificates or the health',
       },
-      check: (q) => {
-        const window = windowAfter(q, 'restart-manager', 'remove-certificates');
+      check: (q, _, { managerRestart, removal }) => {
+        const window = windowAfter(q, managerRestart, removal);
         return parts(
           holdsIncidentCertificates(q, window, 'after the quick fix'),
           everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: false, label: 'after the quick fix' }),
@@ -163,19 +169,15 @@ export default defineScenario({
         pass: 'Deleting them first makes the restarted etcd-manager write new one-year ones',
         fail: 'Deleting them and restarting did not give new one-year certificates',
       },
-      check: (q) =>
-        parts(
-          ...FILES.map((file) =>
-            newCertificateFor(q, MEMBERS, file, { after: q.step('remove-certificates').startedAt }, 365, 0, 'after the removal'),
-          ),
-        ),
+      check: (q, _, { removal }) =>
+        parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step(removal).startedAt }, 365, 0, 'after the removal'))),
     },
     {
       id: 'healthy-after-removal',
       title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs after the removal and restart',
       basis: 'new certificates, valid today, signed by the CAs every member trusts',
       answer: { pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
-      check: (q) => healthyAfter(q, 'recovered', 'restart-after-removal', 'after they came back'),
+      check: (q, _, { restartAfterRemoval, recovered }) => healthyAfter(q, recovered, restartAfterRemoval, 'after they came back'),
     },
   ],
 });

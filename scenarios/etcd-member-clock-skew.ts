@@ -1,4 +1,4 @@
-import type { TimelineQuery } from '../src/observe/query.js';
+import type { StepHandle, TimelineQuery } from '../src/observe/query.js';
 import { everyHealthSample, healthErrorsMention, someNodeLogs, windowAfter } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
 import { allOf, fail, pass, unknown, verdictOf } from '../src/scenario/verdict.js';
@@ -33,8 +33,9 @@ export default defineScenario({
       (view) => view.allHealthy() && view.allHealthy(s.nodes, 'etcdctl'),
       { timeoutMs: 25_000, required: true },
     );
-    await s.jumpClocks([SKEWED], JUMP, { id: 'skew' });
+    const skew = await s.jumpClocks([SKEWED], JUMP, { id: 'skew' });
     await s.observe({ minMs: 8_000, maxMs: 12_000, stableSamples: 4 }, `who rejects whom once ${SKEWED} lives a year ahead?`);
+    return { skew };
   },
 
   expectations: [
@@ -42,8 +43,8 @@ export default defineScenario({
       id: 'skewed-clock-reaches-etcd',
       title: `${SKEWED}'s etcd stamps its log ${JUMP} ahead after the jump; its peers' etcd stays on real time`,
       basis: "certdrill-clock moves one node's clock, the processes of the others are untouched",
-      check: (q): ExpectationResult => {
-        const after = q.step('skew').t;
+      check: (q, _, { skew }): ExpectationResult => {
+        const after = q.step(skew).t;
         const offsets = MEMBERS.map((node) => {
           const lines = q.records.filter((r) => (r.kind === 'log' || r.kind === 'alert') && r.node === node && r.nodeTime && r.t > after);
           return { node, lines, ahead: lines.map((r) => (Date.parse((r as { nodeTime: string }).nodeTime) - Date.parse(r.t)) / 1000) };
@@ -69,14 +70,15 @@ export default defineScenario({
         pass: `Only ${SKEWED}, the member whose clock moved, judges certificates expired; its peers are told "bad certificate"`,
         fail: 'The rejections did not come from the skewed member alone',
       },
-      check: (q) => whoRejects(q),
+      check: (q, _, { skew }) => whoRejects(q, skew),
     },
     {
       id: 'peers-keep-quorum',
       title: `${PEERS.join(' and ')} stay Healthy in etcdctl's view after the jump: two of three members are a quorum`,
       basis: 'raft needs a majority; the two members on real time accept each other',
       answer: { pass: `${PEERS.join(' and ')} keep quorum and stay Healthy`, fail: 'The other members did not stay Healthy' },
-      check: (q) => everyHealthSample(q, PEERS, { window: windowAfter(q, 'skew'), view: 'etcdctl', healthy: true, label: 'after the jump' }),
+      check: (q, _, { skew }) =>
+        everyHealthSample(q, PEERS, { window: windowAfter(q, skew), view: 'etcdctl', healthy: true, label: 'after the jump' }),
     },
     {
       id: 'apiserver-beside-skewed-member-unhealthy',
@@ -86,8 +88,8 @@ export default defineScenario({
         pass: `only the API server beside ${SKEWED}, sharing its clock, sees its member Unhealthy`,
         fail: "the API servers' views did not split by clock",
       },
-      check: (q): ExpectationResult => {
-        const window = windowAfter(q, 'skew');
+      check: (q, _, { skew }): ExpectationResult => {
+        const window = windowAfter(q, skew);
         const skewed = everyHealthSample(q, [SKEWED], { window, view: 'apiserver', healthy: false, label: 'after the jump' });
         const why = healthErrorsMention(q, [SKEWED], { window, view: 'apiserver', text: 'certificate has expired', label: 'after the jump' });
         const peers = everyHealthSample(q, PEERS, { window, view: 'apiserver', healthy: true, label: 'after the jump' });
@@ -101,8 +103,8 @@ export default defineScenario({
   ],
 });
 
-function whoRejects(q: TimelineQuery): ExpectationResult {
-  const window = windowAfter(q, 'skew');
+function whoRejects(q: TimelineQuery, skew: StepHandle): ExpectationResult {
+  const window = windowAfter(q, skew);
   const judged = someNodeLogs(q, [SKEWED], { window, text: EXPIRED, label: 'after the jump' });
   const peerJudged = q.alerts(window).filter((a) => PEERS.includes(a.node) && a.text.includes(EXPIRED));
   const told = someNodeLogs(q, PEERS, { window, text: 'remote error: tls: bad certificate', label: 'after the jump' });

@@ -16,6 +16,7 @@ export type {
   Scenario,
   ScenarioContext,
   Verdict,
+  WaitHandle,
 } from './scenario/types.js';
 export { allOf, fail, judged, pass, unknown, verdictOf } from './scenario/verdict.js';
 export {
@@ -39,7 +40,7 @@ export {
   type MetricsRule,
 } from './scenario/checks.js';
 export { certificateInForce, newCertificateFor, noNewCertificate } from './scenario/certificate-checks.js';
-export type { TimelineQuery, Window } from './observe/query.js';
+export type { StepHandle, StepRef, TimelineQuery, Window } from './observe/query.js';
 export type {
   AlertRecord,
   AttributeValue,

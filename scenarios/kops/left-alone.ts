@@ -44,25 +44,31 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
     },
 
     async run(s) {
-      await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+      const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
         timeoutMs: FORMED_WITHIN_MS,
         required: true,
       });
       // Serving /readyz/etcd is not done starting: a post-start hook still retrying would die of the jumps, and kube-apiserver with it.
       await s.waitApiserverStarted(MEMBERS);
       await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 3 }, 'Healthy at the start');
-      await s.jumpClocks(MEMBERS, YEAR, { id: 'year-passes' });
+      const yearPasses = await s.jumpClocks(MEMBERS, YEAR, { id: 'year-passes' });
       // kubectl get cs may take kube-apiserver's 20 s etcd dial: long enough for samples sent after the jump to answer.
       await s.observe({ minMs: 25_000, maxMs: 30_000, stableSamples: 4 }, 'a year on: still Healthy?');
-      await s.jumpClocks(MEMBERS, TWO_YEARS, { id: 'two-years-pass' });
+      const twoYearsPass = await s.jumpClocks(MEMBERS, TWO_YEARS, { id: 'two-years-pass' });
       await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, 'two years on, nothing restarted: renewed, or expired?');
-      await s.restartManager(MEMBERS, { id: 'restart-manager' });
-      await s.waitFor('recovered', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-        timeoutMs: 90_000,
-      });
+      const managerRestart = await s.restartManager(MEMBERS, { id: 'restart-manager' });
+      const recovered = await s.waitFor(
+        'recovered',
+        "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
+        (view) => view.allHealthy(),
+        {
+          timeoutMs: 90_000,
+        },
+      );
       // Longer than etcd-manager's leader loop (~25 s between its "I am leader" lines); restarted together, today's
       // managers took 22 s to elect one in a run here (and none within the 35 s of an earlier, shorter window).
       await s.observe({ minMs: 40_000, maxMs: 45_000, stableSamples: 4 }, "after the restart: Healthy, and the managers' mesh led?");
+      return { healthy, yearPasses, twoYearsPass, managerRestart, recovered };
     },
 
     expectations: [
@@ -74,10 +80,10 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
           pass: `etcd-manager ${version} issues two-year certificates at start`,
           fail: `etcd-manager ${version} did not issue two-year certificates at start`,
         },
-        check: (q) =>
+        check: (q, _, { yearPasses }) =>
           parts(
             ...files.map((file) =>
-              newCertificateFor(q, MEMBERS, file, { before: q.step('year-passes').startedAt }, TWO_YEARS_DAYS, 0, 'from the start'),
+              newCertificateFor(q, MEMBERS, file, { before: q.step(yearPasses).startedAt }, TWO_YEARS_DAYS, 0, 'from the start'),
             ),
           ),
       },
@@ -85,15 +91,15 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         id: 'etcd-runs-on-jumped-clock',
         title: `after the second jump every member's clock reads ${TWO_YEARS}, and etcd stamps its own log lines ${TWO_YEARS} ahead`,
         basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
-        check: (q) => etcdLogsAhead(q, 'two-years-pass', TWO_YEARS, TWO_YEARS_SECONDS),
+        check: (q, _, { twoYearsPass }) => etcdLogsAhead(q, twoYearsPass, TWO_YEARS, TWO_YEARS_SECONDS),
       },
       {
         id: 'healthy-after-year',
         title: `a year on (${YEAR}), every member is Healthy in /readyz/etcd and in kubectl get cs`,
         basis: "the two-year certificates are half-way through their lifetime by every member's clock",
         answer: { pass: 'so a year on the cluster is Healthy', fail: 'yet a year on the cluster was not Healthy' },
-        check: (q) => {
-          const window = windowAfter(q, 'year-passes', 'two-years-pass');
+        check: (q, _, { yearPasses, twoYearsPass }) => {
+          const window = windowAfter(q, yearPasses, twoYearsPass);
           return healthyInBothViews(q, window, 'a year on');
         },
       },
@@ -105,9 +111,9 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
           pass: `Left alone, it renews nothing: two years on every member is Unhealthy in kubectl get cs, contradicting the kops advisory's "automatically request new certificates before expiration", which holds only for clusters that restart`,
           fail: 'Two years on, left alone, kubectl get cs did not show every member Unhealthy',
         },
-        check: (q) =>
+        check: (q, _, { twoYearsPass, managerRestart }) =>
           everyHealthSample(q, MEMBERS, {
-            window: windowAfter(q, 'two-years-pass', 'restart-manager'),
+            window: windowAfter(q, twoYearsPass, managerRestart),
             view: 'componentstatus',
             healthy: false,
             label: 'two years on',
@@ -118,10 +124,10 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         title: "from the start to the restart, through both jumps, no member's certificate changes",
         basis: 'no timer renews them (see unhealthy-after-two-years)',
         answer: { pass: 'no certificate changed while it ran', fail: 'a certificate changed while it ran, nothing restarted' },
-        check: (q) =>
+        check: (q, _, { healthy, managerRestart }) =>
           parts(
             ...files.map((file) =>
-              noNewCertificate(q, MEMBERS, file, { after: q.step('healthy').t, before: q.step('restart-manager').startedAt }, 'while it ran'),
+              noNewCertificate(q, MEMBERS, file, { after: q.step(healthy).t, before: q.step(managerRestart).startedAt }, 'while it ran'),
             ),
           ),
       },
@@ -133,14 +139,14 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
           pass: `Restarting etcd-manager renews the member certificates and its own in --pki-dir, two years from the members' clock`,
           fail: 'Restarting etcd-manager did not renew every certificate',
         },
-        check: (q) =>
+        check: (q, _, { managerRestart }) =>
           parts(
             ...files.map((file) =>
               newCertificateFor(
                 q,
                 MEMBERS,
                 file,
-                { after: q.step('restart-manager').startedAt },
+                { after: q.step(managerRestart).startedAt },
                 TWO_YEARS_DAYS,
                 TWO_YEARS_SECONDS * 1000,
                 'after the restart',
@@ -153,10 +159,10 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         title: "after the restart every member is Healthy in /readyz/etcd and kubectl get cs, and the managers' mesh elects a leader",
         basis: "new certificates, valid by every member's clock, signed by the CAs every member trusts",
         answer: { pass: "and etcd is Healthy with the managers' mesh led", fail: "but etcd or the managers' mesh did not come back" },
-        check: (q) =>
+        check: (q, _, { managerRestart, recovered }) =>
           parts(
-            healthyAfter(q, 'recovered', 'restart-manager', 'after the restart'),
-            managersMesh(q, { after: q.step('restart-manager').startedAt }, true, 'after the restart'),
+            healthyAfter(q, recovered, managerRestart, 'after the restart'),
+            managersMesh(q, { after: q.step(managerRestart).startedAt }, true, 'after the restart'),
           ),
       },
     ],

@@ -1,4 +1,4 @@
-import { sampleInWindow, type TimelineQuery, type Window } from '../../src/observe/query.js';
+import { sampleInWindow, type StepRef, type TimelineQuery, type Window } from '../../src/observe/query.js';
 import type { AlertRecord, LogRecord } from '../../src/observe/records.js';
 import { clocksMoved, everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
 import type { ExpectationResult } from '../../src/scenario/types.js';
@@ -126,10 +126,10 @@ export function eachMasterLogs(
 }
 
 /** After the jump, every member's clock reads `spec` ahead, and so does every etcd line it stamps. */
-export function etcdLogsAhead(q: TimelineQuery, stepId: string, spec: string, seconds: number): ExpectationResult {
-  const moved = clocksMoved(q, MEMBERS, stepId, seconds, { use: 'shown', toleranceSeconds: 60 });
-  const step = q.step(stepId);
-  const next = q.nextStep(stepId);
+export function etcdLogsAhead(q: TimelineQuery, jump: StepRef, spec: string, seconds: number): ExpectationResult {
+  const moved = clocksMoved(q, MEMBERS, jump, seconds, { use: 'shown', toleranceSeconds: 60 });
+  const step = q.step(jump);
+  const next = q.nextStep(jump);
   const evidence = [];
   const behind: string[] = [];
   for (const node of MEMBERS) {
@@ -164,13 +164,13 @@ export const RIDE_MS = 20_000;
 
 /**
  * /readyz/etcd Healthy on every member for the first RIDE_MS after the jump
- * `stepId`, while get cs is Unhealthy on every member from the jump to
- * `untilStepId`; then, as what ended it, when /readyz/etcd first failed and
+ * `jump`, while get cs is Unhealthy on every member from the jump to
+ * `until`; then, as what ended it, when /readyz/etcd first failed and
  * why (its own error), and what kube-apiserver logged about its etcd dials
  * just before.
  */
-export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, untilStepId: string): ExpectationResult {
-  const window = windowAfter(q, stepId, untilStepId);
+export function readinessRidesOldConnection(q: TimelineQuery, jump: StepRef, until: StepRef): ExpectationResult {
+  const window = windowAfter(q, jump, until);
   const jumpMs = Date.parse(window.after!);
   const ride = { after: window.after, before: new Date(jumpMs + RIDE_MS).toISOString() };
   const readyz = everyHealthSample(q, MEMBERS, {
@@ -200,7 +200,7 @@ export function readinessRidesOldConnection(q: TimelineQuery, stepId: string, un
     : undefined;
   const since = (t: string) => `+${((Date.parse(t) - jumpMs) / 1000).toFixed(0)} s`;
   const end = first
-    ? `; it first failed at ${ended.map((s) => `${s.node} ${since(s.t)}`).join(', ')} after the jump (${untilStepId} began at ${since(q.step(untilStepId).startedAt)}), first with "${(first.error ?? '').replace(/^.*error getting data from etcd: /, '').replace(/"\) has prevented.*$/, '')}"`
+    ? `; it first failed at ${ended.map((s) => `${s.node} ${since(s.t)}`).join(', ')} after the jump (${window.to!.id} began at ${since(window.to!.startedAt)}), first with "${(first.error ?? '').replace(/^.*error getting data from etcd: /, '').replace(/"\) has prevented.*$/, '')}"`
     : '; it never failed after the jump';
   const why = redial
     ? `; just before, ${redial.node}'s kube-apiserver logged at ${since(redial.t)} that its dial to 127.0.0.1:4001 failed: "${redial.text.replace(/^.*desc = "?/, '').replace(/"$/, '')}"`
@@ -220,13 +220,14 @@ export function healthyInBothViews(q: TimelineQuery, window: Window, label: stri
   );
 }
 
-/** Healthy in /readyz/etcd and in get cs after a wait that met its condition, until the next action; how long it took from `fromStepId`. */
-export function healthyAfter(q: TimelineQuery, waitId: string, fromStepId: string, label: string): ExpectationResult {
-  const wait = q.step(waitId);
+/** Healthy in /readyz/etcd and in get cs after a wait that met its condition, until the next action; how long it took from step `from`. */
+export function healthyAfter(q: TimelineQuery, waited: StepRef, from: StepRef, label: string): ExpectationResult {
+  const wait = q.step(waited);
   if (wait.outcome !== 'met') return unknown(`not Healthy within the wait (${wait.detail ?? 'timed out'})`, [wait]);
-  const until = q.steps().find((s) => Date.parse(s.startedAt) >= Date.parse(wait.t) && s.id !== waitId && !s.id.startsWith('observe-'));
+  const fromStep = q.step(from);
+  const until = q.steps().find((s) => Date.parse(s.startedAt) >= Date.parse(wait.t) && s.id !== wait.id && !s.id.startsWith('observe-'));
   const window = { after: wait.t, before: until?.startedAt };
   const all = healthyInBothViews(q, window, label);
-  const took = ((Date.parse(wait.t) - Date.parse(q.step(fromStepId).t)) / 1000).toFixed(1);
-  return { ...all, observed: `Healthy ${took} s after ${fromStepId}; ${all.observed}`, evidence: [wait, ...all.evidence] };
+  const took = ((Date.parse(wait.t) - Date.parse(fromStep.t)) / 1000).toFixed(1);
+  return { ...all, observed: `Healthy ${took} s after ${fromStep.id}; ${all.observed}`, evidence: [wait, ...all.evidence] };
 }

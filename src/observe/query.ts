@@ -2,6 +2,18 @@ import type { AlertClass, AlertRecord, ClockRecord, LogRecord, StateRecord, Step
 
 const ms = (t: string) => Date.parse(t);
 
+/** A step a scenario's run made, as the step returned it: what its expectations point at, rather than a string that may be mistyped. */
+export interface StepHandle {
+  readonly id: string;
+}
+
+/** A step named by its handle or, for scenarios written before handles, by its id. */
+export type StepRef = string | StepHandle;
+
+export function stepIdOf(step: StepRef): string {
+  return typeof step === 'string' ? step : step.id;
+}
+
 /** Read-only questions over a timeline, for expectations and the report. */
 export class TimelineQuery {
   constructor(readonly records: readonly TimelineRecord[]) {}
@@ -10,8 +22,9 @@ export class TimelineQuery {
     return this.records.filter((r): r is StepRecord => r.kind === 'step');
   }
 
-  /** The step with this id; throws if the scenario never recorded it. */
-  step(id: string): StepRecord {
+  /** The step (by handle or id); throws if the scenario never recorded it. */
+  step(ref: StepRef): StepRecord {
+    const id = stepIdOf(ref);
     const found = this.findStep(id);
     if (found) return found;
     const stopped = this.steps().find((s) => s.outcome === 'timeout' && (s.detail ?? '').endsWith('the run stops here'));
@@ -21,12 +34,14 @@ export class TimelineQuery {
     );
   }
 
-  findStep(id: string): StepRecord | undefined {
+  findStep(ref: StepRef): StepRecord | undefined {
+    const id = stepIdOf(ref);
     return this.steps().find((s) => s.id === id);
   }
 
   /** The step after this one, or undefined for the last. */
-  nextStep(id: string): StepRecord | undefined {
+  nextStep(ref: StepRef): StepRecord | undefined {
+    const id = stepIdOf(ref);
     const steps = this.steps();
     const index = steps.findIndex((s) => s.id === id);
     return index >= 0 ? steps[index + 1] : undefined;

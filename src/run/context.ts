@@ -5,7 +5,8 @@ import type { LatestSamples, NodeAccess, SampledRecord } from '../observe/probe.
 import type { CertificateRecord, ClockRecord, LogRecord, StepRecord } from '../observe/records.js';
 import type { Timeline } from '../observe/timeline.js';
 import type { Platform } from '../platform/types.js';
-import type { BaseContext, ObservationWindow } from '../scenario/types.js';
+import type { BaseContext, ObservationWindow, WaitHandle } from '../scenario/types.js';
+import type { StepHandle } from '../observe/query.js';
 import { listOf, type AnyWorkload, type Deployment, type IssuedCertificate, type OperationHost, type RestartPlan } from '../workload/workload.js';
 import { CLOCK_BY_ENV } from '../clock/shim.js';
 import { ensureSpareKeys } from '../pki/certificate.js';
@@ -47,10 +48,27 @@ export function createContext(parts: ContextParts): { run: RunContext; forScenar
   return { run, forScenario: { ...operations, ...base } };
 }
 
+/**
+ * Step ids as a run gives them: the id asked for, or, where an earlier step
+ * has it, that id with -2, -3, ...: each handle names one step. The dry run
+ * (dry-run.ts) gives them the same way.
+ */
+export class StepIds {
+  private readonly used = new Set<string>();
+
+  take(id: string): string {
+    let unique = id;
+    for (let n = 2; this.used.has(unique); n++) unique = `${id}-${n}`;
+    this.used.add(unique);
+    return unique;
+  }
+}
+
 /** Each action of a scenario goes through the platform and lands on the timeline. */
 export class RunContext {
   readonly nodes: readonly string[];
   private observations = 0;
+  private readonly ids = new StepIds();
   private readonly workload: AnyWorkload;
   private readonly deployment: Deployment<object>;
   private readonly platform: Platform;
@@ -108,7 +126,7 @@ export class RunContext {
     title: string,
     condition: (view: unknown) => boolean,
     options: { timeoutMs: number; required?: boolean },
-  ): Promise<boolean> {
+  ): Promise<WaitHandle> {
     const startedAt = now();
     const since = Date.parse(startedAt);
     const deadline = Date.now() + options.timeoutMs;
@@ -116,18 +134,17 @@ export class RunContext {
     while (!condition(this.viewSince(since))) {
       if (Date.now() >= deadline) {
         const detail = `not met within ${options.timeoutMs / 1000} s`;
-        this.step({ id, title, startedAt, outcome: 'timeout', detail: options.required ? `${detail}; the run stops here` : detail });
+        const step = this.step({ id, title, startedAt, outcome: 'timeout', detail: options.required ? `${detail}; the run stops here` : detail });
         if (options.required)
-          throw new RequiredWaitUnmet(`step ${id} (${title}) was ${detail}: the run stopped there, and what comes after it cannot be judged`);
-        return false;
+          throw new RequiredWaitUnmet(`step ${step.id} (${title}) was ${detail}: the run stopped there, and what comes after it cannot be judged`);
+        return { ...step, held: false };
       }
       await sleep(POLL_MS, undefined, { signal: this.signal });
     }
-    this.step({ id, title, startedAt, outcome: 'met' });
-    return true;
+    return { ...this.step({ id, title, startedAt, outcome: 'met' }), held: true };
   }
 
-  async jumpClocks(nodes: readonly string[], clock: ClockSpec, options: { id?: string } = {}): Promise<void> {
+  async jumpClocks(nodes: readonly string[], clock: ClockSpec, options: { id?: string } = {}): Promise<StepHandle> {
     parseClockSpec(clock);
     const startedAt = now();
     const offsets = await Promise.all(nodes.map((node) => this.platform.setClock(node, clock)));
@@ -144,7 +161,7 @@ export class RunContext {
     );
     const asked = new Set(offsets.map(describeOffset));
     const read = nodes.map((node, i) => `${node} ${shown[i] ? describeOffset(Math.round(shown[i]!.offsetSeconds)) : 'unread'}`);
-    this.step({
+    return this.step({
       id: options.id ?? defaultStepId.jumpClocks,
       title: `jump the clock of ${listOf(nodes)} to ${[...asked].join(', ')} from real time, nodes running`,
       startedAt,
@@ -154,7 +171,7 @@ export class RunContext {
     });
   }
 
-  async restart(node: string, options: { clock?: ClockSpec; id?: string } = {}): Promise<void> {
+  async restart(node: string, options: { clock?: ClockSpec; id?: string } = {}): Promise<StepHandle> {
     const startedAt = now();
     const { clock, id, ...changes } = options;
     // Said as it begins: a restart can take a while (a manager re-issuing, a slow start), and its step line only comes at the end.
@@ -165,7 +182,7 @@ export class RunContext {
     await this.applyRestart(node, plan, clock);
     const certs = plan.summary ?? (plan.files ? 'certificates re-issued by its manager' : 'same certificates');
     const clockText = clock === undefined ? 'same clock' : `clock ${clock}`;
-    this.step({
+    return this.step({
       id: id ?? defaultStepId.restart(node),
       title: `restart ${node}: a fresh node, ${certs}, ${clockText}`,
       startedAt,
@@ -174,7 +191,7 @@ export class RunContext {
     });
   }
 
-  async observe(duration: number | ObservationWindow, why: string): Promise<void> {
+  async observe(duration: number | ObservationWindow, why: string): Promise<StepHandle> {
     const window = typeof duration === 'number' ? { minMs: duration, maxMs: duration, stableSamples: Infinity } : duration;
     const early = Number.isFinite(window.stableSamples);
     this.progress(
@@ -199,7 +216,7 @@ export class RunContext {
       }
     }
     const lasted = ((Date.now() - begin) / 1000).toFixed(1);
-    this.step({
+    return this.step({
       id: defaultStepId.observe(++this.observations),
       title: `observe: ${why}`,
       startedAt,
@@ -208,11 +225,11 @@ export class RunContext {
     });
   }
 
-  async observeUntil(at: Date, id: string, title: string): Promise<void> {
+  async observeUntil(at: Date, id: string, title: string): Promise<StepHandle> {
     const wait = at.getTime() - Date.now();
     if (wait > 0) await this.observe(wait, `until ${at.toISOString()}: ${title}`);
     // A mark, not an action: it begins and ends at the instant it marks.
-    this.step({ id, title, startedAt: now(), outcome: 'done' });
+    return this.step({ id, title, startedAt: now(), outcome: 'done' });
   }
 
   async readLibcClock(node: string): Promise<void> {
@@ -274,10 +291,12 @@ export class RunContext {
     return state;
   }
 
-  private step(step: Omit<StepRecord, 't' | 'kind'>): void {
+  private step(asked: Omit<StepRecord, 't' | 'kind'>): StepHandle {
+    const step = { ...asked, id: this.ids.take(asked.id) };
     this.timeline.add({ kind: 'step', ...step });
     this.observer.stepEnded();
     this.progress(`step ${step.id}: ${step.title}${step.outcome === 'timeout' ? ` (TIMED OUT: ${step.detail})` : ''}`);
+    return { id: step.id };
   }
 }
 

@@ -1,8 +1,14 @@
-import { MissingStepError, TimelineQuery } from '../observe/query.js';
+import { MissingStepError, TimelineQuery, type StepHandle } from '../observe/query.js';
 import type { StepRecord, TimelineRecord } from '../observe/records.js';
 import type { AnyScenario, BaseContext } from '../scenario/types.js';
 import type { AnyWorkload, Deployment, OperationHost } from '../workload/workload.js';
-import { defaultStepId } from './context.js';
+import { defaultStepId, StepIds } from './context.js';
+
+/** What a scenario's run, played without a cluster, made: its steps' ids in order, and what it returned (its steps' handles). */
+export interface DryRun {
+  steps: string[];
+  handles: unknown;
+}
 
 /**
  * A scenario's run played without a cluster: each step it records, in order,
@@ -10,34 +16,40 @@ import { defaultStepId } from './context.js';
  * windows of no length, operations whose commands print nothing. Undefined
  * when the run cannot be played so (it throws): then nothing is judged here.
  */
-export async function dryRunSteps(scenario: AnyScenario, fixtures: unknown, deployment: Deployment<object>): Promise<string[] | undefined> {
+export async function dryRun(scenario: AnyScenario, fixtures: unknown, deployment: Deployment<object>): Promise<DryRun | undefined> {
   const steps: string[] = [];
+  const ids = new StepIds();
+  const made = (id: string): StepHandle => {
+    const unique = ids.take(id);
+    steps.push(unique);
+    return { id: unique };
+  };
   let observations = 0;
   const host: OperationHost = {
     applyRestart: async () => {},
     clockOf: () => new Date(),
     exec: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
-    step: (step) => void steps.push(step.id),
+    step: (step) => made(step.id),
     applyIssuer: async () => ({ status: 'True' }),
   };
   const anything: unknown = new Proxy(() => true, { get: () => anything, apply: () => true });
   const base: BaseContext<object, unknown> = {
     nodes: deployment.nodes,
     view: () => anything,
-    waitFor: async (id) => (steps.push(id), true),
-    jumpClocks: async (_nodes, _clock, options) => void steps.push(options?.id ?? defaultStepId.jumpClocks),
-    restart: async (node, options) => void steps.push((options as { id?: string } | undefined)?.id ?? defaultStepId.restart(node)),
-    observe: async () => void steps.push(defaultStepId.observe(++observations)),
+    waitFor: async (id) => ({ ...made(id), held: true }),
+    jumpClocks: async (_nodes, _clock, options) => made(options?.id ?? defaultStepId.jumpClocks),
+    restart: async (node, options) => made((options as { id?: string } | undefined)?.id ?? defaultStepId.restart(node)),
+    observe: async () => made(defaultStepId.observe(++observations)),
     observeUntil: async (at, id) => {
-      if (at.getTime() > Date.now()) steps.push(defaultStepId.observe(++observations));
-      steps.push(id);
+      if (at.getTime() > Date.now()) made(defaultStepId.observe(++observations));
+      return made(id);
     },
     readLibcClock: async () => {},
   };
   try {
     const operations = (scenario.workload as AnyWorkload).operations(host, deployment) as object;
-    await scenario.run({ ...operations, ...base } as never, fixtures as never);
-    return steps;
+    const handles: unknown = await scenario.run({ ...operations, ...base } as never, fixtures as never);
+    return { steps, handles };
   } catch {
     return undefined;
   }
@@ -49,9 +61,7 @@ export async function dryRunSteps(scenario: AnyScenario, fixtures: unknown, depl
  * the run could not be played without a cluster). Checked before anything
  * starts: a mistyped step id would otherwise show as UNKNOWN after the run.
  */
-export async function stepReferenceProblem(scenario: AnyScenario, fixtures: unknown, deployment: Deployment<object>): Promise<string | undefined> {
-  const steps = await dryRunSteps(scenario, fixtures, deployment);
-  if (!steps) return undefined;
+export function stepReferenceProblem(scenario: AnyScenario, fixtures: unknown, { steps, handles }: DryRun): string | undefined {
   const start = Date.now();
   const records: TimelineRecord[] = steps.map((id, i): StepRecord => {
     const t = new Date(start + i * 1000).toISOString();
@@ -60,7 +70,7 @@ export async function stepReferenceProblem(scenario: AnyScenario, fixtures: unkn
   const q = new TimelineQuery(records);
   for (const expectation of scenario.expectations) {
     try {
-      expectation.check(q, fixtures as never);
+      expectation.check(q, fixtures as never, handles);
     } catch (error) {
       if (error instanceof MissingStepError && !steps.includes(error.stepId)) {
         return `expectation "${expectation.id}" reads step "${error.stepId}", which the scenario's run never makes (its steps: ${[...new Set(steps)].join(', ')}): name one of those`;

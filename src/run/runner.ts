@@ -23,7 +23,7 @@ import { createContext, RequiredWaitUnmet } from './context.js';
 import { clockShimLogLine } from '../clock/shim.js';
 import { withTimeout } from '../util/deadline.js';
 import { firstLine } from '../util/text.js';
-import { stepReferenceProblem } from './dry-run.js';
+import { dryRun, stepReferenceProblem } from './dry-run.js';
 
 export interface RunOptions {
   scenario: AnyScenario;
@@ -93,7 +93,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let { fixtures, deployment } = prepared;
   const workload: AnyWorkload = scenario.workload;
   // Its checks against the steps its run makes, played without a cluster: a step id no step has is the user's to fix now.
-  const stepProblem = await stepReferenceProblem(scenario, fixtures, deployment);
+  const played = await dryRun(scenario, fixtures, deployment);
+  const stepProblem = played && stepReferenceProblem(scenario, fixtures, played);
   if (stepProblem) throw new ScenarioSetupError(`${scenarioFile(scenario) ?? `scenario ${scenario.name}`}: ${stepProblem}`);
 
   await mkdir(outDir, { recursive: true });
@@ -126,6 +127,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let observer: Observer | undefined;
   const runRecord = { kind: 'run', scenario: scenario.name, platform: platform.name, runId } as const;
 
+  let handles: unknown = played?.handles;
   let outcome: RunResult['outcome'] = 'completed';
   let failure: Error | undefined;
   try {
@@ -158,7 +160,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       await platform.startNodes(specs);
       observer.start();
       await recordVersions(workload, deployment, platform, timeline);
-      await scenario.run(context.forScenario, fixtures);
+      // Its steps' handles: the ones it returned, where it ran to its end; else the dry run's (the same ids).
+      handles = await scenario.run(context.forScenario, fixtures);
     });
   } catch (error) {
     if (error instanceof RunInterrupted) outcome = 'interrupted';
@@ -196,7 +199,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     id: e.id,
     title: e.title,
     basis: e.basis,
-    result: safeCheck(() => e.check(query, fixtures)),
+    result: safeCheck(() => e.check(query, fixtures, handles)),
   }));
   const endedAt = new Date();
   const markdown = renderFindings({

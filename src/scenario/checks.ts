@@ -1,4 +1,4 @@
-import { isFullMesh, sampleInWindow, type TimelineQuery, type Window } from '../observe/query.js';
+import { isFullMesh, sampleInWindow, type StepRef, type TimelineQuery, type Window } from '../observe/query.js';
 import { linesOf, type AlertRecord, type MetricsRecord, type StateRecord, type StepRecord } from '../observe/records.js';
 import { membershipAt, membershipSamples as membership, type MembershipSample } from '../workload/membership-view.js';
 import type { ExpectationResult } from './types.js';
@@ -16,20 +16,21 @@ const MIN_SAMPLES = 2;
 const lines = (alerts: AlertRecord[]) => alerts.reduce((sum, a) => sum + linesOf(a), 0);
 
 /** The window from the end of one step to the start of another (or the end of the run). */
-export function windowAfter(q: TimelineQuery, stepId: string, untilStepId?: string): Window & { from: StepRecord; to?: StepRecord } {
-  const from = q.step(stepId);
-  const to = untilStepId ? q.step(untilStepId) : undefined;
+export function windowAfter(q: TimelineQuery, step: StepRef, until?: StepRef): Window & { from: StepRecord; to?: StepRecord } {
+  const from = q.step(step);
+  const to = until ? q.step(until) : undefined;
   return { after: from.t, before: to?.startedAt, from, to };
 }
 
 /** The window from the end of one step to the start of a later one. */
-export function between(q: TimelineQuery, fromStepId: string, toStepId: string): Window {
-  return { after: q.step(fromStepId).t, before: q.step(toStepId).startedAt };
+export function between(q: TimelineQuery, from: StepRef, to: StepRef): Window {
+  return { after: q.step(from).t, before: q.step(to).startedAt };
 }
 
 /** Every node sees every other at some moment before the step began. */
-export function fullMeshBefore(q: TimelineQuery, nodes: string[], stepId: string): ExpectationResult {
-  const step = q.step(stepId);
+export function fullMeshBefore(q: TimelineQuery, nodes: string[], before: StepRef): ExpectationResult {
+  const step = q.step(before);
+  const stepId = step.id;
   const latest = new Map<string, MembershipSample | undefined>(nodes.map((n) => [n, undefined]));
   for (const sample of membership(q, { before: step.startedAt })) {
     if (!latest.has(sample.node)) continue;
@@ -324,7 +325,7 @@ export function onlyTheseReject(q: TimelineQuery, judges: readonly string[], opt
 }
 
 /**
- * The clock jump recorded by step `stepId` moved each node by `expectedSeconds`
+ * The clock jump recorded by step `jump` moved each node by `expectedSeconds`
  * (within `toleranceSeconds`), judged by the offset certdrill asked for
  * (`requested`) or by the one each node then showed when read back (`shown`;
  * unknown where a node could not be read).
@@ -332,11 +333,12 @@ export function onlyTheseReject(q: TimelineQuery, judges: readonly string[], opt
 export function clocksMoved(
   q: TimelineQuery,
   nodes: string[],
-  stepId: string,
+  jump: StepRef,
   expectedSeconds: number,
   options: { use: 'requested' | 'shown'; toleranceSeconds: number },
 ): ExpectationResult {
-  const step = q.step(stepId);
+  const step = q.step(jump);
+  const stepId = step.id;
   const records = nodes.map(
     (node) => q.clocks({ node, after: step.startedAt, before: step.t }).at(-1) ?? `${node}: no clock change in step ${stepId}`,
   );
@@ -421,7 +423,7 @@ function largestGroup(samples: MembershipSample[]): number {
 export function smallestMembership(
   q: TimelineQuery,
   nodes: string[],
-  steps: { from: string; to: string },
+  steps: { from: StepRef; to: StepRef },
   holds: (min: number) => boolean,
 ): ExpectationResult {
   const window = { after: q.step(steps.from).startedAt, before: q.step(steps.to).t };

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the generic plumbing between workloads and scenarios: each `any` below says why */
 import type { ClockSpec } from '../clock/spec.js';
-import type { TimelineQuery } from '../observe/query.js';
+import type { StepHandle, TimelineQuery } from '../observe/query.js';
 import type { TimelineRecord } from '../observe/records.js';
 import type { AnyWorkload, OperationsOf, RestartOf, SetupOf, ViewOf } from '../workload/workload.js';
 import type { PlatformName } from '../platform/index.js';
@@ -24,7 +24,7 @@ export interface Fixtures<W extends AnyWorkload> {
   cluster: SetupOf<W>;
 }
 
-export interface Expectation<F = unknown> {
+export interface Expectation<F = unknown, S = unknown> {
   id: string;
   /** What should be true, e.g. "the connected nodes stay connected after the jump". */
   title: string;
@@ -37,7 +37,13 @@ export interface Expectation<F = unknown> {
    * the order of the expectations.
    */
   answer?: { pass: string; fail: string };
-  check(timeline: TimelineQuery, fixtures: F): ExpectationResult;
+  /**
+   * `steps`: what the scenario's run returned (the handles of the steps its
+   * checks point at). Where the run ended early, the same handles from the
+   * run played without a cluster, so a check about a step never reached is
+   * UNKNOWN, not an error.
+   */
+  check(timeline: TimelineQuery, fixtures: F, steps: S): ExpectationResult;
 }
 
 /**
@@ -59,39 +65,48 @@ export interface ObservationWindow {
   stableSamples: number;
 }
 
-/** What every scenario's script can do, whatever its workload; it never touches Docker or kubectl itself. */
+/** A wait's step, and whether its condition held. */
+export interface WaitHandle extends StepHandle {
+  readonly held: boolean;
+}
+
+/**
+ * What every scenario's script can do, whatever its workload; it never
+ * touches Docker or kubectl itself. Each step returns its handle: return the
+ * ones the expectations read from `run`, and they get them.
+ */
 export interface BaseContext<Restart, View> {
   readonly nodes: readonly string[];
   /** What the cluster looks like now, from the latest probe samples, as the workload shows it. */
   view(): View;
   /**
    * Waits until the condition holds or the timeout passes; records a step
-   * either way. Returns whether it held. `required`: what the rest of the run
+   * either way. Its handle says whether it held. `required`: what the rest of the run
    * stands on (a cluster that formed): unmet, the run stops there, and every
    * expectation about a later step is UNKNOWN, never judged on a cluster
    * that never came up.
    */
-  waitFor(id: string, title: string, condition: (view: View) => boolean, options: { timeoutMs: number; required?: boolean }): Promise<boolean>;
+  waitFor(id: string, title: string, condition: (view: View) => boolean, options: { timeoutMs: number; required?: boolean }): Promise<WaitHandle>;
   /**
    * Moves the clocks of running nodes (no restart). The step records the
    * offset asked for and, read back from each node, the offset it then showed.
    */
-  jumpClocks(nodes: readonly string[], clock: ClockSpec, options?: { id?: string }): Promise<void>;
+  jumpClocks(nodes: readonly string[], clock: ClockSpec, options?: { id?: string }): Promise<StepHandle>;
   /**
    * Replaces a node with a fresh one (a pod recreated): same certificates and
    * clock unless told otherwise (what the workload lets a restart change), or
    * unless the workload's certificate manager re-issues them.
    */
-  restart(node: string, options?: Restart & { clock?: ClockSpec; id?: string }): Promise<void>;
+  restart(node: string, options?: Restart & { clock?: ClockSpec; id?: string }): Promise<StepHandle>;
   /**
    * Keeps sampling for a while: a fixed time in ms, or a window that ends
    * early once every node's state has held for `stableSamples` answered
    * samples after the last change (never before `minMs`, always by `maxMs`).
    * Either way a step records how long it lasted and why it ended.
    */
-  observe(duration: number | ObservationWindow, why: string): Promise<void>;
+  observe(duration: number | ObservationWindow, why: string): Promise<StepHandle>;
   /** Keeps sampling until an instant (a certificate's notAfter, say), then marks it as a step. */
-  observeUntil(at: Date, id: string, title: string): Promise<void>;
+  observeUntil(at: Date, id: string, title: string): Promise<StepHandle>;
   /**
    * Reads a node's clock as a libc program sees it (`date`), under the same
    * libfaketime as the node's own process; recorded as a `log` record.
@@ -102,7 +117,7 @@ export interface BaseContext<Restart, View> {
 /** The context a scenario of workload W gets: what every scenario can do, and W's own operations. */
 export type ScenarioContext<W extends AnyWorkload> = BaseContext<RestartOf<W>, ViewOf<W>> & OperationsOf<W>;
 
-export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixtures<W> = Fixtures<W>> {
+export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixtures<W> = Fixtures<W>, S = unknown> {
   name: string;
   /** One line for the scenario tables (the README's): what it rehearses. Without it, the description's first sentence. */
   summary?: string;
@@ -113,8 +128,9 @@ export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixture
   question?: string;
   /** `reference` is the run's start; windows and clocks may be set relative to it. */
   setup(reference: Date): F | Promise<F>;
-  run(context: ScenarioContext<W>, fixtures: F): Promise<void>;
-  expectations: Expectation<F>[];
+  /** The script. It returns the handles of the steps its expectations read (`{ jump, restart }`), which they get as `steps`. */
+  run(context: ScenarioContext<W>, fixtures: F): Promise<S>;
+  expectations: Expectation<F, S>[];
   /**
    * The answer to `question` as clauses naming their expectations, where its
    * sentences need an order of their own (a rehearsal's opens with the first
@@ -136,8 +152,9 @@ export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixture
 
 /** A scenario of any workload, as the registry and the runner hold it. */
 // Fixtures are the scenario's own business: `any` lets one list hold scenarios whose fixtures differ.
-export type AnyScenario = Scenario<AnyWorkload, any>;
+// Steps likewise: each scenario returns its own handles from its run.
+export type AnyScenario = Scenario<AnyWorkload, any, any>;
 
-export function defineScenario<W extends AnyWorkload, F extends Fixtures<W>>(scenario: Scenario<W, F>): Scenario<W, F> {
+export function defineScenario<W extends AnyWorkload, F extends Fixtures<W>, S>(scenario: Scenario<W, F, S>): Scenario<W, F, S> {
   return scenario;
 }

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the generic plumbing between workloads and scenarios: each `any` below says why */
 import type { ClockSpec } from '../clock/spec.js';
 import type { LatestSamples, NodeAccess, Probe } from '../observe/probe.js';
+import type { StepHandle } from '../observe/query.js';
 import type { CertificateRecord, LogFinding, StepRecord } from '../observe/records.js';
 import type { Forged } from '../pki/certificate.js';
 import type { CertificateInfo } from '../pki/inspect.js';
@@ -178,7 +179,8 @@ export interface OperationHost {
   clockOf(node: string): Date;
   /** Runs a command in the node, under its clock. */
   exec(node: string, command: string[]): Promise<ExecResult>;
-  step(step: Omit<StepRecord, 't' | 'kind'>): void;
+  /** Records a step; its handle (the id it got: unique in the run) is what the operation returns. */
+  step(step: Omit<StepRecord, 't' | 'kind'>): StepHandle;
   /** Makes or updates an Issuer in the cluster (the platform's `issuing`); its Ready condition then. */
   applyIssuer(issuer: IssuerSpec): Promise<IssuerCondition>;
 }

@@ -52,3 +52,20 @@ export const mismatched = defineScenario({
   async run() {},
   expectations: [],
 });
+
+export const handles = defineScenario({
+  name: 'types-handles',
+  description: 'compile-time only',
+  workload: erlang,
+  setup: (reference) => ({ cluster: erlangCluster({ reference }) }),
+  async run(s) {
+    const mesh = await s.waitFor('mesh', 'wait', (view) => view.fullMesh(), { timeoutMs: 1_000 });
+    const restart = await s.restart('node1');
+    return { held: mesh.held, restart };
+  },
+  expectations: [
+    { id: 'a', title: 't', basis: 'b', check: (q, _, { restart }) => ({ verdict: 'pass', observed: q.step(restart).id, evidence: [] }) },
+    // @ts-expect-error a check reads only the handles its run returns: there is no `jump`
+    { id: 'b', title: 't', basis: 'b', check: (q, _, { jump }) => ({ verdict: 'pass', observed: q.step(jump).id, evidence: [] }) },
+  ],
+});

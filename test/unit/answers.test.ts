@@ -6,6 +6,8 @@ import { answerClauses, composeAnswer } from '../../src/scenario/answer.js';
 import { loadScenarios, recordedRunOf } from '../../src/scenario/registry.js';
 import type { AnyScenario, ExpectationResult } from '../../src/scenario/types.js';
 import { unknown } from '../../src/scenario/verdict.js';
+import { dryRun } from '../../src/run/dry-run.js';
+import type { AnyWorkload, Deployment } from '../../src/workload/workload.js';
 
 /**
  * A scenario's answer may say only what an expectation checked. Each
@@ -38,9 +40,12 @@ describe("every scenario's answer", () => {
       const recorded = await readTimeline(recordedRunOf(scenario));
       const start = recorded.find((r) => r.kind === 'run' && r.event === 'start')!.t;
       const fixtures = await scenario.setup(new Date(start));
+      // The handles its checks read: those its run returns, here from the run played without a cluster.
+      const deployment = (scenario.workload as AnyWorkload).deploy(fixtures.cluster) as Deployment<object>;
+      const handles = (await dryRun(scenario, fixtures, deployment))?.handles;
       const verdictsSeen = new Set<string>();
       for (const timeline of [recorded, opposite(recorded)]) {
-        const results = judge(scenario, timeline, fixtures);
+        const results = judge(scenario, timeline, fixtures, handles);
         const titles = Object.fromEntries(scenario.expectations.map((e) => [e.id, e.title]));
         const answer = composeAnswer(answerClauses(scenario), results, titles);
         for (const clause of answerClauses(scenario)) {
@@ -58,12 +63,12 @@ describe("every scenario's answer", () => {
   }
 });
 
-function judge(scenario: AnyScenario, records: readonly TimelineRecord[], fixtures: unknown): Record<string, ExpectationResult> {
+function judge(scenario: AnyScenario, records: readonly TimelineRecord[], fixtures: unknown, handles: unknown): Record<string, ExpectationResult> {
   const q = new TimelineQuery(records);
   return Object.fromEntries(
     scenario.expectations.map((e) => {
       try {
-        return [e.id, e.check(q, fixtures)];
+        return [e.id, e.check(q, fixtures, handles)];
       } catch (error) {
         return [e.id, unknown(`the check threw: ${(error as Error).message}`)];
       }

@@ -1,3 +1,4 @@
+import type { StepHandle } from '../../observe/query.js';
 import type { Forged } from '../../pki/certificate.js';
 import type { Deployment, OperationHost } from '../workload.js';
 import type { ErlangRestart } from './deployment.js';
@@ -9,7 +10,7 @@ export interface ErlangOperations {
    * does (its Secret's key pair replaced): the pods' next requests are
    * signed by that CA. For a cluster issued by cert-manager only.
    */
-  switchIssuer(ca: Forged, options?: { id?: string }): Promise<void>;
+  switchIssuer(ca: Forged, options?: { id?: string }): Promise<StepHandle>;
 }
 
 export function erlangOperations(host: OperationHost, deployment: Deployment<ErlangRestart>): ErlangOperations {
@@ -19,7 +20,7 @@ export function erlangOperations(host: OperationHost, deployment: Deployment<Erl
       if (!issuer) throw new Error('switchIssuer: this cluster has no Issuer: set it up with erlangClusterOnCertManager');
       const startedAt = new Date().toISOString();
       const ready = await host.applyIssuer({ ...issuer, caCertPem: ca.certPem, caKeyPem: ca.keyPem });
-      host.step({
+      return host.step({
         id: options.id ?? 'switch-issuer',
         title: `switch Issuer ${issuer.name} to CA ${ca.name}: its Secret ${issuer.secretName} now holds that key pair`,
         startedAt,

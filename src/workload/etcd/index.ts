@@ -1,3 +1,4 @@
+import type { StepHandle } from '../../observe/query.js';
 import { defineWorkload, listOf, readLibcClock, type IncidentQuestion, type OperationHost } from '../workload.js';
 import { deployEtcd, type EtcdDeployment } from './deployment.js';
 import { ETCD_MANAGER_AXIS, ETCD_MANAGER_VERSIONS, kopsMasterImage } from './manager/versions.js';
@@ -67,21 +68,21 @@ export interface EtcdOperations {
    * restarting its container does: what it then does with the certificates
    * on the volume is the real version's to decide, and the timeline records it.
    */
-  restartManager(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  restartManager(nodes: readonly string[], options?: { id?: string }): Promise<StepHandle>;
   /**
    * Deletes the member certificates etcd-manager keeps on these members'
    * volumes (peers/me.crt and clients/server.crt with their keys), as kops'
    * mitigation for an expired legacy cluster has an operator do before the
    * restart: a legacy etcd-manager writes new ones only where none exist.
    */
-  removeMemberCertificates(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  removeMemberCertificates(nodes: readonly string[], options?: { id?: string }): Promise<StepHandle>;
   /**
    * Deletes etcd-manager's own certificates in --pki-dir on these members
    * (etcd-manager-server-<id> and -client-<id>, which its gRPC mesh uses),
    * the CAs kept: what a master whose root disk is replaced starts with, and
    * the rest of the mitigation where they expired with the member certificates.
    */
-  removeManagerCertificates(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  removeManagerCertificates(nodes: readonly string[], options?: { id?: string }): Promise<StepHandle>;
   /**
    * Writes the member certificates the scenario forged for these members
    * (the cluster's `peerCert` and `serverCert`) over peers/me and
@@ -91,19 +92,19 @@ export interface EtcdOperations {
    * the cluster first formed, so this runs on a formed cluster; what
    * etcd-manager does with them when it next starts is its own.
    */
-  installForgedCertificates(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  installForgedCertificates(nodes: readonly string[], options?: { id?: string }): Promise<StepHandle>;
   /**
    * Restarts kube-apiserver on these members (it is restarted as it exits,
    * as kubelet restarts a static pod's container): it dials etcd anew, with
    * the client certificate it has.
    */
-  restartApiserver(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  restartApiserver(nodes: readonly string[], options?: { id?: string }): Promise<StepHandle>;
   /**
    * Waits until kube-apiserver on these masters has finished starting (its
    * full /readyz ok, post-start hooks included), two minutes at most; the
    * step fails otherwise. Move clocks only after it.
    */
-  waitApiserverStarted(nodes: readonly string[], options?: { id?: string }): Promise<void>;
+  waitApiserverStarted(nodes: readonly string[], options?: { id?: string }): Promise<StepHandle>;
 }
 
 /** The program in a kops master's image that restarts its etcd-manager (image/bin/restart-etcd-manager). */
@@ -130,7 +131,7 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
     nodes: readonly string[],
     command: (node: string) => string[],
     step: { id: string; title: string },
-  ) => {
+  ): Promise<StepHandle> => {
     const handIssued = nodes.filter((node) => !deployment.managerOf(node));
     if (handIssued.length)
       throw new Error(
@@ -139,7 +140,7 @@ function etcdOperations(host: OperationHost, deployment: EtcdDeployment): EtcdOp
     const startedAt = new Date().toISOString();
     const results = await Promise.all(nodes.map(async (node) => ({ node, result: await host.exec(node, command(node)) })));
     const failed = results.filter((r) => r.result.exitCode !== 0);
-    host.step({
+    return host.step({
       ...step,
       startedAt,
       nodes: [...nodes],

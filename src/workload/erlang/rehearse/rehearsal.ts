@@ -1,5 +1,5 @@
 import { pastInstant, utcMinute, type RehearsalShape } from '../../../inventory/rehearsal-shape.js';
-import type { TimelineQuery } from '../../../observe/query.js';
+import type { StepHandle, TimelineQuery } from '../../../observe/query.js';
 import { forgeCa, forgeLeaf } from '../../../pki/certificate.js';
 import { staysAlone, stayFullyConnected, windowAfter } from '../../../scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../../../scenario/types.js';
@@ -67,17 +67,19 @@ export function rehearsal(input: RehearsalShape) {
       };
     },
 
-    async run(s) {
+    async run(s): Promise<Steps> {
+      const steps: Steps = { reached: [], restarts: [] };
       await s.waitFor('full-mesh', 'wait for the full mesh at real time', (view) => view.fullMesh(), { timeoutMs: 30_000 });
       for (const [i, instant] of shape.instants.entries()) {
-        await s.jumpClocks(s.nodes, pastInstant(instant.at).toISOString(), { id: `reach-${i + 1}` });
+        steps.reached.push(await s.jumpClocks(s.nodes, pastInstant(instant.at).toISOString(), { id: `reach-${i + 1}` }));
         await s.observe(
           { minMs: 2_000, maxMs: 5_000, stableSamples: 4 },
           `${instant.expiring.join(' and ')} expired a minute ago by every clock: does the running cluster hold?`,
         );
-        await s.restart(restarted[i]!, { id: `restart-${i + 1}` });
+        steps.restarts.push(await s.restart(restarted[i]!, { id: `restart-${i + 1}` }));
         await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `${restarted[i]} restarted with its certificate as it is: does it rejoin?`);
       }
+      return steps;
     },
 
     answer: [
@@ -107,9 +109,9 @@ export function rehearsal(input: RehearsalShape) {
           id: `running-${id}`,
           title: `${day(instant.at)}, ${instant.expiring.join(' and ')} expired: the nodes still running (${running(i).join(', ')}) stay connected until the restart`,
           basis: 'incident: nothing broke while the pods ran; an established TLS connection is not verified again',
-          check: (q: TimelineQuery) =>
+          check: (q: TimelineQuery, _: unknown, { reached, restarts }: Steps) =>
             stayFullyConnected(q, running(i), {
-              window: { after: q.step(`reach-${id}`).t, before: q.step(`restart-${id}`).startedAt },
+              window: { after: q.step(reached[i]!).t, before: q.step(restarts[i]!).startedAt },
               label: `after the clocks reached ${day(instant.at)}, before ${node} restarted`,
             }),
         },
@@ -118,10 +120,10 @@ export function rehearsal(input: RehearsalShape) {
               id: `restart-${id}`,
               title: `${node}, restarted after ${expired.map((w) => w.name).join(' and ')} expired, stays alone`,
               basis: 'a chain with an expired certificate fails verification (RFC 5280 6.1.3), however new the handshake',
-              check: (q: TimelineQuery) =>
+              check: (q: TimelineQuery, _: unknown, { reached, restarts }: Steps) =>
                 staysAlone(q, node, {
                   others: NODES.filter((n) => n !== node),
-                  window: windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined),
+                  window: windowAfter(q, restarts[i]!, reached[i + 1]),
                   label: 'after its restart',
                 }),
             }
@@ -129,8 +131,8 @@ export function rehearsal(input: RehearsalShape) {
               id: `restart-${id}`,
               title: `${node}, restarted while its chain is valid, rejoins ${others.join(' and ') || 'nobody'}`,
               basis: 'a valid chain passes verification: a restarted node reconnects',
-              check: (q: TimelineQuery) =>
-                rejoins(q, node, others, windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined)),
+              check: (q: TimelineQuery, _: unknown, { reached, restarts }: Steps) =>
+                rejoins(q, node, others, windowAfter(q, restarts[i]!, reached[i + 1])),
             },
       ];
     }),
@@ -146,4 +148,10 @@ function rejoins(q: TimelineQuery, node: string, others: string[], window: { aft
   if (joined && last.ok && others.every((o) => last.peers.includes(o)))
     return pass(`${node} rejoined ${others.join(', ') || 'nobody (none running)'} after its restart`, [joined, last]);
   return fail(`${node} did not rejoin: its last sample sees ${last.ok ? last.peers.join(', ') || 'nobody' : 'nothing (down)'}`, [last]);
+}
+
+/** The steps its checks read, as its run returns them: the jump to each instant and that instant's restart, in order. */
+interface Steps {
+  reached: StepHandle[];
+  restarts: StepHandle[];
 }

@@ -1,5 +1,5 @@
 import { pastInstant, utcMinute, type RehearsalShape, type Window } from '../../../inventory/rehearsal-shape.js';
-import type { TimelineQuery } from '../../../observe/query.js';
+import type { StepHandle, TimelineQuery } from '../../../observe/query.js';
 import { forgeCa, forgeLeaf, type Forged } from '../../../pki/certificate.js';
 import { everyHealthSample, everySampleFailsFor, windowAfter } from '../../../scenario/checks.js';
 import { defineScenario, type ExpectationResult } from '../../../scenario/types.js';
@@ -145,23 +145,25 @@ export function rehearsal(shape: RehearsalShape) {
       return { cluster: { clusters: [cluster] } };
     },
 
-    async run(s) {
+    async run(s): Promise<Steps> {
+      const steps: Steps = { reached: [], restarts: [] };
       await s.waitFor('healthy', "wait until every member is Healthy in the API server's view, at real time", (view) => view.allHealthy(), {
         timeoutMs: 30_000,
       });
       for (const i of shape.instants.keys()) {
-        await s.jumpClocks(MEMBERS, at(i).toISOString(), { id: `reach-${i + 1}` });
+        steps.reached.push(await s.jumpClocks(MEMBERS, at(i).toISOString(), { id: `reach-${i + 1}` }));
         // Two probe deadlines (5 s each): a member that no longer answers is sampled more than once after the jump.
         await s.observe(
           { minMs: 10_000, maxMs: 15_000, stableSamples: 4 },
           `${expiring(i)} expired a minute ago by every member's clock: what do the two views see?`,
         );
-        await s.restart(restarted[i]!, { id: `restart-${i + 1}` });
+        steps.restarts.push(await s.restart(restarted[i]!, { id: `restart-${i + 1}` }));
         await s.observe(
           { minMs: 4_000, maxMs: 10_000, stableSamples: 4 },
           `${restarted[i]} restarted with its certificates as they are: does it rejoin?`,
         );
       }
+      return steps;
     },
 
     answer: [
@@ -194,8 +196,11 @@ export function rehearsal(shape: RehearsalShape) {
     expectations: shape.instants.flatMap((instant, i) => {
       const id = i + 1;
       const member = restarted[i]!;
-      const beforeRestart = (q: TimelineQuery) => ({ after: q.step(`reach-${id}`).t, before: q.step(`restart-${id}`).startedAt });
-      const afterRestart = (q: TimelineQuery) => windowAfter(q, `restart-${id}`, shape.instants[i + 1] ? `reach-${id + 1}` : undefined);
+      const beforeRestart = (q: TimelineQuery, { reached, restarts }: Steps) => ({
+        after: q.step(reached[i]!).t,
+        before: q.step(restarts[i]!).startedAt,
+      });
+      const afterRestart = (q: TimelineQuery, { reached, restarts }: Steps) => windowAfter(q, restarts[i]!, reached[i + 1]);
       const healthy = MEMBERS.filter((m) => apiserverHealthy(i, m));
       const unhealthy = MEMBERS.filter((m) => !apiserverHealthy(i, m));
       const why = (m: string) => {
@@ -212,8 +217,8 @@ export function rehearsal(shape: RehearsalShape) {
           title: `${day(instant.at)}, ${expiring(i)} expired: kube-apiserver sees ${healthy.length ? `${healthy.join(', ')} Healthy` : ''}${healthy.length && unhealthy.length ? ', ' : ''}${unhealthy.length ? `${unhealthy.map((m) => `${m} Unhealthy (${why(m)})`).join(', ')}` : ''}`,
           basis:
             "each /health request is a new TLS handshake, checked against the member's clock (RFC 5280 6.1.3); /health is false without a leader",
-          check: (q: TimelineQuery): ExpectationResult => {
-            const window = beforeRestart(q);
+          check: (q: TimelineQuery, _: unknown, steps: Steps): ExpectationResult => {
+            const window = beforeRestart(q, steps);
             const results = [
               ...(healthy.length
                 ? [everyHealthSample(q, healthy, { window, view: 'apiserver', healthy: true, label: `after the clocks reached ${day(instant.at)}` })]
@@ -245,9 +250,9 @@ export function rehearsal(shape: RehearsalShape) {
                   ? `${day(instant.at)}: raft keeps its leader over the peer connections made before (etcdctl Healthy on ${connected(i).join(', ')} until the restart)`
                   : `${day(instant.at)}: with ${connected(i).join(', ') || 'no member'} left in the cluster, raft has no quorum (etcdctl Unhealthy)`,
                 basis: "TLS checks dates only in a handshake; rafthttp's peer streams are long-lived connections (a majority is needed for a leader)",
-                check: (q: TimelineQuery): ExpectationResult =>
+                check: (q: TimelineQuery, _: unknown, steps: Steps): ExpectationResult =>
                   everyHealthSample(q, quorate(i) ? connected(i) : MEMBERS, {
-                    window: beforeRestart(q),
+                    window: beforeRestart(q, steps),
                     view: 'etcdctl',
                     healthy: quorate(i),
                     label: `after the clocks reached ${day(instant.at)}, before ${member} restarted`,
@@ -269,10 +274,10 @@ export function rehearsal(shape: RehearsalShape) {
                 basis: rejoins(i)
                   ? 'valid chains pass verification: a restarted member reconnects to a majority'
                   : 'a restarted member makes new peer handshakes, in which an expired chain is rejected (RFC 5280 6.1.3)',
-                check: (q: TimelineQuery): ExpectationResult =>
+                check: (q: TimelineQuery, _: unknown, steps: Steps): ExpectationResult =>
                   rejoins(i)
-                    ? rejoined(q, member, afterRestart(q))
-                    : everyHealthSample(q, [member], { window: afterRestart(q), view: 'etcdctl', healthy: false, label: 'after its restart' }),
+                    ? rejoined(q, member, afterRestart(q, steps))
+                    : everyHealthSample(q, [member], { window: afterRestart(q, steps), view: 'etcdctl', healthy: false, label: 'after its restart' }),
               },
             ]
           : []),
@@ -303,4 +308,10 @@ function rejoined(q: TimelineQuery, member: string, window: { after?: string; be
       [first, last],
     );
   return fail(`${member} did not rejoin: its last etcdctl answer is ${last.error ?? 'Unhealthy'}`, [last]);
+}
+
+/** The steps its checks read, as its run returns them: the jump to each instant and that instant's restart, in order. */
+interface Steps {
+  reached: StepHandle[];
+  restarts: StepHandle[];
 }

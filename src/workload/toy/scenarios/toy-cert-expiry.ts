@@ -25,8 +25,9 @@ export default defineScenario({
 
   async run(s, { expired }) {
     await s.waitFor('full-mesh', 'wait for the full mesh', (view) => view.fullMesh(), { timeoutMs: 30_000 });
-    await s.restart(RESTARTED, { cert: expired });
+    const restart = await s.restart(RESTARTED, { cert: expired });
     await s.observe({ minMs: 3_000, maxMs: 8_000, stableSamples: 4 }, `does ${RESTARTED}, restarted with an expired certificate, rejoin?`);
+    return { restart };
   },
 
   expectations: [
@@ -34,7 +35,7 @@ export default defineScenario({
       id: 'mesh-before-restart',
       title: 'the full mesh forms before the restart',
       basis: 'every certificate and the CA are valid at real time, each names its node, and each node trusts the CA',
-      check: (q) => fullMeshBefore(q, NODES, `restart-${RESTARTED}`),
+      check: (q, _, { restart }) => fullMeshBefore(q, NODES, restart),
     },
     {
       id: 'restarted-alone',
@@ -44,7 +45,7 @@ export default defineScenario({
         pass: `Yes: ${RESTARTED}, restarted with its expired certificate, stayed alone`,
         fail: `No: ${RESTARTED}, restarted with its expired certificate, did not stay alone`,
       },
-      check: (q) => staysAlone(q, RESTARTED, { others: OTHERS, window: windowAfter(q, `restart-${RESTARTED}`), label: 'after the restart' }),
+      check: (q, _, { restart }) => staysAlone(q, RESTARTED, { others: OTHERS, window: windowAfter(q, restart), label: 'after the restart' }),
     },
     {
       id: 'others-stay-together',
@@ -54,7 +55,7 @@ export default defineScenario({
         pass: `${OTHERS.join(' and ')} stayed connected to each other`,
         fail: `${OTHERS.join(' and ')} did not stay connected to each other`,
       },
-      check: (q) => stayFullyConnected(q, OTHERS, { window: windowAfter(q, `restart-${RESTARTED}`), label: 'after the restart' }),
+      check: (q, _, { restart }) => stayFullyConnected(q, OTHERS, { window: windowAfter(q, restart), label: 'after the restart' }),
     },
     {
       id: 'others-reject-expired',
@@ -65,7 +66,7 @@ export default defineScenario({
         pass: `${OTHERS.join(' and ')} rejected its certificate as expired`,
         fail: `${OTHERS.join(' and ')} did not both reject its certificate as expired`,
       },
-      check: (q) => eachRejectsAsExpired(q, OTHERS, RESTARTED, windowAfter(q, `restart-${RESTARTED}`), 'after the restart'),
+      check: (q, _, { restart }) => eachRejectsAsExpired(q, OTHERS, RESTARTED, windowAfter(q, restart), 'after the restart'),
     },
   ],
 });
