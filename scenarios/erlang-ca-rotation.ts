@@ -67,7 +67,7 @@ export default defineScenario({
         pass: 'Replacing CA and certificates in one rolling restart split the cluster',
         fail: 'Replacing CA and certificates in one rolling restart did not split the cluster',
       },
-      check: (q, _, { naive, naiveDone }) => smallestMembership(q, NODES, { from: naive, to: naiveDone }, (min) => min < NODES.length - 1),
+      check: (q, _, { naive, naiveDone }) => smallestMembership(q, NODES, { from: naive, to: naiveDone, holds: (min) => min < NODES.length - 1 }),
     },
     {
       id: 'overlap-never-below-one-restart',
@@ -77,7 +77,8 @@ export default defineScenario({
         pass: 'Trust both CAs first, then re-issue the node certificates, then drop the old CA, each in a rolling restart: membership never dropped below what one restart costs',
         fail: 'The overlap procedure lost more than one node at once',
       },
-      check: (q, _, { overlap, overlapDone }) => smallestMembership(q, NODES, { from: overlap, to: overlapDone }, (min) => min >= NODES.length - 1),
+      check: (q, _, { overlap, overlapDone }) =>
+        smallestMembership(q, NODES, { from: overlap, to: overlapDone, holds: (min) => min >= NODES.length - 1 }),
     },
     {
       id: 'both-end-whole',

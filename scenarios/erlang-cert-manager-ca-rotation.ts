@@ -66,7 +66,7 @@ export default defineScenario({
         fail: 'Switching the Issuer and the trust bundle together did not split the cluster',
       },
       check: (q, _, { naiveSwitch, naiveDone }) =>
-        smallestMembership(q, NODES, { from: naiveSwitch, to: naiveDone }, (min) => min < NODES.length - 1),
+        smallestMembership(q, NODES, { from: naiveSwitch, to: naiveDone, holds: (min) => min < NODES.length - 1 }),
     },
     {
       id: 'overlap-never-below-one-restart',
@@ -76,7 +76,8 @@ export default defineScenario({
         pass: 'New CA into the trust bundle first, then the Issuer switched and every pod re-requested, then the old CA dropped, each a rolling restart: membership never dropped below what one restart costs',
         fail: 'The overlap procedure lost more than one pod at once',
       },
-      check: (q, _, { overlap, overlapDone }) => smallestMembership(q, NODES, { from: overlap, to: overlapDone }, (min) => min >= NODES.length - 1),
+      check: (q, _, { overlap, overlapDone }) =>
+        smallestMembership(q, NODES, { from: overlap, to: overlapDone, holds: (min) => min >= NODES.length - 1 }),
     },
     {
       id: 'issued-by-the-switched-ca',

@@ -42,7 +42,7 @@ export default defineScenario({
         pass: 'Yes: after the CA expired, the pre-flight check refused to start the node with a one-line reason',
         fail: 'No: the pre-flight check did not refuse the node loudly',
       },
-      check: (q, _, { restartLoud }) => refused(q, LOUD, restartLoud, undefined, 'CA CN=cluster-ca expired at'),
+      check: (q, _, { restartLoud }) => refused(q, LOUD, { restart: restartLoud, reason: 'CA CN=cluster-ca expired at' }),
     },
     {
       id: 'silent-without-check',
@@ -72,7 +72,7 @@ export default defineScenario({
         pass: 'A margin makes it refuse before the expiry: 40 days refused while the CA had 30 left',
         fail: 'A 40-day margin did not make it refuse while the CA had 30 days left',
       },
-      check: (q, _, { wideMargin, narrowMargin }) => refused(q, 'node1', wideMargin, narrowMargin, 'within the'),
+      check: (q, _, { wideMargin, narrowMargin }) => refused(q, 'node1', { restart: wideMargin, until: narrowMargin, reason: 'within the' }),
     },
     {
       id: 'passes-and-rejoins',
@@ -92,7 +92,12 @@ export default defineScenario({
   ],
 });
 
-function refused(q: TimelineQuery, node: string, restart: StepHandle, until: StepHandle | undefined, reason: string): ExpectationResult {
+/** After the restart (until the next step given), the node's pre-flight check refused to start it, saying `reason`, and it never answered. */
+function refused(
+  q: TimelineQuery,
+  node: string,
+  { restart, until, reason }: { restart: StepHandle; until?: StepHandle; reason: string },
+): ExpectationResult {
   const window = windowAfter(q, restart, until);
   const line = q
     .logs({ node, topic: 'preflight', after: window.from.startedAt, before: window.before })

@@ -70,7 +70,7 @@ export default defineScenario({
       id: 'clocks-moved',
       title: `after the jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
       basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
-      check: (q, _, { monthPasses }) => etcdLogsAhead(q, monthPasses, JUMP, JUMP_SECONDS),
+      check: (q, _, { monthPasses }) => etcdLogsAhead(q, { jump: monthPasses, spec: JUMP, seconds: JUMP_SECONDS }),
     },
     {
       id: 'etcd-healthy-throughout',
@@ -126,8 +126,8 @@ export default defineScenario({
               );
         return parts(
           never,
-          eachMasterLogs(q, window, 'Error creating leases', 'from kube-apiserver after the restart', isKubeApiserverLine),
-          eachMasterLogs(q, window, 'kube-apiserver exited', 'after the restart'),
+          eachMasterLogs(q, { window, text: 'Error creating leases', label: 'from kube-apiserver after the restart', from: isKubeApiserverLine }),
+          eachMasterLogs(q, { window, text: 'kube-apiserver exited', label: 'after the restart' }),
         );
       },
     },
@@ -143,7 +143,7 @@ export default defineScenario({
       },
       check: (q, _, { monthPasses }) => {
         const window = windowAfter(q, monthPasses);
-        const said = eachMasterLogs(q, window, 'certificate has expired', 'on its client port after the jump', fromEtcd);
+        const said = eachMasterLogs(q, { window, text: 'certificate has expired', label: 'on its client port after the jump', from: fromEtcd });
         const apiserverWords = [
           ...new Set(
             q

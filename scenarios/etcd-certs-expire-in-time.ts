@@ -104,13 +104,17 @@ export default defineScenario({
       title: `etcd-manager ${VERSION} issues each member's peers/me.crt and clients/server.crt for 365 days at start`,
       basis: `etcd-manager ${LEGACY} pkg/pki/certutils.go:91, NotAfter: time.Now().Add(duration365d)`,
       check: (q, _, { yearPasses }) =>
-        parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { before: q.step(yearPasses).startedAt }, 365, 0, 'from the start'))),
+        parts(
+          ...FILES.map((file) =>
+            newCertificateFor(q, MEMBERS, file, { window: { before: q.step(yearPasses).startedAt }, days: 365, label: 'from the start' }),
+          ),
+        ),
     },
     {
       id: 'etcd-runs-on-jumped-clock',
       title: `after the jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
       basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
-      check: (q, _, { yearPasses }) => etcdLogsAhead(q, yearPasses, JUMP, JUMP_SECONDS),
+      check: (q, _, { yearPasses }) => etcdLogsAhead(q, { jump: yearPasses, spec: JUMP, seconds: JUMP_SECONDS }),
     },
     {
       id: 'componentstatus-unhealthy-after-year',
@@ -188,7 +192,7 @@ export default defineScenario({
         // etcd-manager writes its certificates while the restart step is still under way: compare with what each member held as it began.
         const sinceRestart = { after: q.step(managerRestart).startedAt, before: window.before };
         const parts = [
-          ...FILES.map((file) => noNewCertificate(q, MEMBERS, file, sinceRestart, 'after the restart')),
+          ...FILES.map((file) => noNewCertificate(q, MEMBERS, file, { window: sinceRestart, label: 'after the restart' })),
           someNodeLogs(q, MEMBERS, { window, text: 'certificate has expired', label: 'after the restart' }),
         ];
         return {
@@ -222,15 +226,12 @@ export default defineScenario({
       check: (q, _, { removal, managerRemoval }) =>
         parts(
           ...FILES.map((file) =>
-            newCertificateFor(
-              q,
-              MEMBERS,
-              file,
-              { after: q.step(removal).startedAt, before: q.step(managerRemoval).startedAt },
-              365,
-              JUMP_SECONDS * 1000,
-              'after the removal',
-            ),
+            newCertificateFor(q, MEMBERS, file, {
+              window: { after: q.step(removal).startedAt, before: q.step(managerRemoval).startedAt },
+              days: 365,
+              aheadMs: JUMP_SECONDS * 1000,
+              label: 'after the removal',
+            }),
           ),
         ),
     },
@@ -239,7 +240,8 @@ export default defineScenario({
       title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs after the removal and restart',
       basis: "new certificates, valid by every member's clock, signed by the CAs every member trusts",
       answer: { pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
-      check: (q, _, { restartAfterRemoval, recovered }) => healthyAfter(q, recovered, restartAfterRemoval, 'after they came back'),
+      check: (q, _, { restartAfterRemoval, recovered }) =>
+        healthyAfter(q, { wait: recovered, from: restartAfterRemoval, label: 'after they came back' }),
     },
     {
       id: 'managers-mesh-broken-after-removal',
@@ -250,7 +252,11 @@ export default defineScenario({
         fail: "With the volume's certificates renewed, etcd-manager's own mesh worked as well",
       },
       check: (q, _, { restartAfterRemoval, managerRemoval }) =>
-        managersMesh(q, windowAfter(q, restartAfterRemoval, managerRemoval), false, "after the volume's certificates were renewed"),
+        managersMesh(q, {
+          window: windowAfter(q, restartAfterRemoval, managerRemoval),
+          leader: false,
+          label: "after the volume's certificates were renewed",
+        }),
     },
     {
       id: 'manager-removal-renews-mesh',
@@ -264,9 +270,14 @@ export default defineScenario({
         // From the removal: a certificate written at once may be read by a sample sent before the restart step ended.
         const fromRemoval = { after: q.step(managerRemoval).startedAt };
         return parts(
-          newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, fromRemoval, 365, JUMP_SECONDS * 1000, 'after the removal in --pki-dir'),
-          managersMesh(q, fromRemoval, true, 'after the restart'),
-          healthyAfter(q, recoveredAgain, restartAfterManagerRemoval, "with the new managers' certificates"),
+          newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, {
+            window: fromRemoval,
+            days: 365,
+            aheadMs: JUMP_SECONDS * 1000,
+            label: 'after the removal in --pki-dir',
+          }),
+          managersMesh(q, { window: fromRemoval, leader: true, label: 'after the restart' }),
+          healthyAfter(q, { wait: recoveredAgain, from: restartAfterManagerRemoval, label: "with the new managers' certificates" }),
         );
       },
     },

@@ -96,8 +96,15 @@ export default defineScenario({
       check: (q, _, { replaceRootDisks, bootReplaced, yearPasses }) => {
         const window = { after: q.step(replaceRootDisks).startedAt, before: q.step(yearPasses).startedAt };
         return parts(
-          newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, window, 365, HALF_SECONDS * 1000, 'after the masters were replaced'),
-          ...FILES.map((file) => noNewCertificate(q, MEMBERS, file, windowAfter(q, bootReplaced, yearPasses), 'after the masters were replaced')),
+          newCertificateFor(q, MEMBERS, MANAGER_SERVER_FILE, {
+            window,
+            days: 365,
+            aheadMs: HALF_SECONDS * 1000,
+            label: 'after the masters were replaced',
+          }),
+          ...FILES.map((file) =>
+            noNewCertificate(q, MEMBERS, file, { window: windowAfter(q, bootReplaced, yearPasses), label: 'after the masters were replaced' }),
+          ),
         );
       },
     },
@@ -105,7 +112,7 @@ export default defineScenario({
       id: 'etcd-runs-on-jumped-clock',
       title: `after the second jump every member's clock reads ${JUMP}, and etcd stamps its own log lines ${JUMP} ahead`,
       basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
-      check: (q, _, { yearPasses }) => etcdLogsAhead(q, yearPasses, JUMP, JUMP_SECONDS),
+      check: (q, _, { yearPasses }) => etcdLogsAhead(q, { jump: yearPasses, spec: JUMP, seconds: JUMP_SECONDS }),
     },
     {
       id: 'componentstatus-unhealthy-after-year',
@@ -130,7 +137,8 @@ export default defineScenario({
       basis:
         "the seed: its operator found the certificates in /etc/kubernetes/pki/etcd-manager-* valid for another year, the masters' root disks having been replaced; the managers' gRPC mesh checks only those",
       answer: { pass: "while etcd-manager's own mesh keeps a leader", fail: "and etcd-manager's own mesh lost its leader as well" },
-      check: (q, _, { yearPasses, removal }) => managersMesh(q, windowAfter(q, yearPasses, removal), true, 'after the jump'),
+      check: (q, _, { yearPasses, removal }) =>
+        managersMesh(q, { window: windowAfter(q, yearPasses, removal), leader: true, label: 'after the jump' }),
     },
     {
       id: 'removal-renews',
@@ -143,7 +151,12 @@ export default defineScenario({
       check: (q, _, { removal }) =>
         parts(
           ...FILES.map((file) =>
-            newCertificateFor(q, MEMBERS, file, { after: q.step(removal).startedAt }, 365, JUMP_SECONDS * 1000, 'after the removal'),
+            newCertificateFor(q, MEMBERS, file, {
+              window: { after: q.step(removal).startedAt },
+              days: 365,
+              aheadMs: JUMP_SECONDS * 1000,
+              label: 'after the removal',
+            }),
           ),
         ),
     },
@@ -155,8 +168,8 @@ export default defineScenario({
       answer: { pass: "and etcd is Healthy with the managers' mesh led", fail: "but etcd or the managers' mesh did not come back" },
       check: (q, _, { removal, restartAfterRemoval, recovered }) =>
         parts(
-          healthyAfter(q, recovered, restartAfterRemoval, 'after they came back'),
-          managersMesh(q, { after: q.step(removal).startedAt }, true, 'after the restart'),
+          healthyAfter(q, { wait: recovered, from: restartAfterRemoval, label: 'after they came back' }),
+          managersMesh(q, { window: { after: q.step(removal).startedAt }, leader: true, label: 'after the restart' }),
         ),
     },
   ],

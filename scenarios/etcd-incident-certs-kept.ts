@@ -141,7 +141,12 @@ export default defineScenario({
         const window = windowAfter(q, startOnIncident, managerRestart);
         return parts(
           everyHealthSample(q, MEMBERS, { window, view: 'componentstatus', healthy: false, label: 'after the restart' }),
-          eachMasterLogs(q, window, 'certificate has expired', 'after the restart', (line) => !line.startsWith('kube-apiserver:')),
+          eachMasterLogs(q, {
+            window,
+            text: 'certificate has expired',
+            label: 'after the restart',
+            from: (line) => !line.startsWith('kube-apiserver:'),
+          }),
         );
       },
     },
@@ -170,14 +175,19 @@ export default defineScenario({
         fail: 'Deleting them and restarting did not give new one-year certificates',
       },
       check: (q, _, { removal }) =>
-        parts(...FILES.map((file) => newCertificateFor(q, MEMBERS, file, { after: q.step(removal).startedAt }, 365, 0, 'after the removal'))),
+        parts(
+          ...FILES.map((file) =>
+            newCertificateFor(q, MEMBERS, file, { window: { after: q.step(removal).startedAt }, days: 365, label: 'after the removal' }),
+          ),
+        ),
     },
     {
       id: 'healthy-after-removal',
       title: 'every member is Healthy again in /readyz/etcd and in kubectl get cs after the removal and restart',
       basis: 'new certificates, valid today, signed by the CAs every member trusts',
       answer: { pass: 'and every member is Healthy again', fail: 'and etcd did not come back Healthy' },
-      check: (q, _, { restartAfterRemoval, recovered }) => healthyAfter(q, recovered, restartAfterRemoval, 'after they came back'),
+      check: (q, _, { restartAfterRemoval, recovered }) =>
+        healthyAfter(q, { wait: recovered, from: restartAfterRemoval, label: 'after they came back' }),
     },
   ],
 });

@@ -83,7 +83,11 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         check: (q, _, { yearPasses }) =>
           parts(
             ...files.map((file) =>
-              newCertificateFor(q, MEMBERS, file, { before: q.step(yearPasses).startedAt }, TWO_YEARS_DAYS, 0, 'from the start'),
+              newCertificateFor(q, MEMBERS, file, {
+                window: { before: q.step(yearPasses).startedAt },
+                days: TWO_YEARS_DAYS,
+                label: 'from the start',
+              }),
             ),
           ),
       },
@@ -91,7 +95,7 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         id: 'etcd-runs-on-jumped-clock',
         title: `after the second jump every member's clock reads ${TWO_YEARS}, and etcd stamps its own log lines ${TWO_YEARS} ahead`,
         basis: "certdrill-clock redirects the Go programs' vDSO real-time reads to add the member's offset",
-        check: (q, _, { twoYearsPass }) => etcdLogsAhead(q, twoYearsPass, TWO_YEARS, TWO_YEARS_SECONDS),
+        check: (q, _, { twoYearsPass }) => etcdLogsAhead(q, { jump: twoYearsPass, spec: TWO_YEARS, seconds: TWO_YEARS_SECONDS }),
       },
       {
         id: 'healthy-after-year',
@@ -127,7 +131,10 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         check: (q, _, { healthy, managerRestart }) =>
           parts(
             ...files.map((file) =>
-              noNewCertificate(q, MEMBERS, file, { after: q.step(healthy).t, before: q.step(managerRestart).startedAt }, 'while it ran'),
+              noNewCertificate(q, MEMBERS, file, {
+                window: { after: q.step(healthy).t, before: q.step(managerRestart).startedAt },
+                label: 'while it ran',
+              }),
             ),
           ),
       },
@@ -142,15 +149,12 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         check: (q, _, { managerRestart }) =>
           parts(
             ...files.map((file) =>
-              newCertificateFor(
-                q,
-                MEMBERS,
-                file,
-                { after: q.step(managerRestart).startedAt },
-                TWO_YEARS_DAYS,
-                TWO_YEARS_SECONDS * 1000,
-                'after the restart',
-              ),
+              newCertificateFor(q, MEMBERS, file, {
+                window: { after: q.step(managerRestart).startedAt },
+                days: TWO_YEARS_DAYS,
+                aheadMs: TWO_YEARS_SECONDS * 1000,
+                label: 'after the restart',
+              }),
             ),
           ),
       },
@@ -161,8 +165,8 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
         answer: { pass: "and etcd is Healthy with the managers' mesh led", fail: "but etcd or the managers' mesh did not come back" },
         check: (q, _, { managerRestart, recovered }) =>
           parts(
-            healthyAfter(q, recovered, managerRestart, 'after the restart'),
-            managersMesh(q, { after: q.step(managerRestart).startedAt }, true, 'after the restart'),
+            healthyAfter(q, { wait: recovered, from: managerRestart, label: 'after the restart' }),
+            managersMesh(q, { window: { after: q.step(managerRestart).startedAt }, leader: true, label: 'after the restart' }),
           ),
       },
     ],

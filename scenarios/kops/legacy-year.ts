@@ -62,7 +62,7 @@ export function parts(...results: ExpectationResult[]): ExpectationResult {
  * and every ~25 s after), and its gRPC pings to the others that failed TLS.
  * Without a leader the managers cannot add a member, back up or reconfigure.
  */
-export function managersMesh(q: TimelineQuery, window: Window, leader: boolean, label: string): ExpectationResult {
+export function managersMesh(q: TimelineQuery, { window, leader, label }: { window: Window; leader: boolean; label: string }): ExpectationResult {
   const leaders = q.logs(window).filter((r) => MEMBERS.includes(r.node) && /I am leader with token/.test(r.text));
   const pings = q.alerts(window).filter((a) => MEMBERS.includes(a.node) && a.channel === 'manager');
   const expired = pings.filter((a) => a.text.includes('certificate has expired'));
@@ -102,10 +102,7 @@ export function managersMesh(q: TimelineQuery, window: Window, leader: boolean, 
  */
 export function eachMasterLogs(
   q: TimelineQuery,
-  window: Window,
-  text: string,
-  label: string,
-  from: (line: string) => boolean = () => true,
+  { window, text, label, from = () => true }: { window: Window; text: string; label: string; from?: (line: string) => boolean },
 ): ExpectationResult {
   const lines = (node: string) =>
     q.records.filter(
@@ -126,8 +123,8 @@ export function eachMasterLogs(
 }
 
 /** After the jump, every member's clock reads `spec` ahead, and so does every etcd line it stamps. */
-export function etcdLogsAhead(q: TimelineQuery, jump: StepRef, spec: string, seconds: number): ExpectationResult {
-  const moved = clocksMoved(q, MEMBERS, jump, seconds, { use: 'shown', toleranceSeconds: 60 });
+export function etcdLogsAhead(q: TimelineQuery, { jump, spec, seconds }: { jump: StepRef; spec: string; seconds: number }): ExpectationResult {
+  const moved = clocksMoved(q, MEMBERS, { jump, seconds, use: 'shown', toleranceSeconds: 60 });
   const step = q.step(jump);
   const next = q.nextStep(jump);
   const evidence = [];
@@ -221,7 +218,7 @@ export function healthyInBothViews(q: TimelineQuery, window: Window, label: stri
 }
 
 /** Healthy in /readyz/etcd and in get cs after a wait that met its condition, until the next action; how long it took from step `from`. */
-export function healthyAfter(q: TimelineQuery, waited: StepRef, from: StepRef, label: string): ExpectationResult {
+export function healthyAfter(q: TimelineQuery, { wait: waited, from, label }: { wait: StepRef; from: StepRef; label: string }): ExpectationResult {
   const wait = q.step(waited);
   if (wait.outcome !== 'met') return unknown(`not Healthy within the wait (${wait.detail ?? 'timed out'})`, [wait]);
   const fromStep = q.step(from);

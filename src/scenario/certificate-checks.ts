@@ -44,10 +44,7 @@ export function newCertificateFor(
   q: TimelineQuery,
   nodes: readonly string[],
   file: string,
-  window: Window,
-  days: number,
-  aheadMs: number,
-  label: string,
+  { window, days, aheadMs = 0, label }: { window: Window; days: number; aheadMs?: number; label: string },
 ): ExpectationResult {
   const evidence: CertificateRecord[] = [];
   const lifetimes: string[] = [];
@@ -86,7 +83,12 @@ export function newCertificateFor(
  * Each member's certificate is the one in force at the window's end; a
  * member whose file was never read in the window cannot be judged.
  */
-export function noNewCertificate(q: TimelineQuery, nodes: readonly string[], file: string, window: Window, label: string): ExpectationResult {
+export function noNewCertificate(
+  q: TimelineQuery,
+  nodes: readonly string[],
+  file: string,
+  { window, label }: { window: Window; label: string },
+): ExpectationResult {
   const changed = certificateRecords(q, nodes, window, file);
   // Also a change no read sent in the window saw as one: the read that found it was sent just before the window opened.
   for (const node of nodes) {

@@ -325,7 +325,7 @@ export function onlyTheseReject(q: TimelineQuery, judges: readonly string[], opt
 }
 
 /**
- * The clock jump recorded by step `jump` moved each node by `expectedSeconds`
+ * The clock jump recorded by step `jump` moved each node by `seconds`
  * (within `toleranceSeconds`), judged by the offset certdrill asked for
  * (`requested`) or by the one each node then showed when read back (`shown`;
  * unknown where a node could not be read).
@@ -333,9 +333,7 @@ export function onlyTheseReject(q: TimelineQuery, judges: readonly string[], opt
 export function clocksMoved(
   q: TimelineQuery,
   nodes: string[],
-  jump: StepRef,
-  expectedSeconds: number,
-  options: { use: 'requested' | 'shown'; toleranceSeconds: number },
+  { jump, seconds: expectedSeconds, ...options }: { jump: StepRef; seconds: number; use: 'requested' | 'shown'; toleranceSeconds: number },
 ): ExpectationResult {
   const step = q.step(jump);
   const stepId = step.id;
@@ -423,10 +421,9 @@ function largestGroup(samples: MembershipSample[]): number {
 export function smallestMembership(
   q: TimelineQuery,
   nodes: string[],
-  steps: { from: StepRef; to: StepRef },
-  holds: (min: number) => boolean,
+  { from, to, holds }: { from: StepRef; to: StepRef; holds: (min: number) => boolean },
 ): ExpectationResult {
-  const window = { after: q.step(steps.from).startedAt, before: q.step(steps.to).t };
+  const window = { after: q.step(from).startedAt, before: q.step(to).t };
   const series = largestGroupOverTime(q, nodes, window);
   if (series.length === 0) return unknown('no membership samples in the procedure');
   const min = Math.min(...series.map((p) => p.size));

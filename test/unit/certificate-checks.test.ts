@@ -29,7 +29,7 @@ function keptThenRenewed(): TimelineBuilder {
 describe('noNewCertificate', () => {
   it("gives each member the certificate in force at the window's end, not the last one of the run", () => {
     const q = new TimelineQuery(keptThenRenewed().records);
-    const result = noNewCertificate(q, ['a', 'b'], 'peers/me.crt', windowAfter(q, 'restart', 'remove'), 'after the restart');
+    const result = noNewCertificate(q, ['a', 'b'], 'peers/me.crt', { window: windowAfter(q, 'restart', 'remove'), label: 'after the restart' });
     expect(result.verdict).toBe('pass');
     expect(result.observed).toContain(`a valid to ${OLD}`);
     expect(result.observed).not.toContain(NEW);
@@ -47,7 +47,7 @@ describe('noNewCertificate', () => {
       .at(20)
       .step('remove');
     const q = new TimelineQuery(b.records);
-    const result = noNewCertificate(q, ['a', 'b'], 'peers/me.crt', windowAfter(q, 'restart', 'remove'), 'after the restart');
+    const result = noNewCertificate(q, ['a', 'b'], 'peers/me.crt', { window: windowAfter(q, 'restart', 'remove'), label: 'after the restart' });
     expect(result.verdict).toBe('unknown');
     expect(result.observed).toContain('b: peers/me.crt was never read');
   });
@@ -63,19 +63,27 @@ describe('noNewCertificate', () => {
       .at(12)
       .held('a', FILE, NEW, true);
     const q = new TimelineQuery(b.records);
-    expect(noNewCertificate(q, ['a'], 'peers/me.crt', { after: q.step('restart').startedAt }, 'after the restart').verdict).toBe('fail');
+    expect(noNewCertificate(q, ['a'], 'peers/me.crt', { window: { after: q.step('restart').startedAt }, label: 'after the restart' }).verdict).toBe(
+      'fail',
+    );
   });
 
   it("fails when a member's certificate changed in the window", () => {
     const q = new TimelineQuery(keptThenRenewed().records);
-    expect(noNewCertificate(q, ['a', 'b'], 'peers/me.crt', { after: q.step('remove').t }, 'after the removal').verdict).toBe('fail');
+    expect(noNewCertificate(q, ['a', 'b'], 'peers/me.crt', { window: { after: q.step('remove').t }, label: 'after the removal' }).verdict).toBe(
+      'fail',
+    );
   });
 });
 
 describe('newCertificateFor', () => {
   it('does not take a restatement of the old certificate for a new one', () => {
     const q = new TimelineQuery(keptThenRenewed().records);
-    const result = newCertificateFor(q, ['a', 'b'], 'peers/me.crt', windowAfter(q, 'restart', 'remove'), 365, 0, 'after the restart');
+    const result = newCertificateFor(q, ['a', 'b'], 'peers/me.crt', {
+      window: windowAfter(q, 'restart', 'remove'),
+      days: 365,
+      label: 'after the restart',
+    });
     expect(result.verdict).toBe('fail');
     expect(result.observed).toContain(`still holds the one valid to ${OLD}`);
   });
@@ -91,27 +99,29 @@ describe('newCertificateFor', () => {
       .atInstant(opened + 50)
       .held('a', FILE, NEW);
     const q = new TimelineQuery(b.records);
-    const result = newCertificateFor(q, ['a'], 'peers/me.crt', { after: q.step('restart').startedAt }, 365, 0, 'after the restart');
+    const result = newCertificateFor(q, ['a'], 'peers/me.crt', {
+      window: { after: q.step('restart').startedAt },
+      days: 365,
+      label: 'after the restart',
+    });
     expect(result.verdict).toBe('pass');
     // Without its dates, a read sent before the window proves nothing: an older certificate is not taken.
     const older = new TimelineBuilder().at(1).held('a', FILE, OLD).at(10).step('restart').at(11).held('a', FILE, OLD, true);
     expect(
-      newCertificateFor(
-        new TimelineQuery(older.records),
-        ['a'],
-        'peers/me.crt',
-        { after: new TimelineQuery(older.records).step('restart').startedAt },
-        365,
-        0,
-        'after the restart',
-      ).verdict,
+      newCertificateFor(new TimelineQuery(older.records), ['a'], 'peers/me.crt', {
+        window: { after: new TimelineQuery(older.records).step('restart').startedAt },
+        days: 365,
+        label: 'after the restart',
+      }).verdict,
     ).toBe('fail');
   });
 
   it('cannot judge when the files were never read in the window', () => {
     const b = new TimelineBuilder().at(1).held('a', FILE, OLD).at(10).step('restart').at(20).step('remove');
     const q = new TimelineQuery(b.records);
-    expect(newCertificateFor(q, ['a'], 'peers/me.crt', windowAfter(q, 'restart', 'remove'), 365, 0, 'after the restart').verdict).toBe('unknown');
+    expect(
+      newCertificateFor(q, ['a'], 'peers/me.crt', { window: windowAfter(q, 'restart', 'remove'), days: 365, label: 'after the restart' }).verdict,
+    ).toBe('unknown');
   });
 });
 

@@ -352,15 +352,15 @@ describe('clocksMoved', () => {
 
   it('judges by what the nodes showed, or by what was asked for', () => {
     const q = jump([DAYS31, DAYS31 + 0.4, DAYS31 - 3600]);
-    expect(clocksMoved(q, NODES, 'jump-clocks', DAYS31, { use: 'requested', toleranceSeconds: 2 }).verdict).toBe('pass');
-    const shown = clocksMoved(q, NODES, 'jump-clocks', DAYS31, { use: 'shown', toleranceSeconds: 2 });
+    expect(clocksMoved(q, NODES, { jump: 'jump-clocks', seconds: DAYS31, use: 'requested', toleranceSeconds: 2 }).verdict).toBe('pass');
+    const shown = clocksMoved(q, NODES, { jump: 'jump-clocks', seconds: DAYS31, use: 'shown', toleranceSeconds: 2 });
     expect(shown.verdict).toBe('fail');
     expect(shown.observed).toContain(`node3 ${DAYS31 - 3600} s`);
   });
 
   it("cannot judge by the nodes' clocks when one could not be read", () => {
-    expect(clocksMoved(jump([DAYS31, undefined, DAYS31]), NODES, 'jump-clocks', DAYS31, { use: 'shown', toleranceSeconds: 2 }).verdict).toBe(
-      'unknown',
-    );
+    expect(
+      clocksMoved(jump([DAYS31, undefined, DAYS31]), NODES, { jump: 'jump-clocks', seconds: DAYS31, use: 'shown', toleranceSeconds: 2 }).verdict,
+    ).toBe('unknown');
   });
 });

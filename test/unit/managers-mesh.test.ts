@@ -26,7 +26,7 @@ const expiredPing = (s: number): TimelineRecord => ({
 });
 const judge = (records: TimelineRecord[], leader: boolean) => {
   const q = new TimelineQuery([step('restart', 0), ...records]);
-  return managersMesh(q, { after: q.step('restart').startedAt }, leader, 'after the restart');
+  return managersMesh(q, { window: { after: q.step('restart').startedAt }, leader, label: 'after the restart' });
 };
 
 describe("etcd-manager's mesh (managersMesh)", () => {
