@@ -43,7 +43,8 @@ const SUBCOMMANDS: Record<Exclude<SubcommandName, 'help' | 'version'>, Subcomman
     ownHelp: true,
   },
   cleanup: {
-    summary: 'cleanup [--platform kind [--cluster]]   remove what interrupted runs left behind (--cluster: and a kept kind cluster)',
+    summary:
+      'cleanup [--platform kind [--cluster] | --platform kubernetes [--context NAME]]   remove what interrupted runs left behind (--cluster: and a kept kind cluster)',
     load: scenarioCli,
     argv: (rest) => ['--cleanup', ...rest],
     ownHelp: true,
@@ -56,6 +57,11 @@ const SUBCOMMANDS: Record<Exclude<SubcommandName, 'help' | 'version'>, Subcomman
   rehearse: {
     summary: "rehearse SOURCE [--workload erlang|etcd] [--out DIR]   replay a real cluster's chain through its expiries",
     load: () => import('./rehearse.js'),
+    argv: (rest) => rest,
+  },
+  doctor: {
+    summary: 'doctor [--platform docker|kind|kubernetes] [--context NAME]   whether a run can go there: kubernetes, every permission it needs',
+    load: () => import('./doctor.js'),
     argv: (rest) => rest,
   },
   stability: {

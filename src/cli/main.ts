@@ -26,9 +26,10 @@ const usage = () => `usage: ${commandLine('run', '<name|file> [--out DIR] [--pla
        ${commandLine('prepare', '[--platform kind]')}
                                          build (or reuse) the images the scenarios run
                                          (kind: also its node image and the kind CLI)
-       ${commandLine('cleanup', '[--platform kind [--cluster]]')}
+       ${commandLine('cleanup', '[--platform kind [--cluster] | --platform kubernetes [--context NAME]]')}
                                          remove what interrupted runs left behind
-                                         (--cluster: also the kind cluster a run kept with --keep-cluster)
+                                         (--cluster: also the kind cluster a run kept with --keep-cluster;
+                                         kubernetes: certdrill's namespaces of ended runs, nothing else)
        ${commandLine('version')}     certdrill's version
 exit status: 0 every expectation holds, 1 one does not (or the run failed),
              2 usage or environment error (one line saying what to do), 130 interrupted`;
@@ -53,6 +54,18 @@ export async function main(argv: string[]): Promise<number> {
     .filter((p) => p !== undefined);
   if (axisProblems.length) throw new UsageError(axisProblems[0]!);
   if (values.list) return listScenarios(values.json);
+  const onKubernetes = values.platform === 'kubernetes';
+  if ((values.context !== undefined || values['yes-this-cluster']) && !(values.cleanup && onKubernetes))
+    throw new UsageError('--context and --yes-this-cluster go with cleanup --platform kubernetes');
+  if (values.cleanup && onKubernetes) {
+    // Any cluster a kubeconfig reaches: only certdrill's own namespaces are ever touched there.
+    const { kubernetesTarget } = await import('../platform/kubernetes/target.js');
+    const { sweepKubernetes } = await import('../platform/kubernetes/cleanup.js');
+    const target = kubernetesTarget({ context: values.context, yesThisCluster: values['yes-this-cluster'] });
+    const swept = await sweepKubernetes(target, (line) => console.log(line));
+    console.log(`context ${target.context}: removed what ${swept} interrupted run(s) left behind`);
+    return 0;
+  }
   const platformName = values.platform as PlatformName;
   if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
   if (values.cluster && !(values.cleanup && platformName === 'kind')) throw new UsageError('--cluster goes with cleanup --platform kind');
@@ -171,6 +184,8 @@ function parse(argv: string[]) {
         summary: { type: 'string' },
         'keep-cluster': { type: 'boolean', default: false },
         cluster: { type: 'boolean', default: false },
+        context: { type: 'string' },
+        'yes-this-cluster': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         version: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },

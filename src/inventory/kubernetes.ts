@@ -75,7 +75,8 @@ export async function readKubernetes(source: string): Promise<Inventory> {
   return inventory;
 }
 
-function loadKubeConfig(context: string | undefined): KubeConfig {
+/** The kubeconfig (KUBECONFIG, else ~/.kube/config) at `context`, else at its current context; a one-line error where it cannot be. */
+export function loadKubeConfig(context: string | undefined): KubeConfig {
   const files = kubeconfigFiles();
   if (!files.some((f) => existsSync(f))) throw new UsageError(`no kubeconfig at ${files.join(', ')}: set KUBECONFIG to a cluster's kubeconfig`);
   const kc = new KubeConfig();

@@ -21,6 +21,7 @@ const NPM_FORMS = {
   'matrix-report': 'npm run report:matrix --',
   'base-image': 'npm run base-image',
   'kind-image': 'npm run kind-image',
+  doctor: 'npm run doctor --',
 } as const;
 export type Subcommand = keyof typeof NPM_FORMS;
 /** Where the installed command's form is not `certdrill <sub>`. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough, Writable } from 'node:stream';
-import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Namespace, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { writeClockFileCommand } from '../../clock/faketime.js';
 import { offsetSeconds, type ClockSpec } from '../../clock/spec.js';
 import { DockerPlatform } from '../docker/docker-platform.js';
@@ -29,23 +29,10 @@ import { applyIssuer, CERT_REQUEST_IMAGE, ensureRequester, REQUEST_CONTAINER, re
 import { checkDockerForKind, KindCli } from './kind-cli.js';
 import { kindNodeCacheDir, kindNodeVersions, resolveNodeImage } from './node-image.js';
 import { runChild } from '../../util/child-process.js';
-import {
-  APP_LABEL,
-  clusterService,
-  kindClusterConfig,
-  labels,
-  labelValue,
-  namespaceObject,
-  nodeObjects,
-  NODE_LABEL,
-  reachServiceName,
-  OWNER_HOST_LABEL,
-  OWNER_PID_LABEL,
-  RUN_LABEL,
-  VOLUME_ROOT,
-  type NodeObjects,
-} from './objects.js';
+import { clusterService, kindClusterConfig, nodeObjects, reachServiceName, VOLUME_ROOT, type NodeObjects } from './objects.js';
 import { firstLine } from '../../util/text.js';
+import { labels, labelValue, namespaceObject, NODE_LABEL, RUN_LABEL } from '../kubernetes/labels.js';
+import { abandoned, certdrillNamespaces, deleteCertdrillNamespace, ignoreNotFound, isNotFound, processRuns } from '../kubernetes/namespaces.js';
 
 export const CLUSTER = 'certdrill';
 /** kind names its node container after the cluster. */
@@ -55,7 +42,6 @@ const READY_TIMEOUT_MS = 120_000;
 const REACH_TIMEOUT_MS = 10_000;
 /** The API server's port on the kind node's own address: what tells whether this host reaches that address at all. */
 const APISERVER_NODE_PORT = 6443;
-const NAMESPACE_GONE_TIMEOUT_MS = 90_000;
 /** Who created the cluster and whether it is to be kept: a ConfigMap in the cluster, so any certdrill process can tell. */
 const OWNER_CONFIGMAP = { name: 'certdrill-cluster', namespace: 'default' };
 
@@ -391,8 +377,7 @@ export class KindPlatform implements Platform {
     }
     await this.connect();
     const { core } = this.api();
-    const namespaces = (await core.listNamespace({ labelSelector: `${APP_LABEL}=certdrill` })).items;
-    for (const ns of namespaces.filter(abandoned)) {
+    for (const ns of (await certdrillNamespaces(core)).filter(abandoned)) {
       const name = ns.metadata!.name!;
       this.progress(`removing namespace ${name}, left by an interrupted run`);
       await this.removeRunObjects(name);
@@ -600,17 +585,7 @@ export class KindPlatform implements Platform {
 
   /** The run's namespace (waiting until it is gone) and its persistent folders in the node. */
   private async removeRunObjects(namespace: string): Promise<void> {
-    const { core } = this.api();
-    await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(ignoreNotFound);
-    const deadline = Date.now() + NAMESPACE_GONE_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const gone = await core.readNamespace({ name: namespace }).then(
-        () => false,
-        (error) => isNotFound(error),
-      );
-      if (gone) break;
-      await sleep(500);
-    }
+    await deleteCertdrillNamespace(this.api().core, namespace);
     // The persistent folders live in the node container; the API has no way to remove them.
     await runChild('docker', ['exec', NODE_CONTAINER, 'rm', '-rf', `${VOLUME_ROOT}/${namespace}`], { reject: false, timeout: 30_000 });
   }
@@ -725,29 +700,4 @@ export function clusterFate(
   if (!owner.gone) return 'in-use';
   if (owner.keep && !options.kept) return 'leave';
   return options.adopt && !owner.keep ? 'adopt' : 'delete';
-}
-
-function abandoned(ns: V1Namespace): boolean {
-  const labels = ns.metadata?.labels ?? {};
-  if (ns.metadata?.deletionTimestamp) return false;
-  if (labels[OWNER_HOST_LABEL] !== labelValue(hostname())) return false;
-  const pid = Number(labels[OWNER_PID_LABEL]);
-  return Number.isInteger(pid) && pid > 0 && !processRuns(pid);
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-function isNotFound(error: unknown): boolean {
-  return (error as { code?: number }).code === 404;
-}
-
-function ignoreNotFound(error: unknown): void {
-  if (!isNotFound(error)) throw error;
 }

@@ -1,18 +1,9 @@
-import type {
-  V1ConfigMap,
-  V1Container,
-  V1Deployment,
-  V1EnvVar,
-  V1Namespace,
-  V1Secret,
-  V1Service,
-  V1Volume,
-  V1VolumeMount,
-} from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Container, V1Deployment, V1EnvVar, V1Secret, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
 import { clockEnv } from '../../clock/shim.js';
 import { onNodeClock, type NodeFile, type NodeSpec } from '../types.js';
 import { REQUESTER, requestContainer } from './cert-manager/issuing.js';
+import { labels, NODE_LABEL, RUN_LABEL } from '../kubernetes/labels.js';
 
 /**
  * The Kubernetes objects one certdrill node is made of, as typed
@@ -27,9 +18,6 @@ import { REQUESTER, requestContainer } from './cert-manager/issuing.js';
  * ConfigMap; persistent folders are folders of the kind node (hostPath).
  */
 
-export const APP_LABEL = 'app.kubernetes.io/part-of';
-export const NODE_LABEL = 'certdrill.node';
-export const RUN_LABEL = 'certdrill.run';
 export const CLUSTER_SERVICE = 'certdrill';
 const CLOCK_INITIAL_DIR = '/certdrill/clock-initial';
 /** The volume a requested certificate is written to: the pod's own, gone with it, as erlclu's /certs was. */
@@ -67,30 +55,6 @@ export interface NodeObjects {
  */
 export function reachServiceName(node: string): string {
   return `${node}-reach`;
-}
-
-export function labels(runId: string, node?: string): Record<string, string> {
-  return { [APP_LABEL]: 'certdrill', [RUN_LABEL]: runId, ...(node ? { [NODE_LABEL]: node } : {}) };
-}
-
-/** Who made a run's namespace: a later run or `--cleanup` removes it once that process is gone (a kill -9). */
-export const OWNER_PID_LABEL = 'certdrill.pid';
-export const OWNER_HOST_LABEL = 'certdrill.host';
-
-export function namespaceObject(namespace: string, runId: string, owner: { pid: number; host: string }): V1Namespace {
-  return {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: namespace, labels: { ...labels(runId), [OWNER_PID_LABEL]: String(owner.pid), [OWNER_HOST_LABEL]: labelValue(owner.host) } },
-  };
-}
-
-/** A host name as a label value (at most 63 characters of [A-Za-z0-9._-]). */
-export function labelValue(text: string): string {
-  return text
-    .replace(/[^A-Za-z0-9._-]/g, '-')
-    .slice(0, 63)
-    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
 
 /** The headless Service over every node of the run: what peer discovery would look up. */
