@@ -1,3 +1,4 @@
+import { CERT_MANAGER_DEFAULT_DURATION_MS } from '../src/inventory/types.js';
 import type { StepHandle, TimelineQuery, Window } from '../src/observe/query.js';
 import type { CertificateRequestRecord } from '../src/observe/records.js';
 import { nodesLogAlert, staysAlone, windowAfter } from '../src/scenario/checks.js';
@@ -8,7 +9,6 @@ import { erlang, erlangClusterOnCertManager } from '../src/workload/erlang/index
 const NODES = ['node1', 'node2', 'node3'];
 const DAY_MS = 86_400_000;
 /** cert-manager's default duration, which a CertificateRequest with none gets. */
-const DEFAULT_DURATION_MS = 90 * DAY_MS;
 
 export default defineScenario({
   name: 'erlang-cert-manager-incident',
@@ -114,7 +114,8 @@ function freshCertificates(q: TimelineQuery): ExpectationResult {
     const lifetime = Date.parse(r.notAfter) - Date.parse(r.notBefore);
     const problems = [];
     if (fromRequest > 5 * 60_000) problems.push(`${r.node}'s certificate begins ${(fromRequest / 1000).toFixed(0)} s from its request`);
-    if (Math.abs(lifetime - DEFAULT_DURATION_MS) > 3_600_000) problems.push(`${r.node}'s certificate lives ${(lifetime / DAY_MS).toFixed(1)} days`);
+    if (Math.abs(lifetime - CERT_MANAGER_DEFAULT_DURATION_MS) > 3_600_000)
+      problems.push(`${r.node}'s certificate lives ${(lifetime / DAY_MS).toFixed(1)} days`);
     return problems;
   });
   const lifetimes = all.filter((r) => r.notAfter).map((r) => ((Date.parse(r.notAfter!) - Date.parse(r.notBefore!)) / DAY_MS).toFixed(1));

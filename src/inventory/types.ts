@@ -17,6 +17,13 @@ export interface Unreadable {
   reason: string;
 }
 
+/**
+ * The lifetime cert-manager gives a certificate whose request names no
+ * duration (pkg/apis/certmanager/v1: DefaultCertificateDuration, 90 days,
+ * unchanged from v1.0 to today), never cut to its CA's end.
+ */
+export const CERT_MANAGER_DEFAULT_DURATION_MS = 90 * 86_400_000;
+
 /** A cert-manager Certificate's renewal settings, where the CRD exists. */
 export interface CertManagerCertificate {
   namespace: string;

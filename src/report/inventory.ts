@@ -1,5 +1,5 @@
 import { describeWarning, placeCertificates, type Placed } from '../pki/chains.js';
-import type { CertManagerIssuer, FoundCertificate, Inventory } from '../inventory/types.js';
+import { CERT_MANAGER_DEFAULT_DURATION_MS, type CertManagerIssuer, type FoundCertificate, type Inventory } from '../inventory/types.js';
 import { commonName } from '../pki/inspect.js';
 import { cell, code, utc } from './format.js';
 import { mermaidName } from './mermaid.js';
@@ -69,7 +69,6 @@ export function renderInventory(inventory: Inventory, now: Date, marks: { label:
 }
 
 /** cert-manager's default duration: what a request without one gets. */
-const DEFAULT_DURATION_MS = 90 * 86_400_000;
 
 /**
  * What cert-manager will not say about a CA Issuer: Ready on a CA that has
@@ -86,7 +85,7 @@ export function issuerWarnings(issuers: readonly CertManagerIssuer[], now: Date)
         `${issuerName(i)} is Ready, but its CA ${i.ca.subject} expired ${utc(i.ca.notAfter)}: cert-manager signs with it anyway, and what it signs fails verification`,
       );
     else if (left < 0) notes.push(`${issuerName(i)}: its CA ${i.ca.subject} expired ${utc(i.ca.notAfter)}; what it signs fails verification`);
-    else if (left < DEFAULT_DURATION_MS)
+    else if (left < CERT_MANAGER_DEFAULT_DURATION_MS)
       notes.push(
         `${issuerName(i)} would sign leaves outliving its CA ${i.ca.subject} (${utc(i.ca.notAfter)}, ${timeLeft(i.ca.notAfter, now)} left): a certificate of cert-manager's default 90 days is not cut to the CA's end, and fails verification when the CA expires`,
       );

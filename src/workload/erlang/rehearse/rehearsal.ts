@@ -1,4 +1,5 @@
 import { pastInstant, utcMinute, type RehearsalShape } from '../../../inventory/rehearsal-shape.js';
+import { CERT_MANAGER_DEFAULT_DURATION_MS } from '../../../inventory/types.js';
 import type { StepHandle, TimelineQuery } from '../../../observe/query.js';
 import { forgeCa, forgeLeaf } from '../../../pki/certificate.js';
 import { staysAlone, stayFullyConnected, windowAfter } from '../../../scenario/checks.js';
@@ -23,12 +24,11 @@ import { membershipSamples } from '../../membership-view.js';
 const NODES = ['node1', 'node2', 'node3'];
 
 /** cert-manager's default duration: a leaf it issues at a pod's start lives this long. */
-const CERT_MANAGER_DURATION_MS = 90 * 86_400_000;
 
 export function rehearsal(input: RehearsalShape) {
   // Through the cluster's Issuer (the real cert-manager, on kind) while its leaves, issued at real time, outlive the CA: then
   // only the CA's expiry lies ahead of them. Later CAs would see those leaves expire first, which the real pods would not.
-  const viaIssuer = input.issuer !== undefined && input.ca.notAfter.getTime() - Date.now() < CERT_MANAGER_DURATION_MS;
+  const viaIssuer = input.issuer !== undefined && input.ca.notAfter.getTime() - Date.now() < CERT_MANAGER_DEFAULT_DURATION_MS;
   const shape: RehearsalShape = viaIssuer ? { ...input, instants: [{ at: input.ca.notAfter, expiring: [input.ca.name] }] } : input;
   const leafOf = (i: number) => shape.leaves[i % shape.leaves.length]!;
   // Which node restarts at which instant: each node once, in turn, so that every restart meets a node that has run since the start.
