@@ -110,8 +110,11 @@ describe('the kind cluster config', () => {
     expect(config).toContain('    etcd:\n      local:\n        imageTag: 3.5.23-0\n');
   });
 
-  it("on kind's own node image: kind's defaults, one control-plane node", () => {
-    expect(kindClusterConfig('kindest')).toBe('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n');
+  it("on kind's own node image: kind's defaults, one control-plane node whose containerd reads registry hosts from certs.d", () => {
+    expect(kindClusterConfig('kindest')).toBe(
+      'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n' +
+        'containerdConfigPatches:\n  - |-\n    [plugins."io.containerd.grpc.v1.cri".registry]\n      config_path = "/etc/containerd/certs.d"\n',
+    );
   });
 });
 

@@ -243,6 +243,13 @@ export function nodeObjects(
  */
 export function kindClusterConfig(flavour: 'certdrill' | 'kindest' | 'custom', versions: { coredns?: string; etcd?: string } = {}): string {
   const lines = ['kind: Cluster', 'apiVersion: kind.x-k8s.io/v1alpha4', 'nodes:', '  - role: control-plane'];
+  // A registry's hosts under /etc/containerd/certs.d are read at each pull: one can be added to a running cluster.
+  lines.push(
+    'containerdConfigPatches:',
+    '  - |-',
+    '    [plugins."io.containerd.grpc.v1.cri".registry]',
+    '      config_path = "/etc/containerd/certs.d"',
+  );
   if (flavour === 'certdrill') {
     lines.push('networking:', '  disableDefaultCNI: true', 'kubeadmConfigPatches:', '  - |', '    kind: ClusterConfiguration');
     if (versions.coredns) lines.push('    dns:', `      imageTag: ${versions.coredns}`);
