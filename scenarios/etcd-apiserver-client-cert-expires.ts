@@ -8,13 +8,13 @@ import { isKubeApiserverLine } from '../src/workload/etcd/logs.js';
 import {
   eachMasterLogs,
   etcdLogsAhead,
-  FORMED_WITHIN_MS,
   healthyInBothViews,
   LEGACY as VERSION,
   MEMBERS,
   parts,
   readinessRidesOldConnection,
   RIDE_MS,
+  formed,
 } from './kops/legacy-year.js';
 
 /** kube-apiserver's etcd client certificate lives this long; the members' own are etcd-manager's, for a year. */
@@ -40,10 +40,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: FORMED_WITHIN_MS,
-      required: true,
-    });
+    const healthy = await formed(s);
     // kube-apiserver's post-start hooks run for seconds after it serves: let them finish before the clocks move.
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');
     const monthPasses = await s.jumpClocks(MEMBERS, JUMP, { id: 'month-passes' });

@@ -6,7 +6,6 @@ import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
 import {
   etcdLogsAhead,
-  FORMED_WITHIN_MS,
   healthyAfter,
   healthyInBothViews,
   AXIS_NOTE,
@@ -20,6 +19,9 @@ import {
   parts,
   readinessRidesOldConnection,
   RIDE_MS,
+  formed,
+  untilHealthy,
+  mitigate,
 } from './kops/legacy-year.js';
 
 /** A year of running, and a day: past the 365 days this version issues for. */
@@ -44,38 +46,19 @@ export default defineScenario({
   },
 
   async run(s) {
-    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: FORMED_WITHIN_MS,
-      required: true,
-    });
+    const healthy = await formed(s);
     await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 3 }, 'Healthy before the year passes');
     const yearPasses = await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
     // kubectl get cs answers only when kube-apiserver's 20 s etcd dial gives up: a window long enough for samples sent after the step to end in it.
     await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, 'a year later: what kubectl get cs and /readyz/etcd say');
     const managerRestart = await s.restartManager(MEMBERS, { id: 'restart-manager' });
     await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 6 }, `the seed's quick fix: does ${VERSION}, restarted, issue new certificates?`);
-    const removal = await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
-    const restartAfterRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    const recovered = await s.waitFor(
-      'recovered',
-      "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
-      (view) => view.allHealthy(),
-      {
-        timeoutMs: 90_000,
-      },
-    );
+    const { removal, restartAfterRemoval, recovered } = await mitigate(s);
     // Longer than etcd-manager's leader loop (~25 s between its "I am leader" lines), so that a mesh without a leader shows as one.
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'does it stay Healthy, and do the managers elect a leader?');
     const managerRemoval = await s.removeManagerCertificates(MEMBERS, { id: 'remove-manager-certificates' });
     const restartAfterManagerRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-manager-removal' });
-    const recoveredAgain = await s.waitFor(
-      'recovered-again',
-      "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
-      (view) => view.allHealthy(),
-      {
-        timeoutMs: 90_000,
-      },
-    );
+    const recoveredAgain = await untilHealthy(s, 'recovered-again');
     // Restarted together, the managers first find each other's ports closed and retry every 5 s: a leader may take tens of seconds.
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, 'do the managers elect a leader with new certificates of their own?');
     return {

@@ -4,7 +4,6 @@ import { defineScenario } from '../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 import {
   etcdLogsAhead,
-  FORMED_WITHIN_MS,
   healthyAfter,
   healthyInBothViews,
   AXIS_NOTE,
@@ -16,6 +15,9 @@ import {
   MEMBER_FILES as FILES,
   MEMBERS,
   parts,
+  formed,
+  untilHealthy,
+  mitigate,
 } from './kops/legacy-year.js';
 
 /** Half a year in, the masters' root disks are replaced (kops rolls its masters onto new instances; the data volumes stay). */
@@ -41,10 +43,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: FORMED_WITHIN_MS,
-      required: true,
-    });
+    const healthy = await formed(s);
     // kube-apiserver's post-start hooks run for seconds after it serves; one that meets etcd restarting
     // ('start-service-ip-repair-controllers') makes it exit, and it cannot start again once the year has passed (seen here).
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');
@@ -52,24 +51,13 @@ export default defineScenario({
     // A replaced root disk: --pki-dir holds the CAs kops provisions, and no etcd-manager key pair yet.
     const replaceRootDisks = await s.removeManagerCertificates(MEMBERS, { id: 'replace-root-disks' });
     const bootReplaced = await s.restartManager(MEMBERS, { id: 'boot-replaced-masters' });
-    await s.waitFor('healthy-replaced', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: 90_000,
-    });
+    await untilHealthy(s, 'healthy-replaced');
     // Long enough for the certificates probe (up to 3 s per port still starting) to read every master again.
     await s.observe({ minMs: 15_000, maxMs: 20_000, stableSamples: 3 }, 'the replaced masters, half a year in');
     const yearPasses = await s.jumpClocks(MEMBERS, JUMP, { id: 'year-passes' });
     // Longer than kube-apiserver's 20 s etcd dial (get cs) and etcd-manager's ~25 s leader loop.
     await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, "a year after the start: etcd, and the managers' mesh");
-    const removal = await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
-    const restartAfterRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    const recovered = await s.waitFor(
-      'recovered',
-      "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
-      (view) => view.allHealthy(),
-      {
-        timeoutMs: 90_000,
-      },
-    );
+    const { removal, restartAfterRemoval, recovered } = await mitigate(s);
     // With the restart and the wait, the window after the removal outlasts a slow election (LEADER_WINDOW_MS, legacy-year.ts).
     await s.observe({ minMs: 30_000, maxMs: 35_000, stableSamples: 4 }, "does it stay Healthy, with the managers' mesh led?");
     return { healthy, halfYear, replaceRootDisks, bootReplaced, yearPasses, removal, restartAfterRemoval, recovered };

@@ -8,7 +8,6 @@ import type { CertificateRecord } from '../src/observe/records.js';
 import { etcd, INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, kopsEtcdCluster } from '../src/workload/etcd/index.js';
 import {
   eachMasterLogs,
-  FORMED_WITHIN_MS,
   healthyAfter,
   healthyInBothViews,
   AXIS_NOTE,
@@ -18,6 +17,8 @@ import {
   MEMBER_FILES as FILES,
   MEMBERS,
   parts,
+  formed,
+  mitigate,
 } from './kops/legacy-year.js';
 
 /** When the incident's member certificates expired: issued Nov 5 2019 for 367 days. */
@@ -77,10 +78,7 @@ export default defineScenario({
   },
 
   async run(s) {
-    const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-      timeoutMs: FORMED_WITHIN_MS,
-      required: true,
-    });
+    const healthy = await formed(s);
     // kube-apiserver's post-start hooks run for seconds after it serves; one that meets etcd restarting makes it exit.
     await s.observe({ minMs: 20_000, maxMs: 25_000, stableSamples: 3 }, 'Healthy at the start, kube-apiserver done starting');
     // The folder they go in is named by the cluster's token, made when the cluster formed: they are written now.
@@ -93,16 +91,7 @@ export default defineScenario({
     );
     const managerRestart = await s.restartManager(MEMBERS, { id: 'restart-manager' });
     await s.observe({ minMs: 50_000, maxMs: 55_000, stableSamples: 4 }, "the seed's quick fix, a restart: does anything change?");
-    const removal = await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
-    const restartAfterRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
-    const recovered = await s.waitFor(
-      'recovered',
-      "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
-      (view) => view.allHealthy(),
-      {
-        timeoutMs: 90_000,
-      },
-    );
+    const { removal, restartAfterRemoval, recovered } = await mitigate(s);
     await s.observe({ minMs: 10_000, maxMs: 15_000, stableSamples: 4 }, 'does it stay Healthy?');
     return { healthy, install, startOnIncident, managerRestart, removal, restartAfterRemoval, recovered };
   },

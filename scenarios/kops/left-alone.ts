@@ -4,7 +4,6 @@ import { defineScenario } from '../../src/scenario/types.js';
 import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
 import {
   etcdLogsAhead,
-  FORMED_WITHIN_MS,
   healthyAfter,
   healthyInBothViews,
   MANAGER_SERVER_FILE,
@@ -12,6 +11,8 @@ import {
   MEMBER_FILES,
   MEMBERS,
   parts,
+  formed,
+  untilHealthy,
 } from './legacy-year.js';
 
 /** A year and a day: inside the two years a fixed etcd-manager issues for. */
@@ -44,10 +45,7 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
     },
 
     async run(s) {
-      const healthy = await s.waitFor('healthy', "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
-        timeoutMs: FORMED_WITHIN_MS,
-        required: true,
-      });
+      const healthy = await formed(s);
       // Serving /readyz/etcd is not done starting: a post-start hook still retrying would die of the jumps, and kube-apiserver with it.
       await s.waitApiserverStarted(MEMBERS);
       await s.observe({ minMs: 4_000, maxMs: 8_000, stableSamples: 3 }, 'Healthy at the start');
@@ -57,14 +55,7 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
       const twoYearsPass = await s.jumpClocks(MEMBERS, TWO_YEARS, { id: 'two-years-pass' });
       await s.observe({ minMs: 45_000, maxMs: 50_000, stableSamples: 4 }, 'two years on, nothing restarted: renewed, or expired?');
       const managerRestart = await s.restartManager(MEMBERS, { id: 'restart-manager' });
-      const recovered = await s.waitFor(
-        'recovered',
-        "wait until every member is Healthy in kube-apiserver's /readyz/etcd",
-        (view) => view.allHealthy(),
-        {
-          timeoutMs: 90_000,
-        },
-      );
+      const recovered = await untilHealthy(s, 'recovered');
       // Longer than etcd-manager's leader loop (~25 s between its "I am leader" lines); restarted together, today's
       // managers took 22 s to elect one in a run here (and none within the 35 s of an earlier, shorter window).
       await s.observe({ minMs: 40_000, maxMs: 45_000, stableSamples: 4 }, "after the restart: Healthy, and the managers' mesh led?");

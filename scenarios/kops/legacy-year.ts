@@ -1,7 +1,8 @@
-import { sampleInWindow, type StepRef, type TimelineQuery, type Window } from '../../src/observe/query.js';
+import { sampleInWindow, type StepHandle, type StepRef, type TimelineQuery, type Window } from '../../src/observe/query.js';
 import type { AlertRecord, LogRecord } from '../../src/observe/records.js';
 import { clocksMoved, everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
-import type { ExpectationResult } from '../../src/scenario/types.js';
+import type { ExpectationResult, ScenarioContext, WaitHandle } from '../../src/scenario/types.js';
+import type { etcd } from '../../src/workload/etcd/index.js';
 import { allOf, fail, pass, unknown, verdictOf } from '../../src/scenario/verdict.js';
 import { ETCD_MANAGER_ROLES, ETCD_MANAGER_VERSIONS, etcdManagerUnderTest } from '../../src/workload/etcd/manager/versions.js';
 import { RAFT_ELECTION } from '../../src/workload/etcd/view.js';
@@ -37,6 +38,32 @@ export const MANAGER_SERVER_FILE = 'etcd-manager-server-';
  * ends at once; one that is not stops the run (nothing after it is judged).
  */
 export const FORMED_WITHIN_MS = 180_000;
+/** How long members may take to be Healthy again after etcd-manager restarts. */
+const RECOVERED_WITHIN_MS = 90_000;
+
+type KopsContext = ScenarioContext<typeof etcd>;
+
+/** Waits (90 s at most) until every member is Healthy in kube-apiserver's /readyz/etcd, each master's own. */
+export function untilHealthy(s: KopsContext, id: string, options: { timeoutMs?: number; required?: boolean } = {}): Promise<WaitHandle> {
+  const { timeoutMs = RECOVERED_WITHIN_MS, required } = options;
+  return s.waitFor(id, "wait until every member is Healthy in kube-apiserver's /readyz/etcd", (view) => view.allHealthy(), {
+    timeoutMs,
+    ...(required === undefined ? {} : { required }),
+  });
+}
+
+/** The cluster formed (step `healthy`): what every kops scenario stands on, so the run stops where it does not. */
+export function formed(s: KopsContext): Promise<WaitHandle> {
+  return untilHealthy(s, 'healthy', { timeoutMs: FORMED_WITHIN_MS, required: true });
+}
+
+/** kops' mitigation: the member certificates deleted on every volume, etcd-manager restarted, and the wait until Healthy again. */
+export async function mitigate(s: KopsContext): Promise<{ removal: StepHandle; restartAfterRemoval: StepHandle; recovered: WaitHandle }> {
+  const removal = await s.removeMemberCertificates(MEMBERS, { id: 'remove-certificates' });
+  const restartAfterRemoval = await s.restartManager(MEMBERS, { id: 'restart-after-removal' });
+  const recovered = await untilHealthy(s, 'recovered');
+  return { removal, restartAfterRemoval, recovered };
+}
 
 /** A "no leader" needs a window longer than etcd-manager's leader loop, which logs "I am leader" every ~25 s and at once when elected. */
 const MESH_WINDOW_MS = 15_000;
