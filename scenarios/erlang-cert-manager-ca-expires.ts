@@ -16,7 +16,7 @@ export default defineScenario({
   summary:
     "On the real issuance path, the CA expires under a running mesh (real time): the connected nodes stay, a restarted pod's fresh certificate fails at once.",
   workload: erlang,
-  platforms: ['kind'],
+  platforms: ['kind', 'kubernetes'],
   description: `The real cert-manager (v1.10.2) issues every pod's certificate from a CA Issuer whose 30-day CA has ${CA_LEFT_S} s left, by real time: no clock is moved. The mesh forms; the CA expires; then ${RESTARTED}'s pod restarts and its erlclu-init requests a fresh certificate from the now expired CA.`,
   question: 'Did clustering break when the CA expired, or only at the next restart, when cert-manager issued from the expired CA?',
 

@@ -23,7 +23,7 @@ export default defineScenario({
   name: 'erlang-cert-manager-ca-rotation',
   summary: "Rolling the CA on the real issuance path (cert-manager's Issuer, a trust bundle the pods read): naive against overlapping trust.",
   workload: erlang,
-  platforms: ['kind'],
+  platforms: ['kind', 'kubernetes'],
   description:
     "The cluster issued by the real cert-manager (v1.10.2), each pod requesting its certificate at start and trusting the CAs of a trust bundle its pod mounts (a ConfigMap, as trust-manager would keep it). Naive: the Issuer switched to a new CA and every pod rolled onto a bundle of that CA alone. Overlap, to a third CA: the new CA added to every pod's bundle first (rolling restart), then the Issuer switched and every pod rolled to request again, then the old CA dropped from the bundles (rolling restart). The report gives the smallest membership seen during each.",
   question: 'How can the CA be rolled without downtime, when cert-manager issues the certificates?',

@@ -15,7 +15,7 @@ export default defineScenario({
   summary:
     'The incident on its real issuance path: cert-manager gives every restarted pod a brand-new certificate from a CA that expired six days ago.',
   workload: erlang,
-  platforms: ['kind'],
+  platforms: ['kind', 'kubernetes'],
   description:
     "The Erlang incident's morning, issued as erlclu issued it: the real cert-manager (v1.10.2) with a CA Issuer on the Secret erlclu-ca-key-pair, holding a 30-day CA made 36 days ago; every pod starts with erlclu-init in front of it (a P-256 key and CSR by openssl, a CertificateRequest with no duration, its answer written to the node's certificate folder). Then every pod restarts once more, and requests again.",
   question:

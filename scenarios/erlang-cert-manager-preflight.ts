@@ -14,7 +14,7 @@ export default defineScenario({
   name: 'erlang-cert-manager-preflight',
   summary: "The pre-flight check behind erlclu-init: cert-manager's fresh certificate from an expired CA, refused before the node starts.",
   workload: erlang,
-  platforms: ['kind'],
+  platforms: ['kind', 'kubernetes'],
   description: `The incident's morning on the real issuance path (cert-manager v1.10.2, a CA Issuer on a 30-day CA made 36 days ago), with erlang-preflight's check as a second init container behind erlclu-init: every pod requesting a brand-new certificate at start. ${CHECKED}'s pod has erlang-preflight's check as a second init container behind erlclu-init, reading that certificate and its CA before the node starts; ${SILENT.join(' and ')} start without it.`,
   question: 'Can we fail pod startup if our certificate (or the CA) has expired, when cert-manager has just issued a fresh certificate from it?',
 

@@ -19,7 +19,7 @@ import { $, argv } from 'zx';
 import { KindCli } from '../src/platform/kind/kind-cli.js';
 import { CLUSTER } from '../src/platform/kind/kind-platform.js';
 import { certdrillNodeImageTag, kindNodeVersions } from '../src/platform/kind/node-image.js';
-import { kindClusterConfig } from '../src/platform/kind/objects.js';
+import { kindClusterConfig } from '../src/platform/kind/cluster-config.js';
 
 $.verbose = false;
 $.quiet = true;

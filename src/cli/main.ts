@@ -15,11 +15,16 @@ import { abort, printOn, stopOnSignals } from './signals.js';
 import { commandLine } from '../util/command-words.js';
 
 const usage = () => `usage: ${commandLine('run', '<name|file> [--out DIR] [--platform docker|kind] [--keep-cluster]')}
+       ${commandLine('run', '<name|file> --platform kubernetes --image-registry REGISTRY [CLUSTER OPTIONS]')}
                                          a scenario of the project by name, or a scenario file anywhere
                                          (./my-scenario.ts: TypeScript or JavaScript, importing from certdrill)
-       ${commandLine('all', '[--out DIR] [--summary FILE] [--platform docker|kind]')}
+       ${commandLine('all', '[--out DIR] [--summary FILE] [--platform docker|kind | --platform kubernetes ... [--parallel N]]')}
                                          every scenario, and one findings.md over them all
-                                         (--summary: that page also at FILE, linking into DIR)
+                                         (--summary: that page also at FILE, linking into DIR;
+                                         --parallel: up to N scenarios at once, a namespace each)
+       CLUSTER OPTIONS (a cluster a kubeconfig reaches): --context NAME (else its current one),
+                                         --storage-class NAME (else its default), --yes-this-cluster
+                                         (a context named like production, see CERTDRILL_PRODUCTION_CONTEXTS)
        ${commandLine('list', '[--json]')}
                                          the scenarios, with what each rehearses
                                          (--json: an array of {name, description, question, workload})
@@ -55,8 +60,18 @@ export async function main(argv: string[]): Promise<number> {
   if (axisProblems.length) throw new UsageError(axisProblems[0]!);
   if (values.list) return listScenarios(values.json);
   const onKubernetes = values.platform === 'kubernetes';
-  if ((values.context !== undefined || values['yes-this-cluster']) && !(values.cleanup && onKubernetes))
-    throw new UsageError('--context and --yes-this-cluster go with cleanup --platform kubernetes');
+  const clusterOption = (['context', 'yes-this-cluster', 'image-registry', 'storage-class'] as const).find(
+    (o) => values[o] !== undefined && values[o] !== false,
+  );
+  if (clusterOption && !onKubernetes) throw new UsageError(`--${clusterOption} goes with --platform kubernetes`);
+  if ((values['image-registry'] !== undefined || values['storage-class'] !== undefined) && values.cleanup)
+    throw new UsageError('cleanup --platform kubernetes takes --context and --yes-this-cluster only');
+  const cluster = {
+    context: values.context,
+    yesThisCluster: values['yes-this-cluster'],
+    imageRegistry: values['image-registry'],
+    storageClass: values['storage-class'],
+  };
   if (values.cleanup && onKubernetes) {
     // Any cluster a kubeconfig reaches: only certdrill's own namespaces are ever touched there.
     const { kubernetesTarget } = await import('../platform/kubernetes/target.js');
@@ -72,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.prepare) {
     // Platform libraries load only when a command needs them (kind's client alone takes most of a second).
     const { createPlatform } = await import('../platform/index.js');
-    const platform = await createPlatform(platformName, { runId: 'prepare', progress: (line) => console.log(line) });
+    const platform = await createPlatform(platformName, { ...cluster, runId: 'prepare', progress: (line) => console.log(line) });
     await platform.check();
     if (platform.prepare) console.log(`${platformName}: ${await platform.prepare()}`);
     for (const { name, image, moreImages = [] } of WORKLOADS) {
@@ -87,8 +102,8 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     // What the scenarios issued by cert-manager run beside their nodes (on kind): its controller, and erlclu-init's image.
-    const { CERT_MANAGER_IMAGE } = await import('../platform/kind/cert-manager/install.js');
-    const { CERT_REQUEST_IMAGE } = await import('../platform/kind/cert-manager/issuing.js');
+    const { CERT_MANAGER_IMAGE } = await import('../platform/kubernetes/cert-manager/install.js');
+    const { CERT_REQUEST_IMAGE } = await import('../platform/kubernetes/cert-manager/issuing.js');
     for (const image of [CERT_MANAGER_IMAGE, CERT_REQUEST_IMAGE]) console.log(`cert-manager: ${await platform.prepareImage(image)}`);
     return 0;
   }
@@ -100,6 +115,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.summary && positionals[0] !== 'all') throw new UsageError('--summary goes with all');
+  const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
+  if (values.parallel !== undefined && (positionals[0] !== 'all' || !onKubernetes))
+    throw new UsageError('--parallel goes with all --platform kubernetes (a namespace per scenario)');
+  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 16))
+    throw new UsageError(`--parallel ${values.parallel}: give a whole number of scenarios at once, 1 to 16`);
+  if (onKubernetes) {
+    // The cluster and the registry as given, before a line of progress: a production context is refused here.
+    const { checkClusterOptions } = await import('../platform/kubernetes/kubernetes-platform.js');
+    checkClusterOptions(cluster);
+  }
   if (values['keep-cluster'] && platformName !== 'kind') throw new UsageError('--keep-cluster goes with --platform kind');
   if (positionals.length !== 1)
     throw new UsageError(
@@ -120,7 +145,10 @@ export async function main(argv: string[]): Promise<number> {
   const scenario = name === 'all' ? undefined : scenarios[0]!;
 
   if (!scenario) {
-    printer.line(`suite: ${scenarios.length} scenarios on ${platformName}, into ${outDir}`);
+    const suiteStarted = Date.now();
+    printer.line(
+      `suite: ${scenarios.length} scenarios on ${platformName}${parallel && parallel > 1 ? `, up to ${parallel} at once` : ''}, into ${outDir}`,
+    );
     const { runSuite } = await import('../run/suite.js');
     const suite = await runSuite({
       scenarios,
@@ -131,6 +159,9 @@ export async function main(argv: string[]): Promise<number> {
       onRecord: printer.record,
       summary: values.summary,
       keepCluster: values['keep-cluster'],
+      cluster,
+      parallel,
+      printerOf: (name) => progressPrinter(undefined, { prefix: name, started: suiteStarted }),
     });
     const failedEnv = suite.entries.find((e) => isUserError(e.result.error));
     if (failedEnv?.result.error) throw failedEnv.result.error;
@@ -145,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const { runOneScenario } = await import('./run-one.js');
-  return runOneScenario(scenario, { platform: platformName, outDir, keepCluster: values['keep-cluster'] }, printer);
+  return runOneScenario(scenario, { platform: platformName, outDir, keepCluster: values['keep-cluster'], cluster }, printer);
 }
 
 /**
@@ -186,6 +217,9 @@ function parse(argv: string[]) {
         cluster: { type: 'boolean', default: false },
         context: { type: 'string' },
         'yes-this-cluster': { type: 'boolean', default: false },
+        'image-registry': { type: 'string' },
+        'storage-class': { type: 'string' },
+        parallel: { type: 'string' },
         json: { type: 'boolean', default: false },
         version: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },

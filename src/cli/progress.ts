@@ -11,13 +11,18 @@ const EXIT_EVERY_MS = 30_000;
  * first TLS alert of each kind per node, and a program's exits (with the line
  * before each), each with the seconds since the start.
  */
-export function progressPrinter(write: (text: string) => void = (t) => process.stderr.write(t)) {
-  const started = Date.now();
+export function progressPrinter(
+  write: (text: string) => void = (t) => process.stderr.write(t),
+  /** A scenario run beside others: its name before each of its lines, the seconds counted from the suite's start. */
+  options: { prefix?: string; started?: number } = {},
+) {
+  const started = options.started ?? Date.now();
+  const prefix = options.prefix ? `${options.prefix}: ` : '';
   const lastSeen = new Map<string, string>();
   const alertsSeen = new Map<string, number>();
   const exits = new Map<string, { count: number; printedAt: number }>();
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
-  const line = (text: string) => write(`${stamp()} ${text}\n`);
+  const line = (text: string) => write(`${stamp()} ${prefix}${text}\n`);
 
   const record = (r: TimelineRecord, attributes?: AttributeDescriptions) => {
     if (r.kind === 'state' && r.peers !== undefined) {

@@ -6,7 +6,7 @@ import { rehearsalShape, type RehearsalShape } from '../inventory/rehearsal-shap
 import type { AnyScenario } from '../scenario/types.js';
 import type { AnyWorkload } from '../workload/workload.js';
 import { WORKLOADS } from '../workload/registry.js';
-import { PLATFORMS, type PlatformName } from '../platform/index.js';
+import { OWN_PLATFORMS, platformProblem, type PlatformName } from '../platform/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { UsageError } from '../util/errors.js';
 import { prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   const workload = REHEARSABLE.find((w) => w.name === values.workload);
   if (!workload) throw new UsageError(`unknown workload "${values.workload}": use --workload ${REHEARSABLE.map((w) => w.name).join(' or ')}`);
   const platform = values.platform as PlatformName;
-  if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
+  if (!(OWN_PLATFORMS as readonly string[]).includes(platform)) throw new UsageError(platformProblem(platform));
   const inventory = await readSource(positionals[0]!);
   const read = rehearsalShape(inventory, new Date());
   // An Issuer's issuance is replayed where cert-manager runs; elsewhere the leaves are forged, and the user is told.

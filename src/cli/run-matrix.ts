@@ -2,7 +2,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PLATFORMS, type PlatformName } from '../platform/index.js';
+import { OWN_PLATFORMS, platformProblem, type PlatformName } from '../platform/index.js';
 import { renderMatrix, type MatrixCell } from '../report/matrix.js';
 import { findResults } from '../report/results-files.js';
 import { RESULTS_FILE } from '../report/results.js';
@@ -42,8 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const platforms = (values.platform?.length ? values.platform : ['docker']) as PlatformName[];
-  const wrong = platforms.find((p) => !PLATFORMS.includes(p));
-  if (wrong) throw new UsageError(`unknown platform "${wrong}": use ${PLATFORMS.join(' or ')}`);
+  const wrong = platforms.find((p) => !(OWN_PLATFORMS as readonly string[]).includes(p));
+  if (wrong) throw new UsageError(platformProblem(wrong));
   if (values.plan) {
     if (values.out !== undefined || values.cell?.length || values.rerun) throw new UsageError('--plan takes only --platform');
     console.log(JSON.stringify(planJson(await plan(platforms))));

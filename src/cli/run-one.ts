@@ -1,4 +1,4 @@
-import type { PlatformName } from '../platform/index.js';
+import type { ClusterOptions, PlatformName } from '../platform/index.js';
 import { runScenario } from '../run/runner.js';
 import type { AnyScenario } from '../scenario/types.js';
 import { verdictWord } from '../scenario/verdict.js';
@@ -18,7 +18,7 @@ export { abort, printOn, stopOnSignals } from './signals.js';
 /** Runs the scenario into outDir and says how it went; the exit status: 0 all PASS, 1 not, 130 interrupted. A user's error is thrown. */
 export async function runOneScenario(
   scenario: AnyScenario,
-  options: { platform: PlatformName; outDir: string; keepCluster?: boolean },
+  options: { platform: PlatformName; outDir: string; keepCluster?: boolean; cluster?: ClusterOptions },
   printer: ReturnType<typeof progressPrinter>,
 ): Promise<number> {
   printer.line(`scenario ${scenario.name}: ${scenario.description}`);
@@ -30,6 +30,7 @@ export async function runOneScenario(
     progress: printer.line,
     onRecord: printer.record,
     keepCluster: options.keepCluster,
+    cluster: options.cluster,
   });
   if (result.outcome === 'failed' && result.error) {
     if (isUserError(result.error)) throw result.error;

@@ -2,7 +2,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PLATFORMS, type PlatformName } from '../platform/index.js';
+import { OWN_PLATFORMS, platformProblem, type PlatformName } from '../platform/index.js';
 import type { RunResults } from '../report/results.js';
 import { findResults } from '../report/results-files.js';
 import { asSection, renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.append && !values.markdown) throw new UsageError('--append goes with --markdown FILE');
   const baseline = values.baseline ? await readBaseline(resolve(values.baseline)) : undefined;
   const platform = values.platform as PlatformName;
-  if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
+  if (!(OWN_PLATFORMS as readonly string[]).includes(platform)) throw new UsageError(platformProblem(platform));
   const outDir = resolve(values.out ?? join(reportsDir('stability'), runFolderName(names.length === 1 ? name! : `${names.length}-scenarios`)));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);

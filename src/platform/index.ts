@@ -1,9 +1,20 @@
-import type { EnvironmentError, ImageSource, Platform } from './types.js';
+import type { ClusterOptions, EnvironmentError, ImageSource, Platform } from './types.js';
 
-export const PLATFORMS = ['docker', 'kind'] as const;
+export type { ClusterOptions } from './types.js';
+
+export const PLATFORMS = ['docker', 'kind', 'kubernetes'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
+/** Where certdrill makes (or is) the whole platform itself; a cluster of the user's is reached with `ClusterOptions`. */
+export const OWN_PLATFORMS = ['docker', 'kind'] as const satisfies readonly PlatformName[];
 
-export interface PlatformOptions {
+/** Why a command that takes only certdrill's own platforms (matrix, stability, rehearse) does not take this one. */
+export function platformProblem(platform: string): string {
+  if (platform === 'kubernetes')
+    return 'this command runs on docker or kind; on a cluster of your own, run scenarios with run or all --platform kubernetes';
+  return `unknown platform "${platform}": use one of ${OWN_PLATFORMS.join(', ')}`;
+}
+
+export interface PlatformOptions extends ClusterOptions {
   runId: string;
   progress?: (line: string) => void;
   /** kind: where the kubeconfig and cluster config go. */
@@ -45,5 +56,7 @@ export async function createPlatform(name: PlatformName, options: PlatformOption
       return new (await import('./docker/docker-platform.js')).DockerPlatform(options);
     case 'kind':
       return new (await import('./kind/kind-platform.js')).KindPlatform(options);
+    case 'kubernetes':
+      return new (await import('./kubernetes/kubernetes-platform.js')).KubernetesPlatform(options);
   }
 }

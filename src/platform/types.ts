@@ -230,4 +230,16 @@ export interface Platform {
   cleanup(): Promise<void>;
 }
 
+/** kubernetes: which cluster, and what of it a run uses. */
+export interface ClusterOptions {
+  /** The kubeconfig's context; its current one when omitted. */
+  context?: string;
+  /** Run in a context whose name looks like production. */
+  yesThisCluster?: boolean;
+  /** Where certdrill's images are pushed and the cluster's nodes pull them. */
+  imageRegistry?: string;
+  /** The StorageClass of persistent folders; the cluster's default when omitted. */
+  storageClass?: string;
+}
+
 export { EnvironmentError } from '../util/errors.js';

@@ -23,7 +23,7 @@ export function scenarioSummary(scenario: AnyScenario): string {
 }
 
 /** Where a scenario runs on some platforms only, which. */
-const onlyOn = (s: AnyScenario) => (s.platforms ? ` (${s.platforms.join(', ')} only)` : '');
+const onlyOn = (s: AnyScenario) => (s.platforms ? ` (${s.platforms.join(' or ')} only)` : '');
 
 const cell = (text: string) => text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
 

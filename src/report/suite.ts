@@ -28,6 +28,8 @@ export interface SuiteInput {
   base?: string;
   /** Scenarios left out because they run on other platforms only, with those platforms. */
   elsewhere?: readonly { name: string; platforms: readonly string[] }[];
+  /** How many scenarios ran at once (1, or omitted: one after another). */
+  parallel?: number;
 }
 
 /** One page over a whole suite run: the incidents' questions answered, every expectation, each scenario's findings. Pure. */
@@ -39,7 +41,8 @@ export function renderSuite(input: SuiteInput): string {
   out.push('# certdrill findings: the whole suite', '');
   out.push(
     `**${counts}** across ${input.entries.length} scenarios${input.outcome === 'interrupted' ? ' (the suite was interrupted)' : ''}. ` +
-      `Run on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)}.`,
+      `Run on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)}` +
+      `${(input.parallel ?? 1) > 1 ? `, up to ${input.parallel} scenarios at once (a namespace each)` : ', one scenario at a time'}.`,
     '',
   );
   const versions = collectVersions(input.entries);

@@ -9,7 +9,7 @@ import { prepareKeys } from '../pki/certificate.js';
 import { ScenarioSetupError } from './setup-error.js';
 import { writeForged } from '../pki/files.js';
 import { ValidityError } from '../pki/validity.js';
-import { createPlatform, type PlatformExtras, type PlatformName } from '../platform/index.js';
+import { createPlatform, type ClusterOptions, type PlatformExtras, type PlatformName } from '../platform/index.js';
 import type { Platform } from '../platform/types.js';
 import { renderFindings, type ExpectationOutcome } from '../report/findings.js';
 import { RESULTS_FILE, runResults, type RunOutcome } from '../report/results.js';
@@ -40,6 +40,8 @@ export interface RunOptions {
   keepCluster?: boolean;
   /** kind: leave the cluster for the next run of a suite, which releases it after the last. */
   shareCluster?: boolean;
+  /** kubernetes: the cluster and what of it the run uses. */
+  cluster?: ClusterOptions;
 }
 
 export interface RunResult {
@@ -107,6 +109,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   if (signal.aborted) interrupt();
   signal.addEventListener('abort', interrupt, { once: true });
   const platform = await createPlatform(options.platform, {
+    ...options.cluster,
     runId,
     progress,
     workDir: join(outDir, 'platform'),
@@ -121,7 +124,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   // Nodes that request their certificates from an issuer in the cluster need a platform with one: said before anything is made.
   if (deployment.issuers?.().length && !platform.issuing)
     throw new EnvironmentError(
-      `scenario ${scenario.name} has its certificates issued by cert-manager, which needs a Kubernetes API server: run it with --platform kind`,
+      `scenario ${scenario.name} has its certificates issued by cert-manager, which needs a Kubernetes API server: run it with --platform kind or kubernetes`,
     );
   platform.issuing?.onRequest((request) => timeline.add<CertificateRequestRecord>({ kind: 'certificateRequest', ...request }));
   let observer: Observer | undefined;

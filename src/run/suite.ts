@@ -12,6 +12,10 @@ export interface SuiteOptions extends Omit<RunOptions, 'scenario'> {
   scenarios: AnyScenario[];
   /** Also write the suite's page here (e.g. reports/FINDINGS.md), its links pointing into outDir. */
   summary?: string;
+  /** Up to this many scenarios at once, a namespace each (kubernetes); one after another when 1 or omitted. */
+  parallel?: number;
+  /** Where a scenario run side by side with others says its progress and its records (each its own, named). */
+  printerOf?: (scenario: string) => { line: (text: string) => void; record: NonNullable<RunOptions['onRecord']> };
 }
 
 export interface SuiteResult {
@@ -20,39 +24,55 @@ export interface SuiteResult {
   findingsPath: string;
 }
 
-/** Runs every scenario, one after another, each into OUT/<name>/, then writes OUT/findings.md over all of them. */
+/**
+ * Runs every scenario, each into OUT/<name>/, then writes OUT/findings.md
+ * over all of them: one after another, or up to `parallel` at once (in the
+ * suite's order, each starting as soon as one ends).
+ */
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
-  const entries: SuiteEntry[] = [];
   const startedAt = new Date().toISOString();
   let outcome: SuiteResult['outcome'] = 'completed';
   const elsewhere = options.scenarios.filter((s) => s.platforms && !s.platforms.includes(options.platform));
   if (elsewhere.length > 0)
     options.progress?.(`left out, as they run on other platforms: ${elsewhere.map((s) => `${s.name} (${s.platforms!.join(', ')})`).join(', ')}`);
   const scenarios = options.scenarios.filter((s) => !elsewhere.includes(s));
-  try {
-    for (const [i, scenario] of scenarios.entries()) {
+  const parallel = Math.max(1, Math.min(options.parallel ?? 1, scenarios.length));
+  const done: (SuiteEntry | undefined)[] = [];
+  let next = 0;
+  const { scenarios: _all, summary: _page, parallel: _parallel, printerOf, ...common } = options;
+  const runNext = async (): Promise<void> => {
+    while (next < scenarios.length) {
       if (options.signal?.aborted) {
         outcome = 'interrupted';
-        break;
+        return;
       }
-      options.progress?.(`── ${i + 1}/${scenarios.length} ${scenario.name}`);
+      const i = next++;
+      const scenario = scenarios[i]!;
+      options.progress?.(`── ${i + 1}/${scenarios.length} ${scenario.name}${parallel > 1 ? ` (up to ${parallel} at once)` : ''}`);
       const dir = join(options.outDir, scenario.name);
-      const { scenarios: _all, summary: _page, ...common } = options;
+      // Side by side, each scenario's lines are its own, named: node1 of one is not node1 of another.
+      const printer = parallel > 1 ? printerOf?.(scenario.name) : undefined;
+      const own = printer ? { progress: printer.line, onRecord: printer.record } : {};
       // One cluster for the whole suite (a namespace per scenario): kept between scenarios, released after the last.
-      const result = await runScenario({ ...common, scenario, outDir: dir, shareCluster: true });
+      const result = await runScenario({ ...common, ...own, scenario, outDir: dir, shareCluster: true });
       if (result.outcome === 'interrupted') outcome = 'interrupted';
+      if (parallel > 1) options.progress?.(`── ${scenario.name} ended (${result.outcome})`);
       const findings = await readFile(result.findingsPath, 'utf8').catch(() => undefined);
       const timeline = await readFile(result.timelinePath, 'utf8')
         .then(parseTimeline)
         .catch(() => [] as TimelineRecord[]);
-      entries.push({ scenario, dir: scenario.name, result, findings, timeline });
+      done[i] = { scenario, dir: scenario.name, result, findings, timeline };
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: parallel }, runNext));
   } finally {
     if (!options.keepCluster) {
       const platform = await createPlatform(options.platform, { runId: 'suite', progress: options.progress });
       await platform.releaseCluster?.().catch((error: Error) => options.progress?.(`could not release the cluster: ${error.message}`));
     }
   }
+  const entries = done.filter((e): e is SuiteEntry => e !== undefined);
   const findingsPath = join(options.outDir, 'findings.md');
   const page = {
     entries,
@@ -62,6 +82,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     endedAt: new Date().toISOString(),
     outcome,
     elsewhere: elsewhere.map((s) => ({ name: s.name, platforms: s.platforms! })),
+    parallel,
   };
   await writeFile(findingsPath, renderSuite(page));
   if (options.summary)

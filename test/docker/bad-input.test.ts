@@ -53,6 +53,29 @@ describe('bad input: exit 2 with one line saying what to do', () => {
     ['--keep-cluster on docker', async () => ['erlang-ca-expiry', '--keep-cluster'], /^--keep-cluster goes with --platform kind$/],
     ['--cluster without cleanup on kind', async () => ['--cleanup', '--cluster'], /^--cluster goes with cleanup --platform kind$/],
     [
+      '--image-registry on docker',
+      async () => ['erlang-ca-expiry', '--image-registry', 'localhost:5001'],
+      /^--image-registry goes with --platform kubernetes$/,
+    ],
+    [
+      'kubernetes without a registry',
+      async () => ['erlang-ca-expiry', '--platform', 'kubernetes', '--out', await temp('no-registry')],
+      /^--platform kubernetes needs --image-registry REGISTRY: a registry this host pushes certdrill's images to and the cluster's nodes pull from$/,
+    ],
+    [
+      'a registry given as a URL',
+      async () => [
+        'erlang-ca-expiry',
+        '--platform',
+        'kubernetes',
+        '--image-registry',
+        'https://registry.example',
+        '--out',
+        await temp('url-registry'),
+      ],
+      /^--image-registry https:\/\/registry\.example: name a registry as docker does, host\[:port\]\[\/path\]/,
+    ],
+    [
       'two scenarios at once',
       async () => ['erlang-ca-expiry', 'erlang-clock-skew'],
       /^one scenario at a time, not erlang-ca-expiry erlang-clock-skew$/,
@@ -60,7 +83,7 @@ describe('bad input: exit 2 with one line saying what to do', () => {
     [
       'a kind-only scenario on docker (cert-manager needs an API server)',
       async () => ['erlang-cert-manager-incident', '--out', await temp('kind-only')],
-      /^scenario erlang-cert-manager-incident runs on kind only, not on docker: run it with --platform kind$/,
+      /^scenario erlang-cert-manager-incident runs on kind or kubernetes only, not on docker: run it with --platform kind$/,
     ],
     [
       '--cleanup with no Docker engine',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CERT_MANAGER_IMAGE, CERT_MANAGER_IMAGE_ENV } from '../../src/platform/kind/cert-manager/install.js';
+import { CERT_MANAGER_IMAGE, CERT_MANAGER_IMAGE_ENV } from '../../src/platform/kubernetes/cert-manager/install.js';
 import { KindPlatform } from '../../src/platform/kind/kind-platform.js';
 import { forgeCa } from '../../src/pki/index.js';
 import { pollUntil } from '../../src/util/deadline.js';
@@ -13,7 +13,7 @@ import { kindUnavailable } from '../support/kind-available.js';
 
 /**
  * The real cert-manager controller (the incident-era v1.10.2, built from the
- * Go module proxy by src/platform/kind/cert-manager/build.sh) installed into
+ * Go module proxy by src/platform/kubernetes/cert-manager/build.sh) installed into
  * the kind cluster by certdrill (CRDs, then the controller's Deployment in the
  * run's namespace: KindPlatform.startCertManager), issuing as erlclu's init
  * container asked it to: a CA Issuer on the Secret erlclu-ca-key-pair, a

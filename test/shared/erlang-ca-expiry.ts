@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertRecord, ClockRecord, StepRecord } from '../../src/observe/records.js';
 import type { MembershipSample } from '../../src/workload/membership-view.js';
-import type { PlatformName } from '../../src/platform/index.js';
+import type { ClusterOptions, PlatformName } from '../../src/platform/index.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 import { recordRun, type RecordedRun } from '../support/run-scenario.js';
 
@@ -22,7 +22,8 @@ const ms = (t: string) => Date.parse(t);
 /** How far the node's own clock was from real time when it answered. */
 const clockOffsetMs = (r: MembershipSample) => ms(r.nodeTime!) - ms(r.t);
 
-export function describeErlangCaExpiry(platform: PlatformName): void {
+/** `cluster`: on kubernetes, the cluster's options, asked for once the test's set-up has made them. */
+export function describeErlangCaExpiry(platform: PlatformName, cluster?: () => ClusterOptions): void {
   let run: RecordedRun;
   const records = () => run.records;
   const membership = () => run.membership();
@@ -30,7 +31,7 @@ export function describeErlangCaExpiry(platform: PlatformName): void {
 
   describe(`erlang-ca-expiry on ${platform}`, () => {
     beforeAll(async () => {
-      run = await recordRun('erlang-ca-expiry', platform);
+      run = await recordRun('erlang-ca-expiry', platform, cluster?.());
     });
 
     it('forms the full mesh at real time before the clocks jump', () => {

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertRecord, CertificateRecord, LogRecord, StepRecord } from '../../src/observe/records.js';
-import type { PlatformName } from '../../src/platform/index.js';
+import type { ClusterOptions, PlatformName } from '../../src/platform/index.js';
 import { certdrillLeftovers, NOTHING_LEFT } from '../support/leftovers.js';
 import { ms, recordRun, type RecordedRun } from '../support/run-scenario.js';
 import { RAFT_ELECTION } from '../../src/workload/etcd/view.js';
@@ -22,11 +22,12 @@ const perMember = <T extends { node: string }>(records: T[]) => MEMBERS.map((m) 
  */
 const seenAt = (c: CertificateRecord) => ms(c.t);
 
-export function describeEtcdPeerCertsExpired(platform: PlatformName): void {
+/** `cluster`: on kubernetes, the cluster's options, asked for once the test's set-up has made them. */
+export function describeEtcdPeerCertsExpired(platform: PlatformName, cluster?: () => ClusterOptions): void {
   describe(`etcd-peer-certs-expired on ${platform}`, () => {
     let run: RecordedRun;
     beforeAll(async () => {
-      run = await recordRun('etcd-peer-certs-expired', platform);
+      run = await recordRun('etcd-peer-certs-expired', platform, cluster?.());
     });
 
     it("records the incident's two log lines as alerts", () => {

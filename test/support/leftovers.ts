@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import type { PlatformName } from '../../src/platform/index.js';
 import { LABEL_PID } from '../../src/platform/docker/labels.js';
-import { VOLUME_ROOT } from '../../src/platform/kind/objects.js';
+import { VOLUME_ROOT } from '../../src/platform/kind/cluster-config.js';
 
 export interface Leftovers {
   containers: string[];
@@ -24,6 +24,8 @@ export interface LeftoverScope {
 export const NOTHING_LEFT: Record<PlatformName, Leftovers> = {
   docker: { containers: [], networks: [], volumes: [] },
   kind: { containers: [], networks: [], volumes: [], namespaces: [], nodeFolders: [] },
+  // The tests' "remote" cluster is the kind cluster, reached through its kubeconfig: read the same way.
+  kubernetes: { containers: [], networks: [], volumes: [], namespaces: [], nodeFolders: [] },
 };
 
 /** What carries certdrill's labels: Docker objects, and on kind the namespaces and volumes in the cluster. */
@@ -42,7 +44,7 @@ export async function certdrillLeftovers(platform: PlatformName = 'docker', scop
     networks: await list('{{.Name}}', 'network', 'ls'),
     volumes: await list('{{.Name}}', 'volume', 'ls'),
   };
-  if (platform === 'kind') {
+  if (platform !== 'docker') {
     // Read inside the node with the cluster's own kubectl: a check apart from the client certdrill uses.
     const kubectl = async (...args: string[]) =>
       (

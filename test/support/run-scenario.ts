@@ -5,7 +5,7 @@ import { sampleInWindow, TimelineQuery } from '../../src/observe/query.js';
 import type { AlertRecord, StateRecord, StepRecord, TimelineRecord } from '../../src/observe/records.js';
 import { membershipSamples, type MembershipSample } from '../../src/workload/membership-view.js';
 import { parseTimeline } from '../../src/observe/timeline.js';
-import type { PlatformName } from '../../src/platform/index.js';
+import type { ClusterOptions, PlatformName } from '../../src/platform/index.js';
 import { findScenario } from '../../src/scenario/registry.js';
 import { runScenario, type RunResult } from '../../src/run/runner.js';
 
@@ -21,7 +21,8 @@ export interface RecordedRun {
   alerts(): AlertRecord[];
 }
 
-export async function recordRun(name: string, platform: PlatformName = 'docker'): Promise<RecordedRun> {
+/** `cluster`: on kubernetes, the cluster's context and registry (known once the test's set-up made them). */
+export async function recordRun(name: string, platform: PlatformName = 'docker', cluster?: ClusterOptions): Promise<RecordedRun> {
   const outDir = await mkdtemp(join(tmpdir(), `certdrill-${platform}-${name}-`));
   const lines: string[] = [];
   // On kind, every test file shares one cluster: kept between runs, deleted by the kind project's teardown.
@@ -31,6 +32,7 @@ export async function recordRun(name: string, platform: PlatformName = 'docker')
     outDir,
     progress: (l) => lines.push(l),
     shareCluster: platform === 'kind',
+    cluster,
   });
   if (result.error) throw new Error(`the run failed: ${result.error.message}\n${lines.join('\n')}`);
   const records = parseTimeline(await readFile(join(outDir, 'timeline.jsonl'), 'utf8'));

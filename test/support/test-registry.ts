@@ -4,7 +4,7 @@ import { execa } from 'execa';
 
 /**
  * A registry certdrill does not manage, as a real cluster's would be: the
- * distribution registry (built from the Go module proxy: registry/build.sh)
+ * distribution registry (built from the Go module proxy by go-image.sh)
  * in a container on kind's network, published to this host at
  * localhost:5001, and each kind node's containerd told to pull localhost:5001
  * from it over plain HTTP (a hosts.toml under /etc/containerd/certs.d, which
@@ -13,11 +13,14 @@ import { execa } from 'execa';
  */
 export const TEST_REGISTRY = 'localhost:5001';
 const CONTAINER = 'certdrill-test-registry';
-const BUILD = fileURLToPath(new URL('./registry/build.sh', import.meta.url));
+const BUILD = fileURLToPath(new URL('./go-image.sh', import.meta.url));
+const FOLDER = fileURLToPath(new URL('./registry', import.meta.url));
+const DISTRIBUTION = { module: 'github.com/distribution/distribution/v3', version: 'v3.1.2', package: 'cmd/registry' };
 const CERTS_D = '/etc/containerd/certs.d';
 
 export async function startTestRegistry(cluster = 'certdrill'): Promise<{ registry: string; stop: () => Promise<void> }> {
-  const image = (await execa('bash', [BUILD], { stderr: 'inherit', timeout: 900_000 })).stdout.trim();
+  const { module, version, package: main } = DISTRIBUTION;
+  const image = (await execa('bash', [BUILD, 'registry', version, module, main, FOLDER], { stderr: 'inherit', timeout: 900_000 })).stdout.trim();
   await execa('docker', ['rm', '-f', CONTAINER], { reject: false });
   await execa('docker', ['run', '-d', '--name', CONTAINER, '--network', 'kind', '-p', '127.0.0.1:5001:5000', image]);
   const nodes = (await execa('docker', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${cluster}`, '--format', '{{.Names}}'])).stdout

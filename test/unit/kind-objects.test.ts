@@ -1,12 +1,20 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { NodeSpec } from '../../src/platform/types.js';
-import { clusterService, kindClusterConfig, nodeObjects, secretName } from '../../src/platform/kind/objects.js';
+import { clusterService, nodeObjects, secretName } from '../../src/platform/kubernetes/objects.js';
+import { hostPathVolume, kindClusterConfig } from '../../src/platform/kind/cluster-config.js';
 import { erlang, erlangCluster } from '../../src/workload/erlang/index.js';
 import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
 
 const reference = new Date('2026-11-23T00:00:00Z');
-const options = { namespace: 'certdrill-run1', runId: 'run1', image: 'certdrill/erlang-app:abc', offsetSeconds: 31 * 86_400 };
+const options = {
+  namespace: 'certdrill-run1',
+  runId: 'run1',
+  image: 'certdrill/erlang-app:abc',
+  offsetSeconds: 31 * 86_400,
+  pullPolicy: 'Never' as const,
+  volume: hostPathVolume('certdrill-run1'),
+};
 
 describe('Kubernetes objects of an Erlang node', () => {
   const setup = erlangCluster({ reference });

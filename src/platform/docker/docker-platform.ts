@@ -59,6 +59,22 @@ export interface DockerPlatformOptions {
 /** Stands for the node in the names and labels of a volume every node of the run shares. */
 const SHARED = 'shared';
 
+/**
+ * Builds under way in this process, by image: runs of a suite side by side
+ * (--parallel) that need the same image wait for one build of it (and one
+ * pre-build, such as etcd-manager's Go build into its cache) instead of racing.
+ */
+const building = new Map<string, Promise<string>>();
+
+function buildOnce(key: string, build: () => Promise<string>): Promise<string> {
+  let pending = building.get(key);
+  if (!pending) {
+    pending = build().finally(() => building.delete(key));
+    building.set(key, pending);
+  }
+  return pending;
+}
+
 export class DockerPlatform implements Platform {
   readonly name = 'docker';
   private client?: ContainerRuntimeClient;
@@ -78,7 +94,11 @@ export class DockerPlatform implements Platform {
 
   prepareImage(image: ImageSource): Promise<string> {
     const key = JSON.stringify(image);
-    if (!this.images.has(key)) this.images.set(key, this.buildOrReuse(image));
+    if (!this.images.has(key))
+      this.images.set(
+        key,
+        buildOnce(key, () => this.buildOrReuse(image)),
+      );
     return this.images.get(key)!;
   }
 

@@ -45,7 +45,7 @@ export function rehearsal(input: RehearsalShape) {
   return defineScenario({
     name: 'rehearsal',
     workload: erlang,
-    ...(viaIssuer ? { platforms: ['kind'] as const } : {}),
+    ...(viaIssuer ? { platforms: ['kind', 'kubernetes'] as const } : {}),
     description: `A rehearsal of ${shape.source}: ${
       viaIssuer
         ? `the CA ${shape.ca.name} (${shape.ca.from}, until ${day(shape.ca.notAfter)}) forged anew with a new key and the same window, behind cert-manager's Issuer ${input.issuer!.name} (the real one, v1.10.2), which signs each of three Erlang nodes' requests at its pod's start, as in the source`

@@ -1,9 +1,20 @@
-import type { V1ConfigMap, V1Container, V1Deployment, V1EnvVar, V1Secret, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1Affinity,
+  V1ConfigMap,
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1PersistentVolumeClaim,
+  V1Secret,
+  V1Service,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import { CLOCK_DIR, CLOCK_FILE, clockFileContent } from '../../clock/faketime.js';
 import { clockEnv } from '../../clock/shim.js';
-import { onNodeClock, type NodeFile, type NodeSpec } from '../types.js';
+import { onNodeClock, type NodeFile, type NodeSpec, type NodeVolume } from '../types.js';
 import { REQUESTER, requestContainer } from './cert-manager/issuing.js';
-import { labels, NODE_LABEL, RUN_LABEL } from '../kubernetes/labels.js';
+import { labels, NODE_LABEL, RUN_LABEL } from './labels.js';
 
 /**
  * The Kubernetes objects one certdrill node is made of, as typed
@@ -15,7 +26,8 @@ import { labels, NODE_LABEL, RUN_LABEL } from '../kubernetes/labels.js';
  * behind the run's headless Service `certdrill`, which a real cluster would
  * poll for its peers. Files become Secrets, one per folder; the clock file
  * lives in an emptyDir that an init container fills from the node's clock
- * ConfigMap; persistent folders are folders of the kind node (hostPath).
+ * ConfigMap; persistent folders come from the platform (`VolumeSource`): a
+ * folder of the kind node there, a PersistentVolumeClaim on any other cluster.
  */
 
 export const CLUSTER_SERVICE = 'certdrill';
@@ -23,17 +35,49 @@ const CLOCK_INITIAL_DIR = '/certdrill/clock-initial';
 /** The volume a requested certificate is written to: the pod's own, gone with it, as erlclu's /certs was. */
 const REQUESTED = 'requested-certs';
 const TRUST_BUNDLE = 'trust-bundle';
-/** Where, inside the kind node, the run's persistent folders live. */
-export const VOLUME_ROOT = '/var/local/certdrill';
+/**
+ * Where a node's persistent folder comes from. `owner` is the node's name, or
+ * `shared` for a folder every node naming it mounts (etcd-manager's discovery
+ * and backups, which its masters share as kops' object store).
+ */
+export type VolumeSource = (owner: string, volume: NodeVolume) => Omit<V1Volume, 'name'>;
+
+/** Whose a persistent folder is: its node's, or every node's of the run. */
+export function volumeOwner(node: string, volume: NodeVolume): string {
+  return volume.shared ? 'shared' : node;
+}
+
+/** The PersistentVolumeClaim holding one persistent folder, by owner and volume (names as Kubernetes allows them). */
+export function claimName(owner: string, volume: string): string {
+  return `${owner}-${volume}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 253);
+}
 
 /**
- * A node's persistent folder (etcd's data volume): a folder of the kind node,
- * so it outlives the pod. A single-node cluster needs no more; kind's storage
- * provisioner is an image from a registry, and claims bound to volumes made
- * by hand wait for the volume controller's next pass (up to 15 s each).
+ * A claim from the cluster's default StorageClass, or the one named. A
+ * shared folder's pods all run on the node its claim is bound to (pod
+ * affinity, see `nodeObjects`), so ReadWriteOnce serves them too.
  */
-export function volumePath(namespace: string, node: string, volume: string): string {
-  return `${VOLUME_ROOT}/${namespace}/${node}-${volume}`;
+export function volumeClaim(options: {
+  namespace: string;
+  runId: string;
+  owner: string;
+  volume: string;
+  storageClass?: string | undefined;
+}): V1PersistentVolumeClaim {
+  const { namespace, runId, owner, volume, storageClass } = options;
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: claimName(owner, volume), namespace, labels: labels(runId, owner === 'shared' ? undefined : owner) },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '256Mi' } },
+      ...(storageClass ? { storageClassName: storageClass } : {}),
+    },
+  };
 }
 
 export interface NodeObjects {
@@ -87,6 +131,10 @@ export function nodeObjects(
     imageCommand?: string[] | undefined;
     /** The image of the init container that requests the node's certificate (spec.requests). */
     requestImage?: string | undefined;
+    /** Never where the images are loaded into the nodes (kind), IfNotPresent where the nodes pull them from a registry. */
+    pullPolicy: 'Never' | 'IfNotPresent';
+    /** Where the node's persistent folders come from. */
+    volume: VolumeSource;
   },
 ): NodeObjects {
   const { namespace, runId, image } = options;
@@ -151,10 +199,7 @@ export function nodeObjects(
     })),
     ...(spec.requests ? [{ name: REQUESTED, emptyDir: {} }] : []),
     ...(trust ? [{ name: TRUST_BUNDLE, configMap: { name: trust.metadata!.name! } }] : []),
-    ...(spec.volumes ?? []).map((v, i) => ({
-      name: `data-${i}`,
-      hostPath: { path: volumePath(namespace, v.shared ? 'shared' : spec.name, v.name), type: 'DirectoryOrCreate' },
-    })),
+    ...(spec.volumes ?? []).map((v, i) => ({ name: `data-${i}`, ...options.volume(volumeOwner(spec.name, v), v) })),
   ];
   const mounts: V1VolumeMount[] = [
     // Persistent folders first: the Secrets' folders may sit inside them (etcd's pki on its volume).
@@ -174,7 +219,7 @@ export function nodeObjects(
     {
       name: 'clock',
       image,
-      imagePullPolicy: 'Never',
+      imagePullPolicy: options.pullPolicy,
       command: ['sh', '-c', `cp ${CLOCK_INITIAL_DIR}/faketime.rc ${CLOCK_FILE}`],
       volumeMounts: [
         { name: 'clock', mountPath: CLOCK_DIR },
@@ -194,7 +239,7 @@ export function nodeObjects(
         ]
       : []),
     ...(spec.preflight
-      ? [{ name: 'preflight', image, imagePullPolicy: 'Never', command: onNodeClock(spec, spec.preflight), env, volumeMounts: mounts }]
+      ? [{ name: 'preflight', image, imagePullPolicy: options.pullPolicy, command: onNodeClock(spec, spec.preflight), env, volumeMounts: mounts }]
       : []),
   ];
 
@@ -208,18 +253,19 @@ export function nodeObjects(
       strategy: { type: 'Recreate' },
       selector: { matchLabels: { [NODE_LABEL]: spec.name, [RUN_LABEL]: runId } },
       template: {
-        metadata: { labels: labels(runId, spec.name) },
+        metadata: { labels: { ...labels(runId, spec.name), ...(spec.volumes?.some((v) => v.shared) ? { [SHARED_VOLUME_LABEL]: 'true' } : {}) } },
         spec: {
           hostname: spec.name,
           subdomain: CLUSTER_SERVICE,
           terminationGracePeriodSeconds: 1,
           ...(spec.requests ? { serviceAccountName: REQUESTER } : {}),
+          ...(spec.volumes?.some((v) => v.shared) ? { affinity: sharedVolumeAffinity(runId) } : {}),
           initContainers,
           containers: [
             {
               name: 'node',
               image,
-              imagePullPolicy: 'Never',
+              imagePullPolicy: options.pullPolicy,
               ...command,
               env,
               ports: spec.ports.map((containerPort) => ({ containerPort })),
@@ -235,27 +281,17 @@ export function nodeObjects(
   return { secrets, clock, service, deployment, ...(reach ? { reach } : {}), ...(trust ? { trust } : {}) };
 }
 
-/**
- * The kind cluster's config: one control-plane node, which also runs the pods.
- * On certdrill's own node image, kind's default CNI (kindnetd, an image from a
- * registry) is off, as a ptp CNI config ships in the image, and kubeadm is
- * told the CoreDNS and etcd tags that were preloaded.
- */
-export function kindClusterConfig(flavour: 'certdrill' | 'kindest' | 'custom', versions: { coredns?: string; etcd?: string } = {}): string {
-  const lines = ['kind: Cluster', 'apiVersion: kind.x-k8s.io/v1alpha4', 'nodes:', '  - role: control-plane'];
-  // A registry's hosts under /etc/containerd/certs.d are read at each pull: one can be added to a running cluster.
-  lines.push(
-    'containerdConfigPatches:',
-    '  - |-',
-    '    [plugins."io.containerd.grpc.v1.cri".registry]',
-    '      config_path = "/etc/containerd/certs.d"',
-  );
-  if (flavour === 'certdrill') {
-    lines.push('networking:', '  disableDefaultCNI: true', 'kubeadmConfigPatches:', '  - |', '    kind: ClusterConfiguration');
-    if (versions.coredns) lines.push('    dns:', `      imageTag: ${versions.coredns}`);
-    if (versions.etcd) lines.push('    etcd:', '      local:', `        imageTag: ${versions.etcd.replace(/^v/, '')}-0`);
-  }
-  return `${lines.join('\n')}\n`;
+/** Pods that share a folder run on one node: the first lands where the scheduler puts it, the others join it. */
+export const SHARED_VOLUME_LABEL = 'certdrill.shared-volume';
+
+function sharedVolumeAffinity(runId: string): V1Affinity {
+  return {
+    podAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        { labelSelector: { matchLabels: { [RUN_LABEL]: runId, [SHARED_VOLUME_LABEL]: 'true' } }, topologyKey: 'kubernetes.io/hostname' },
+      ],
+    },
+  };
 }
 
 function requestImage(spec: NodeSpec, image: string | undefined): string {
