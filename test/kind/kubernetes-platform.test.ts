@@ -10,6 +10,9 @@ import { describeEtcdPeerCertsExpired } from '../shared/etcd-incident.js';
 import { npmRun } from '../support/cli.js';
 import { kindUnavailable } from '../support/kind-available.js';
 import { startTestRegistry } from '../support/test-registry.js';
+import { runSuite, type SuiteResult } from '../../src/run/suite.js';
+import { findScenario } from '../../src/scenario/registry.js';
+import type { RunRecord } from '../../src/observe/records.js';
 import { installLocalPath } from '../support/local-path.js';
 import { KubeConfig } from '@kubernetes/client-node';
 
@@ -113,6 +116,33 @@ describe.skipIf(unavailable)(
       expect(run.all).toMatch(new RegExp(`image certdrill/erlang-app:\\w+: pushing it as ${registry!.registry}/certdrill/erlang-app:\\w+`));
       expect(run.all).toMatch(/probes reach the nodes' ports at node address \S+ \(NodePorts\)/);
     }, 600_000);
+
+    it('runs a suite up to 2 scenarios at once, a namespace each, with the verdicts the same suite has one at a time', async () => {
+      const scenarios = await Promise.all(['erlang-ca-expiry', 'toy-cert-expiry', 'erlang-clock-skew'].map((name) => findScenario(name)));
+      const suite = async (parallel: number) =>
+        runSuite({
+          scenarios,
+          platform: 'kubernetes',
+          outDir: await mkdtemp(join(tmpdir(), `certdrill-kubernetes-parallel-${parallel}-`)),
+          cluster: cluster(),
+          parallel,
+        });
+      const verdicts = (result: SuiteResult) =>
+        Object.fromEntries(result.entries.flatMap((e) => e.result.expectations.map((x) => [`${e.scenario.name}: ${x.id}`, x.result.verdict])));
+      const serial = await suite(1);
+      const sideBySide = await suite(2);
+      expect(Object.keys(verdicts(serial)).length).toBeGreaterThan(6);
+      expect(verdicts(sideBySide)).toEqual(verdicts(serial));
+      // Side by side indeed: two runs' spans (their timelines' start and end) overlap, each under a run id, so a namespace, of its own.
+      const spans = sideBySide.entries.map((e) => {
+        const runs = e.timeline.filter((r): r is RunRecord => r.kind === 'run');
+        return { id: runs[0]!.runId, from: Date.parse(runs[0]!.t), to: Date.parse(runs.at(-1)!.t) };
+      });
+      expect(new Set(spans.map((s) => s.id)).size).toBe(3);
+      expect(spans.some((a) => spans.some((b) => a !== b && a.from < b.to && b.from < a.to))).toBe(true);
+      expect(await readFile(sideBySide.findingsPath, 'utf8')).toContain('up to 2 scenarios at once (a namespace each)');
+      expect(await readFile(serial.findingsPath, 'utf8')).toContain('one scenario at a time');
+    }, 900_000);
 
     it('refuses a context named like production, in one line, before anything is made', async () => {
       const renamed = join(await mkdtemp(join(tmpdir(), 'certdrill-kubeconfig-prod-')), 'config');

@@ -23,6 +23,13 @@ const CERT_MANAGER = 'cert-manager.io';
 export const RUN_PERMISSIONS: readonly Permission[] = [
   ...['create', 'get', 'list', 'delete'].map((verb) => ({ verb, group: '', resource: 'namespaces', namespaced: false, why: "the run's namespace" })),
   { verb: 'list', group: '', resource: 'nodes', namespaced: false, why: "a node's address, to reach the pods through NodePorts" },
+  {
+    verb: 'list',
+    group: 'storage.k8s.io',
+    resource: 'storageclasses',
+    namespaced: false,
+    why: "the StorageClass of the nodes' persistent folders (etcd scenarios)",
+  },
   ...CORE_IN_NAMESPACE.flatMap((resource) =>
     ['create', 'get', 'list', 'update', 'delete'].map((verb) => ({ verb, group: '', resource, namespaced: true, why: "the nodes' objects" })),
   ),
