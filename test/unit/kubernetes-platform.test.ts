@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { claimName, nodeObjects, volumeClaim } from '../../src/platform/kubernetes/objects.js';
 import { parseRegistry, registryReference } from '../../src/platform/kubernetes/registry.js';
 import { chooseStorageClass } from '../../src/platform/kubernetes/storage.js';
+import { controllerDeployment } from '../../src/platform/kubernetes/cert-manager/install.js';
 import type { NodeSpec } from '../../src/platform/types.js';
 import { EnvironmentError, UsageError } from '../../src/util/errors.js';
 
@@ -84,5 +85,14 @@ describe("a node's persistent folders on a cluster of the user's", () => {
     expect(claim.metadata!.labels!['app.kubernetes.io/part-of']).toBe('certdrill');
     expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], storageClassName: 'local-path' });
     expect(volumeClaim({ namespace: 'n', runId: 'r', owner: 'etcd-a', volume: 'data' }).spec!.storageClassName).toBeUndefined();
+  });
+});
+
+describe("cert-manager's controller on a cluster that pulls its images", () => {
+  it('is pulled from the registry where kind has it loaded', () => {
+    const pulled = controllerDeployment('certdrill-run1', 'localhost:5001/certdrill/cert-manager-controller:abc', 'IfNotPresent');
+    expect(pulled.spec!.template.spec!.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent' });
+    const loaded = controllerDeployment('certdrill-run1', 'certdrill/cert-manager-controller:abc', 'Never');
+    expect(loaded.spec!.template.spec!.containers[0]).toMatchObject({ imagePullPolicy: 'Never' });
   });
 });

@@ -194,7 +194,7 @@ export class KubernetesPlatform implements Platform {
       await this.ensureNamespace();
       const published = process.env[CERT_MANAGER_IMAGE_ENV];
       const image = published ? await this.preparePublishedImage(published, CERT_MANAGER_IMAGE_ENV) : await this.prepareImage(CERT_MANAGER_IMAGE);
-      await installCertManager(this.api().kc, this.namespace, image, (line) => this.progress(line));
+      await installCertManager(this.api().kc, this.namespace, image, (line) => this.progress(line), this.pullPolicy);
     })();
     await this.certManager;
   }

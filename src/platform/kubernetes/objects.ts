@@ -235,6 +235,7 @@ export function nodeObjects(
             labels(runId, spec.name),
             REQUESTED,
             trust ? TRUST_BUNDLE : undefined,
+            options.pullPolicy,
           ),
         ]
       : []),

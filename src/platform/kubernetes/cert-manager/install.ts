@@ -62,7 +62,14 @@ export async function certManagerCrds(progress: (line: string) => void = () => {
  * returns are served. (An Issuer made while the CRDs were still being set up
  * was, in 2 of 5 runs on a fresh cluster, never reconciled.)
  */
-export async function installCertManager(kc: KubeConfig, namespace: string, image: string, progress: (line: string) => void): Promise<void> {
+export async function installCertManager(
+  kc: KubeConfig,
+  namespace: string,
+  image: string,
+  progress: (line: string) => void,
+  /** Never where certdrill loaded the image into the nodes (kind), IfNotPresent where they pull it from a registry. */
+  pullPolicy: 'Never' | 'IfNotPresent' = 'IfNotPresent',
+): Promise<void> {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const crds = await certManagerCrds(progress);
   for (const crd of crds) await objects.create(crd).catch((error: { code?: number }) => (error.code === 409 ? undefined : Promise.reject(error)));
@@ -105,7 +112,7 @@ export async function installCertManager(kc: KubeConfig, namespace: string, imag
     },
   });
   const apps = kc.makeApiClient(AppsV1Api);
-  await apps.createNamespacedDeployment({ namespace, body: controllerDeployment(namespace, image) });
+  await apps.createNamespacedDeployment({ namespace, body: controllerDeployment(namespace, image, pullPolicy) });
   progress(`cert-manager: controller starting in namespace ${namespace} (${image})`);
   await pollUntil(
     async () => (((await apps.readNamespacedDeployment({ name: NAME, namespace })).status?.availableReplicas ?? 0) > 0 ? true : undefined),
@@ -114,7 +121,7 @@ export async function installCertManager(kc: KubeConfig, namespace: string, imag
 }
 
 /** The controller's Deployment: one replica, no leader election, its controllers scoped to `namespace`. */
-export function controllerDeployment(namespace: string, image: string): V1Deployment {
+export function controllerDeployment(namespace: string, image: string, pullPolicy: 'Never' | 'IfNotPresent'): V1Deployment {
   const labels = { app: NAME };
   return {
     metadata: { name: NAME, namespace, labels },
@@ -129,8 +136,7 @@ export function controllerDeployment(namespace: string, image: string): V1Deploy
             {
               name: 'controller',
               image,
-              // Loaded into the kind node by certdrill: there is no registry to pull from.
-              imagePullPolicy: 'Never',
+              imagePullPolicy: pullPolicy,
               args: [
                 '--leader-elect=false',
                 `--namespace=${namespace}`,

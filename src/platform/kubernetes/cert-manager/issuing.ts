@@ -114,7 +114,8 @@ export function requestContainer(
   image: string,
   labels: Record<string, string>,
   mountName: string,
-  trustMount?: string,
+  trustMount: string | undefined,
+  pullPolicy: 'Never' | 'IfNotPresent',
 ): V1Container {
   const env: Record<string, string> = {
     CERT_DIR: request.dir,
@@ -132,7 +133,7 @@ export function requestContainer(
   return {
     name: REQUEST_CONTAINER,
     image,
-    imagePullPolicy: 'Never',
+    imagePullPolicy: pullPolicy,
     env: [
       ...Object.entries(env).map(([name, value]) => ({ name, value })),
       { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
