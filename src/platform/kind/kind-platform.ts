@@ -222,10 +222,17 @@ export class KindPlatform extends KubernetesPlatform {
     await runChild('docker', ['exec', NODE_CONTAINER, 'rm', '-rf', `${VOLUME_ROOT}/${namespace}`], { reject: false, timeout: 30_000 });
   }
 
+  /**
+   * Every node holds the image under the name a pod gives it: `kind load`
+   * stores certdrill/x:h as docker.io/certdrill/x:h. The same name under
+   * another registry (localhost:5001/certdrill/x:h, pulled by a run on
+   * --platform kubernetes) is not it: a pod that never pulls would not find it.
+   */
   private async nodeHasImage(tag: string): Promise<boolean> {
     const nodes = (await this.api().core.listNode()).items;
     const names = (n: (typeof nodes)[number]) => (n.status?.images ?? []).flatMap((i) => i.names ?? []);
-    return nodes.length > 0 && nodes.every((n) => names(n).some((name) => name === tag || name.endsWith(`/${tag}`)));
+    const wanted = new Set([tag, `docker.io/${tag}`, `docker.io/library/${tag}`]);
+    return nodes.length > 0 && nodes.every((n) => names(n).some((name) => wanted.has(name)));
   }
 
   private async clusterOwner(): Promise<ClusterOwner | undefined> {
