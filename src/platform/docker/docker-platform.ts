@@ -194,11 +194,14 @@ export class DockerPlatform implements Platform {
     try {
       // Removing a container whose start is under way ends that start at once, instead of after its readiness timeout;
       // a creation still in the air when a pass runs is caught by the next.
-      await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
-      while (this.inFlight.size > 0 && Date.now() < deadline) {
+      // A network still holds a container being removed (a restart's, say) until that removal ends: passes repeat
+      // until nothing of the run is left, not only while certdrill's own calls are under way.
+      let left = await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
+      while ((this.inFlight.size > 0 || left > 0) && Date.now() < deadline) {
         await Promise.race([Promise.allSettled([...this.inFlight]), sleep(1_000, undefined, { ref: false })]);
-        await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
+        left = await withTimeout(removeLabelled(docker, label), ENGINE_TIMEOUT_MS);
       }
+      if (left > 0) throw new Error(`${left} of its objects still there after ${CLEANUP_TIMEOUT_MS / 1000} s`);
     } catch (error) {
       throw new EnvironmentError(
         `could not remove this run's containers and network (${firstLine(error)}): ${commandLine('cleanup')}, or the next run, removes them once the Docker engine answers`,
@@ -287,8 +290,9 @@ export class DockerPlatform implements Platform {
     // under certdrill-clock, whose supervisor dies first, may stamp those last lines with a garbage time.
     node.stopLogs?.();
     const docker = this.client!.container.dockerode;
-    await docker.getContainer(node.container.getId()).remove({ force: true, v: true }).catch(ignoreMissing);
+    const id = node.container.getId();
     node.container = undefined;
+    await this.underWay(docker.getContainer(id).remove({ force: true, v: true }).catch(ignoreMissing));
   }
 
   /** A node's volume, or (node `SHARED`) one every node of the run mounts. */
@@ -321,12 +325,16 @@ export class DockerPlatform implements Platform {
    */
   private async creating<T>(create: () => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('the run is being cleaned up');
-    const making = create();
-    this.inFlight.add(making);
+    return this.underWay(create());
+  }
+
+  /** Engine work clean-up waits for before its last pass. */
+  private async underWay<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
     try {
-      return await making;
+      return await work;
     } finally {
-      this.inFlight.delete(making);
+      this.inFlight.delete(work);
     }
   }
 
@@ -418,13 +426,21 @@ class NodeContainer extends GenericContainer {
   }
 }
 
-async function removeLabelled(docker: Dockerode, label: string): Promise<void> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
+/** Removes the containers, networks and volumes with the label; answers how many are still there (some still in use). */
+async function removeLabelled(docker: Dockerode, label: string): Promise<number> {
+  const filters = { label: [label] };
+  const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)));
-  const networks = await docker.listNetworks({ filters: { label: [label] } });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(ignoreMissing)));
-  const { Volumes: volumes } = await docker.listVolumes({ filters: { label: [label] } });
-  await Promise.all((volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(ignoreMissing)));
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(ignoreInUse)));
+  const { Volumes: volumes } = await docker.listVolumes({ filters });
+  await Promise.all((volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(ignoreInUse)));
+  const [containersLeft, networksLeft, volumesLeft] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return containersLeft.length + networksLeft.length + (volumesLeft.Volumes ?? []).length;
 }
 
 function shellQuote(word: string): string {
@@ -445,4 +461,10 @@ function ignoreMissing(error: unknown): void {
   const status = (error as { statusCode?: number }).statusCode;
   if (status === 404 || status === 409) return;
   throw error;
+}
+
+/** A network or volume a container still holds (its removal under way) is for the next pass, not an error. */
+function ignoreInUse(error: unknown): void {
+  if (/active endpoints|in use/i.test(String((error as Error)?.message ?? error))) return;
+  ignoreMissing(error);
 }
