@@ -2,7 +2,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { OWN_PLATFORMS, platformProblem, type PlatformName } from '../platform/index.js';
+import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import type { RunResults } from '../report/results.js';
 import { findResults } from '../report/results-files.js';
 import { asSection, renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
@@ -16,6 +16,9 @@ import { UsageError } from '../util/errors.js';
 
 const usage = () => `usage: ${commandLine('stability', '<scenario...|all> [--runs N] [--platform docker|kind] [--out DIR]')}
                                   [--load N] [--baseline DIR] [--markdown FILE [--append]]
+       ${commandLine('stability', '<scenario...|all> --platform kubernetes --image-registry REGISTRY [CLUSTER OPTIONS] ...')}
+                                  the same on a cluster a kubeconfig reaches (CLUSTER OPTIONS as for run:
+                                  --context NAME, --storage-class NAME, --yes-this-cluster)
        runs the scenarios (or the whole suite) N times (default 5), each as a single run would,
        and prints, per expectation, how many runs gave each verdict
        --load N        N busy CPU loops run beside every run (what a loaded host does to the verdicts)
@@ -41,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   if (values.append && !values.markdown) throw new UsageError('--append goes with --markdown FILE');
   const baseline = values.baseline ? await readBaseline(resolve(values.baseline)) : undefined;
   const platform = values.platform as PlatformName;
-  if (!(OWN_PLATFORMS as readonly string[]).includes(platform)) throw new UsageError(platformProblem(platform));
+  if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
+  const clusterArgs = await clusterArguments(platform, values);
   const outDir = resolve(values.out ?? join(reportsDir('stability'), runFolderName(names.length === 1 ? name! : `${names.length}-scenarios`)));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
@@ -65,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
         if (interrupted) break;
         const oneDir = names.length === 1 ? dir : join(dir, one);
         await mkdir(oneDir, { recursive: true });
-        const args = [one, '--out', oneDir, '--platform', platform];
+        const args = [one, '--out', oneDir, '--platform', platform, ...clusterArgs];
         process.stderr.write(`run ${index}/${runs}: ${commandLine('run', args.join(' '))} (its output: ${oneDir}/run.log)\n`);
         const code = await runScenarioCommand(args, join(oneDir, 'run.log'));
         if (code === 130 || code === 2) exitCode = code;
@@ -89,7 +93,9 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     busy.stop();
   }
-  const command = names.map((one) => commandLine('run', `${one}${platform === 'docker' ? '' : ` --platform ${platform}`}`)).join('; ');
+  const command = names
+    .map((one) => commandLine('run', [one, ...(platform === 'docker' ? [] : ['--platform', platform]), ...clusterArgs].join(' ')))
+    .join('; ');
   const markdown = renderStability({
     command,
     platform,
@@ -108,6 +114,36 @@ export async function main(argv: string[]): Promise<number> {
   if (interrupted) return 130;
   const stable = tallyVerdicts(repetitions).every((t) => t.stable);
   return stable && repetitions.every((r) => r.results.length > 0) ? 0 : 1;
+}
+
+/**
+ * The cluster options each run is given on --platform kubernetes, checked
+ * here first (registry named, context not production-looking unless told):
+ * a mistake is one line before the first run, not N failed runs.
+ */
+async function clusterArguments(platform: PlatformName, values: ReturnType<typeof parse>['values']): Promise<string[]> {
+  const given = (['context', 'image-registry', 'storage-class', 'yes-this-cluster'] as const).filter(
+    (o) => values[o] !== undefined && values[o] !== false,
+  );
+  if (platform !== 'kubernetes') {
+    if (given.length > 0) throw new UsageError(`--${given[0]} goes with --platform kubernetes`);
+    return [];
+  }
+  const { checkClusterOptions } = await import('../platform/kubernetes/kubernetes-platform.js');
+  const { target } = checkClusterOptions({
+    context: values.context,
+    imageRegistry: values['image-registry'],
+    storageClass: values['storage-class'],
+    yesThisCluster: values['yes-this-cluster'],
+  });
+  return [
+    '--context',
+    target.context,
+    '--image-registry',
+    values['image-registry']!,
+    ...(values['storage-class'] ? ['--storage-class', values['storage-class']] : []),
+    ...(values['yes-this-cluster'] ? ['--yes-this-cluster'] : []),
+  ];
 }
 
 /** The verdicts recorded under DIR (a findings run), named by where they came from. */
@@ -136,6 +172,10 @@ function parse(argv: string[]) {
         append: { type: 'boolean', default: false },
         load: { type: 'string', default: '0' },
         baseline: { type: 'string' },
+        context: { type: 'string' },
+        'image-registry': { type: 'string' },
+        'storage-class': { type: 'string' },
+        'yes-this-cluster': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });

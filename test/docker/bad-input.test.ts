@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, expectOneLine } from '../support/cli.js';
+import { cli, expectOneLine, npmRun } from '../support/cli.js';
 import { repoWithScenarios, scenarioSource } from '../support/repo-copy.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
@@ -133,6 +133,46 @@ describe('bad input: exit 2 with one line saying what to do', () => {
     expectOneLine(run.stderr, /^cannot make --out \/proc\/x \(ENOENT\): name a folder you can write to$/);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(seconds).toBeLessThan(10);
+  });
+});
+
+describe('stability on a cluster of your own: a mistake is one line (exit 2) before the first run', () => {
+  const kubeconfig = async () => {
+    const file = join(await temp('kubeconfig'), 'config');
+    const context = (name: string) => ({ name, context: { cluster: 'c', user: 'u' } });
+    await writeFile(
+      file,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: {} }],
+        contexts: [context('lab'), context('shop-prod-eu')],
+        'current-context': 'lab',
+      }),
+    );
+    return { KUBECONFIG: file };
+  };
+  const cases: [string, string[], RegExp][] = [
+    [
+      'a cluster option on docker',
+      ['erlang-ca-expiry', '--context', 'lab'],
+      /^--context goes with --platform kubernetes \(npm run stability -- --help shows the usage\)$/,
+    ],
+    ['kubernetes without a registry', ['erlang-ca-expiry', '--platform', 'kubernetes'], /^--platform kubernetes needs --image-registry REGISTRY: /],
+    [
+      'a production-looking context',
+      ['erlang-ca-expiry', '--platform', 'kubernetes', '--image-registry', 'localhost:5001', '--context', 'shop-prod-eu'],
+      /^context shop-prod-eu looks like production .*--yes-this-cluster/,
+    ],
+  ];
+
+  it.concurrent.each(cases)('%s', async (_name, args, message) => {
+    const out = await temp('stability');
+    const run = await npmRun('stability', [...args, '--runs', '1', '--out', out], { env: await kubeconfig(), timeoutMs: 30_000 });
+    expect(run.exitCode).toBe(2);
+    expectOneLine(run.stderr, message);
+    expect(run.stderr).not.toMatch(/^run 1\/1/m);
   });
 });
 
