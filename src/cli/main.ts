@@ -9,6 +9,7 @@ import { certdrillVersion } from '../util/package-root.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
 import { axisProblem } from '../workload/workload.js';
 import { exitWhenDone, isUserError } from './exit.js';
+import { clusterOptionGiven, clusterOptions, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
 import { checkSummaryFile, prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 import { abort, printOn, stopOnSignals } from './signals.js';
@@ -22,9 +23,8 @@ const usage = () => `usage: ${commandLine('run', '<name|file> [--out DIR] [--pla
                                          every scenario, and one findings.md over them all
                                          (--summary: that page also at FILE, linking into DIR;
                                          --parallel: up to N scenarios at once, a namespace each)
-       CLUSTER OPTIONS (a cluster a kubeconfig reaches): --context NAME (else its current one),
-                                         --storage-class NAME (else its default), --yes-this-cluster
-                                         (a context named like production, see CERTDRILL_PRODUCTION_CONTEXTS)
+       CLUSTER OPTIONS (a cluster a kubeconfig reaches): ${CLUSTER_OPTIONS_USAGE}
+                                         (--yes-this-cluster: a context named like production, see CERTDRILL_PRODUCTION_CONTEXTS)
        ${commandLine('list', '[--json]')}
                                          the scenarios, with what each rehearses
                                          (--json: an array of {name, description, question, workload})
@@ -60,18 +60,11 @@ export async function main(argv: string[]): Promise<number> {
   if (axisProblems.length) throw new UsageError(axisProblems[0]!);
   if (values.list) return listScenarios(values.json);
   const onKubernetes = values.platform === 'kubernetes';
-  const clusterOption = (['context', 'yes-this-cluster', 'image-registry', 'storage-class'] as const).find(
-    (o) => values[o] !== undefined && values[o] !== false,
-  );
+  const clusterOption = clusterOptionGiven(values);
   if (clusterOption && !onKubernetes) throw new UsageError(`--${clusterOption} goes with --platform kubernetes`);
   if ((values['image-registry'] !== undefined || values['storage-class'] !== undefined) && values.cleanup)
     throw new UsageError('cleanup --platform kubernetes takes --context and --yes-this-cluster only');
-  const cluster = {
-    context: values.context,
-    yesThisCluster: values['yes-this-cluster'],
-    imageRegistry: values['image-registry'],
-    storageClass: values['storage-class'],
-  };
+  const cluster = clusterOptions(values);
   if (values.cleanup && onKubernetes) {
     // Any cluster a kubeconfig reaches: only certdrill's own namespaces are ever touched there.
     const { kubernetesTarget } = await import('../platform/kubernetes/target.js');
@@ -215,10 +208,7 @@ function parse(argv: string[]) {
         summary: { type: 'string' },
         'keep-cluster': { type: 'boolean', default: false },
         cluster: { type: 'boolean', default: false },
-        context: { type: 'string' },
-        'yes-this-cluster': { type: 'boolean', default: false },
-        'image-registry': { type: 'string' },
-        'storage-class': { type: 'string' },
+        ...CLUSTER_OPTION_SPECS,
         parallel: { type: 'string' },
         json: { type: 'boolean', default: false },
         version: { type: 'boolean', short: 'v', default: false },

@@ -6,7 +6,7 @@ import { rehearsalShape, type RehearsalShape } from '../inventory/rehearsal-shap
 import type { AnyScenario } from '../scenario/types.js';
 import type { AnyWorkload } from '../workload/workload.js';
 import { WORKLOADS } from '../workload/registry.js';
-import { OWN_PLATFORMS, platformProblem, type PlatformName } from '../platform/index.js';
+import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { UsageError } from '../util/errors.js';
 import { prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
@@ -14,13 +14,16 @@ import { progressPrinter } from './progress.js';
 import { exitWhenDone } from './exit.js';
 import { printOn, runOneScenario, stopOnSignals } from './run-one.js';
 import { commandLine } from '../util/command-words.js';
+import { checkedClusterOptions, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
 
 const usage = () => `usage: ${commandLine('rehearse', 'SOURCE [--workload erlang|etcd] [--out DIR] [--platform docker|kind]')}
+       ${commandLine('rehearse', 'SOURCE ... --platform kubernetes --image-registry REGISTRY [CLUSTER OPTIONS]')}
   SOURCE: ${SOURCE_FORMS}
   replays the chain of SOURCE that breaks first (new keys, the same validity windows) on a real cluster,
   walks the clocks through each upcoming expiry, and writes findings that open with the first break
   --workload erlang (default): three Erlang nodes clustered over TLS distribution
-  --workload etcd: three kops-style etcd members; the chain becomes etcd's peers or clients chain, as its place says`;
+  --workload etcd: three kops-style etcd members; the chain becomes etcd's peers or clients chain, as its place says
+  --platform kubernetes: on a cluster a kubeconfig reaches; CLUSTER OPTIONS: ${CLUSTER_OPTIONS_USAGE}`;
 
 /** The workloads a rehearsal can replay a chain on: those that name a rehearsal module. */
 const REHEARSABLE = WORKLOADS.filter((w) => w.rehearsal !== undefined);
@@ -35,7 +38,16 @@ async function rehearsalOn(workload: AnyWorkload, shape: RehearsalShape): Promis
 
 export async function main(argv: string[]): Promise<number> {
   stopOnSignals();
-  let values: { out?: string; workload?: string; platform?: string; help?: boolean };
+  let values: {
+    out?: string;
+    workload?: string;
+    platform?: string;
+    help?: boolean;
+    context?: string;
+    'image-registry'?: string;
+    'storage-class'?: string;
+    'yes-this-cluster'?: boolean;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -46,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         workload: { type: 'string', default: 'erlang' },
         platform: { type: 'string', default: 'docker' },
         help: { type: 'boolean', short: 'h' },
+        ...CLUSTER_OPTION_SPECS,
       },
     }));
   } catch (error) {
@@ -64,12 +77,14 @@ export async function main(argv: string[]): Promise<number> {
   const workload = REHEARSABLE.find((w) => w.name === values.workload);
   if (!workload) throw new UsageError(`unknown workload "${values.workload}": use --workload ${REHEARSABLE.map((w) => w.name).join(' or ')}`);
   const platform = values.platform as PlatformName;
-  if (!(OWN_PLATFORMS as readonly string[]).includes(platform)) throw new UsageError(platformProblem(platform));
+  if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
+  const cluster = await checkedClusterOptions(platform, values);
   const inventory = await readSource(positionals[0]!);
   const read = rehearsalShape(inventory, new Date());
-  // An Issuer's issuance is replayed where cert-manager runs; elsewhere the leaves are forged, and the user is told.
+  // An Issuer's issuance is replayed where cert-manager runs (an API server); on docker the leaves are forged, and the user is told.
   const { issuer, ...forged } = read;
-  const shape = platform === 'kind' ? read : forged;
+  const withCertManager = platform !== 'docker';
+  const shape = withCertManager ? read : forged;
   const outDir = resolve(values.out ?? join(reportsDir('runs'), runFolderName('rehearsal')));
   await prepareOutDir(outDir, values.out === undefined ? 'the reports folder' : '--out');
   // The certificates read, with the instants the clocks will be walked to, beside the findings.
@@ -79,14 +94,14 @@ export async function main(argv: string[]): Promise<number> {
   const printer = progressPrinter();
   printOn(printer.line);
   printer.line(`certificates read, and the instants replayed: ${certificates}`);
-  if (issuer && platform !== 'kind')
+  if (issuer && !withCertManager)
     printer.line(
       `cert-manager's Issuer ${issuer.name} signs with ${read.ca.name}: ${commandLine('rehearse', `${positionals[0]} --platform kind`)} replays its issuance through the real cert-manager; here the leaves are forged`,
     );
   printer.line(
     `rehearsing ${shape.ca.name} and ${shape.leaves.length} leaf certificate(s); the clocks go to ${shape.instants.map((i) => i.at.toISOString().slice(0, 16)).join(', ')}`,
   );
-  return runOneScenario(await rehearsalOn(workload, shape), { platform, outDir }, printer);
+  return runOneScenario(await rehearsalOn(workload, shape), { platform, outDir, cluster }, printer);
 }
 
 /** The command: its exit status, or one line and 2 for what the user can fix. */

@@ -8,6 +8,7 @@ import { findResults } from '../report/results-files.js';
 import { asSection, renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
 import { findScenario } from '../scenario/registry.js';
 import { startBusyLoops } from './cpu-load.js';
+import { checkedClusterOptions, clusterArguments, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
 import { exitWhenDone, withUsageHint } from './exit.js';
 import { reportsDir, runFolderName } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
@@ -17,8 +18,8 @@ import { UsageError } from '../util/errors.js';
 const usage = () => `usage: ${commandLine('stability', '<scenario...|all> [--runs N] [--platform docker|kind] [--out DIR]')}
                                   [--load N] [--baseline DIR] [--markdown FILE [--append]]
        ${commandLine('stability', '<scenario...|all> --platform kubernetes --image-registry REGISTRY [CLUSTER OPTIONS] ...')}
-                                  the same on a cluster a kubeconfig reaches (CLUSTER OPTIONS as for run:
-                                  --context NAME, --storage-class NAME, --yes-this-cluster)
+                                  the same on a cluster a kubeconfig reaches; CLUSTER OPTIONS:
+                                  ${CLUSTER_OPTIONS_USAGE}
        runs the scenarios (or the whole suite) N times (default 5), each as a single run would,
        and prints, per expectation, how many runs gave each verdict
        --load N        N busy CPU loops run beside every run (what a loaded host does to the verdicts)
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   const baseline = values.baseline ? await readBaseline(resolve(values.baseline)) : undefined;
   const platform = values.platform as PlatformName;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
-  const clusterArgs = await clusterArguments(platform, values);
+  const clusterArgs = clusterArguments(await checkedClusterOptions(platform, values));
   const outDir = resolve(values.out ?? join(reportsDir('stability'), runFolderName(names.length === 1 ? name! : `${names.length}-scenarios`)));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
     throw new UsageError(`cannot make --out ${outDir}: ${error.message}`);
@@ -116,36 +117,6 @@ export async function main(argv: string[]): Promise<number> {
   return stable && repetitions.every((r) => r.results.length > 0) ? 0 : 1;
 }
 
-/**
- * The cluster options each run is given on --platform kubernetes, checked
- * here first (registry named, context not production-looking unless told):
- * a mistake is one line before the first run, not N failed runs.
- */
-async function clusterArguments(platform: PlatformName, values: ReturnType<typeof parse>['values']): Promise<string[]> {
-  const given = (['context', 'image-registry', 'storage-class', 'yes-this-cluster'] as const).filter(
-    (o) => values[o] !== undefined && values[o] !== false,
-  );
-  if (platform !== 'kubernetes') {
-    if (given.length > 0) throw new UsageError(`--${given[0]} goes with --platform kubernetes`);
-    return [];
-  }
-  const { checkClusterOptions } = await import('../platform/kubernetes/kubernetes-platform.js');
-  const { target } = checkClusterOptions({
-    context: values.context,
-    imageRegistry: values['image-registry'],
-    storageClass: values['storage-class'],
-    yesThisCluster: values['yes-this-cluster'],
-  });
-  return [
-    '--context',
-    target.context,
-    '--image-registry',
-    values['image-registry']!,
-    ...(values['storage-class'] ? ['--storage-class', values['storage-class']] : []),
-    ...(values['yes-this-cluster'] ? ['--yes-this-cluster'] : []),
-  ];
-}
-
 /** The verdicts recorded under DIR (a findings run), named by where they came from. */
 async function readBaseline(dir: string): Promise<{ label: string; results: RunResults[] }> {
   const isDir = await stat(dir).then(
@@ -172,10 +143,7 @@ function parse(argv: string[]) {
         append: { type: 'boolean', default: false },
         load: { type: 'string', default: '0' },
         baseline: { type: 'string' },
-        context: { type: 'string' },
-        'image-registry': { type: 'string' },
-        'storage-class': { type: 'string' },
-        'yes-this-cluster': { type: 'boolean', default: false },
+        ...CLUSTER_OPTION_SPECS,
         help: { type: 'boolean', short: 'h', default: false },
       },
     });

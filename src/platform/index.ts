@@ -7,10 +7,10 @@ export type PlatformName = (typeof PLATFORMS)[number];
 /** Where certdrill makes (or is) the whole platform itself; a cluster of the user's is reached with `ClusterOptions`. */
 export const OWN_PLATFORMS = ['docker', 'kind'] as const satisfies readonly PlatformName[];
 
-/** Why a command that takes only certdrill's own platforms (matrix, rehearse) does not take this one. */
+/** Why a command that takes only certdrill's own platforms (matrix) does not take this one. */
 export function platformProblem(platform: string): string {
   if (platform === 'kubernetes')
-    return 'this command runs on docker or kind; on a cluster of your own, run scenarios with run, all or stability --platform kubernetes';
+    return 'this command runs on docker or kind; on a cluster of your own, run scenarios with run, all, stability or rehearse --platform kubernetes';
   return `unknown platform "${platform}": use one of ${OWN_PLATFORMS.join(', ')}`;
 }
 

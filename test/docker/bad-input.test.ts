@@ -136,7 +136,7 @@ describe('bad input: exit 2 with one line saying what to do', () => {
   });
 });
 
-describe('stability on a cluster of your own: a mistake is one line (exit 2) before the first run', () => {
+describe('stability and rehearse on a cluster of your own: a mistake is one line (exit 2) before the first run', () => {
   const kubeconfig = async () => {
     const file = join(await temp('kubeconfig'), 'config');
     const context = (name: string) => ({ name, context: { cluster: 'c', user: 'u' } });
@@ -153,26 +153,44 @@ describe('stability on a cluster of your own: a mistake is one line (exit 2) bef
     );
     return { KUBECONFIG: file };
   };
-  const cases: [string, string[], RegExp][] = [
+  const cases: [string, string, string[], RegExp][] = [
     [
       'a cluster option on docker',
+      'stability',
       ['erlang-ca-expiry', '--context', 'lab'],
       /^--context goes with --platform kubernetes \(npm run stability -- --help shows the usage\)$/,
     ],
-    ['kubernetes without a registry', ['erlang-ca-expiry', '--platform', 'kubernetes'], /^--platform kubernetes needs --image-registry REGISTRY: /],
+    [
+      'kubernetes without a registry',
+      'stability',
+      ['erlang-ca-expiry', '--platform', 'kubernetes'],
+      /^--platform kubernetes needs --image-registry REGISTRY: /,
+    ],
     [
       'a production-looking context',
+      'stability',
       ['erlang-ca-expiry', '--platform', 'kubernetes', '--image-registry', 'localhost:5001', '--context', 'shop-prod-eu'],
+      /^context shop-prod-eu looks like production .*--yes-this-cluster/,
+    ],
+    ['a cluster option on docker', 'rehearse', ['test', '--storage-class', 'fast'], /^--storage-class goes with --platform kubernetes$/],
+    ['kubernetes without a registry', 'rehearse', ['test', '--platform', 'kubernetes'], /^--platform kubernetes needs --image-registry REGISTRY: /],
+    [
+      'a production-looking context',
+      'rehearse',
+      ['test', '--platform', 'kubernetes', '--image-registry', 'localhost:5001', '--context', 'shop-prod-eu'],
       /^context shop-prod-eu looks like production .*--yes-this-cluster/,
     ],
   ];
 
-  it.concurrent.each(cases)('%s', async (_name, args, message) => {
-    const out = await temp('stability');
-    const run = await npmRun('stability', [...args, '--runs', '1', '--out', out], { env: await kubeconfig(), timeoutMs: 30_000 });
+  it.concurrent.each(cases)('%s (%s)', async (_name, script, args, message) => {
+    const out = await temp(script);
+    const run = await npmRun(script, [...args, ...(script === 'stability' ? ['--runs', '1'] : []), '--out', out], {
+      env: await kubeconfig(),
+      timeoutMs: 30_000,
+    });
     expect(run.exitCode).toBe(2);
     expectOneLine(run.stderr, message);
-    expect(run.stderr).not.toMatch(/^run 1\/1/m);
+    expect(run.all).not.toMatch(/^run 1\/1|^certificates read/m);
   });
 });
 
