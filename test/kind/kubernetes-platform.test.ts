@@ -14,6 +14,7 @@ import { runSuite, type SuiteResult } from '../../src/run/suite.js';
 import { findScenario } from '../../src/scenario/registry.js';
 import type { RunRecord } from '../../src/observe/records.js';
 import { installLocalPath } from '../support/local-path.js';
+import { incidentSecretsFolder } from '../support/pki-folders.js';
 import { KubeConfig } from '@kubernetes/client-node';
 
 /**
@@ -143,6 +144,24 @@ describe.skipIf(unavailable)(
       expect(await readFile(sideBySide.findingsPath, 'utf8')).toContain('up to 2 scenarios at once (a namespace each)');
       expect(await readFile(serial.findingsPath, 'utf8')).toContain('one scenario at a time');
     }, 900_000);
+
+    it("rehearses a folder of Secrets there: the CA's expiry the first break, as on docker", async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'certdrill-kubernetes-rehearse-'));
+      await incidentSecretsFolder(join(dir, 'secrets'), new Date());
+      const out = join(dir, 'out');
+      const run = await npmRun(
+        'rehearse',
+        [join(dir, 'secrets'), '--platform', 'kubernetes', '--context', CONTEXT, '--image-registry', registry!.registry, '--out', out],
+        { env: { KUBECONFIG: kubeconfig }, timeoutMs: 600_000 },
+      );
+      expect(run.exitCode, run.all).toBe(0);
+      expect(JSON.parse(await readFile(join(out, 'results.json'), 'utf8'))).toMatchObject({ platform: 'kubernetes' });
+      const findings = await readFile(join(out, 'findings.md'), 'utf8');
+      expect(/^\*\*Answer:\*\* (.*)$/m.exec(findings)?.[1]).toMatch(
+        /^First break: .*, when erlclu-ca expires: from then on a node that restarts cannot rejoin/,
+      );
+      expect(findings).toMatch(/\*\*Result: PASS\*\* — 4 of 4 expectations hold\./);
+    }, 600_000);
 
     it('refuses a context named like production, in one line, before anything is made', async () => {
       const renamed = join(await mkdtemp(join(tmpdir(), 'certdrill-kubeconfig-prod-')), 'config');
