@@ -1,4 +1,4 @@
-import type { ClusterOptions, PlatformName } from '../platform/index.js';
+import { PLATFORMS, type ClusterOptions, type PlatformName } from '../platform/index.js';
 import { UsageError } from '../util/errors.js';
 
 /**
@@ -19,6 +19,12 @@ interface ClusterValues {
   'image-registry'?: string;
   'storage-class'?: string;
   'yes-this-cluster'?: boolean;
+}
+
+/** The --platform value as a platform certdrill has, or one line saying which there are. */
+export function platformNamed(name: string | undefined): PlatformName {
+  if (!PLATFORMS.includes(name as PlatformName)) throw new UsageError(`unknown platform "${name}": use one of ${PLATFORMS.join(', ')}`);
+  return name as PlatformName;
 }
 
 /** The first cluster option given, if any. */

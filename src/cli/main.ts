@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { findScenario, isScenarioPath, loadScenarioFiles, loadScenarioPath, loadScenarios } from '../scenario/registry.js';
 import type { AnyScenario } from '../scenario/types.js';
 import { describeCounts, verdictWord } from '../scenario/verdict.js';
@@ -9,7 +8,7 @@ import { certdrillVersion } from '../util/package-root.js';
 import { debianSuiteProblem, WORKLOADS } from '../workload/registry.js';
 import { axisProblem } from '../workload/workload.js';
 import { exitWhenDone, isUserError } from './exit.js';
-import { clusterOptionGiven, clusterOptions, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
+import { platformNamed, clusterOptionGiven, clusterOptions, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
 import { checkSummaryFile, prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
 import { progressPrinter } from './progress.js';
 import { abort, printOn, stopOnSignals } from './signals.js';
@@ -74,8 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`context ${target.context}: removed what ${swept} interrupted run(s) left behind`);
     return 0;
   }
-  const platformName = values.platform as PlatformName;
-  if (!PLATFORMS.includes(platformName)) throw new UsageError(`unknown platform "${values.platform}": use one of ${PLATFORMS.join(', ')}`);
+  const platformName = platformNamed(values.platform);
   if (values.cluster && !(values.cleanup && platformName === 'kind')) throw new UsageError('--cluster goes with cleanup --platform kind');
   if (values.prepare) {
     // Platform libraries load only when a command needs them (kind's client alone takes most of a second).

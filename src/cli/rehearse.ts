@@ -6,7 +6,6 @@ import { rehearsalShape, type RehearsalShape } from '../inventory/rehearsal-shap
 import type { AnyScenario } from '../scenario/types.js';
 import type { AnyWorkload } from '../workload/workload.js';
 import { WORKLOADS } from '../workload/registry.js';
-import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import { renderInventory } from '../report/inventory.js';
 import { UsageError } from '../util/errors.js';
 import { prepareOutDir, reportsDir, runFolderName } from './output-paths.js';
@@ -14,7 +13,7 @@ import { progressPrinter } from './progress.js';
 import { exitWhenDone } from './exit.js';
 import { printOn, runOneScenario, stopOnSignals } from './run-one.js';
 import { commandLine } from '../util/command-words.js';
-import { checkedClusterOptions, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
+import { platformNamed, checkedClusterOptions, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
 
 const usage = () => `usage: ${commandLine('rehearse', 'SOURCE [--workload erlang|etcd] [--out DIR] [--platform docker|kind]')}
        ${commandLine('rehearse', 'SOURCE ... --platform kubernetes --image-registry REGISTRY [CLUSTER OPTIONS]')}
@@ -76,8 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     );
   const workload = REHEARSABLE.find((w) => w.name === values.workload);
   if (!workload) throw new UsageError(`unknown workload "${values.workload}": use --workload ${REHEARSABLE.map((w) => w.name).join(' or ')}`);
-  const platform = values.platform as PlatformName;
-  if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
+  const platform = platformNamed(values.platform);
   const cluster = await checkedClusterOptions(platform, values);
   const inventory = await readSource(positionals[0]!);
   const read = rehearsalShape(inventory, new Date());

@@ -2,13 +2,12 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PLATFORMS, type PlatformName } from '../platform/index.js';
 import type { RunResults } from '../report/results.js';
 import { findResults } from '../report/results-files.js';
 import { asSection, renderStability, tallyVerdicts, type Repetition } from '../report/stability.js';
 import { findScenario } from '../scenario/registry.js';
 import { startBusyLoops } from './cpu-load.js';
-import { checkedClusterOptions, clusterArguments, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
+import { platformNamed, checkedClusterOptions, clusterArguments, CLUSTER_OPTION_SPECS, CLUSTER_OPTIONS_USAGE } from './cluster-options.js';
 import { exitWhenDone, withUsageHint } from './exit.js';
 import { reportsDir, runFolderName } from './output-paths.js';
 import { runScenarioCommand } from './scenario-child.js';
@@ -44,8 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--load takes a whole number of busy loops from 0 to 64, not "${values.load}"`);
   if (values.append && !values.markdown) throw new UsageError('--append goes with --markdown FILE');
   const baseline = values.baseline ? await readBaseline(resolve(values.baseline)) : undefined;
-  const platform = values.platform as PlatformName;
-  if (!PLATFORMS.includes(platform)) throw new UsageError(`unknown platform "${platform}": use one of ${PLATFORMS.join(', ')}`);
+  const platform = platformNamed(values.platform);
   const clusterArgs = clusterArguments(await checkedClusterOptions(platform, values));
   const outDir = resolve(values.out ?? join(reportsDir('stability'), runFolderName(names.length === 1 ? name! : `${names.length}-scenarios`)));
   await mkdir(outDir, { recursive: true }).catch((error: Error) => {
