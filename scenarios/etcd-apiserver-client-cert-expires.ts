@@ -3,7 +3,7 @@ import { everyHealthSample, windowAfter } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
 import { fail, pass } from '../src/scenario/verdict.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
+import { etcd, kopsEtcdCluster, KOPS_MASTERS_CORES } from '../src/workload/etcd/index.js';
 import { isKubeApiserverLine } from '../src/workload/etcd/logs.js';
 import {
   eachMasterLogs,
@@ -29,6 +29,7 @@ export default defineScenario({
   name: 'etcd-apiserver-client-cert-expires',
   summary: "kube-apiserver's own etcd client certificate expires while etcd is healthy.",
   workload: etcd,
+  cores: KOPS_MASTERS_CORES,
   description:
     `kube-apiserver's own etcd client certificate (kops: /etc/kubernetes/pki/kube-apiserver/etcd-client.crt, nodeup's, not etcd-manager's) expires while etcd is healthy: three kops masters on the real etcd-manager ${VERSION}, ` +
     `kube-apiserver's client certificate issued for ${CLIENT_VALID_FOR}; every master's clock jumps ${JUMP} while running; then kube-apiserver restarts, as a kubelet or a node reboot restarts it.`,

@@ -2,7 +2,7 @@ import { allOf } from '../src/scenario/verdict.js';
 import { everyHealthSample, nodesLogAlert, someNodeLogs, windowAfter } from '../src/scenario/checks.js';
 import type { ExpectationResult } from '../src/scenario/types.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
+import { etcd, kopsEtcdCluster, KOPS_MASTERS_CORES } from '../src/workload/etcd/index.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
 import {
   etcdLogsAhead,
@@ -32,6 +32,7 @@ export default defineScenario({
   name: 'etcd-certs-expire-in-time',
   summary: "The kops incident in time on the real etcd-manager: a year passes, then the seed's quick fix and kops' mitigation.",
   workload: etcd,
+  cores: KOPS_MASTERS_CORES,
   axes: ['etcd-manager'],
   description:
     `The kops incident in time, on the real etcd-manager ${VERSION}: three kops masters (etcd-manager, the etcd it starts, kube-apiserver beside it); etcd-manager issues the member certificates at start; ` +

@@ -1,7 +1,7 @@
 import { everyHealthSample, windowAfter } from '../src/scenario/checks.js';
 import { newCertificateFor, noNewCertificate } from '../src/scenario/certificate-checks.js';
 import { defineScenario } from '../src/scenario/types.js';
-import { etcd, kopsEtcdCluster } from '../src/workload/etcd/index.js';
+import { etcd, kopsEtcdCluster, KOPS_MASTERS_CORES } from '../src/workload/etcd/index.js';
 import {
   etcdLogsAhead,
   healthyAfter,
@@ -31,6 +31,7 @@ export default defineScenario({
   name: 'etcd-certs-expire-masters-replaced',
   summary: "The kops incident in time with the masters replaced half a year in, as in the seed: only the volume's certificates expire.",
   workload: etcd,
+  cores: KOPS_MASTERS_CORES,
   axes: ['etcd-manager'],
   description:
     `The seed's own case, on the real etcd-manager ${VERSION}: three kops masters whose root disks are replaced half a year in (${HALF}: etcd-manager's own certificates in --pki-dir written anew at boot, the data volumes with the member certificates kept), ` +

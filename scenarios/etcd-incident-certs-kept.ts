@@ -5,7 +5,7 @@ import { defineScenario } from '../src/scenario/types.js';
 import { fail, pass, unknown } from '../src/scenario/verdict.js';
 import type { TimelineQuery, Window } from '../src/observe/query.js';
 import type { CertificateRecord } from '../src/observe/records.js';
-import { etcd, INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, kopsEtcdCluster } from '../src/workload/etcd/index.js';
+import { etcd, INCIDENT_ISSUANCE, incidentCertsAsManagerIssues, kopsEtcdCluster, KOPS_MASTERS_CORES } from '../src/workload/etcd/index.js';
 import {
   eachMasterLogs,
   healthyAfter,
@@ -59,6 +59,7 @@ export default defineScenario({
   name: 'etcd-incident-certs-kept',
   summary: "The seed's expired certificates written under a real etcd-manager, which restarts onto them.",
   workload: etcd,
+  cores: KOPS_MASTERS_CORES,
   axes: ['etcd-manager'],
   description:
     `The seed's certificates on the real etcd-manager ${VERSION}: three kops masters form a cluster; the incident's member certificates (issued by openssl on Nov 5 2019 for 367 days, with the names etcd-manager gives its own) are written over peers/me and clients/server on each volume, and etcd-manager restarts onto them. ` +

@@ -75,6 +75,7 @@ export {
   incidentCertsAsManagerIssues,
   incidentMemberCert,
   kopsEtcdCluster,
+  KOPS_MASTERS_CORES,
   memberCert,
   type EtcdClusterSetup,
   type EtcdClusterView,

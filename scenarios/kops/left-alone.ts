@@ -1,7 +1,7 @@
 import { everyHealthSample, windowAfter } from '../../src/scenario/checks.js';
 import { newCertificateFor, noNewCertificate } from '../../src/scenario/certificate-checks.js';
 import { defineScenario } from '../../src/scenario/types.js';
-import { etcd, kopsEtcdCluster } from '../../src/workload/etcd/index.js';
+import { etcd, kopsEtcdCluster, KOPS_MASTERS_CORES } from '../../src/workload/etcd/index.js';
 import {
   etcdLogsAhead,
   healthyAfter,
@@ -34,6 +34,7 @@ export function leftAloneScenario(name: string, version: '3.0.20200428' | 'v3.0.
     name,
     summary,
     workload: etcd,
+    cores: KOPS_MASTERS_CORES,
     description:
       `${who} (etcd-manager ${version}), left alone: three kops masters (etcd-manager, its etcd, kube-apiserver beside it), all under certdrill-clock. ` +
       `Every master's clock jumps ${YEAR} (inside the two years it issues for), then ${TWO_YEARS} from the start with nothing restarted in between; then etcd-manager is restarted.`,

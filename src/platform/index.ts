@@ -45,6 +45,8 @@ export interface PlatformExtras {
    * installed, the requesting image loaded).
    */
   readyFor?(images: ImageSource[], options?: { issuing?: boolean }): Promise<void>;
+  /** The cores the cluster can give scenarios run side by side (kubernetes: allocatable CPU over its schedulable nodes). */
+  capacity?(): Promise<number | undefined>;
   /** Deletes a shared cluster this process created (kind), after the last run that used it. */
   releaseCluster?(): Promise<void>;
 }

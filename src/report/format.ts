@@ -22,6 +22,12 @@ export function seconds(fromIso: string, toIso: string): string {
 }
 
 /** Text safe inside a markdown table cell. */
+/** "2 cores", "1.5 cores", "1 core". */
+export function formatCores(cores: number): string {
+  const rounded = Math.round(cores * 100) / 100;
+  return `${rounded} core${rounded === 1 ? '' : 's'}`;
+}
+
 export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

@@ -5,7 +5,7 @@ import { describeCounts } from '../scenario/verdict.js';
 import type { IncidentQuestion } from '../workload/workload.js';
 import type { RunSummary } from './results.js';
 import { resultCell } from './findings.js';
-import { cell, utc } from './format.js';
+import { cell, formatCores, utc } from './format.js';
 
 export interface SuiteEntry {
   scenario: Pick<AnyScenario, 'name' | 'answer' | 'expectations'>;
@@ -28,8 +28,12 @@ export interface SuiteInput {
   base?: string;
   /** Scenarios left out because they run on other platforms only, with those platforms. */
   elsewhere?: readonly { name: string; platforms: readonly string[] }[];
-  /** How many scenarios ran at once (1, or omitted: one after another). */
+  /** How many scenarios could run at once (1, or omitted: one after another). */
   parallel?: number;
+  /** How many did run at once, at most. */
+  mostAtOnce?: number;
+  /** The cluster's cores that admitted them (each scenario started only where its cores fit). */
+  capacity?: number;
 }
 
 /** One page over a whole suite run: the incidents' questions answered, every expectation, each scenario's findings. Pure. */
@@ -42,7 +46,7 @@ export function renderSuite(input: SuiteInput): string {
   out.push(
     `**${counts}** across ${input.entries.length} scenarios${input.outcome === 'interrupted' ? ' (the suite was interrupted)' : ''}. ` +
       `Run on the \`${input.platform}\` platform, ${utc(input.startedAt)} to ${utc(input.endedAt)}` +
-      `${(input.parallel ?? 1) > 1 ? `, up to ${input.parallel} scenarios at once (a namespace each)` : ', one scenario at a time'}.`,
+      `${(input.parallel ?? 1) > 1 ? `, ${sideBySide(input)}` : ', one scenario at a time'}.`,
     '',
   );
   const versions = collectVersions(input.entries);
@@ -129,4 +133,13 @@ function collectVersions(entries: SuiteEntry[]): string[] {
       if (r.kind === 'versions') for (const [k, v] of Object.entries(r.versions)) seen.set(k, (seen.get(k) ?? new Set()).add(v));
   const list = (values: string[]) => (values.length > 1 ? `${values.slice(0, -1).join(', ')} and ${values.at(-1)}` : values[0]!);
   return [...seen.entries()].map(([k, v]) => `${k} ${list([...v])}`);
+}
+
+function sideBySide(input: SuiteInput): string {
+  const most = input.mostAtOnce === undefined ? '' : `; ${input.mostAtOnce} ran together at most`;
+  const admitted =
+    input.capacity === undefined
+      ? ''
+      : `, each started only while the cluster's ${formatCores(input.capacity)} covered what it and the running ones keep busy`;
+  return `up to ${input.parallel} scenarios at once (a namespace each${most}${admitted})`;
 }

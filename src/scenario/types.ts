@@ -148,6 +148,13 @@ export interface Scenario<W extends AnyWorkload = AnyWorkload, F extends Fixture
    * line, and a suite leaves it out and says so.
    */
   platforms?: readonly PlatformName[];
+  /**
+   * The cores its cluster keeps busy while it runs, where more than a light
+   * scenario's (`LIGHT_SCENARIO_CORES`): three kops masters, each etcd-manager,
+   * etcd and kube-apiserver, keep about two busy. A suite run side by side
+   * starts it only while the cluster's cores cover it beside the running ones.
+   */
+  cores?: number;
 }
 
 /** A scenario of any workload, as the registry and the runner hold it. */

@@ -141,7 +141,10 @@ describe.skipIf(unavailable)(
       });
       expect(new Set(spans.map((s) => s.id)).size).toBe(3);
       expect(spans.some((a) => spans.some((b) => a !== b && a.from < b.to && b.from < a.to))).toBe(true);
-      expect(await readFile(sideBySide.findingsPath, 'utf8')).toContain('up to 2 scenarios at once (a namespace each)');
+      // Admitted by the cluster's cores as the API gives them: three light scenarios fit two at a time on the 2-core node.
+      expect(await readFile(sideBySide.findingsPath, 'utf8')).toMatch(
+        /up to 2 scenarios at once \(a namespace each; 2 ran together at most, each started only while the cluster's \d+(\.\d+)? cores? covered/,
+      );
       expect(await readFile(serial.findingsPath, 'utf8')).toContain('one scenario at a time');
     }, 900_000);
 

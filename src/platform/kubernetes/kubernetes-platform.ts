@@ -42,6 +42,7 @@ import { abandoned, certdrillNamespaces, deleteCertdrillNamespace, ignoreNotFoun
 import { ensureAnswers, kubernetesTarget, type KubernetesTarget } from './target.js';
 import { ensureRegistryAnswers, parseRegistry, pushImage, registryReference } from './registry.js';
 import { defaultStorageClass } from './storage.js';
+import { allocatableCores } from './capacity.js';
 
 const READY_TIMEOUT_MS = 120_000;
 /** How long a started node's ports may take to answer at a node's address (kube-proxy's rules for a new pod). */
@@ -147,6 +148,12 @@ export class KubernetesPlatform implements Platform {
 
   async versions(): Promise<Record<string, string>> {
     return { context: kubernetesTarget({ context: this.options.context, yesThisCluster: true }).context, ...(await this.nodeVersions()) };
+  }
+
+  /** The cores the cluster can give scenarios: allocatable CPU over the nodes its pods can be scheduled on. */
+  async capacity(): Promise<number | undefined> {
+    await this.ensureConnected();
+    return allocatableCores((await this.api().core.listNode()).items);
   }
 
   /** What the cluster's nodes run, as the first of them reports it. */

@@ -18,6 +18,7 @@ export {
   type EtcdSetup,
   type ManagerMode,
 } from './setup.js';
+export { KOPS_MASTERS_CORES } from './manager/master.js';
 export type { EtcdRestart } from './deployment.js';
 export type { EtcdClusterView } from './view.js';
 export type { EtcdView } from './member.js';

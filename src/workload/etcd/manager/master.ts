@@ -46,6 +46,14 @@ const COMPONENTSTATUS_TIMEOUT_S = 30;
 /** Where member certificates a scenario forged wait in the node, for `installForgedCertificates` (a real etcd-manager issues its own). */
 export const FORGED_DIR = '/certdrill/forged';
 
+/**
+ * The cores three kops masters (each etcd-manager, the etcd it starts and
+ * kube-apiserver, under certdrill-clock) keep busy: two of them side by side
+ * on a 2-core cluster were CPU-bound, their probes too slow to judge
+ * (docs/benchmarks.md). A scenario running them declares it as its `cores`.
+ */
+export const KOPS_MASTERS_CORES = 2;
+
 export const MASTER_PORTS = { client: 4001, peer: 2380, grpc: 3996, apiserver: APISERVER_PORT } as const;
 
 export function memberVolume(member: EtcdMemberSetup): string {
