@@ -21,7 +21,8 @@ const usage = () => `usage: ${commandLine('run', '<name|file> [--out DIR] [--pla
        ${commandLine('all', '[--out DIR] [--summary FILE] [--platform docker|kind | --platform kubernetes ... [--parallel N]]')}
                                          every scenario, and one findings.md over them all
                                          (--summary: that page also at FILE, linking into DIR;
-                                         --parallel: up to N scenarios at once, a namespace each)
+                                         --parallel: up to N scenarios at once, a namespace each,
+                                         as many as the cluster's cores cover)
        CLUSTER OPTIONS (a cluster a kubeconfig reaches): ${CLUSTER_OPTIONS_USAGE}
                                          (--yes-this-cluster: a context named like production, see CERTDRILL_PRODUCTION_CONTEXTS)
        ${commandLine('list', '[--json]')}
