@@ -47,7 +47,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     options.progress?.(`the cluster has ${formatCores(capacity)} allocatable: scenarios start side by side only while their cores fit in it`);
   const runOne = async (i: number, running: number): Promise<void> => {
     const scenario = scenarios[i]!;
-    const beside = parallel > 1 ? ` (${running} running beside it)` : '';
+    const beside = parallel > 1 && running > 0 ? ` (${running} running beside it)` : '';
     options.progress?.(`── ${i + 1}/${scenarios.length} ${scenario.name}${beside}`);
     const dir = join(options.outDir, scenario.name);
     // Side by side, each scenario's lines are its own, named: node1 of one is not node1 of another.
