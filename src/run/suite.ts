@@ -42,7 +42,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const parallel = Math.max(1, Math.min(options.parallel ?? 1, scenarios.length));
   const done: (SuiteEntry | undefined)[] = [];
   const { scenarios: _all, summary: _page, parallel: _parallel, printerOf, ...common } = options;
-  const capacity = parallel > 1 ? await clusterCapacity(options) : undefined;
+  // The suite's own view of the platform (not a run's): what the cluster can give, and releasing it after the last run.
+  let suiteLevel: ReturnType<typeof createPlatform> | undefined;
+  const platform = () => (suiteLevel ??= createPlatform(options.platform, { runId: 'suite', progress: options.progress, ...options.cluster }));
+  const capacity = parallel > 1 ? await clusterCapacity(await platform(), options) : undefined;
   if (capacity !== undefined)
     options.progress?.(`the cluster has ${formatCores(capacity)} allocatable: scenarios start side by side only while their cores fit in it`);
   const runOne = async (i: number, running: number): Promise<void> => {
@@ -86,8 +89,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     }
   } finally {
     if (!options.keepCluster) {
-      const platform = await createPlatform(options.platform, { runId: 'suite', progress: options.progress });
-      await platform.releaseCluster?.().catch((error: Error) => options.progress?.(`could not release the cluster: ${error.message}`));
+      await (await platform()).releaseCluster?.().catch((error: Error) => options.progress?.(`could not release the cluster: ${error.message}`));
     }
   }
   const entries = done.filter((e): e is SuiteEntry => e !== undefined);
@@ -111,8 +113,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
 }
 
 /** The cluster's cores for scenarios, where its platform can tell; a cluster that cannot be asked leaves the count alone to decide. */
-async function clusterCapacity(options: SuiteOptions): Promise<number | undefined> {
-  const platform = await createPlatform(options.platform, { runId: 'suite', progress: options.progress, ...options.cluster });
+async function clusterCapacity(platform: Awaited<ReturnType<typeof createPlatform>>, options: SuiteOptions): Promise<number | undefined> {
   return platform.capacity?.().catch((error: Error) => {
     options.progress?.(
       `could not read the cluster's allocatable cores (${error.message}): up to ${options.parallel} at once, whatever they keep busy`,
